@@ -1,0 +1,14 @@
+"""Multi-factor rules: TOTP is open to everyone and required of vendor users."""
+
+from allauth.mfa.models import Authenticator
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def must_enrol_totp(user) -> bool:
+    """A vendor POC without TOTP may do nothing but enrol it."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_vendor_user) and not has_totp(
+        user
+    )

@@ -1,0 +1,21 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .mfa import must_enrol_totp
+
+# Paths a vendor user without TOTP may still reach: the account pages (to enrol TOTP or
+# log out), static files and the health check.
+OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+
+
+class RequireVendorMFAMiddleware:
+    """Send vendor users to TOTP enrolment until they have it. Vendor data is external
+    data leaving the company, so a password alone is not enough for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(OPEN_PREFIXES) and must_enrol_totp(request.user):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

@@ -1,0 +1,86 @@
+"""People of the program and the role that decides what each one may see."""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    PROGRAM_MANAGER = "manager", "Program manager"
+    QA_AUDITOR = "auditor", "QA auditor"
+    VENDOR_POC = "vendor_poc", "Vendor POC"
+    ADMIN = "admin", "Admin"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("Users are identified by email; an email is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in. Vendor POCs are bound to exactly one vendor (a database
+    constraint), everyone else to none: the scoping function reads these two fields."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.QA_AUDITOR)
+    vendor = models.ForeignKey(
+        "vendors.Vendor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text="Only for vendor POCs: the one vendor whose data they may see.",
+    )
+    conflicted_vendors = models.ManyToManyField(
+        "vendors.Vendor",
+        blank=True,
+        related_name="conflicted_auditors",
+        help_text="Vendors this auditor must never audit (e.g. a former employer).",
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role=Role.VENDOR_POC) & Q(vendor__isnull=False))
+                | (~Q(role=Role.VENDOR_POC) & Q(vendor__isnull=True)),
+                name="vendor_poc_has_exactly_one_vendor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_vendor_user(self) -> bool:
+        return self.role == Role.VENDOR_POC
+
+    @property
+    def is_internal(self) -> bool:
+        return self.role in {Role.PROGRAM_MANAGER, Role.QA_AUDITOR, Role.ADMIN}
+
+    @property
+    def is_manager(self) -> bool:
+        """Program managers and admins design plans, import tickets and invite people."""
+        return self.role in {Role.PROGRAM_MANAGER, Role.ADMIN}

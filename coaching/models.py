@@ -1,0 +1,1 @@
+"""coaching models: added by their own issue."""

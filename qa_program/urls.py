@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts import views as account_views
+from audits import api as audits_api
+from vendors import api as vendors_api
+
+from .health import healthz
+
+# Each app registers its own API endpoints on the one v1 router.
+api_router = DefaultRouter()
+for app_api in (vendors_api, audits_api):
+    app_api.register(api_router)
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("people/", include("accounts.urls")),
+    path("vendors/", include("vendors.urls")),
+    path("audits/", include("audits.urls")),
+    path("sampling/", include("sampling.urls")),
+    path("coaching/", include("coaching.urls")),
+    path("api/v1/", include(api_router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""sampling models: added by their own issue."""

@@ -1,0 +1,84 @@
+"""Read API for the vendor side. Querysets go through the scoping function."""
+
+from rest_framework import serializers, viewsets
+
+from accounts.scoping import visible_to
+
+from .models import Agent, ContractTarget, Site, Vendor, Workflow
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "name", "slug", "active"]
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "vendor", "name", "slug", "country", "timezone", "active"]
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agent
+        fields = ["id", "vendor", "site", "external_id", "active"]
+
+
+class WorkflowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Workflow
+        fields = ["id", "name", "slug", "kind", "policy_area", "language", "active"]
+
+
+class ContractTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContractTarget
+        fields = ["id", "vendor", "workflow", "metric", "direction", "target", "effective_from", "effective_to"]
+
+
+class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Lists and retrieves only what the requesting user may see; anything else is 404."""
+
+    ordering = "id"
+
+    def get_queryset(self):
+        return visible_to(self.request.user, self.queryset)
+
+
+class VendorViewSet(ScopedReadOnlyViewSet):
+    queryset = Vendor.objects.all()
+    serializer_class = VendorSerializer
+    filterset_fields = ["slug", "active"]
+
+
+class SiteViewSet(ScopedReadOnlyViewSet):
+    queryset = Site.objects.all()
+    serializer_class = SiteSerializer
+    filterset_fields = ["vendor", "slug", "country"]
+
+
+class AgentViewSet(ScopedReadOnlyViewSet):
+    queryset = Agent.objects.all()
+    serializer_class = AgentSerializer
+    filterset_fields = ["vendor", "site", "external_id", "active"]
+
+
+class WorkflowViewSet(ScopedReadOnlyViewSet):
+    queryset = Workflow.objects.all()
+    serializer_class = WorkflowSerializer
+    filterset_fields = ["slug", "kind", "language"]
+
+
+class ContractTargetViewSet(ScopedReadOnlyViewSet):
+    queryset = ContractTarget.objects.all()
+    serializer_class = ContractTargetSerializer
+    filterset_fields = ["vendor", "workflow", "metric"]
+
+
+def register(router) -> None:
+    router.register("vendors", VendorViewSet)
+    router.register("sites", SiteViewSet)
+    router.register("agents", AgentViewSet)
+    router.register("workflows", WorkflowViewSet)
+    router.register("contract-targets", ContractTargetViewSet)
