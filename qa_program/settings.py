@@ -196,7 +196,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "QA Program API",
-    "DESCRIPTION": "Vendors, tickets, sampling, audits and coaching. Vendor users see only their vendor.",
+    "DESCRIPTION": (
+        "Vendors, tickets, sampling, audits and coaching. Vendor users see only their vendor."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }

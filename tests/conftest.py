@@ -37,7 +37,9 @@ def site_a(vendor_a):
 
 @pytest.fixture
 def site_b(vendor_b):
-    return SiteFactory(vendor=vendor_b, name="Bogotá", slug="bogota", country="CO", timezone="America/Bogota")
+    return SiteFactory(
+        vendor=vendor_b, name="Bogotá", slug="bogota", country="CO", timezone="America/Bogota"
+    )
 
 
 @pytest.fixture

@@ -44,5 +44,7 @@ class WorkflowAdmin(admin.ModelAdmin):
 
 @admin.register(ContractTarget)
 class ContractTargetAdmin(admin.ModelAdmin):
-    list_display = ["vendor", "workflow", "metric", "direction", "target", "effective_from", "effective_to"]
+    list_display = [
+        "vendor", "workflow", "metric", "direction", "target", "effective_from", "effective_to"
+    ]
     list_filter = ["vendor", "metric"]

@@ -147,4 +147,5 @@ class ContractTarget(models.Model):
 
     def __str__(self) -> str:
         scope = self.workflow or "all workflows"
-        return f"{self.vendor} · {scope}: {self.get_metric_display()} {self.direction} {self.target}"
+        metric = self.get_metric_display()
+        return f"{self.vendor} · {scope}: {metric} {self.get_direction_display()} {self.target}"

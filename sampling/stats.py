@@ -1,0 +1,480 @@
+"""Sampling statistics behind the audit program's numbers.
+
+What lives here: confidence intervals for a defect (or pass) rate, sample sizes and their
+achieved margins, allocation of an audit sample across strata (vendors, queues, sites), the
+stratified estimate of a program-wide rate, two-sample comparisons, p-charts, ISO 2859-1 AQL
+plans and inter-rater agreement (Cohen, Fleiss, Krippendorff).
+
+Why it is pure: every function takes counts and returns numbers. Nothing here imports Django or
+touches the database, so the formulas can be checked against published worked examples, run in
+a notebook or a benchmark, and reused by views, reports and Celery tasks alike. Where a
+well-kept library already computes something (statsmodels' intervals and kappas, scipy's
+normal quantiles) we call it and only add validation and edge-case rules; what no library
+offers (allocation, the stratified estimator, Krippendorff's alpha, the AQL tables) is written
+here, with its source cited in each docstring. The AQL tables and the agreement coefficients
+live in the private modules sampling._aql and sampling._agreement to keep this file readable;
+they are re-exported here, so import everything from sampling.stats.
+
+Counting arguments accept numpy arrays where stated and then return arrays; scalars in give
+Python floats or ints out. Invalid input raises ValueError naming the argument.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import norm
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportions_ztest,
+)
+
+from ._agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
+from ._aql import aql_plan, code_letter
+
+__all__ = [
+    "CI_METHODS",
+    "Estimate",
+    "allocate",
+    "aql_plan",
+    "code_letter",
+    "cohen_kappa",
+    "difference_ci",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "margin_of_error",
+    "p_chart",
+    "proportion_ci",
+    "sample_size",
+    "stratified_proportion",
+    "two_proportion_test",
+    "z_value",
+]
+
+Bounds = tuple[Any, Any]
+
+# Our method names -> statsmodels' names for proportion_confint.
+_SM_CI_METHOD = {
+    "wald": "normal",
+    "wilson": "wilson",
+    "agresti_coull": "agresti_coull",
+    "clopper_pearson": "beta",
+    "jeffreys": "jeffreys",
+}
+CI_METHODS = tuple(_SM_CI_METHOD)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _check_confidence(confidence: float) -> None:
+    if not isinstance(confidence, numbers.Real) or not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+
+
+def _counts(successes: ArrayLike, n: ArrayLike, x_name: str = "successes", n_name: str = "n"):
+    """Broadcast (successes, n) to float arrays, checking 0 <= successes <= n and n > 0."""
+    x, size = np.broadcast_arrays(np.asarray(successes, float), np.asarray(n, float))
+    if not np.all(np.isfinite(size) & (size > 0)):
+        raise ValueError(f"{n_name} must be positive: a proportion needs at least one observation")
+    if not np.all(np.isfinite(x) & (x >= 0) & (x <= size)):
+        raise ValueError(f"{x_name} must lie between 0 and {n_name}")
+    return x, size
+
+
+def _nonneg_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _scalar_or_array(array: NDArray, *inputs: ArrayLike, kind: type = float):
+    return kind(array) if all(np.ndim(a) == 0 for a in inputs) else array
+
+
+# --- intervals and sample sizes ---------------------------------------------------------------
+
+
+def z_value(confidence: float = 0.95) -> float:
+    """Two-sided standard-normal quantile z_{1-alpha/2} for a confidence level (scipy.stats.norm).
+
+    z_value(0.95) = 1.959964..., z_value(0.99) = 2.575829...
+    """
+    _check_confidence(confidence)
+    return float(norm.ppf(0.5 + confidence / 2))
+
+
+def proportion_ci(
+    successes: ArrayLike, n: ArrayLike, confidence: float = 0.95, method: str = "wilson"
+) -> Bounds:
+    """Two-sided confidence interval (low, high) for a binomial proportion successes / n.
+
+    Computed by statsmodels.stats.proportion.proportion_confint; the methods are
+      "wald"            p ± z sqrt(p(1-p)/n), Newcombe (1998) Stat Med 17:857, method 1;
+                        degenerate [p, p] at 0/n and n/n;
+      "wilson"          score interval, Wilson (1927) JASA 22:209;
+      "agresti_coull"   Agresti & Coull (1998) Am Stat 52:119;
+      "clopper_pearson" exact beta quantiles, Clopper & Pearson (1934) Biometrika 26:404;
+      "jeffreys"        equal-tailed Beta(x+1/2, n-x+1/2) quantiles with the boundary rule of
+                        Brown, Cai & DasGupta (2001) Stat Sci 16:101 (low = 0 at x = 0,
+                        high = 1 at x = n).
+    Every interval is clipped to [0, 1] and, should rounding (or Jeffreys at confidence levels
+    below ~15%) leave the point estimate outside, widened to include it.
+    Arrays (broadcast together) give arrays; scalars give floats.
+    """
+    _check_confidence(confidence)
+    if method not in _SM_CI_METHOD:
+        raise ValueError(f"method must be one of {CI_METHODS}, got {method!r}")
+    x, size = _counts(successes, n)
+    p_hat = x / size
+    low, high = proportion_confint(x, size, alpha=1 - confidence, method=_SM_CI_METHOD[method])
+    low = np.clip(np.asarray(low, float), 0.0, 1.0)
+    high = np.clip(np.asarray(high, float), 0.0, 1.0)
+    if method == "jeffreys":
+        low, high = np.where(x == 0, 0.0, low), np.where(x == size, 1.0, high)
+    low, high = np.minimum(low, p_hat), np.maximum(high, p_hat)
+    return _scalar_or_array(low, successes, n), _scalar_or_array(high, successes, n)
+
+
+def _population_array(population: ArrayLike) -> NDArray:
+    size = np.asarray(population, float)
+    if not np.all(np.isfinite(size) & (size >= 1) & (np.mod(size, 1) == 0)):
+        raise ValueError("population must be a positive integer (or array of them)")
+    return size
+
+
+def sample_size(
+    margin: ArrayLike,
+    confidence: float = 0.95,
+    p: ArrayLike = 0.5,
+    population: ArrayLike | None = None,
+) -> int | NDArray:
+    """Smallest sample giving a margin of error (half-width) of at most `margin`.
+
+    Cochran (1977) Sampling Techniques, 3rd ed., ch. 4: n0 = z² p(1-p) / e²; with a finite
+    population N, n = n0 / (1 + (n0 - 1)/N). Rounded up, at least 1 and never above N.
+    p = 0.5 is the conservative (largest) choice. Arrays for margin, p or population broadcast
+    and give an integer array.
+    """
+    z = z_value(confidence)
+    e, prop = np.asarray(margin, float), np.asarray(p, float)
+    if not np.all((e > 0) & (e < 1)):
+        raise ValueError("margin must be strictly between 0 and 1 (a proportion, e.g. 0.05)")
+    if not np.all((prop >= 0) & (prop <= 1)):
+        raise ValueError("p must lie in [0, 1]")
+    n = z**2 * prop * (1 - prop) / e**2
+    if population is not None:
+        size = _population_array(population)
+        n = n / (1 + (n - 1) / size)
+    n = np.maximum(np.ceil(n - 1e-9 * np.maximum(n, 1)), 1)  # tolerate float noise at integers
+    if population is not None:
+        n = np.minimum(n, size)
+    return _scalar_or_array(
+        n.astype(np.int64), margin, p, 0 if population is None else population, kind=int
+    )
+
+
+def margin_of_error(
+    n: ArrayLike, confidence: float = 0.95, p: ArrayLike = 0.5, population: ArrayLike | None = None
+) -> float | NDArray:
+    """Half-width z sqrt(p(1-p)/n) achieved by a simple random sample of n, the inverse of
+    sample_size; with a finite population N it is multiplied by sqrt((N - n)/(N - 1))
+    (Cochran 1977, ch. 4, the same correction as in sample_size). Arrays broadcast.
+    """
+    z = z_value(confidence)
+    size, prop = np.asarray(n, float), np.asarray(p, float)
+    if not np.all(np.isfinite(size) & (size >= 1)):
+        raise ValueError("n must be at least 1")
+    if not np.all((prop >= 0) & (prop <= 1)):
+        raise ValueError("p must lie in [0, 1]")
+    e = z * np.sqrt(prop * (1 - prop) / size)
+    if population is not None:
+        total = _population_array(population)
+        if np.any(size > total):
+            raise ValueError("n cannot exceed population")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = e * np.sqrt(np.where(total > 1, (total - size) / (total - 1), 0.0))
+    return _scalar_or_array(e, n, p, 0 if population is None else population)
+
+
+# --- allocation --------------------------------------------------------------------------------
+
+
+def _water_fill(n: int, weights: NDArray, lo: NDArray, hi: NDArray) -> NDArray:
+    """Real shares x = clip(lam * weights, lo, hi) summing to n (lo.sum() <= n < hi.sum())."""
+    if weights.any():  # relative weights below 1e-12 would get no unit anyway: treat as zero
+        weights = np.where(weights >= 1e-12 * weights.max(), weights / weights.max(), 0.0)
+    active = weights > 0
+    if active.any():
+        lam_full = float(np.max(hi[active] / weights[active]))
+        if np.clip(lam_full * weights, lo, hi).sum() >= n:
+            a, b = 0.0, lam_full
+            for _ in range(200):
+                mid = (a + b) / 2
+                a, b = (mid, b) if np.clip(mid * weights, lo, hi).sum() < n else (a, mid)
+            return np.clip(b * weights, lo, hi)
+    # Weighted strata are full (or there are none): spread the rest over the others by size.
+    full = np.where(active, hi, lo).astype(float)
+    return _water_fill(n, np.where(active, 0.0, hi).astype(float), full, hi)
+
+
+def _largest_remainder(shares: NDArray, n: int, lo: NDArray, hi: NDArray) -> NDArray:
+    counts = np.clip(np.floor(shares + 1e-9), lo, hi).astype(np.int64)
+    order = np.argsort(-(shares - counts), kind="stable")
+    while (short := n - int(counts.sum())) != 0:
+        step, room = (1, counts < hi) if short > 0 else (-1, counts > lo)
+        chosen = order[room[order]] if short > 0 else order[::-1][room[order[::-1]]]
+        counts[chosen[: abs(short)]] += step
+    return counts
+
+
+def _per_stratum(values: Mapping | None, keys: list, name: str, method: str) -> NDArray:
+    if values is None:
+        raise ValueError(f"method={method!r} needs {name} (one value per stratum)")
+    missing = [k for k in keys if k not in values]
+    if missing:
+        raise ValueError(f"{name} has no value for strata {missing!r}")
+    array = np.array([float(values[k]) for k in keys])
+    if not np.all(np.isfinite(array) & (array >= 0)):
+        raise ValueError(f"{name} must be non-negative numbers")
+    return array
+
+
+def allocate(
+    strata_sizes: Mapping[Hashable, int],
+    n: int,
+    method: str = "proportional",
+    stddevs: Mapping[Hashable, float] | None = None,
+    costs: Mapping[Hashable, float] | None = None,
+    minimum: int = 0,
+) -> dict[Hashable, int]:
+    """Split a sample of n across strata {key: N_h}; returns {key: n_h} in the same key order.
+
+    Target shares (Cochran 1977 ch. 5; Lohr 2010 Sampling: Design and Analysis §3.4):
+      "proportional" n_h ∝ N_h;  "neyman" n_h ∝ N_h S_h;  "optimal" n_h ∝ N_h S_h / sqrt(c_h)
+      (stddevs S_h and costs c_h per unit given per key);  "equal" n_h = n / H.
+    Rules: every n_h is an integer in [min(minimum, N_h), N_h] and they sum to n. Shares are
+    clip(lam * weight_h, lower_h, N_h) with lam solved so they sum to n (minimums are served
+    first, strata that would exceed N_h are taken whole and the excess goes to the others), then
+    rounded by largest remainder. If n >= sum N_h every stratum is taken whole (a census: the
+    total returned is then sum N_h, not n). If the minimums alone need more than n, ValueError.
+    "neyman"/"optimal" with every weight zero (all S_h = 0) fall back to proportional, since
+    the variance then gives no guidance.
+    """
+    keys = list(strata_sizes)
+    if not keys:
+        raise ValueError("strata_sizes is empty: nothing to allocate")
+    sizes = np.array([_nonneg_int(strata_sizes[k], f"strata_sizes[{k!r}]") for k in keys])
+    n = _nonneg_int(n, "n")
+    minimum = _nonneg_int(minimum, "minimum")
+    if method == "proportional":
+        weights = sizes.astype(float)
+    elif method == "equal":
+        weights = (sizes > 0).astype(float)
+    elif method in ("neyman", "optimal"):
+        weights = sizes * _per_stratum(stddevs, keys, "stddevs", method)
+        if method == "optimal":
+            cost = _per_stratum(costs, keys, "costs", method)
+            if np.any(cost <= 0):
+                raise ValueError("costs must be positive")
+            weights = weights / np.sqrt(cost)
+        if not weights.any():
+            weights = sizes.astype(float)
+    else:
+        raise ValueError(f"method must be proportional, neyman, optimal or equal, not {method!r}")
+    if n >= sizes.sum():
+        return {k: int(s) for k, s in zip(keys, sizes, strict=True)}
+    lower = np.minimum(minimum, sizes)
+    if lower.sum() > n:
+        raise ValueError(
+            f"minimum={minimum} per stratum needs {int(lower.sum())} units, more than n={n}"
+        )
+    shares = _water_fill(n, weights, lower.astype(float), sizes.astype(float))
+    counts = _largest_remainder(shares, n, lower, sizes)
+    return {k: int(c) for k, c in zip(keys, counts, strict=True)}
+
+
+# --- stratified estimate --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A stratified proportion with its standard error and confidence interval.
+
+    margin is the half-width (high - low) / 2. population counts every stratum;
+    covered_population only the strata that were sampled, which are the ones estimated;
+    uncovered_strata lists the keys of strata with N_h > 0 but n_h = 0. effective_n is the
+    sample size a simple random sample would need for the same precision (Kish 1965).
+    """
+
+    p: float
+    se: float
+    low: float
+    high: float
+    n: int
+    margin: float
+    confidence: float
+    method: str
+    population: int
+    covered_population: int
+    effective_n: float
+    uncovered_strata: tuple = field(default=())
+
+
+def _wilson(p: float, n: float, z: float) -> tuple[float, float]:
+    """Wilson (1927) score interval for an observed proportion p with (effective) size n."""
+    if math.isinf(n):
+        return p, p
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
+
+
+def stratified_proportion(
+    strata: Mapping[Hashable, tuple[int, int, int]],
+    confidence: float = 0.95,
+    method: str = "normal",
+) -> Estimate:
+    """Stratified estimate of a proportion from {key: (N_h, n_h, successes_h)}.
+
+    Cochran (1977) ch. 5, stratified sampling for proportions; Lohr (2010) §3.2:
+      p_st = Σ W_h p_h,  W_h = N_h / N,
+      v(p_st) = Σ W_h² (1 - n_h/N_h) p_h (1 - p_h) / (n_h - 1).
+    Strata with n_h = N_h (a census) contribute no sampling variance. A stratum with n_h = 1 <
+    N_h has no within-stratum variance estimate; it is given the conservative bound
+    s_h² = 1/4. Strata with n_h = 0 cannot be estimated: they are left out, the weights are
+    re-normalised over the covered population, and their keys are listed in uncovered_strata
+    (so p describes the covered population only). If no stratum was sampled, ValueError.
+    Interval methods:
+      "normal" (default) p ± z se, clipped to [0, 1];
+      "wilson" Wilson's interval at the effective sample size n_eff = p(1-p)/v(p_st)
+               (Korn & Graubard 1998, Survey Methodology 24:193); when that is undefined
+               (p = 0 or 1, or v = 0 without a full census) Kish's n_eff = N² / Σ N_h²/n_h.
+    Both intervals contain p and lie in [0, 1].
+    """
+    _check_confidence(confidence)
+    if method not in ("normal", "wilson"):
+        raise ValueError(f"method must be 'normal' or 'wilson', got {method!r}")
+    if not strata:
+        raise ValueError("strata is empty: nothing to estimate")
+    keys, triples = list(strata), list(strata.values())
+    try:
+        if set(map(len, triples)) != {3}:
+            raise ValueError
+        flat = np.fromiter(itertools.chain.from_iterable(triples), float, count=3 * len(keys))
+    except (TypeError, ValueError) as exc:
+        raise ValueError("each stratum must be a (N_h, n_h, successes_h) triple") from exc
+    table = flat.reshape(len(keys), 3)
+    sizes, sampled, hits = table.T
+    if not np.all(np.isfinite(table) & (table >= 0)):
+        raise ValueError("strata counts must be non-negative numbers")
+    if np.any(sampled > sizes):
+        raise ValueError("n_h cannot exceed N_h")
+    if np.any(hits > sampled):
+        raise ValueError("successes_h cannot exceed n_h")
+    covered = sampled > 0
+    if not covered.any():
+        raise ValueError("no stratum was sampled (every n_h is 0): nothing to estimate")
+    uncovered = tuple(keys[i] for i in np.flatnonzero(~covered & (sizes > 0)))
+    big_n, n_h, x_h = sizes[covered], sampled[covered], hits[covered]
+    covered_population = big_n.sum()
+    weights = big_n / covered_population
+    p_h = x_h / n_h
+    s2_over_n = np.divide(p_h * (1 - p_h), n_h - 1, out=np.full_like(p_h, 0.25), where=n_h > 1)
+    variance = float(np.sum(weights**2 * (1 - n_h / big_n) * s2_over_n))
+    p = float(weights @ p_h)
+    se = math.sqrt(variance)
+    census = bool(np.all(n_h == big_n))
+    if census:
+        effective_n = math.inf
+    elif variance > 0 and 0 < p < 1:
+        effective_n = p * (1 - p) / variance
+    else:
+        effective_n = float(covered_population**2 / np.sum(big_n**2 / n_h))
+    z = z_value(confidence)
+    if method == "normal":
+        low, high = max(0.0, p - z * se), min(1.0, p + z * se)
+    else:
+        low, high = _wilson(p, effective_n, z)
+    return Estimate(
+        p=p,
+        se=se,
+        low=low,
+        high=high,
+        n=int(n_h.sum()),
+        margin=(high - low) / 2,
+        confidence=confidence,
+        method=method,
+        population=int(sizes.sum()),
+        covered_population=int(covered_population),
+        effective_n=effective_n,
+        uncovered_strata=uncovered,
+    )
+
+
+# --- comparisons and control charts -----------------------------------------------------------
+
+
+def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    """Pooled two-sample z-test of p1 = p2, two-sided: (z, p_value), z > 0 when p1 > p2.
+
+    z = (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2)) with the pooled p = (x1+x2)/(n1+n2)
+    (Fleiss, Levin & Paik 2003, Statistical Methods for Rates and Proportions, §2; z² equals
+    the uncorrected Pearson chi-square), via statsmodels.stats.proportion.proportions_ztest.
+    When the pooled p is 0 or 1 both samples agree exactly: z = 0, p_value = 1.
+    """
+    _counts(x1, n1, "x1", "n1")
+    _counts(x2, n2, "x2", "n2")
+    pooled = (x1 + x2) / (n1 + n2)
+    if pooled in (0.0, 1.0):
+        return 0.0, 1.0
+    z, p_value = proportions_ztest(np.array([x1, x2]), np.array([n1, n2]))
+    return float(z), float(p_value)
+
+
+def difference_ci(
+    x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95, method: str = "newcombe"
+) -> tuple[float, float]:
+    """Confidence interval for p1 - p2 from two independent samples.
+
+    "newcombe": Newcombe (1998) Stat Med 17:873, method 10, the hybrid score interval built
+    from the two Wilson intervals; "wald": method 1, (p1 - p2) ± z sqrt(p1q1/n1 + p2q2/n2).
+    Both via statsmodels.stats.proportion.confint_proportions_2indep; clipped to [-1, 1].
+    """
+    _check_confidence(confidence)
+    methods = {"newcombe": "newcomb", "wald": "wald"}
+    if method not in methods:
+        raise ValueError(f"method must be 'newcombe' or 'wald', got {method!r}")
+    _counts(x1, n1, "x1", "n1")
+    _counts(x2, n2, "x2", "n2")
+    low, high = confint_proportions_2indep(
+        x1, n1, x2, n2, method=methods[method], compare="diff", alpha=1 - confidence
+    )
+    diff = x1 / n1 - x2 / n2
+    return min(diff, max(-1.0, float(low))), max(diff, min(1.0, float(high)))
+
+
+def p_chart(
+    defectives: ArrayLike, sizes: ArrayLike, sigmas: float = 3.0
+) -> tuple[float, NDArray, NDArray]:
+    """Fraction-nonconforming control chart: (center, lcl, ucl), limits per sample.
+
+    Montgomery (2009) Introduction to Statistical Quality Control, 6th ed., §7.2 (variable
+    sample sizes, §7.2.2): center p̄ = Σ D_i / Σ n_i, limits p̄ ± 3 sqrt(p̄(1-p̄)/n_i), the
+    lower floored at 0 and the upper capped at 1.
+    """
+    if np.ndim(defectives) != 1 or np.shape(defectives) != np.shape(sizes) or not len(sizes):
+        raise ValueError("defectives and sizes must be non-empty sequences of the same length")
+    d, n = _counts(defectives, sizes, "defectives", "sizes")
+    center = float(d.sum() / n.sum())
+    spread = sigmas * np.sqrt(center * (1 - center) / n)
+    return center, np.maximum(0.0, center - spread), np.minimum(1.0, center + spread)
