@@ -20,6 +20,16 @@ from tests.factories import (
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def static_files_without_manifest(settings):
+    """The suite runs with DEBUG off, where production serves hashed static files from a
+    collectstatic manifest; tests render pages without running collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def vendor_a(db):
     return VendorFactory(name="Acme Moderation", slug="acme")

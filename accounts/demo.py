@@ -1,0 +1,74 @@
+"""The demo program's people: one login per role, all with the same published password.
+
+Only ``seed_demo`` calls this. The password is printed on the console by design, which is
+why the command refuses to run with DEBUG off unless told otherwise.
+"""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from vendors.demo import VENDORS, upsert
+from vendors.models import Vendor
+
+from .models import Role, User
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    vendor_slug: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def demo_logins() -> list[DemoLogin]:
+    """Every demo login: an admin, a program manager, three auditors, one POC per vendor."""
+    logins = [
+        DemoLogin("admin@demo.qa", Role.ADMIN),
+        DemoLogin("manager@demo.qa", Role.PROGRAM_MANAGER),
+    ]
+    logins += [DemoLogin(f"auditor{n}@demo.qa", Role.QA_AUDITOR) for n in (1, 2, 3)]
+    logins += [DemoLogin(f"poc@{v.slug}.demo.qa", Role.VENDOR_POC, v.slug) for v in VENDORS]
+    return logins
+
+
+@transaction.atomic
+def seed() -> list[tuple[User, DemoLogin]]:
+    """Create or refresh the demo logins, each with a verified primary email address so
+    allauth's email login accepts it. Vendor POCs get no authenticator: the middleware
+    has them enrol TOTP at first login, which is part of what the demo shows.
+
+    Returns the users with their login description, in display order.
+    """
+    vendors = {vendor.slug: vendor for vendor in Vendor.objects.all()}
+    seeded = []
+    for login in demo_logins():
+        user, _ = upsert(
+            User,
+            {"email": login.email},
+            {
+                "role": login.role,
+                "vendor": vendors[login.vendor_slug] if login.vendor_slug else None,
+                "is_staff": login.is_admin,
+                "is_superuser": login.is_admin,
+                "is_active": True,
+            },
+        )
+        # Only rehash when needed: a fresh salt on every run would rewrite every user row.
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        upsert(
+            EmailAddress,
+            {"user": user, "email": login.email},
+            {"verified": True, "primary": True},
+        )
+        seeded.append((user, login))
+    return seeded

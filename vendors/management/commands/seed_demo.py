@@ -1,0 +1,82 @@
+"""``python manage.py seed_demo``: load (or top up) the demo program. Idempotent.
+
+Each app seeds its own part in its ``demo`` module, in dependency order (vendors, then
+people, then tickets); later capabilities add their app's ``demo.seed()`` call to
+``handle``. The command only orders the calls and prints what they did.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts import demo as accounts_demo
+from audits import demo as audits_demo
+from vendors import demo as vendors_demo
+
+SERVE_URL = "http://127.0.0.1:8000"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo program (vendors, sites, agents, workflows, contract targets, "
+        "demo logins, tickets). Running it again adds only what is missing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            default=audits_demo.DEFAULT_TICKETS,
+            help=f"How many demo tickets to have (default {audits_demo.DEFAULT_TICKETS:,}).",
+        )
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Seed even though DEBUG is off. The demo logins share a published password.",
+        )
+
+    def handle(self, *args, tickets: int, allow_without_debug: bool, **options):
+        if tickets < 0:
+            raise CommandError("--tickets must be zero or more.")
+        if not settings.DEBUG and not allow_without_debug:
+            raise CommandError(
+                "seed_demo creates logins whose password it prints, so it only runs with "
+                "DJANGO_DEBUG=1 (as `make demo` sets). Pass --allow-without-debug to seed a "
+                "throwaway non-debug deployment anyway."
+            )
+        started = time.monotonic()
+        with transaction.atomic():
+            counts = vendors_demo.seed()
+            logins = accounts_demo.seed()
+            counts |= audits_demo.seed(tickets)
+        elapsed = time.monotonic() - started
+
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo program"))
+        for label, (created, total) in counts.items():
+            self.stdout.write(f"  {label:<18} {total:>8,}  ({created:,} added now)")
+        self.stdout.write(f"  seeded in {elapsed:.1f} s")
+
+        self.stdout.write(self.style.MIGRATE_HEADING("\nDemo logins"))
+        rows = [("email", "role", "vendor", "password")] + [
+            (
+                user.email,
+                user.get_role_display(),
+                user.vendor.name if user.vendor else "",
+                accounts_demo.DEMO_PASSWORD,
+            )
+            for user, _ in logins
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        for index, row in enumerate(rows):
+            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write(("  " + "  ".join(cells)).rstrip())
+            if index == 0:
+                self.stdout.write("  " + "  ".join("-" * w for w in widths))
+        self.stdout.write(
+            "\n  Vendor POCs must set up an authenticator app (TOTP) at first login before they"
+            "\n  see any data: log in, confirm the password if asked, scan the QR code with any"
+            "\n  authenticator app and enter its 6-digit code."
+        )
+        self.stdout.write(self.style.SUCCESS(f"\nServing on {SERVE_URL}"))
