@@ -2,8 +2,11 @@
 
 from allauth.mfa.models import Authenticator
 
+MFA_REQUIRED_MESSAGE = "Vendor users must enrol two-factor authentication before using the API."
+
 
 def has_totp(user) -> bool:
+    """Whether ``user`` has an authenticator app enrolled."""
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

@@ -1,13 +1,13 @@
 from rest_framework.permissions import BasePermission
 
-from .mfa import must_enrol_totp
+from .mfa import MFA_REQUIRED_MESSAGE, must_enrol_totp
 
 
 class ProgramMember(BasePermission):
     """The API's default: an active user with a role, and vendor users only once they have
     enrolled TOTP (token auth must not be a way around MFA)."""
 
-    message = "Vendor users must enrol two-factor authentication before using the API."
+    message = "Your account has no role in the program."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -15,9 +15,14 @@ class ProgramMember(BasePermission):
             return False
         if not (user.is_internal or user.is_vendor_user):
             return False
-        return not must_enrol_totp(user)
+        if must_enrol_totp(user):
+            self.message = MFA_REQUIRED_MESSAGE
+            return False
+        return True
 
 
 class IsManager(BasePermission):
+    """Program managers and admins only (designing plans, importing, inviting)."""
+
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_manager)

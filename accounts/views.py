@@ -17,12 +17,11 @@ def home(request):
         return redirect(user.vendor.get_absolute_url())
     if not user.is_internal:
         return render(request, "accounts/no_role.html", status=403)
-    vendors = list(vendor_selectors.vendor_overview(user))
-    volume = vendor_selectors.ticket_counts(user, "vendor")
-    for vendor in vendors:
-        vendor.ticket_count = volume.get(vendor.pk, 0)
-    total = sum(volume.values())
-    busiest = max(volume.values(), default=0)
+    vendors = vendor_selectors.with_ticket_counts(
+        user, vendor_selectors.vendor_overview(user), "vendor"
+    )
+    counts = [vendor.ticket_count for vendor in vendors]
+    total, busiest = sum(counts), max(counts, default=0)
     return render(
         request,
         "accounts/home.html",
@@ -32,6 +31,7 @@ def home(request):
 
 @manager_required
 def invite_person(request):
+    """Managers and admins invite people; nobody can sign up on their own."""
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = invite(request, **form.cleaned_data)

@@ -30,6 +30,30 @@ def static_files_without_manifest(settings):
     }
 
 
+def forget_login_attempts() -> None:
+    """Drop allauth's rate-limit counters. Locally the cache is a LocMemCache and is simply
+    cleared; on Redis only allauth's keys go, because that Redis database is also Celery's
+    broker."""
+    from django.core.cache import cache
+
+    client = getattr(cache, "_cache", None)
+    if hasattr(client, "get_client"):
+        redis = client.get_client(write=True)
+        keys = list(redis.scan_iter(match="*allauth:rl:*"))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no failed logins counted against 127.0.0.1 or any email."""
+    forget_login_attempts()
+    yield
+    forget_login_attempts()
+
+
 @pytest.fixture
 def vendor_a(db):
     return VendorFactory(name="Acme Moderation", slug="acme")
@@ -96,29 +120,47 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """A real headless Chromium (Debian's package), driven by Playwright."""
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    """A real headless Chromium (Debian's package), driven by Playwright.
+
+    Playwright's sync API keeps an asyncio loop running in the test thread while it is
+    started, and Django refuses database calls from a thread with a running loop. The test
+    thread only drives the browser and writes fixtures (pages are served by the live
+    server's own thread), so that check is lifted while Playwright runs, and only then: the
+    browser starts per module, after the test database exists.
+    """
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture

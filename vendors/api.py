@@ -1,6 +1,7 @@
 """Read API for the vendor side. Querysets go through the scoping function."""
 
 from rest_framework import serializers, viewsets
+from rest_framework.pagination import CursorPagination
 
 from accounts.scoping import visible_to
 
@@ -34,13 +35,33 @@ class WorkflowSerializer(serializers.ModelSerializer):
 class ContractTargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = ContractTarget
-        fields = ["id", "vendor", "workflow", "metric", "direction", "target", "effective_from", "effective_to"]
+        fields = [
+            "id",
+            "vendor",
+            "workflow",
+            "metric",
+            "direction",
+            "target",
+            "effective_from",
+            "effective_to",
+        ]
+
+
+class ViewOrderedCursorPagination(CursorPagination):
+    """Cursor pagination ordered by the view's ``ordering``. DRF's CursorPagination reads
+    only its own ``ordering`` (default "-created", a field these models do not have)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = getattr(view, "ordering", None) or self.ordering
+        return (ordering,) if isinstance(ordering, str) else tuple(ordering)
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Lists and retrieves only what the requesting user may see; anything else is 404."""
+    """Lists and retrieves only what the requesting user may see; anything else is 404.
+    Lists are cursor-paginated by ``ordering`` (a unique field, so pages are stable)."""
 
     ordering = "id"
+    pagination_class = ViewOrderedCursorPagination
 
     def get_queryset(self):
         return visible_to(self.request.user, self.queryset)

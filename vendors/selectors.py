@@ -1,13 +1,37 @@
 """Read-side queries for vendor pages. Every function takes the viewing user and goes
-through the scoping function, so callers cannot forget it."""
+through the scoping function, so callers cannot forget it.
 
-from django.db.models import Count, Q, QuerySet
+Ticket volumes are counted in the database, one grouped query per table on a page, and
+attached to the rows shown; no page issues a query per row.
+"""
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.scoping import visible_to
 from audits.models import Ticket
 
-from .models import Agent, Site, Vendor, Workflow
+from .models import Agent, ContractTarget, Site, Vendor, Workflow
+
+Row = TypeVar("Row", Vendor, Site, Agent, Workflow)
+
+
+def _count_of(model, *, vendor_field: str = "vendor", **filters) -> Coalesce:
+    """A correlated ``COUNT(*)`` of ``model`` rows per outer vendor. Two subqueries instead
+    of two joins: joining a vendor to both its sites and its agents multiplies the rows
+    (sites x agents) before counting."""
+    counted = (
+        model.objects.filter(**{vendor_field: OuterRef("pk")}, **filters)
+        .order_by()
+        .values(vendor_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def vendors_for(user) -> QuerySet[Vendor]:
@@ -15,16 +39,16 @@ def vendors_for(user) -> QuerySet[Vendor]:
 
 
 def vendor_overview(user) -> QuerySet[Vendor]:
-    """Vendors with their site and agent counts (ticket volume comes from ticket_counts)."""
+    """Vendors with their site and active-agent counts (volume comes from ticket_counts)."""
     return vendors_for(user).annotate(
-        site_count=Count("sites", distinct=True),
-        agent_count=Count("agents", filter=Q(agents__active=True), distinct=True),
+        site_count=_count_of(Site), agent_count=_count_of(Agent, active=True)
     )
 
 
 def ticket_counts(user, by: str, **filters) -> dict[int, int]:
     """Ticket volume per ``by`` (a Ticket foreign-key name such as "vendor" or "site"),
-    counted in one grouped query over the tickets the user may see."""
+    counted in one grouped query over the tickets the user may see: a vendor POC's counts
+    never include another vendor's tickets."""
     rows = (
         visible_to(user, Ticket.objects.filter(**filters))
         .order_by()
@@ -32,6 +56,15 @@ def ticket_counts(user, by: str, **filters) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return dict(rows)
+
+
+def with_ticket_counts(user, rows: Iterable[Row], by: str, **filters) -> list[Row]:
+    """``rows`` as a list, each with ``ticket_count``: the user's visible tickets per row."""
+    rows = list(rows)
+    volume = ticket_counts(user, by, **filters)
+    for row in rows:
+        row.ticket_count = volume.get(row.pk, 0)
+    return rows
 
 
 def get_vendor(user, slug: str) -> Vendor:
@@ -48,20 +81,48 @@ def get_site(user, vendor_slug: str, site_slug: str) -> Site:
 
 def get_agent(user, vendor_slug: str, agent_pk: int) -> Agent:
     return get_object_or_404(
-        visible_to(user, Agent.objects.select_related("vendor", "site")),
+        visible_to(user, Agent.objects.select_related("vendor", "site__vendor")),
         vendor__slug=vendor_slug,
         pk=agent_pk,
     )
 
 
-def sites_of(vendor: Vendor) -> QuerySet[Site]:
-    return vendor.sites.annotate(
-        agent_count=Count("agents", filter=Q(agents__active=True))
-    ).order_by("name")
+def sites_of(user, vendor: Vendor) -> QuerySet[Site]:
+    """The vendor's sites with their active-agent counts."""
+    return (
+        visible_to(user, Site.objects.filter(vendor=vendor))
+        .select_related("vendor")
+        .annotate(agent_count=Count("agents", filter=Q(agents__active=True)))
+        .order_by("name")
+    )
+
+
+def agents_at(user, site: Site) -> QuerySet[Agent]:
+    return (
+        visible_to(user, Agent.objects.filter(site=site))
+        .select_related("vendor")
+        .order_by("external_id")
+    )
+
+
+def targets_of(user, vendor: Vendor) -> QuerySet[ContractTarget]:
+    return visible_to(user, ContractTarget.objects.filter(vendor=vendor)).select_related("workflow")
 
 
 def workflows_for(user) -> QuerySet[Workflow]:
     return visible_to(user, Workflow.objects.all())
+
+
+def workflows_worked(user, **filters) -> list[tuple[Workflow, int]]:
+    """(workflow, tickets) for the workflows with visible tickets matching ``filters``."""
+    volume = ticket_counts(user, "workflow", **filters)
+    return [(w, volume[w.pk]) for w in workflows_for(user).filter(pk__in=list(volume))]
+
+
+def vendors_working(user, workflow: Workflow) -> list[tuple[Vendor, int]]:
+    """(vendor, tickets) for the vendors the user may see with tickets on ``workflow``."""
+    volume = ticket_counts(user, "vendor", workflow=workflow)
+    return [(v, volume[v.pk]) for v in vendors_for(user).filter(pk__in=list(volume))]
 
 
 def get_workflow(user, slug: str) -> Workflow:

@@ -1,8 +1,8 @@
 """A vendor POC sees only their own vendor; staff see everything; strangers see nothing."""
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 
 from accounts.scoping import visible_to
 from audits.models import Ticket

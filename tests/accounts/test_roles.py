@@ -1,0 +1,61 @@
+"""Roles: who is bound to a vendor, where each person lands, what strangers get."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from accounts.models import Role, User
+from tests.factories import AgentFactory, TicketFactory, UserFactory
+
+
+def test_a_vendor_poc_must_be_bound_to_a_vendor(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(email="loose@example.com", role=Role.VENDOR_POC, vendor=None)
+
+
+@pytest.mark.parametrize("role", [Role.QA_AUDITOR, Role.PROGRAM_MANAGER, Role.ADMIN])
+def test_internal_staff_cannot_be_bound_to_a_vendor(vendor_a, role):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(email="bound@example.com", role=role, vendor=vendor_a)
+
+
+def test_the_manager_home_counts_tickets_by_vendor(client_as, manager, site_a, site_b, workflow):
+    for _ in range(3):
+        TicketFactory(agent=AgentFactory(site=site_a), workflow=workflow)
+    TicketFactory(agent=AgentFactory(site=site_b), workflow=workflow)
+
+    response = client_as(manager).get("/")
+
+    assert response.status_code == 200
+    counts = {vendor.slug: vendor.ticket_count for vendor in response.context["vendors"]}
+    assert counts == {"acme": 3, "borealis": 1}
+    assert response.context["ticket_total"] == 4
+    assert "Tickets by vendor" in response.content.decode()
+
+
+def test_a_vendor_poc_lands_on_their_vendor(client_as, poc_a):
+    response = client_as(poc_a).get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/vendors/acme/"
+
+
+def test_someone_without_a_role_is_told_so(client_as, db):
+    nobody = UserFactory(email="nobody@example.com", role="")
+
+    response = client_as(nobody).get("/")
+
+    assert response.status_code == 403
+    assert "no role" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/vendors/", "/vendors/acme/", "/audits/tickets/"])
+def test_anonymous_visitors_are_sent_to_log_in(client, vendor_a, path):
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/vendors/", "/api/v1/tickets/", "/api/v1/agents/"])
+def test_anonymous_api_calls_are_refused(client, db, path):
+    assert client.get(path).status_code in {401, 403}
