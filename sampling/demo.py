@@ -1,0 +1,258 @@
+"""The demo's sampling program: two plans, their runs over past weeks, and how the audits of
+those runs came out.
+
+Runs are drawn with the real domain functions (``request_run`` + ``draw_sample``, in
+process), so every number on a run page is what the engine would have drawn. The audits of
+past runs are then scored in bulk: answers are generated per ticket, scored with the ONE
+scoring function (``audits.scoring.score_audit``) and written with their lifecycle events
+and a history row each. Going through ``audits.lifecycle.submit_audit`` one audit at a time
+would cost a dozen queries per audit (row lock, form reload, event, history, assignment) —
+tens of seconds for a few thousand audits — for the same stored result.
+
+The error patterns are the ones a program manager should be able to find in the pages:
+Borealis is weaker on hate speech (accuracy ~85% against ~96% elsewhere), the Nairobi site is
+improving week on week (error rate ~12% eight weeks ago, ~4% now), and about a quarter of
+the errors are critical (the wrong action). Every random choice is seeded by the ticket and
+plan, and every step only adds what is missing, so seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.models import Role, User
+from audits.lifecycle import open_assigned_audits, save_draft
+from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus, FormVersion
+from audits.scoring import score_audit
+
+from .drawing import draw_sample, request_run
+from .models import SampledTicket, SampleRun, SamplingPlan
+from .population import resolve_window
+from .scheduling import sync_plan_schedule
+
+DAILY_RUNS = 28  # the last four weeks of daily draws
+WEEKLY_RUNS = 7
+OPEN_SHARE = 0.4  # of the newest daily run, still waiting in the auditors' queues
+FINAL_AFTER = dt.timedelta(days=7)  # older submitted audits have been finalised by a lead
+BASE_FAIL_RATE = 0.04
+PLANS = (
+    {
+        "name": "Daily vendor × workflow",
+        "description": "Yesterday's tickets, every vendor and workflow, ±5 % overall.",
+        "strata_keys": ["vendor", "workflow"], "window_kind": "yesterday",
+        "margin_of_error": Decimal("0.05"), "expected_rate": Decimal("0.06"),
+        "allocation": "proportional", "minimum_per_stratum": 2, "audit_due_days": 2,
+        "schedule": "daily", "schedule_time": dt.time(6, 0),
+    },
+    {
+        "name": "Weekly site review",
+        "description": "Last week's tickets per site, ±4 % overall, Neyman allocation.",
+        "strata_keys": ["site"], "window_kind": "last_week",
+        "margin_of_error": Decimal("0.04"), "expected_rate": Decimal("0.06"),
+        "allocation": "neyman", "minimum_per_stratum": 10, "audit_due_days": 5,
+        "schedule": "weekly", "schedule_time": dt.time(7, 0), "schedule_weekday": 0,
+    },
+)
+
+
+def fail_rate(vendor: str, site: str, policy_area: str, age_days: float) -> float:
+    """The demo's truth: the chance that an audit of this ticket finds a failing error."""
+    if vendor == "borealis" and policy_area == "Hate speech":
+        return 0.15
+    if site == "nairobi":  # improving: ~12% eight weeks ago, ~4% now
+        return BASE_FAIL_RATE + 0.08 * min(1.0, max(0.0, age_days / 56))
+    return BASE_FAIL_RATE
+
+
+def demo_answers(rng: random.Random, kind: str, decision: str, fails: bool) -> dict[str, str]:
+    """Answers to the demo scorecard of ``kind``; a failing set when ``fails``."""
+    escalation_applies = decision.startswith("escalat") or rng.random() < 0.15
+    answers = {"correct_action": "yes", "policy_label": "pass", "evidence_documented": "yes",
+               "escalation": "yes" if escalation_applies else "na"}
+    if kind == "support":
+        answers |= {"tone": rng.choice("45555"), "macro": rng.choice(["right"] * 4 + ["generic"])}
+    if not fails:
+        return answers
+    roll = rng.random()
+    if roll < 0.25:
+        answers["correct_action"] = "no"  # critical: the whole audit fails
+    elif roll < 0.65:
+        answers["policy_label"] = "fail"
+        if kind == "support":
+            answers["tone"] = "2"
+    elif escalation_applies:
+        answers["escalation"] = "no"
+        if kind == "support":
+            answers["macro"] = "wrong"
+    else:
+        answers["evidence_documented"] = "no"
+        if kind == "support":
+            answers["macro"] = "wrong"
+    return answers
+
+
+def seed_plans(auditors: list[User], by: User | None) -> list[SamplingPlan]:
+    plans = []
+    for spec in PLANS:
+        plan, created = SamplingPlan.objects.get_or_create(
+            name=spec["name"], defaults={**spec, "window_timezone": "UTC", "created_by": by}
+        )
+        if created:
+            plan.auditors.set(auditors)
+            sync_plan_schedule(plan)
+        plans.append(plan)
+    return plans
+
+
+def draw_past_runs(plan: SamplingPlan, count: int, step: dt.timedelta, now) -> list[SampleRun]:
+    """The plan's runs for its last ``count`` windows, oldest first, drawn in process; new
+    runs are dated as if drawn when their window closed."""
+    runs = []
+    for back in range(count - 1, -1, -1):
+        window = resolve_window(plan.window_kind, plan.window_timezone, now - back * step)
+        run = request_run(plan, window=window, trigger=SampleRun.Trigger.SCHEDULE, enqueue=False)
+        if run.status != SampleRun.Status.DONE:
+            run = draw_sample(run.pk)
+            drawn_at = window.end + dt.timedelta(hours=6)
+            SampleRun.objects.filter(pk=run.pk).update(
+                created_at=drawn_at, started_at=drawn_at, finished_at=drawn_at
+            )
+            SampledTicket.objects.filter(run=run, auditor__isnull=False).update(
+                assigned_at=drawn_at, due_at=drawn_at + dt.timedelta(days=plan.audit_due_days)
+            )
+        runs.append(run)
+    return runs
+
+
+def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, manager, now,
+              keep_open: float = 0.0) -> int:
+    """Score the run's assigned tickets that have no audit yet in bulk (all of them, or when
+    ``keep_open`` is set, all but that share and a few whole strata, chosen by seeded
+    draws); returns how many audits were written."""
+    pending = SampledTicket.objects.filter(run=run, auditor__isnull=False, audit__isnull=True)
+    rows = pending.values(
+        "pk", "ticket_id", "ticket__external_id", "auditor_id", "assigned_at", "due_at",
+        "ticket__handled_at", "ticket__decision", "stratum__label", "ticket__vendor__slug",
+        "ticket__site__slug", "ticket__workflow__kind", "ticket__workflow__policy_area",
+    )
+    audits = []
+    for row in rows:
+        rng = random.Random(f"{run.plan.name}|{row['ticket__external_id']}")
+        if rng.random() < keep_open or (keep_open and _untouched(row["stratum__label"])):
+            continue
+        kind = row["ticket__workflow__kind"]
+        age = (now - row["ticket__handled_at"]).total_seconds() / 86400
+        rate = fail_rate(row["ticket__vendor__slug"], row["ticket__site__slug"],
+                         row["ticket__workflow__policy_area"], age)
+        answers = demo_answers(rng, kind, row["ticket__decision"], rng.random() < rate)
+        result = score_audit(specs[kind], answers)
+        started = row["assigned_at"] + dt.timedelta(hours=rng.uniform(1, 30))
+        spent = int(rng.lognormvariate(5.0, 0.4))
+        submitted = min(started + dt.timedelta(seconds=spent), now)
+        final = submitted < now - FINAL_AFTER
+        audit = Audit(
+            ticket_id=row["ticket_id"], form_version=versions[kind],
+            auditor_id=row["auditor_id"], sampled_ticket_id=row["pk"],
+            status=AuditStatus.FINAL if final else AuditStatus.SUBMITTED,
+            answers=answers, score=Decimal(str(result.score)).quantize(Decimal("0.01")),
+            passed=result.passed, critical_failed=result.critical_failed,
+            section_scores=result.section_scores, error_categories=result.error_categories,
+            errors=list(result.errors), error_count=len(result.errors), time_spent_seconds=spent,
+            assigned_at=row["assigned_at"], due_at=row["due_at"], started_at=started,
+            submitted_at=submitted,
+            finalised_at=submitted + dt.timedelta(days=2) if final else None,
+        )
+        audit._history_user = User(pk=row["auditor_id"])
+        audits.append(audit)
+    if not audits:
+        return 0
+    created = bulk_create_with_history(audits, Audit, batch_size=500,
+                                       default_change_reason="submitted")
+    if created and created[0].pk is None:
+        created = list(Audit.objects.filter(sampled_ticket__run=run, status__in=SCORED_STATUSES))
+    AuditEvent.objects.bulk_create(_events(created, manager, run.pk), batch_size=1000)
+    SampledTicket.objects.filter(run=run, audit__status__in=SCORED_STATUSES).update(
+        completed_at=Subquery(
+            Audit.objects.filter(sampled_ticket=OuterRef("pk")).values("submitted_at")[:1]
+        )
+    )
+    return len(created)
+
+
+def _untouched(stratum_label: str) -> bool:
+    """About one stratum in eight of the newest run has no audit done yet, so its report
+    shows what an uncovered stratum looks like."""
+    return random.Random(f"untouched|{stratum_label}").random() < 0.125
+
+
+def _events(audits: list[Audit], manager, run_id: int) -> list[AuditEvent]:
+    """The trail each scored audit would have had: assigned, started, submitted, finalised."""
+    S = AuditStatus
+    events = []
+    for audit in audits:
+        by = audit.auditor_id
+        events += [
+            AuditEvent(audit=audit, at=audit.assigned_at, kind=AuditEvent.Kind.ASSIGNED,
+                       to_status=S.ASSIGNED, details={"run": run_id}),
+            AuditEvent(audit=audit, at=audit.started_at, by_id=by, kind=AuditEvent.Kind.STARTED,
+                       from_status=S.ASSIGNED, to_status=S.IN_PROGRESS),
+            AuditEvent(audit=audit, at=audit.submitted_at, by_id=by,
+                       kind=AuditEvent.Kind.SUBMITTED, from_status=S.IN_PROGRESS,
+                       to_status=S.SUBMITTED,
+                       details={"score": float(audit.score), "passed": audit.passed}),
+        ]
+        if audit.finalised_at:
+            events.append(AuditEvent(audit=audit, at=audit.finalised_at, by=manager,
+                                     kind=AuditEvent.Kind.FINALISED, from_status=S.SUBMITTED,
+                                     to_status=S.FINAL))
+    return events
+
+
+def start_one_draft_each(auditors: list[User]) -> None:
+    """Each demo auditor has one audit in progress (a half-answered draft), unless they
+    already have one: that is what "Continue" on the queue page picks up."""
+    for auditor in auditors:
+        if Audit.objects.filter(auditor=auditor, status=AuditStatus.IN_PROGRESS).exists():
+            continue
+        audit = Audit.objects.filter(auditor=auditor, status=AuditStatus.ASSIGNED).order_by(
+            "due_at", "pk").first()
+        if audit is not None:
+            save_draft(audit, auditor, answers={"correct_action": "yes"}, time_spent_seconds=40)
+
+
+@transaction.atomic
+def seed() -> dict[str, tuple[int, int]]:
+    """Plans, past runs and their audits; needs vendors, accounts, tickets and forms seeded."""
+    now = timezone.now()
+    auditors = list(User.objects.filter(role=Role.QA_AUDITOR, email__endswith="@demo.qa")
+                    .order_by("email"))
+    manager = User.objects.filter(role=Role.PROGRAM_MANAGER, email__endswith="@demo.qa").first()
+    versions = {
+        version.form.workflows.values_list("kind", flat=True).first(): version
+        for version in FormVersion.objects.published().filter(form__slug__in=(
+            "moderation-scorecard", "support-scorecard")).select_related("form")
+    }
+    specs = {kind: version.to_spec() for kind, version in versions.items()}
+    runs_before = SampleRun.objects.count()
+    audits_before = Audit.objects.count()
+
+    daily, weekly = seed_plans(auditors, manager)
+    runs = draw_past_runs(daily, DAILY_RUNS, dt.timedelta(days=1), now)
+    runs += draw_past_runs(weekly, WEEKLY_RUNS, dt.timedelta(weeks=1), now)
+    newest = runs[DAILY_RUNS - 1]
+    for run in runs:
+        score_run(run, versions, specs, manager, now, OPEN_SHARE if run == newest else 0.0)
+    open_assigned_audits(newest)
+    start_one_draft_each(auditors)
+
+    return {
+        "sample runs": (SampleRun.objects.count() - runs_before, SampleRun.objects.count()),
+        "audits": (Audit.objects.count() - audits_before, Audit.objects.count()),
+    }

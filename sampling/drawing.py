@@ -1,0 +1,302 @@
+"""The draw: count, allocate, select and assign a run's sample, all or nothing.
+
+A run is drawn inside one transaction: its strata, sampled tickets (with their inclusion
+probabilities and auditors) and its ``done`` status are written together or not at all. A retry
+of a done run does nothing; a failed, queued or crashed run is redrawn from scratch; an error
+rolls back and marks the run failed with the reason. How tickets are chosen, and why that is a
+reproducible simple random sample per stratum, is in ``sampling.selection``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from contextlib import contextmanager
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .allocation import Design, RunAllocation, allocate_strata, past_error_rates
+from .assignment import assign_tickets
+from .models import (
+    PROGRESS_TTL,
+    STRATUM_FIELDS,
+    SampledTicket,
+    SampleRun,
+    SampleStratum,
+    SamplingPlan,
+    progress_cache_key,
+)
+from .population import StratumCount, plan_filter, plan_population, resolve_window, stratum_counts
+from .population import Window as SampleWindow
+from .selection import MAX_SEED, Selected, seed_coefficients, select_sample, ticket_rank
+
+__all__ = [
+    "MAX_SEED",
+    "default_seed",
+    "draw_sample",
+    "request_run",
+    "seed_coefficients",
+    "ticket_rank",
+]
+
+logger = logging.getLogger(__name__)
+
+_LOCK_NAMESPACE = 0x5A17  # first key of the advisory lock that serialises draws of one run
+WRITE_CHUNK = 1000  # rows per INSERT (two parameters each, well under SQLite's limit)
+
+
+def default_seed(plan: SamplingPlan, window: SampleWindow) -> int:
+    """A seed fixed by (plan, window), so asking twice for a plan's window finds one run."""
+    text = f"{plan.pk}|{window.start.isoformat()}|{window.end.isoformat()}"
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % 2**31
+
+
+def request_run(
+    plan: SamplingPlan,
+    *,
+    window: SampleWindow | None = None,
+    seed: int | None = None,
+    requested_by=None,
+    trigger: str = SampleRun.Trigger.MANUAL,
+    enqueue: bool = True,
+) -> SampleRun:
+    """The run of ``plan`` for (window, seed), created if new, and its draw queued on commit.
+
+    The window defaults to the plan's window as of now, the seed to ``default_seed``: asking
+    twice finds the same run. An explicit new seed over the same window is an additional
+    sample that excludes the tickets already drawn. Finished runs are not queued again;
+    failed or stuck ones are (the draw redoes them from scratch).
+    """
+    window = window or resolve_window(plan.window_kind, plan.window_timezone)
+    seed = default_seed(plan, window) if seed is None else seed
+    seed_coefficients(seed)  # validates the range with a clear message
+    run, _ = SampleRun.objects.get_or_create(
+        plan=plan,
+        window_start=window.start,
+        window_end=window.end,
+        seed=seed,
+        defaults={"requested_by": requested_by, "trigger": trigger},
+    )
+    if enqueue and run.status != SampleRun.Status.DONE:
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import draw_sample_run
+
+    # The task id is saved before the task exists: once a worker is drawing, nothing else may
+    # write the run's row (the draw's snapshot transaction would have to fail).
+    task_id = str(uuid.uuid4())
+    SampleRun.objects.filter(pk=run_id).update(celery_task_id=task_id)
+    draw_sample_run.apply_async((run_id,), task_id=task_id)
+
+
+def draw_sample(run_id: int) -> SampleRun:
+    """Draw run ``run_id``: count, allocate, select, assign, all or nothing.
+
+    Idempotent: a done run is returned untouched; a queued, running (crashed) or failed run is
+    redrawn from scratch inside one transaction (earlier partial rows are deleted first, though
+    the transaction means there should be none). Any error rolls back and marks the run failed
+    with the reason; the run is returned either way. Two draws of one run at once (a retry
+    racing the original) are serialised; the second finds the run done.
+    """
+    with _run_lock(run_id):
+        run = SampleRun.objects.get(pk=run_id)
+        if run.status == SampleRun.Status.DONE:
+            return run
+        SampleRun.objects.filter(pk=run_id).update(
+            status=SampleRun.Status.RUNNING,
+            started_at=timezone.now(),
+            progress=5,
+            progress_message="Counting the population per stratum",
+            failure_reason="",
+        )
+        progress = _Progress(run_id)
+        outermost = not connection.in_atomic_block
+        try:
+            with transaction.atomic():
+                if outermost:
+                    _single_snapshot()
+                _draw(SampleRun.objects.select_related("plan").get(pk=run_id), progress)
+        except Exception as error:  # noqa: BLE001 — any failure is recorded on the run
+            logger.exception("Sample run %s failed", run_id)
+            reason = str(error) or error.__class__.__name__
+            SampleRun.objects.filter(pk=run_id).exclude(status=SampleRun.Status.DONE).update(
+                status=SampleRun.Status.FAILED,
+                failure_reason=f"{error.__class__.__name__}: {reason}"[:2000],
+                finished_at=timezone.now(),
+                progress_message="Failed",
+            )
+        finally:
+            progress.clear()
+    return SampleRun.objects.get(pk=run_id)
+
+
+def _draw(run: SampleRun, progress: _Progress) -> None:
+    plan = run.plan
+    window = SampleWindow(run.window_start, run.window_end)
+    design = Design.from_plan(plan)
+    keys = list(plan.strata_keys or [])
+    SampledTicket.objects.filter(run=run).delete()
+    SampleStratum.objects.filter(run=run).delete()
+
+    tickets = plan_population(plan, window, run=run)
+    counts = stratum_counts(tickets, keys)
+    population = sum(stratum.population for stratum in counts)
+    progress(25, f"Allocating audits over {len(counts)} strata of {population} tickets")
+    allocation = allocate_strata(design, counts, past_error_rates(plan, counts))
+
+    progress(40, f"Selecting {allocation.total} tickets")
+    strata = _write_strata(run, keys, counts, allocation)
+    selected = select_sample(tickets, keys, strata, run.seed)
+
+    progress(70, f"Assigning {len(selected)} tickets to auditors")
+    position = {stratum.pk: stratum.position for stratum in strata}
+    order = sorted(selected, key=lambda row: (row.draw_rank, position[row.stratum_id]))
+    auditor_for, assigned = assign_tickets(
+        plan, run.seed, [(row.ticket_id, row.vendor_id) for row in order]
+    )
+    progress(85, f"Saving {len(selected)} assignments")
+    _write_sample(run, plan, strata, selected, auditor_for)
+
+    run.parameters = {
+        "strata_keys": keys,
+        "filter": plan_filter(plan),
+        "window_kind": plan.window_kind,
+        "window_timezone": plan.window_timezone,
+        **design.as_parameters(),
+        "seed_coefficients": list(seed_coefficients(run.seed)),
+        "notes": allocation.notes + assigned.notes,
+    }
+    run.population_size = population
+    run.sample_size = len(selected)
+    run.strata_count = len(strata)
+    run.planned_margin = allocation.planned_margin
+    run.achieved_margin = allocation.achieved_margin
+    run.unassigned_count = assigned.unassigned
+    run.status = SampleRun.Status.DONE
+    run.progress = 100
+    run.progress_message = f"Drew {len(selected)} of {population} tickets"
+    run.failure_reason = ""
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _write_strata(
+    run: SampleRun, keys: list[str], counts: list[StratumCount], allocation: RunAllocation
+) -> list[SampleStratum]:
+    rows = []
+    for position, stratum in enumerate(counts):
+        planned = allocation.per_stratum[stratum.key]
+        columns = {STRATUM_FIELDS[key]: value for key, value in stratum.values.items()}
+        rows.append(
+            SampleStratum(
+                run=run,
+                position=position,
+                label=stratum.label[:400],
+                population=stratum.population,
+                allocated=planned.allocated,
+                drawn=planned.allocated,  # select_sample fails the run if any stratum falls short
+                expected_rate=planned.expected_rate,
+                stddev=planned.stddev,
+                cost=planned.cost,
+                **columns,
+            )
+        )
+    return SampleStratum.objects.bulk_create(rows, batch_size=500)
+
+
+def _write_sample(
+    run: SampleRun,
+    plan: SamplingPlan,
+    strata: list[SampleStratum],
+    selected: list[Selected],
+    auditor_for: dict[int, int],
+) -> None:
+    """Write the selected tickets, auditor included, each row once (assigning afterwards
+    would rewrite every row and its indexes).
+
+    Multi-row INSERTs into sampling's own table rather than bulk_create: building tens of
+    thousands of model instances costs more than the database spends writing them. Every value
+    is an int or float produced here, except the two timestamps, which go as parameters.
+    """
+    now = timezone.now()
+    due = now + dt.timedelta(days=plan.audit_due_days)
+    probability = {s.pk: float(s.allocated / s.population) for s in strata if s.population}
+    stamps = [
+        connection.ops.adapt_datetimefield_value(now),
+        connection.ops.adapt_datetimefield_value(due),
+    ]
+    qn = connection.ops.quote_name
+    columns = ", ".join(
+        qn(name)
+        for name in (
+            "run_id", "stratum_id", "ticket_id", "draw_rank", "inclusion_probability",
+            "auditor_id", "assigned_at", "due_at",
+        )
+    )
+    insert = f"INSERT INTO {qn(SampledTicket._meta.db_table)} ({columns}) VALUES "
+    with connection.cursor() as cursor:
+        for start in range(0, len(selected), WRITE_CHUNK):
+            rows, params = [], []
+            for row in selected[start : start + WRITE_CHUNK]:
+                known = (
+                    f"{int(run.pk)}, {int(row.stratum_id)}, {int(row.ticket_id)}, "
+                    f"{int(row.draw_rank)}, {probability[row.stratum_id]!r}"
+                )
+                auditor = auditor_for.get(row.ticket_id)
+                if auditor is None:
+                    rows.append(f"({known}, NULL, NULL, NULL)")
+                else:
+                    rows.append(f"({known}, {int(auditor)}, %s, %s)")
+                    params.extend(stamps)
+            cursor.execute(insert + ", ".join(rows), params)
+
+
+def _single_snapshot() -> None:
+    """On PostgreSQL, count and draw from one snapshot (REPEATABLE READ), so N_h and the
+    tickets drawn agree even while an import commits tickets into the window. Must be the
+    transaction's first statement, so it is only issued when the draw's transaction is the
+    outermost one (not inside a test's). Nothing else writes the run's row meanwhile: progress
+    goes to the cache, the task id is saved before the task is sent."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+@contextmanager
+def _run_lock(run_id: int):
+    """A PostgreSQL session advisory lock on the run, taken before the draw's snapshot so a
+    second drawer waits and then sees the first one's result. Released on exit, or by the
+    server if the worker dies. SQLite serialises writers by itself."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, run_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, run_id])
+
+
+class _Progress:
+    """Live progress of a draw whose writes are still one open transaction: kept in the cache
+    (Redis when configured, shared by web and workers) under the run's key, read back by
+    ``SampleRun.live_progress``. The run's row holds the start (5%) and the end (100%)."""
+
+    def __init__(self, run_id: int) -> None:
+        self.key = progress_cache_key(run_id)
+
+    def __call__(self, percent: int, message: str) -> None:
+        cache.set(self.key, (percent, message[:200]), timeout=PROGRESS_TTL)
+
+    def clear(self) -> None:
+        cache.delete(self.key)

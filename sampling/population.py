@@ -1,0 +1,203 @@
+"""The population a plan samples from: its tickets in a window, and their count per stratum.
+
+Everything here is a queryset or one grouped query: the population is counted and later drawn
+in the database, never loaded into Python (10 million tickets a month is the scale planned).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from audits.models import Ticket
+from vendors.models import Agent, Site, Vendor, Workflow
+
+from .models import STRATUM_FIELDS, SampledTicket, SampleRun, SamplingPlan
+
+WindowKind = SamplingPlan.WindowKind
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open interval [start, end) of handling time, as aware UTC datetimes."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def __post_init__(self) -> None:
+        if timezone.is_naive(self.start) or timezone.is_naive(self.end):
+            raise ValueError("A sampling window needs timezone-aware start and end.")
+        if self.end <= self.start:
+            raise ValueError("A sampling window must end after it starts.")
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} → {self.end:%Y-%m-%d %H:%M} UTC"
+
+
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    # zoneinfo resolves a local wall time to the right offset (fold=0 on the rare ambiguous
+    # midnight), so a window over a DST change is 23 or 25 hours long, as the day was.
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def resolve_window(kind: str, tz_name: str, now: dt.datetime | None = None) -> Window:
+    """The concrete window a plan's window kind means at ``now``, in the plan's timezone.
+
+    Every kind ends at a local midnight on or before ``now`` so a scheduled draw only ever
+    covers whole, finished days: "yesterday" is the last full local day, "last 7/30 days" the
+    7/30 full days ending today at 00:00, "last week" the previous Monday-to-Sunday week and
+    "last month" the previous calendar month.
+    """
+    zone = ZoneInfo(tz_name)
+    now = now or timezone.now()
+    today = now.astimezone(zone).date()
+    if kind == WindowKind.YESTERDAY:
+        first, last = today - dt.timedelta(days=1), today
+    elif kind == WindowKind.LAST_7_DAYS:
+        first, last = today - dt.timedelta(days=7), today
+    elif kind == WindowKind.LAST_30_DAYS:
+        first, last = today - dt.timedelta(days=30), today
+    elif kind == WindowKind.LAST_WEEK:
+        this_monday = today - dt.timedelta(days=today.weekday())
+        first, last = this_monday - dt.timedelta(days=7), this_monday
+    elif kind == WindowKind.LAST_MONTH:
+        last = today.replace(day=1)
+        first = (last - dt.timedelta(days=1)).replace(day=1)
+    else:
+        choices = ", ".join(WindowKind.values)
+        raise ValueError(f"Unknown window kind {kind!r}; use one of {choices}.")
+    return Window(_local_midnight(first, zone), _local_midnight(last, zone))
+
+
+def filtered_tickets(
+    *,
+    vendor_ids: Iterable[int] = (),
+    site_ids: Iterable[int] = (),
+    workflow_ids: Iterable[int] = (),
+    decisions: Iterable[str] = (),
+    automation: str = SamplingPlan.Automation.ANY,
+    window: Window | None = None,
+) -> QuerySet[Ticket]:
+    """Tickets matching a population filter given as plain values (empty = no restriction).
+
+    Shared by the plan's draw and the planner page, so both count the same population.
+    """
+    tickets = Ticket.objects.all()
+    if vendor_ids := list(vendor_ids):
+        tickets = tickets.filter(vendor_id__in=vendor_ids)
+    if site_ids := list(site_ids):
+        tickets = tickets.filter(site_id__in=site_ids)
+    if workflow_ids := list(workflow_ids):
+        tickets = tickets.filter(workflow_id__in=workflow_ids)
+    if decisions := list(decisions):
+        tickets = tickets.filter(decision__in=decisions)
+    if automation == SamplingPlan.Automation.MANUAL:
+        tickets = tickets.filter(automated=False)
+    elif automation == SamplingPlan.Automation.AUTOMATED:
+        tickets = tickets.filter(automated=True)
+    if window is not None:
+        tickets = tickets.filter(handled_at__gte=window.start, handled_at__lt=window.end)
+    return tickets.order_by()
+
+
+def plan_filter(plan: SamplingPlan) -> dict:
+    """The plan's population filter as plain values (also frozen into each run)."""
+    return {
+        "vendor_ids": sorted(plan.vendors.values_list("pk", flat=True)),
+        "site_ids": sorted(plan.sites.values_list("pk", flat=True)),
+        "workflow_ids": sorted(plan.workflows.values_list("pk", flat=True)),
+        "decisions": sorted(plan.decision_types or []),
+        "automation": plan.automation,
+    }
+
+
+def plan_population(
+    plan: SamplingPlan, window: Window, *, run: SampleRun | None = None
+) -> QuerySet[Ticket]:
+    """The tickets a run of ``plan`` over ``window`` may draw.
+
+    Tickets already drawn by any other run of the same plan are left out, so a ticket is never
+    audited twice under one plan (a second seed over the same window is a supplementary
+    sample). Only runs whose window overlaps this one can hold such tickets, which keeps the
+    excluded set small however long the plan's history.
+    """
+    tickets = filtered_tickets(**plan_filter(plan), window=window)
+    drawn = SampledTicket.objects.filter(
+        run__plan=plan, run__window_start__lt=window.end, run__window_end__gt=window.start
+    )
+    if run is not None:
+        drawn = drawn.exclude(run=run)
+    return tickets.exclude(pk__in=drawn.values("ticket_id"))
+
+
+@dataclass(frozen=True)
+class StratumCount:
+    """One stratum of a population: its value for each strata key and its size N_h."""
+
+    values: dict[str, object]
+    population: int
+    label: str = ""
+    key: tuple = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", tuple(self.values.items()))
+
+
+def stratum_counts(tickets: QuerySet[Ticket], strata_keys: list[str]) -> list[StratumCount]:
+    """N_h for every stratum present in ``tickets``, in ONE grouped query, sorted by label.
+
+    With no strata keys the whole population is one stratum. Labels are looked up in bulk
+    (one query per key kind), so the cost grows with the number of strata, not tickets.
+    """
+    columns = [STRATUM_FIELDS[key] for key in strata_keys]
+    if not columns:
+        total = tickets.count()
+        return [StratumCount({}, total, "All tickets")] if total else []
+    rows = tickets.order_by().values(*columns).annotate(population=Count("pk"))
+    raw = [
+        ({key: row[STRATUM_FIELDS[key]] for key in strata_keys}, row["population"])
+        for row in rows
+    ]
+    names = _names(strata_keys, [values for values, _ in raw])
+    counts = [
+        StratumCount(values, population, " · ".join(names[k](v) for k, v in values.items()))
+        for values, population in raw
+    ]
+    return sorted(counts, key=lambda stratum: (stratum.label, str(stratum.key)))
+
+
+_MODELS = {"vendor": Vendor, "site": Site, "workflow": Workflow, "agent": Agent}
+
+
+def _names(strata_keys: list[str], rows: list[dict]) -> dict:
+    """For each key, a function from stratum value to a readable name."""
+    namers = {}
+    for key in strata_keys:
+        if key in _MODELS:
+            ids = {values[key] for values in rows}
+            objects = _MODELS[key].objects.select_related(
+                *(["vendor"] if key in ("site", "agent") else [])
+            ).in_bulk(ids)
+            short = key == "site" and "vendor" in strata_keys
+            namers[key] = lambda value, objects=objects, key=key, short=short: _object_name(
+                key, objects.get(value), value, short
+            )
+        else:
+            namers[key] = lambda value: str(value) if value else "(none)"
+    return namers
+
+
+def _object_name(key: str, obj, value, short: bool) -> str:
+    if obj is None:
+        return f"{key} #{value}"
+    if key == "site" and not short:
+        return f"{obj.vendor.name} {obj.name}"
+    if key == "agent":
+        return f"agent {obj.external_id}"
+    return obj.name

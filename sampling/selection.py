@@ -1,0 +1,164 @@
+"""Which tickets a run selects: the first n_h of each stratum in a seeded hash order, in SQL.
+
+Why this is a simple random sample within each stratum
+-------------------------------------------------------
+Every ticket carries ``sample_key``, a 31-bit number fixed at import from a hash of its
+identity (``audits.population.sample_key``): a *permanent random number* in the sense of
+Brewer, Early & Joyce (1972, "Selecting several samples from a single population", Aust. J.
+Statist. 14:231) and Ohlsson (1995, "Coordination of samples using permanent random numbers",
+in Cox et al., *Business Survey Methods*, ch. 9). A run ranks the tickets of each stratum by
+
+    rank = (sample_key · A + B) mod P,   P = 2³¹ − 1 (prime), A ∈ [1, P−1], B ∈ [0, P−1]
+
+with A and B derived from the run's seed, and keeps the n_h lowest ranks (ties, which need two
+equal sample keys, are broken by (source, external_id) compared byte-wise). Taking the n
+smallest of N i.i.d. uniform numbers is a simple random sample without replacement (sequential
+simple random sampling, Ohlsson 1995), so within each stratum every set of n_h tickets is
+equally likely and each ticket's inclusion probability is n_h / N_h. The affine map is a
+bijection of [0, P) drawn from the Carter & Wegman (1979) universal family: it keeps the keys
+uniform while different seeds give pairwise-independent orderings, so a new seed is a fresh
+sample rather than the same tickets again.
+
+The arithmetic is integer and stays below 2⁶² (31-bit key × 31-bit A), so PostgreSQL's bigint
+and SQLite's 64-bit integers compute the same ranks as ``ticket_rank`` does in Python: the same
+population, strata, allocation and seed select the same tickets on either database.
+
+Speed: only tickets whose rank is below a per-stratum threshold enter the sort. Ranks are
+uniform on [0, P), so with the threshold at (1.5·n_h + 40)/N_h of the range a stratum has fewer
+than n_h candidates with probability below 10⁻⁹ (at least six standard deviations); if it ever
+happens the selection is simply repeated without the threshold. Either way the result is the
+same set, because every ticket left out ranks above every candidate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Value
+
+from audits.models import Ticket
+
+from .models import STRATUM_FIELDS, SampleStratum
+
+PRIME = 2_147_483_647  # 2**31 - 1
+MAX_SEED = 2**63 - 1
+THRESHOLD_FACTOR, THRESHOLD_SLACK = 1.5, 40
+
+
+class Selected(NamedTuple):
+    ticket_id: int
+    stratum_id: int
+    draw_rank: int
+    vendor_id: int
+
+
+def seed_coefficients(seed: int) -> tuple[int, int]:
+    """(A, B) of the seeded rank for ``seed``: A in [1, P-1], B in [0, P-1]."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"A seed is an integer from 0 to {MAX_SEED}, not {seed!r}.")
+    digest = hashlib.blake2b(
+        seed.to_bytes(8, "big"), digest_size=16, person=b"qa-sample-draw"
+    ).digest()
+    a = 1 + int.from_bytes(digest[:8], "big") % (PRIME - 1)
+    b = int.from_bytes(digest[8:], "big") % PRIME
+    return a, b
+
+
+def ticket_rank(sample_key: int, seed: int) -> int:
+    """The rank the database gives a ticket under ``seed`` (lower ranks are drawn first)."""
+    a, b = seed_coefficients(seed)
+    return (sample_key * a + b) % PRIME
+
+
+def select_sample(
+    tickets: QuerySet[Ticket],
+    keys: list[str],
+    strata: list[SampleStratum],
+    seed: int,
+) -> list[Selected]:
+    """The first ``allocated`` tickets of every stratum of ``strata`` in seeded rank order.
+
+    ``tickets`` is the population (a queryset, compiled and run inside this one statement);
+    ``strata`` are the run's strata (saved, with their key columns and n_h). Only the selected
+    rows come back to Python. Raises RuntimeError if a stratum cannot fill its allocation
+    (the population changed under the draw), so nothing short is ever saved.
+    """
+    wanted = [stratum for stratum in strata if stratum.allocated]
+    if not wanted:
+        return []
+    rows = _run_selection(tickets, keys, wanted, seed, threshold=True)
+    if _short(rows, wanted):
+        rows = _run_selection(tickets, keys, wanted, seed, threshold=False)
+        if short := _short(rows, wanted):
+            raise RuntimeError(
+                f"{short} strata have fewer tickets than counted a moment ago; nothing was saved."
+            )
+    return rows
+
+
+def candidate_threshold(allocated: int, population: int) -> int:
+    """Rank below which a stratum's tickets are candidates (see the module docstring)."""
+    bound = (THRESHOLD_FACTOR * allocated + THRESHOLD_SLACK) * PRIME / population
+    return min(PRIME, math.ceil(bound))
+
+
+def _short(rows: list[Selected], wanted: list[SampleStratum]) -> int:
+    got = Counter(row.stratum_id for row in rows)
+    return sum(1 for stratum in wanted if got[stratum.pk] != stratum.allocated)
+
+
+def _run_selection(
+    tickets: QuerySet[Ticket],
+    keys: list[str],
+    strata: list[SampleStratum],
+    seed: int,
+    *,
+    threshold: bool,
+) -> list[Selected]:
+    a, b = seed_coefficients(seed)
+    columns = [STRATUM_FIELDS[key] for key in keys]
+    hash_rank = ExpressionWrapper(
+        (F("sample_key") * Value(a) + Value(b)) % Value(PRIME), output_field=BigIntegerField()
+    )
+    fields = dict.fromkeys(["id", "vendor_id", "source", "external_id", *columns, "hash_rank"])
+    inner, inner_params = (
+        tickets.annotate(hash_rank=hash_rank).values(*fields).query.sql_with_params()
+    )
+    qn = connection.ops.quote_name
+    collate = f"COLLATE {qn('C') if connection.vendor == 'postgresql' else qn('BINARY')}"
+    # The strata travel with the statement as a VALUES list: the planner then knows their
+    # number and hash-joins the population to them in one pass. Integers are written inline
+    # (they come from the database and int()), strings as parameters.
+    values, value_params = [], []
+    for stratum in strata:
+        cut = candidate_threshold(stratum.allocated, stratum.population) if threshold else PRIME
+        cells = [str(int(stratum.pk)), str(int(stratum.allocated)), str(int(cut))]
+        for column in columns:
+            value = getattr(stratum, column)
+            if isinstance(value, int):
+                cells.append(str(int(value)))
+            else:
+                cells.append("%s")
+                value_params.append(value)
+        values.append(f"({', '.join(cells)})")
+    names = ", ".join(qn(name) for name in ["stratum_id", "allocated", "cut", *columns])
+    join = "".join(f" AND s.{qn(c)} = t.{qn(c)}" for c in columns)
+    # The window runs over the compiled ticket query: the ticket table is only read through
+    # the ORM's SQL, and nothing here writes.
+    sql = (
+        f"WITH s ({names}) AS (VALUES {', '.join(values)}) "
+        f"SELECT r.{qn('id')}, r.{qn('stratum_id')}, r.{qn('draw_rank')}, r.{qn('vendor_id')} "
+        f"FROM (SELECT t.{qn('id')}, t.{qn('vendor_id')}, s.{qn('stratum_id')}, "
+        f"s.{qn('allocated')}, ROW_NUMBER() OVER (PARTITION BY s.{qn('stratum_id')} ORDER BY "
+        f"t.{qn('hash_rank')}, t.{qn('source')} {collate}, t.{qn('external_id')} {collate}) "
+        f"AS {qn('draw_rank')} "
+        f"FROM ({inner}) t INNER JOIN s ON t.{qn('hash_rank')} < s.{qn('cut')}{join}) r "
+        f"WHERE r.{qn('draw_rank')} <= r.{qn('allocated')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*value_params, *inner_params])
+        return [Selected(*row) for row in cursor.fetchall()]

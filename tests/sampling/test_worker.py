@@ -1,0 +1,40 @@
+"""The draw through a real Celery worker on Redis and PostgreSQL, as production runs it."""
+
+import time
+
+import pytest
+
+from sampling.drawing import request_run
+from sampling.models import SampledTicket, SampleRun
+
+from .conftest import WINDOW, make_population
+
+WAIT_SECONDS = 60
+
+
+@pytest.mark.celery_worker
+@pytest.mark.postgres
+def test_a_requested_run_is_drawn_by_a_real_worker(live_celery_worker, make_plan, auditors):
+    population = make_population(size=1500)
+    plan = make_plan(auditors=auditors)
+
+    # Outside a transaction (transactional_db), on_commit queues the task at once.
+    run = request_run(plan, window=WINDOW, seed=2026)
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.is_finished:
+            break
+        time.sleep(0.2)
+    assert run.status == SampleRun.Status.DONE, run.failure_reason or "worker did not finish"
+    assert run.celery_task_id
+    assert f"draw_sample_run[{run.celery_task_id}] succeeded" in live_celery_worker.log()
+    assert run.population_size == len(population.in_window())
+    assert SampledTicket.objects.filter(run=run).count() == run.sample_size > 0
+    assert not SampledTicket.objects.filter(run=run, auditor__isnull=True).exists()
+
+    # Asking again for the same run queues nothing new and changes nothing.
+    again = request_run(plan, window=WINDOW, seed=2026)
+    assert again.pk == run.pk
+    assert SampleRun.objects.filter(plan=plan).count() == 1
