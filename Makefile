@@ -38,7 +38,8 @@ beat: install
 	$(BIN)/celery -A qa_program beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
 bench: install
-	for f in bench/*.py; do $(PY) $$f || exit 1; done
+	# A bench that needs PostgreSQL exits 2 with a message when DATABASE_URL is not one.
+	for f in bench/*.py; do $(PY) $$f; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ] || exit $$rc; done
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,10 +1,38 @@
-"""Tickets API (read). Querysets go through the scoping function."""
+"""Tickets, audit forms and audits over the API.
 
-from rest_framework import serializers
+Every queryset goes through the scoping function (audits through ``audits_visible_to``,
+which also keeps unfinalised audits from vendor users), so a guessed id of another
+vendor's object is a 404. Changes go through ``audits.lifecycle`` like the pages do; the
+viewsets only translate its refusals into HTTP answers.
+"""
 
-from vendors.api import ScopedReadOnlyViewSet
+from __future__ import annotations
 
-from .models import Ticket
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from accounts.scoping import visible_to
+from sampling.models import SampledTicket
+from vendors.api import ScopedReadOnlyViewSet, ViewOrderedCursorPagination
+
+from . import lifecycle
+from .models import (
+    Audit,
+    AuditStatus,
+    FormChoice,
+    FormQuestion,
+    FormSection,
+    FormVersion,
+    Ticket,
+)
+from .selectors import audits_visible_to, shows_internal
+
+# ----- tickets ------------------------------------------------------------------------------
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -24,5 +52,259 @@ class TicketViewSet(ScopedReadOnlyViewSet):
     ordering = "-id"
 
 
+# ----- forms (read) -------------------------------------------------------------------------
+
+
+class ChoiceSerializer(serializers.ModelSerializer):
+    error_category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = FormChoice
+        fields = ["value", "label", "credit", "is_error", "error_category"]
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    error_category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    choices = ChoiceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FormQuestion
+        fields = [
+            "key", "text", "guidance", "kind", "weight", "critical", "na_allowed", "required",
+            "error_category", "scale_error_at_or_below", "choices",
+        ]
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    questions = QuestionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FormSection
+        fields = ["key", "title", "description", "weight", "questions"]
+
+
+class FormVersionSerializer(serializers.ModelSerializer):
+    form = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    name = serializers.CharField(source="form.name", read_only=True)
+    workflows = serializers.PrimaryKeyRelatedField(
+        source="form.workflows", many=True, read_only=True
+    )
+    sections = SectionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FormVersion
+        fields = [
+            "id", "form", "name", "number", "status", "pass_mark", "critical_zeroes_score",
+            "published_at", "workflows", "sections",
+        ]
+
+
+class FormVersionFilter(django_filters.FilterSet):
+    workflow = django_filters.NumberFilter(field_name="form__workflows", label="Workflow id")
+
+    class Meta:
+        model = FormVersion
+        fields = ["workflow"]
+
+
+class FormVersionViewSet(ScopedReadOnlyViewSet):
+    """Published audit form versions with their sections, questions and choices."""
+
+    queryset = (
+        FormVersion.objects.published()
+        .select_related("form")
+        .prefetch_related(
+            "form__workflows",
+            Prefetch("sections", queryset=FormSection.objects.order_by("position", "id")),
+            Prefetch("sections__questions",
+                     queryset=FormQuestion.objects.select_related("error_category")),
+            Prefetch("sections__questions__choices",
+                     queryset=FormChoice.objects.select_related("error_category")),
+        )
+    )
+    serializer_class = FormVersionSerializer
+    filterset_class = FormVersionFilter
+    ordering = "id"
+
+
+# ----- audits -------------------------------------------------------------------------------
+
+
+class AuditSerializer(serializers.ModelSerializer):
+    vendor = serializers.IntegerField(source="ticket.vendor_id", read_only=True)
+    site = serializers.IntegerField(source="ticket.site_id", read_only=True)
+    workflow = serializers.IntegerField(source="ticket.workflow_id", read_only=True)
+    internal_note = serializers.CharField(
+        read_only=True, help_text="QA only: omitted from responses to vendor users."
+    )
+
+    class Meta:
+        model = Audit
+        fields = [
+            "id", "ticket", "vendor", "site", "workflow", "form_version", "auditor",
+            "sampled_ticket", "unsampled", "status", "answers", "comments", "internal_note",
+            "score", "passed", "critical_failed", "section_scores", "error_categories",
+            "errors", "time_spent_seconds", "assigned_at", "due_at", "started_at",
+            "submitted_at", "finalised_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not shows_internal(getattr(request, "user", None)):
+            data.pop("internal_note", None)
+        return data
+
+
+class AuditCreateSerializer(serializers.Serializer):
+    """Either an assignment (``sampled_ticket``) or, for an ad-hoc audit, a ticket and a
+    published form version."""
+
+    sampled_ticket = serializers.IntegerField(required=False)
+    ticket = serializers.IntegerField(required=False)
+    form_version = serializers.IntegerField(required=False)
+
+    def validate(self, attrs):
+        if "sampled_ticket" in attrs:
+            return attrs
+        if "ticket" in attrs and "form_version" in attrs:
+            return attrs
+        raise ValidationError(
+            "Give sampled_ticket (an assignment) or ticket and form_version (ad hoc)."
+        )
+
+
+class AuditAnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(child=serializers.CharField(allow_blank=True),
+                                    required=False)
+    comments = serializers.DictField(child=serializers.CharField(allow_blank=True),
+                                     required=False)
+    internal_note = serializers.CharField(required=False, allow_blank=True)
+    time_spent_seconds = serializers.IntegerField(required=False, min_value=0)
+
+
+SUBMISSION_PROBLEMS = inline_serializer(
+    "SubmissionProblems",
+    fields={
+        "detail": serializers.CharField(),
+        "problems": inline_serializer(
+            "SubmissionProblem",
+            fields={"question": serializers.CharField(), "label": serializers.CharField(),
+                    "message": serializers.CharField()},
+            many=True,
+        ),
+    },
+)
+
+
+class AuditFilter(django_filters.FilterSet):
+    vendor = django_filters.NumberFilter(field_name="ticket__vendor", label="Vendor id")
+    site = django_filters.NumberFilter(field_name="ticket__site", label="Site id")
+    workflow = django_filters.NumberFilter(field_name="ticket__workflow", label="Workflow id")
+    status = django_filters.MultipleChoiceFilter(choices=AuditStatus.choices)
+    submitted = django_filters.IsoDateTimeFromToRangeFilter(
+        field_name="submitted_at", label="Submitted between (submitted_after, submitted_before)"
+    )
+
+    class Meta:
+        model = Audit
+        fields = ["vendor", "site", "workflow", "auditor", "status", "unsampled", "submitted"]
+
+
+class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   viewsets.GenericViewSet):
+    """Audits the caller may see. Vendor users see their vendor's finalised audits only,
+    without internal notes; creating and scoring are for QA staff."""
+
+    queryset = Audit.objects.select_related("ticket")
+    serializer_class = AuditSerializer
+    filterset_class = AuditFilter
+    pagination_class = ViewOrderedCursorPagination
+    ordering = "-id"
+
+    def get_queryset(self):
+        return audits_visible_to(self.request.user, self.queryset)
+
+    @extend_schema(request=AuditCreateSerializer, responses={201: AuditSerializer})
+    def create(self, request, *args, **kwargs):
+        incoming = AuditCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        user = request.user
+        if not user.is_internal:
+            raise PermissionDenied("Only QA staff create audits.")
+        with _lifecycle_errors():
+            if "sampled_ticket" in data:
+                assignment = _scoped_or_404(user, SampledTicket.objects.select_related(
+                    "run__plan", "ticket"), data["sampled_ticket"])
+                audit = lifecycle.open_assignment(assignment, user)
+            else:
+                ticket = _scoped_or_404(user, Ticket.objects.all(), data["ticket"])
+                version = _scoped_or_404(user, FormVersion.objects.select_related("form"),
+                                         data["form_version"])
+                audit = lifecycle.start_adhoc_audit(ticket, version, user)
+        return Response(self.get_serializer(audit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=AuditAnswersSerializer,
+        responses={200: AuditSerializer,
+                   400: OpenApiResponse(SUBMISSION_PROBLEMS, description="Questions to fix")},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Score and submit the answers (merged over the saved draft)."""
+        audit = self.get_object()
+        incoming = AuditAnswersSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            with _lifecycle_errors():
+                audit = lifecycle.submit_audit(audit, request.user, **incoming.validated_data)
+        except lifecycle.SubmissionInvalid as invalid:
+            return Response(
+                {"detail": str(invalid), "problems": [
+                    {"question": p.key, "label": p.label, "message": p.message}
+                    for p in invalid.problems
+                ]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(self.get_serializer(audit).data)
+
+    @extend_schema(request=AuditAnswersSerializer, responses={200: AuditSerializer})
+    @action(detail=True, methods=["post"])
+    def draft(self, request, pk=None):
+        """Save unfinished answers without validating them."""
+        audit = self.get_object()
+        incoming = AuditAnswersSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        with _lifecycle_errors():
+            audit = lifecycle.save_draft(audit, request.user, **incoming.validated_data)
+        return Response(self.get_serializer(audit).data)
+
+
+def _scoped_or_404(user, queryset, pk):
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(visible_to(user, queryset), pk=pk)
+
+
+class _lifecycle_errors:
+    """Turn lifecycle refusals into 403 / 400 answers (submission problems pass through)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None or isinstance(error, lifecycle.SubmissionInvalid):
+            return False
+        if isinstance(error, lifecycle.NotPermitted):
+            raise PermissionDenied(str(error)) from error
+        if isinstance(error, lifecycle.LifecycleError):
+            raise ValidationError({"detail": str(error)}) from error
+        return False
+
+
 def register(router) -> None:
     router.register("tickets", TicketViewSet)
+    router.register("forms", FormVersionViewSet, basename="form")
+    router.register("audits", AuditViewSet)

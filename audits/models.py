@@ -50,3 +50,69 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id}" if self.source else self.external_id
+
+
+class TicketImport(models.Model):
+    """One uploaded ticket file and what importing it did.
+
+    The upload page saves the file and queues a Celery task; the task fills in the status,
+    the counts and ``report`` (an ``ImportReport`` as JSON, the same report the
+    ``import_tickets`` command prints), which the page then shows.
+    """
+
+    vendor_path = None
+    internal_only = True  # program managers' tooling; vendors never see uploads
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Imported"
+        REJECTED = "rejected", "Rejected (bad rows, nothing imported)"
+        ERROR = "error", "Stopped by an error"
+
+    FINISHED = (Status.SUCCEEDED, Status.REJECTED, Status.ERROR)
+
+    file = models.FileField(upload_to="ticket_imports/%Y/%m/%d/")
+    original_name = models.CharField(max_length=255)
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Used for rows whose source column is absent or empty.",
+    )
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    existing_count = models.PositiveIntegerField(default=0)
+    agents_created = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+# Issue 4: audit forms and audits live in their own modules (one idea per file); importing
+# them here registers them with the audits app and keeps `from audits.models import X` working.
+from .audit_models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus  # noqa: E402,F401
+from .form_models import (  # noqa: E402,F401
+    AuditForm,
+    ErrorCategory,
+    FormChoice,
+    FormQuestion,
+    FormSection,
+    FormVersion,
+    FrozenVersion,
+)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,5 +6,8 @@ app_name = "audits"
 urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/import/", views.ticket_import, name="ticket_import"),
+    path("tickets/import/<int:pk>/", views.ticket_import_status, name="ticket_import_status"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("forms/", include("audits.form_urls")),
+    path("", include("audits.workspace_urls")),
 ]

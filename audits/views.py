@@ -1,11 +1,19 @@
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import manager_required
 from accounts.scoping import visible_to
+from vendors import selectors as vendor_selectors
 
-from .models import Ticket
+from . import tasks
+from .import_forms import TicketImportForm
+from .import_report import ImportReport
+from .import_rows import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from .models import Ticket, TicketImport
 
 
 @login_required
@@ -32,4 +40,45 @@ def ticket_detail(request, pk):
 
 @manager_required
 def ticket_import(request):
-    return render(request, "audits/ticket_import.html", {})
+    """Upload a ticket CSV; the import runs as a Celery task and its page shows the report."""
+    form = TicketImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.save(commit=False)
+        upload.original_name = request.FILES["file"].name
+        upload.uploaded_by = request.user
+        upload.save()
+        # After commit, so a real worker never looks for an upload that is not saved yet.
+        transaction.on_commit(partial(tasks.import_ticket_file.delay, upload.pk))
+        return redirect("audits:ticket_import_status", pk=upload.pk)
+    return render(
+        request,
+        "audits/ticket_import.html",
+        {
+            "form": form,
+            "required_columns": REQUIRED_COLUMNS,
+            "optional_columns": OPTIONAL_COLUMNS,
+            "recent": TicketImport.objects.select_related("uploaded_by")[:10],
+        },
+    )
+
+
+@manager_required
+def ticket_import_status(request, pk):
+    """One upload: its status while queued or running (the page refreshes itself), then
+    the import report, and after success the ticket counts by vendor."""
+    upload = get_object_or_404(TicketImport.objects.select_related("uploaded_by"), pk=pk)
+    report = (
+        ImportReport.from_dict(upload.report)
+        if upload.status in (TicketImport.Status.SUCCEEDED, TicketImport.Status.REJECTED)
+        else None
+    )
+    vendors = []
+    if upload.status == TicketImport.Status.SUCCEEDED:
+        vendors = vendor_selectors.with_ticket_counts(
+            request.user, vendor_selectors.vendors_for(request.user), "vendor"
+        )
+    return render(
+        request,
+        "audits/ticket_import_status.html",
+        {"upload": upload, "report": report, "vendors": vendors},
+    )

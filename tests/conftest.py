@@ -17,6 +17,8 @@ from tests.factories import (
     enrol_totp,
 )
 
+pytest_plugins = ["tests.live_worker"]
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -1,0 +1,148 @@
+"""Opening audits: from a sample run's assignments, from one assignment, or ad hoc.
+
+A sample run assigns tickets to auditors (``sampling.assignment``); this turns each
+assignment into an ``Audit`` in status *assigned*, with the form version to score it with,
+so the auditor's queue is a plain query over audits. An ad-hoc audit of a ticket found by
+id is opened here too, flagged ``unsampled`` so estimates leave it out: the ticket was
+chosen by a person, not drawn with a known probability.
+
+``audits.lifecycle`` exposes the same three functions (its callers need only one module).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from sampling.models import SampledTicket, SampleRun
+
+from .lifecycle import LifecycleError, NotPermitted, is_lead, record_event, save_audit
+from .models import Audit, AuditEvent, AuditStatus, FormVersion, Ticket
+
+
+def open_assigned_audits(run) -> int:
+    """Create an assigned audit for every assigned ticket of ``run`` that has none yet.
+
+    Idempotent: tickets whose assignment already has an audit are skipped (and the one-to-one
+    ``sampled_ticket`` forbids a second one), so a retried task or a second call opens
+    nothing new. The form version is the published version of the plan's form when the plan
+    names one, else the published version of a form used for the ticket's workflow; tickets
+    with no published form stay unopened until one is published. Returns how many audits
+    were opened.
+    """
+    with transaction.atomic():
+        return len(_open(SampledTicket.objects.filter(run=run), run.plan, run.pk))
+
+
+def open_assignment(sampled_ticket, user) -> Audit:
+    """The audit of one assignment, opened now if the run has not opened it yet.
+
+    For the API's "create from an assignment": only the assigned auditor or a lead may.
+    """
+    if not (sampled_ticket.auditor_id == getattr(user, "pk", None) or is_lead(user)):
+        raise NotPermitted("Only the assigned auditor or a lead can open this assignment.")
+    if sampled_ticket.auditor_id is None:
+        raise LifecycleError("This sampled ticket has no auditor yet: assign it first.")
+    with transaction.atomic():
+        run = sampled_ticket.run
+        _open(SampledTicket.objects.filter(pk=sampled_ticket.pk), run.plan, run.pk)
+        audit = Audit.objects.filter(sampled_ticket=sampled_ticket).first()
+    if audit is None:
+        raise LifecycleError(
+            f"No published form is used for the workflow of ticket {sampled_ticket.ticket}."
+        )
+    return audit
+
+
+def _open(assignments, plan, run_pk: int) -> list[Audit]:
+    """Open audits for the assigned, not yet opened ``assignments``.
+
+    The run's row is locked first, so two workers opening the same run take turns and the
+    second finds nothing left to open instead of colliding on the one-to-one link.
+    """
+    SampleRun.objects.select_for_update().filter(pk=run_pk).exists()
+    pending = list(
+        assignments.select_for_update(of=("self",))
+        .filter(auditor__isnull=False, audit__isnull=True)
+        .values("pk", "ticket_id", "ticket__workflow_id", "auditor_id", "assigned_at", "due_at")
+        .order_by("pk")
+    )
+    if not pending:
+        return []
+    versions = _published_versions(plan, {row["ticket__workflow_id"] for row in pending})
+    now = timezone.now()
+    audits = [
+        Audit(
+            ticket_id=row["ticket_id"],
+            form_version_id=versions[row["ticket__workflow_id"]],
+            auditor_id=row["auditor_id"],
+            sampled_ticket_id=row["pk"],
+            status=AuditStatus.ASSIGNED,
+            assigned_at=row["assigned_at"] or now,
+            due_at=row["due_at"],
+        )
+        for row in pending
+        if row["ticket__workflow_id"] in versions
+    ]
+    created = Audit.objects.bulk_create(audits, batch_size=500)
+    if created and created[0].pk is None:  # backends that return no ids on bulk insert
+        created = list(Audit.objects.filter(
+            sampled_ticket_id__in=[audit.sampled_ticket_id for audit in audits]
+        ))
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(audit=audit, at=now, kind=AuditEvent.Kind.ASSIGNED,
+                       to_status=AuditStatus.ASSIGNED, details={"run": run_pk})
+            for audit in created
+        ],
+        batch_size=500,
+    )
+    return created
+
+
+def _published_versions(plan, workflow_ids: set[int]) -> dict[int, int]:
+    """Workflow id → id of the published form version to score its tickets with."""
+    published = FormVersion.objects.published()
+    # The plan's own form wins; the attribute is optional until plans carry one.
+    form_id = getattr(plan, "form_id", None)
+    if form_id:
+        version_id = published.filter(form_id=form_id).values_list("pk", flat=True).first()
+        return dict.fromkeys(workflow_ids, version_id) if version_id else {}
+    rows = (
+        published.filter(form__workflows__in=workflow_ids)
+        .order_by("-published_at", "-pk")
+        .values_list("form__workflows", "pk")
+    )
+    versions: dict[int, int] = {}
+    for workflow_id, version_id in rows:
+        versions.setdefault(workflow_id, version_id)
+    return versions
+
+
+def start_adhoc_audit(ticket: Ticket, version: FormVersion, user) -> Audit:
+    """Start an unsampled audit of a ticket found by id, scored by ``user``.
+
+    Ad-hoc audits are flagged ``unsampled`` so estimates leave them out: the ticket was
+    chosen by a person, not drawn with a known probability.
+    """
+    if not (getattr(user, "is_authenticated", False) and user.is_internal):
+        raise NotPermitted("Only QA staff can audit a ticket outside a sample.")
+    if version.status != FormVersion.Status.PUBLISHED:
+        raise LifecycleError(f"{version} is not published: pick the published version.")
+    if not version.form.workflows.filter(pk=ticket.workflow_id).exists():
+        raise LifecycleError(f"{version.form} is not used for the workflow {ticket.workflow}.")
+    with transaction.atomic():
+        existing = Audit.objects.filter(ticket=ticket, form_version=version, unsampled=True).first()
+        if existing is not None:
+            raise LifecycleError(
+                f"Ticket {ticket} already has an ad-hoc audit with {version} (#{existing.pk})."
+            )
+        now = timezone.now()
+        audit = Audit(
+            ticket=ticket, form_version=version, auditor=user, unsampled=True,
+            status=AuditStatus.IN_PROGRESS, assigned_at=now, started_at=now,
+        )
+        save_audit(audit, user)
+        record_event(audit, user, AuditEvent.Kind.STARTED, "", AuditStatus.IN_PROGRESS,
+               details={"ad_hoc": True})
+    return audit

@@ -1,0 +1,122 @@
+"""A real Celery worker for any task family, plus task-running fixtures.
+
+``live_celery_worker`` starts ``celery -A qa_program worker`` as a subprocess against the
+test database and REDIS_URL, and skips (with the reason shown in the pytest summary) when
+there is no Redis or the database is not PostgreSQL (a worker process cannot see an
+in-memory SQLite test database). Loaded for every test by ``pytest_plugins`` in
+tests/conftest.py.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings as django_settings
+
+WORKER_START_TIMEOUT = 60
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to a temporary directory, not the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    """Run Celery tasks in-process even when REDIS_URL is set: most tests are about pages
+    and outcomes, not the worker. ``live_celery_worker`` turns this off for its test."""
+    from qa_program.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was
+
+
+def _worker_environment(media_dir: Path) -> dict:
+    """The test process's environment, pointed at the test database pytest-django made."""
+    from django.db import connection
+
+    real = urlsplit(os.environ["DATABASE_URL"])
+    return {
+        **os.environ,
+        "DATABASE_URL": urlunsplit(real._replace(path="/" + connection.settings_dict["NAME"])),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "test-only-secret-key"),
+        "QA_MEDIA_ROOT": str(media_dir),
+    }
+
+
+@pytest.fixture
+def live_celery_worker(transactional_db, settings, tmp_path):
+    """A real ``celery worker`` process on REDIS_URL and the test database.
+
+    Needs ``transactional_db`` (the worker is another connection: it only sees committed
+    rows). Yields the worker process; the test's uploaded files go to a media directory
+    the worker shares. Pending messages are purged first so the worker runs only this
+    test's tasks. The worker's log is ``worker.log`` in the test's tmp_path
+    (``live_celery_worker.log()`` reads it), to show that the task ran there.
+    """
+    from django.db import connection
+
+    if not django_settings.REDIS_URL:
+        pytest.skip("REDIS_URL is unset: the real Celery worker test needs Redis")
+    if connection.vendor != "postgresql":
+        pytest.skip("a Celery worker process cannot reach the in-memory SQLite test database; "
+                    "set DATABASE_URL to PostgreSQL")
+    from qa_program.celery import app
+
+    media_dir = tmp_path / "media"
+    settings.MEDIA_ROOT = media_dir
+    app.conf.task_always_eager = False  # restored by eager_tasks
+    app.control.purge()
+    hostname = f"test-worker-{os.getpid()}@{socket.gethostname()}"
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "qa_program", "worker", "--pool=solo",
+         "--concurrency=1", "--loglevel=info", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", f"--hostname={hostname}"],
+        cwd=django_settings.BASE_DIR,
+        env=_worker_environment(media_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_ready(app, worker, hostname, tmp_path / "worker.log")
+        yield RunningWorker(worker, tmp_path / "worker.log")
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
+
+
+@dataclass
+class RunningWorker:
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+def _wait_until_ready(app, worker: subprocess.Popen, hostname: str, log_path: Path) -> None:
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"the Celery worker exited at start:\n{log_path.read_text()}")
+        if app.control.ping(destination=[hostname], timeout=1.0):
+            return
+    pytest.fail(f"the Celery worker did not answer a ping in {WORKER_START_TIMEOUT} s:\n"
+                f"{log_path.read_text()}")
