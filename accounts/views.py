@@ -11,12 +11,15 @@ from .invitations import invite
 
 @login_required
 def home(request):
-    """Role-aware home: vendor POCs land on their vendor, staff on the program overview."""
+    """Role-aware home: vendor POCs land on their vendor, auditors on their queue, managers
+    on the program overview."""
     user = request.user
     if user.is_vendor_user:
         return redirect(user.vendor.get_absolute_url())
     if not user.is_internal:
         return render(request, "accounts/no_role.html", status=403)
+    if not user.is_manager:
+        return redirect("audits:queue")  # auditors spend their day in the queue
     vendors = vendor_selectors.with_ticket_counts(
         user, vendor_selectors.vendor_overview(user), "vendor"
     )

@@ -35,7 +35,7 @@ def test_internal_staff_may_log_in_without_two_factor(request, client, person):
     response = log_in(client, user.email)
 
     assert response["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).status_code == 200
 
 
 def test_a_wrong_password_is_refused(client, manager):

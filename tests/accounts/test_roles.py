@@ -32,6 +32,13 @@ def test_the_manager_home_counts_tickets_by_vendor(client_as, manager, site_a, s
     assert "Tickets by vendor" in response.content.decode()
 
 
+def test_an_auditor_lands_on_their_queue(client_as, auditor):
+    response = client_as(auditor).get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/audits/queue/"
+
+
 def test_a_vendor_poc_lands_on_their_vendor(client_as, poc_a):
     response = client_as(poc_a).get("/")
 
