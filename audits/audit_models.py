@@ -125,6 +125,8 @@ class Audit(models.Model):
         ]
         indexes = [
             models.Index(fields=["auditor", "status", "due_at"], name="audit_queue"),
+            # "Submitted today" on the queue page reads one auditor's recent audits only.
+            models.Index(fields=["auditor", "submitted_at"], name="audit_auditor_submitted"),
             models.Index(fields=["status", "submitted_at"], name="audit_status_submitted"),
             models.Index(fields=["form_version", "status"], name="audit_version_status"),
         ]

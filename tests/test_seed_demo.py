@@ -1,5 +1,5 @@
-"""`seed_demo` builds a believable program a new user can log into, and running it again
-changes nothing."""
+"""`seed_demo` builds a believable program a new user can log into, with forms, sample runs
+and scored audits showing real patterns, and running it again changes nothing."""
 
 import datetime as dt
 import io
@@ -10,14 +10,18 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, demo_logins
 from accounts.models import Role, User
 from audits.demo import SOURCE, generate_tickets
-from audits.models import Ticket
+from audits.models import SCORED_STATUSES, Audit, AuditForm, FormVersion, Ticket
+from audits.scoring import score_audit
+from sampling import demo as sampling_demo
+from sampling.models import SamplingPlan
+from sampling.reporting import run_report
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 SMALL = 2000
@@ -229,3 +233,88 @@ def test_the_ticket_generator_is_reproducible_apart_from_the_window_it_ends():
 
     assert identity(first) == identity(shifted)
     assert all(later - dt.timedelta(weeks=8) <= t.handled_at <= later for t in shifted)
+
+
+# --- audit forms, sampling runs and scored audits (issue 4) ---------------------------------
+
+
+@pytest.mark.django_db
+def test_each_workflow_kind_has_a_published_scorecard_with_a_critical_question(seed_demo):
+    seed_demo()
+
+    for slug, kind in (("moderation-scorecard", "moderation"), ("support-scorecard", "support")):
+        form = AuditForm.objects.get(slug=slug)
+        version = form.versions.published().get()
+        assert set(form.workflows.values_list("kind", flat=True)) == {kind}
+        questions = version.questions.all()
+        assert questions.filter(key="correct_action", critical=True).exists()
+        assert questions.filter(key="escalation", na_allowed=True).exists()
+        assert not questions.filter(error_category__isnull=True, kind="yes_no").exists()
+    support = FormVersion.objects.published().get(form__slug="support-scorecard")
+    assert set(support.questions.values_list("kind", flat=True)) >= {"scale", "choice"}
+    every_workflow = set(Workflow.objects.values_list("pk", flat=True))
+    assert set(AuditForm.objects.values_list("workflows", flat=True)) == every_workflow
+
+
+@pytest.mark.django_db
+def test_plans_have_past_runs_whose_audits_are_scored_by_the_one_scoring_function(seed_demo):
+    seed_demo()
+
+    daily = SamplingPlan.objects.get(name="Daily vendor × workflow")
+    weekly = SamplingPlan.objects.get(name="Weekly site review")
+    assert daily.runs.filter(status="done").count() == sampling_demo.DAILY_RUNS
+    assert weekly.runs.filter(status="done").count() == sampling_demo.WEEKLY_RUNS
+    assert set(daily.auditors.values_list("email", flat=True)) == {
+        "auditor1@demo.qa", "auditor2@demo.qa", "auditor3@demo.qa"
+    }
+    scored = Audit.objects.filter(status__in=SCORED_STATUSES)
+    assert scored.count() >= 500
+    assert not Audit.objects.filter(unsampled=True).exists()
+    assert scored.filter(critical_failed=True).exists()
+    assert scored.filter(status="final").exists() and scored.filter(status="submitted").exists()
+    for audit in scored.select_related("form_version").order_by("?")[:50]:
+        result = score_audit(audit.form_version.to_spec(), audit.answers)
+        assert (audit.passed, audit.critical_failed) == (result.passed, result.critical_failed)
+        assert float(audit.score) == pytest.approx(result.score, abs=0.005)
+        assert audit.error_categories == result.error_categories
+        assert audit.sampled_ticket.completed_at == audit.submitted_at
+        assert audit.events.filter(kind="submitted").exists()
+        assert audit.history.exists()
+    # The run report shows stratified estimates for an older run.
+    report = run_report(daily.runs.order_by("window_start").first())
+    assert report.accuracy is not None and 0.8 < report.accuracy.p <= 1
+
+
+@pytest.mark.django_db
+def test_every_demo_auditor_has_work_waiting_and_one_audit_in_progress(seed_demo):
+    seed_demo()
+
+    for auditor in User.objects.filter(role=Role.QA_AUDITOR):
+        mine = Audit.objects.filter(auditor=auditor)
+        assert mine.filter(status="assigned").exists(), auditor
+        assert mine.filter(status="in_progress").count() == 1, auditor
+
+
+@pytest.mark.django_db
+def test_borealis_is_weaker_on_hate_speech_and_nairobi_improves(seed_demo):
+    seed_demo(tickets=12_000)
+
+    scored = Audit.objects.filter(status__in=SCORED_STATUSES)
+    hate = Q(ticket__workflow__policy_area="Hate speech")
+    borealis = Q(ticket__vendor__slug="borealis")
+
+    def accuracy(audits) -> float:
+        counts = audits.aggregate(n=Count("pk"), ok=Count("pk", filter=Q(passed=True)))
+        return counts["ok"] / counts["n"]
+
+    assert accuracy(scored.filter(hate & borealis)) < 0.9
+    assert accuracy(scored.exclude(hate & borealis)) > 0.93
+    now = timezone.now()
+    nairobi = scored.filter(ticket__site__slug="nairobi")
+    early = nairobi.filter(ticket__handled_at__lt=now - dt.timedelta(days=28))
+    late = nairobi.filter(ticket__handled_at__gte=now - dt.timedelta(days=14))
+    assert 1 - accuracy(early) > 1 - accuracy(late)
+    # The truth the generator draws from, stated plainly.
+    assert sampling_demo.fail_rate("borealis", "bogota", "Hate speech", 3) == 0.15
+    assert sampling_demo.fail_rate("savanna", "nairobi", "Spam", 56) == pytest.approx(0.12)
+    assert sampling_demo.fail_rate("savanna", "nairobi", "Spam", 0) == pytest.approx(0.04)

@@ -13,15 +13,23 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from audits import demo as audits_demo
+from sampling import demo as sampling_demo
 from vendors import demo as vendors_demo
 
 SERVE_URL = "http://127.0.0.1:8000"
 
 
+def _manager(logins):
+    """The demo program manager, who publishes the demo forms."""
+    return next((user for user, login in logins if user.is_manager and not user.is_superuser),
+                None)
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo program (vendors, sites, agents, workflows, contract targets, "
-        "demo logins, tickets). Running it again adds only what is missing."
+        "demo logins, tickets, audit forms, sampling plans with past runs and scored "
+        "audits). Running it again adds only what is missing."
     )
 
     def add_arguments(self, parser):
@@ -51,6 +59,8 @@ class Command(BaseCommand):
             counts = vendors_demo.seed()
             logins = accounts_demo.seed()
             counts |= audits_demo.seed(tickets)
+            counts |= audits_demo.seed_forms(by=_manager(logins))
+            counts |= sampling_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo program"))
