@@ -102,14 +102,21 @@ def start_adhoc_audit(ticket: Ticket, version: FormVersion, user) -> Audit:
 # ----- scoring ------------------------------------------------------------------------------
 
 
+def _start_if_assigned(audit: Audit, user) -> bool:
+    """Opening an assigned audit starts it: the first touch is when work begins."""
+    if audit.status != AuditStatus.ASSIGNED:
+        return False
+    _move(audit, user, AuditEvent.Kind.STARTED, AuditStatus.IN_PROGRESS)
+    audit.started_at = timezone.now()
+    return True
+
+
 def start_audit(audit: Audit, user) -> Audit:
     """assigned → in_progress, by the assigned auditor; a no-op when already started."""
     with transaction.atomic():
         audit = _locked(audit)
         _require_scorer(audit, user)
-        if audit.status == AuditStatus.ASSIGNED:
-            _move(audit, user, AuditEvent.Kind.STARTED, AuditStatus.IN_PROGRESS)
-            audit.started_at = timezone.now()
+        if _start_if_assigned(audit, user):
             save_audit(audit, user)
     return audit
 
@@ -131,9 +138,7 @@ def save_draft(
     with transaction.atomic():
         audit = _locked(audit)
         _require_scorer(audit, user)
-        if audit.status == AuditStatus.ASSIGNED:
-            _move(audit, user, AuditEvent.Kind.STARTED, AuditStatus.IN_PROGRESS)
-            audit.started_at = timezone.now()
+        _start_if_assigned(audit, user)
         _apply_draft(audit, answers, comments, internal_note, time_spent_seconds)
         save_audit(audit, user)
     return audit
@@ -155,9 +160,7 @@ def submit_audit(
         _require_scorer(audit, user)
         _apply_draft(audit, answers, comments, internal_note, time_spent_seconds)
         now = timezone.now()
-        if audit.status == AuditStatus.ASSIGNED:
-            _move(audit, user, AuditEvent.Kind.STARTED, AuditStatus.IN_PROGRESS)
-            audit.started_at = now
+        _start_if_assigned(audit, user)
         version = version_with_parts(audit.form_version_id)
         try:
             result = score_audit(version.to_spec(), audit.answers)
