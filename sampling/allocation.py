@@ -1,7 +1,8 @@
 """How many audits a run takes from each stratum, from the plan's precision target.
 
-Pure apart from ``Design.from_plan`` and the ``past_error_rates`` hook: plain values in,
-dataclasses out, all arithmetic from ``sampling.stats`` (Cochran 1977, ch. 4–5).
+Pure apart from ``Design.from_plan`` and ``past_error_rates`` (one grouped query over past
+audits): plain values in, dataclasses out, all arithmetic from ``sampling.stats`` (Cochran
+1977, ch. 4–5).
 
 Two readings of "margin of error" are supported (``margin_applies_to``):
 
@@ -19,19 +20,24 @@ reports the margin it really achieves; minimums that alone exceed the cap are an
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from . import stats
-from .models import SamplingPlan
+from .models import STRATUM_FIELDS, SampledTicket, SampleRun, SamplingPlan
 from .population import StratumCount
 
 # A stratum with no errors in past audits still has uncertainty; planning with p_h = 0 would
 # give it a zero standard deviation and so no audits under Neyman allocation.
 RATE_FLOOR = 0.005
+PAST_AUDITS_DAYS = 90  # how far back past audits inform the planning rates
+PRIOR_AUDITS = 10  # weight, in audits, of the plan's expected rate in each stratum's rate
 
 
 @dataclass(frozen=True)
@@ -93,14 +99,51 @@ class RunAllocation:
     notes: list[str] = field(default_factory=list)
 
 
-def past_error_rates(plan: SamplingPlan, strata: list[StratumCount]) -> dict[tuple, float]:
-    """Observed error rate p_h per stratum key from the plan's past audits.
+def past_error_rates(
+    plan: SamplingPlan, strata: list[StratumCount], *, as_of: dt.datetime | None = None
+) -> dict[tuple, float]:
+    """Planning error rate p_h per stratum key from the plan's recent audits.
 
-    No audits exist yet (issue 4 brings them), so this returns {} and every stratum is planned
-    at the plan's expected rate. Issue 4 fills it from finished audits of earlier runs of the
-    plan; keys are ``StratumCount.key`` tuples.
+    Audits count when they were scored (submitted or later) on tickets drawn by the plan's
+    done runs whose window ended in the PAST_AUDITS_DAYS days up to ``as_of`` (a run passes
+    its own window start; the planner page, now); an error is a failed audit
+    (the rate the plan's ``expected_rate`` anticipates). Tickets are grouped by the plan's
+    *current* strata keys, in one grouped query. Each rate is shrunk towards the plan's
+    expected rate with a Beta prior worth PRIOR_AUDITS audits, (errors + m·p0) / (audits + m)
+    (the usual empirical-Bayes smoothing; e.g. Gelman et al. 2013, *Bayesian Data Analysis*,
+    §2.4), so a stratum with three clean audits is not planned as error-free. Strata with no
+    past audits are absent: the caller uses the expected rate. Keys are StratumCount.key.
     """
-    return {}
+    from audits.models import SCORED_STATUSES
+
+    wanted = {stratum.key for stratum in strata}
+    if not wanted:
+        return {}
+    keys = list(plan.strata_keys or [])
+    as_of = as_of or timezone.now()
+    audited = SampledTicket.objects.filter(
+        run__plan=plan,
+        run__status=SampleRun.Status.DONE,
+        run__window_end__gt=as_of - dt.timedelta(days=PAST_AUDITS_DAYS),
+        run__window_end__lte=as_of,
+        audit__status__in=SCORED_STATUSES,
+    ).order_by()
+    counts = {
+        "audits": Count("pk"),
+        "errors": Count("pk", filter=Q(audit__passed=False)),
+    }
+    columns = [f"ticket__{STRATUM_FIELDS[key]}" for key in keys]
+    if columns:
+        rows = audited.values(*columns).annotate(**counts)
+    else:
+        rows = [audited.aggregate(**counts)]
+    prior = float(plan.expected_rate)
+    rates = {}
+    for row in rows:
+        key = tuple((name, row[column]) for name, column in zip(keys, columns, strict=True))
+        if key in wanted and row["audits"]:
+            rates[key] = (row["errors"] + PRIOR_AUDITS * prior) / (row["audits"] + PRIOR_AUDITS)
+    return rates
 
 
 def stratum_cost(costs: Mapping[str, float], values: Mapping[str, object]) -> float:

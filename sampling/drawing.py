@@ -150,7 +150,8 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
     counts = stratum_counts(tickets, keys)
     population = sum(stratum.population for stratum in counts)
     progress(25, f"Allocating audits over {len(counts)} strata of {population} tickets")
-    allocation = allocate_strata(design, counts, past_error_rates(plan, counts))
+    rates = past_error_rates(plan, counts, as_of=run.window_start)
+    allocation = allocate_strata(design, counts, rates)
 
     progress(40, f"Selecting {allocation.total} tickets")
     strata = _write_strata(run, keys, counts, allocation)
