@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audits.lifecycle import open_assigned_audits
+
 from .allocation import Design, RunAllocation, allocate_strata, past_error_rates
 from .assignment import assign_tickets
 from .models import (
@@ -135,7 +137,11 @@ def draw_sample(run_id: int) -> SampleRun:
             )
         finally:
             progress.clear()
-    return SampleRun.objects.get(pk=run_id)
+    run = SampleRun.objects.select_related("plan").get(pk=run_id)
+    if run.status == SampleRun.Status.DONE:
+        # Drawn tickets become assigned audits in the auditors' queues (idempotent).
+        open_assigned_audits(run)
+    return run
 
 
 def _draw(run: SampleRun, progress: _Progress) -> None:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
+from audits.models import AuditForm, FormVersion
 from vendors.models import Site, Vendor, Workflow
 
 from .models import (
@@ -269,7 +270,7 @@ class SamplingPlanForm(forms.ModelForm):
             "strata_keys", "confidence", "margin_of_error", "expected_rate",
             "margin_applies_to", "allocation", "stratum_costs", "minimum_per_stratum",
             "max_sample_size",
-            "auditors", "audit_due_days",
+            "form", "auditors", "audit_due_days",
             "schedule", "schedule_time", "schedule_weekday", "schedule_cron",
         ]
         widgets = {
@@ -280,6 +281,10 @@ class SamplingPlanForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sites"].queryset = Site.objects.select_related("vendor")
+        # Only forms with a published version can score anything.
+        self.fields["form"].queryset = AuditForm.objects.filter(
+            versions__status=FormVersion.Status.PUBLISHED
+        ).distinct()
         for name in ("confidence", "margin_of_error", "expected_rate"):
             # Declared fields do not inherit the model's default as their initial value.
             self.fields[name].initial = Decimal(SamplingPlan._meta.get_field(name).default)

@@ -47,8 +47,8 @@ class SamplingPlan(models.Model):
     """How a slice of the ticket population is audited: filter, window, precision, strata,
     allocation, auditors and schedule.
 
-    The audit form to score with is not here yet: issue 4 adds ``AuditForm`` and then a
-    ``form`` foreign key on this model (nullable at first, so existing plans keep working).
+    ``form`` is the audit form drawn tickets are scored with (its published version at the
+    time the audit opens); without one, each ticket uses the published form of its workflow.
 
     Empty vendor/site/workflow sets and an empty decision list mean "all". The window is
     resolved in ``window_timezone`` relative to the moment a run is requested (see
@@ -173,7 +173,16 @@ class SamplingPlan(models.Model):
         null=True, blank=True, help_text="Optional cap on the total sample of one run."
     )
 
-    # Who audits, and by when.
+    # Who audits, with what, and by when.
+    form = models.ForeignKey(
+        "audits.AuditForm",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sampling_plans",
+        verbose_name="audit form",
+        help_text="Scorecard for this plan's audits; empty uses each workflow's published form.",
+    )
     auditors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
