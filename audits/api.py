@@ -252,7 +252,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
                    400: OpenApiResponse(SUBMISSION_PROBLEMS, description="Questions to fix")},
     )
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, **kwargs):  # kwargs: the router's ".json" format
         """Score and submit the answers (merged over the saved draft)."""
         audit = self.get_object()
         incoming = AuditAnswersSerializer(data=request.data)
@@ -272,7 +272,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     @extend_schema(request=AuditAnswersSerializer, responses={200: AuditSerializer})
     @action(detail=True, methods=["post"])
-    def draft(self, request, pk=None):
+    def draft(self, request, pk=None, **kwargs):
         """Save unfinished answers without validating them."""
         audit = self.get_object()
         incoming = AuditAnswersSerializer(data=request.data)

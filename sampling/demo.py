@@ -25,10 +25,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Role, User
-from audits.lifecycle import open_assigned_audits, save_draft
+from audits.lifecycle import save_draft
 from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus, FormVersion
 from audits.scoring import score_audit
 
@@ -124,66 +124,79 @@ def draw_past_runs(plan: SamplingPlan, count: int, step: dt.timedelta, now) -> l
             SampleRun.objects.filter(pk=run.pk).update(
                 created_at=drawn_at, started_at=drawn_at, finished_at=drawn_at
             )
+            due_at = drawn_at + dt.timedelta(days=plan.audit_due_days)
             SampledTicket.objects.filter(run=run, auditor__isnull=False).update(
-                assigned_at=drawn_at, due_at=drawn_at + dt.timedelta(days=plan.audit_due_days)
+                assigned_at=drawn_at, due_at=due_at
             )
+            # The draw opened the assigned audits just now; date them as of the draw too.
+            Audit.objects.filter(sampled_ticket__run=run).update(
+                assigned_at=drawn_at, due_at=due_at
+            )
+            AuditEvent.objects.filter(
+                audit__sampled_ticket__run=run, kind=AuditEvent.Kind.ASSIGNED
+            ).update(at=drawn_at)
         runs.append(run)
     return runs
 
 
+# What scoring an audit writes (the demo scores the audits a draw opened, in bulk).
+SCORED_FIELDS = [
+    "form_version", "status", "answers", "score", "passed", "critical_failed", "section_scores",
+    "error_categories", "errors", "error_count", "time_spent_seconds", "started_at",
+    "submitted_at", "finalised_at",
+]
+
+
 def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, manager, now,
               keep_open: float = 0.0) -> int:
-    """Score the run's assigned tickets that have no audit yet in bulk (all of them, or when
-    ``keep_open`` is set, all but that share and a few whole strata, chosen by seeded
-    draws); returns how many audits were written."""
-    pending = SampledTicket.objects.filter(run=run, auditor__isnull=False, audit__isnull=True)
-    rows = pending.values(
-        "pk", "ticket_id", "ticket__external_id", "auditor_id", "assigned_at", "due_at",
-        "ticket__handled_at", "ticket__decision", "stratum__label", "ticket__vendor__slug",
-        "ticket__site__slug", "ticket__workflow__kind", "ticket__workflow__policy_area",
+    """Score in bulk the audits the draw opened that are still only assigned (all of them, or
+    when ``keep_open`` is set, all but that share and a few whole strata, chosen by seeded
+    draws); returns how many audits were scored."""
+    pending = (
+        Audit.objects.filter(sampled_ticket__run=run, status=AuditStatus.ASSIGNED)
+        .select_related("ticket__vendor", "ticket__site", "ticket__workflow",
+                        "sampled_ticket__stratum")
+        .order_by("pk")
     )
     audits = []
-    for row in rows:
-        rng = random.Random(f"{run.plan.name}|{row['ticket__external_id']}")
-        if rng.random() < keep_open or (keep_open and _untouched(row["stratum__label"])):
+    for audit in pending:
+        ticket = audit.ticket
+        rng = random.Random(f"{run.plan.name}|{ticket.external_id}")
+        stratum = audit.sampled_ticket.stratum.label
+        if rng.random() < keep_open or (keep_open and _untouched(stratum)):
             continue
-        kind = row["ticket__workflow__kind"]
-        age = (now - row["ticket__handled_at"]).total_seconds() / 86400
-        rate = fail_rate(row["ticket__vendor__slug"], row["ticket__site__slug"],
-                         row["ticket__workflow__policy_area"], age)
-        answers = demo_answers(rng, kind, row["ticket__decision"], rng.random() < rate)
+        kind = ticket.workflow.kind
+        age = (now - ticket.handled_at).total_seconds() / 86400
+        rate = fail_rate(ticket.vendor.slug, ticket.site.slug, ticket.workflow.policy_area, age)
+        answers = demo_answers(rng, kind, ticket.decision, rng.random() < rate)
         result = score_audit(specs[kind], answers)
-        started = row["assigned_at"] + dt.timedelta(hours=rng.uniform(1, 30))
+        started = audit.assigned_at + dt.timedelta(hours=rng.uniform(1, 30))
         spent = int(rng.lognormvariate(5.0, 0.4))
         submitted = min(started + dt.timedelta(seconds=spent), now)
         final = submitted < now - FINAL_AFTER
-        audit = Audit(
-            ticket_id=row["ticket_id"], form_version=versions[kind],
-            auditor_id=row["auditor_id"], sampled_ticket_id=row["pk"],
-            status=AuditStatus.FINAL if final else AuditStatus.SUBMITTED,
-            answers=answers, score=Decimal(str(result.score)).quantize(Decimal("0.01")),
-            passed=result.passed, critical_failed=result.critical_failed,
-            section_scores=result.section_scores, error_categories=result.error_categories,
-            errors=list(result.errors), error_count=len(result.errors), time_spent_seconds=spent,
-            assigned_at=row["assigned_at"], due_at=row["due_at"], started_at=started,
-            submitted_at=submitted,
-            finalised_at=submitted + dt.timedelta(days=2) if final else None,
-        )
-        audit._history_user = User(pk=row["auditor_id"])
+        audit.form_version = versions[kind]
+        audit.status = AuditStatus.FINAL if final else AuditStatus.SUBMITTED
+        audit.answers = answers
+        audit.score = Decimal(str(result.score)).quantize(Decimal("0.01"))
+        audit.passed, audit.critical_failed = result.passed, result.critical_failed
+        audit.section_scores = result.section_scores
+        audit.error_categories = result.error_categories
+        audit.errors, audit.error_count = list(result.errors), len(result.errors)
+        audit.time_spent_seconds, audit.started_at, audit.submitted_at = spent, started, submitted
+        audit.finalised_at = submitted + dt.timedelta(days=2) if final else None
+        audit._history_user = User(pk=audit.auditor_id)
         audits.append(audit)
     if not audits:
         return 0
-    created = bulk_create_with_history(audits, Audit, batch_size=500,
-                                       default_change_reason="submitted")
-    if created and created[0].pk is None:
-        created = list(Audit.objects.filter(sampled_ticket__run=run, status__in=SCORED_STATUSES))
-    AuditEvent.objects.bulk_create(_events(created, manager, run.pk), batch_size=1000)
+    bulk_update_with_history(audits, Audit, SCORED_FIELDS, batch_size=500,
+                             default_change_reason="submitted")
+    AuditEvent.objects.bulk_create(_events(audits, manager), batch_size=1000)
     SampledTicket.objects.filter(run=run, audit__status__in=SCORED_STATUSES).update(
         completed_at=Subquery(
             Audit.objects.filter(sampled_ticket=OuterRef("pk")).values("submitted_at")[:1]
         )
     )
-    return len(created)
+    return len(audits)
 
 
 def _untouched(stratum_label: str) -> bool:
@@ -192,15 +205,14 @@ def _untouched(stratum_label: str) -> bool:
     return random.Random(f"untouched|{stratum_label}").random() < 0.125
 
 
-def _events(audits: list[Audit], manager, run_id: int) -> list[AuditEvent]:
-    """The trail each scored audit would have had: assigned, started, submitted, finalised."""
+def _events(audits: list[Audit], manager) -> list[AuditEvent]:
+    """The rest of the trail each scored audit would have had after the draw assigned it:
+    started, submitted, finalised."""
     S = AuditStatus
     events = []
     for audit in audits:
         by = audit.auditor_id
         events += [
-            AuditEvent(audit=audit, at=audit.assigned_at, kind=AuditEvent.Kind.ASSIGNED,
-                       to_status=S.ASSIGNED, details={"run": run_id}),
             AuditEvent(audit=audit, at=audit.started_at, by_id=by, kind=AuditEvent.Kind.STARTED,
                        from_status=S.ASSIGNED, to_status=S.IN_PROGRESS),
             AuditEvent(audit=audit, at=audit.submitted_at, by_id=by,
@@ -249,7 +261,6 @@ def seed() -> dict[str, tuple[int, int]]:
     newest = runs[DAILY_RUNS - 1]
     for run in runs:
         score_run(run, versions, specs, manager, now, OPEN_SHARE if run == newest else 0.0)
-    open_assigned_audits(newest)
     start_one_draft_each(auditors)
 
     return {

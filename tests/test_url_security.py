@@ -1,0 +1,418 @@
+"""Every URL of the project, asked for vendor B's objects by someone who may not see them.
+
+The walk takes every pattern Django resolves (allauth, the DRF router, the admin included),
+fills its parameters from RULES with the ids and slugs of vendor B's objects (and of
+internal ones: plans, runs, forms, uploads), and requests it with GET and with an empty
+POST, as an anonymous visitor and as vendor A's POC (TOTP enrolled). Anonymous visitors
+must be sent to a login page or refused (401/403); A's POC must get what RULES says
+(404 for another vendor's object, 403/404 for internal sections, 405 for a method a view
+does not take, or a scoped page), and nothing either of them receives may name vendor B
+or carry internal data. A pattern without a rule fails the build: a new URL needs a
+security decision before it ships.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from tests.security_fixtures import (
+    FINALISE_REASON_A,
+    INTERNAL_NOTE_A,
+    Expect,
+    World,
+    admin_fill,
+    all_routes,
+    build_world,
+    problem_with,
+    uidb36,
+    url_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+LOGIN = Expect("login", frozenset({302, 401, 403}), ("/accounts/login/",))
+ADMIN_LOGIN = Expect("admin login", frozenset({302}), ("/admin/login/",))
+ADMIN_HOME = Expect("back to the admin (and so its login)", frozenset({302}), ("/admin/",))
+NOT_FOUND = Expect("404", frozenset({404}))
+FORBIDDEN = Expect("403", frozenset({403}))
+POST_ONLY = Expect("405", frozenset({405}))
+# A page whose rows are scoped to the viewer (lists, shared reference data, one's own
+# account): it may answer, but the body check below still applies to it.
+SCOPED = Expect("scoped page", frozenset({200}))
+# allauth's account pages answer a logged-in user with the page, a form error or a
+# redirect to a next step (home, reauthentication); none carries program data.
+ACCOUNT = Expect("account page", frozenset({200, 302, 400, 404}),
+                 ("/", "/accounts/"))
+PUBLIC = Expect("public", frozenset({200, 302, 400, 404}), ("/", "/accounts/", "/admin/"))
+
+Fill = Callable[[World], list[dict]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What each role gets from one route, per method, and how to fill its parameters.
+
+    ``poc`` (and ``anon``) is one Expect for both methods or a (GET, POST) pair. ``fill``
+    returns the parameter sets to try (each may carry a "?query" dict: the query string
+    of the GET and the form body of the POST; without one the POST is empty); ``reason`` is
+    required for public routes and for anything a vendor POC may read.
+    """
+
+    poc: Expect | tuple[Expect, Expect]
+    anon: Expect | tuple[Expect, Expect] = LOGIN
+    fill: Fill = field(default=lambda w: [{}])
+    reason: str = ""
+
+    def expected(self, role: str, method: str) -> Expect:
+        value = self.poc if role == "poc" else self.anon
+        if isinstance(value, tuple):
+            return value[0] if method == "GET" else value[1]
+        return value
+
+
+def public(reason: str, poc: Expect = ACCOUNT, fill: Fill | None = None) -> Rule:
+    return Rule(poc=poc, anon=PUBLIC, fill=fill or (lambda w: [{}]), reason=reason)
+
+
+def account(fill: Fill | None = None) -> Rule:
+    """An allauth page about the logged-in user's own account."""
+    return Rule(poc=ACCOUNT, fill=fill or (lambda w: [{}]), reason="the POC's own account")
+
+
+# ----- parameter fills: vendor B's objects, and mixed A/B pairs for nested routes --------
+
+def b_vendor(w): return [{"slug": w.b.vendor.slug}]
+def b_site(w): return [{"vendor_slug": v, "site_slug": w.b.site.slug}
+                       for v in (w.b.vendor.slug, w.a.vendor.slug)] + [
+    {"vendor_slug": w.b.vendor.slug, "site_slug": w.a.site.slug}]
+def b_agent(w): return [{"vendor_slug": v, "agent_pk": w.b.agents[0].pk}
+                        for v in (w.b.vendor.slug, w.a.vendor.slug)] + [
+    {"vendor_slug": w.b.vendor.slug, "agent_pk": w.a.agents[0].pk}]
+def workflow_slug(w): return [{"slug": w.workflow.slug}]
+def b_tickets(w): return [{"pk": t.pk} for t in w.b.tickets]
+def upload(w): return [{"pk": w.ticket_import.pk}]
+def version(w): return [{"pk": w.version.pk}]
+def form_slug(w): return [{"slug": w.version.form.slug}]
+def section(w): return [{"pk": w.version.sections.first().pk}]
+def question(w): return [{"pk": w.version.sections.first().questions.first().pk}]
+def choice(w): return [{"pk": w.version.sections.last().questions.last().choices.first().pk}]
+def category(w): return [{"pk": w.category.pk}]
+def part(w): return [{"part": "sections", "pk": section(w)[0]["pk"], "action": "up"}]
+def plan(w): return [{"pk": w.run.plan.pk}]
+def run(w): return [{"pk": w.run.pk}]
+def hidden_audits(w):
+    """Every audit of B (each status, final ones included) and A's unfinalised one."""
+    return [{"pk": a.pk} for a in w.b.audits.values()] + [{"pk": w.a.audits["submitted"].pk}]
+def ticket_queries(w):
+    b = w.b
+    return [{}, {"?query": {"vendor": b.vendor.slug}},
+            {"?query": {"q": b.tickets[0].external_id}}, {"?query": {"q": str(b.tickets[0].pk)}}]
+def api_pk(objects): return lambda w: [{"pk": o.pk} for o in objects(w)]
+def api_list(*filters): return lambda w: [{}] + [{"?query": f(w)} for f in filters]
+def by_b_vendor(w): return {"vendor": w.b.vendor.pk}
+
+
+INTERNAL = NOT_FOUND  # sampling and form-builder pages do not exist for vendor users
+# POST /api/v1/audits/ by a vendor user: 403 once the body names a ticket or assignment;
+# an empty body is answered 400, because AuditViewSet.create validates the body before its
+# role check (no data in that answer; the order is worth swapping).
+CREATE_REFUSED = Expect("403 (400 for an empty body)", frozenset({400, 403}))
+API_LIST_REASON = "a list through visible_to: vendor A's rows only"
+
+RULES: dict[str, Rule] = {
+    # --- home, health, people ---
+    "": Rule(poc=Expect("own vendor", frozenset({302}), ("/vendors/acme/",))),
+    "healthz": public("load balancer probe: database and broker reachability, no data",
+                      poc=SCOPED),
+    "people/invite/": Rule(poc=FORBIDDEN),
+    # --- allauth ---
+    "accounts/login/": public("the login page"),
+    "accounts/logout/": public("logging out needs no login"),
+    "accounts/inactive/": public("allauth's 'account inactive' notice"),
+    "accounts/signup/": public("sign-up is closed (InviteOnlyAccountAdapter): a notice"),
+    "accounts/reauthenticate/": account(),
+    "accounts/email/": account(),
+    "accounts/confirm-email/": public("allauth's 'check your inbox' notice"),
+    "accounts/password/change/": account(),
+    "accounts/password/set/": account(),
+    "accounts/password/reset/": public("password reset request"),
+    "accounts/login/code/confirm/": public("login-by-code step (off: redirects to login)"),
+    r"accounts/^confirm-email/(?P<key>[-:\w]+)/$": public(
+        "email confirmation link; a guessed key shows an 'invalid link' page",
+        fill=lambda w: [{"key": "MQ:guessed-key"}]),
+    "accounts/password/reset/key/done/": public("password-reset confirmation notice"),
+    r"accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": public(
+        "password reset link; B's POC's uid with a guessed key is a 'bad token' page",
+        fill=lambda w: [{"uidb36": uidb36(w.b.poc.pk), "key": "set-password"}]),
+    "accounts/password/reset/done/": public("password reset 'email sent' notice"),
+    "accounts/2fa/": account(),
+    "accounts/2fa/authenticate/": public("TOTP step of login (needs a pending login)"),
+    "accounts/2fa/reauthenticate/": account(),
+    "accounts/2fa/totp/activate/": account(),
+    "accounts/2fa/totp/deactivate/": account(),
+    "accounts/2fa/recovery-codes/": account(),
+    "accounts/2fa/recovery-codes/generate/": account(),
+    "accounts/2fa/recovery-codes/download/": account(),
+    # --- vendors ---
+    "vendors/": Rule(poc=SCOPED, reason="vendor list through visible_to: only Acme"),
+    "vendors/workflows/": Rule(poc=SCOPED, reason="workflows are shared reference data"),
+    "vendors/workflows/<slug:slug>/": Rule(
+        poc=SCOPED, fill=workflow_slug,
+        reason="shared workflow; its 'vendors working it' list is scoped"),
+    "vendors/<slug:slug>/": Rule(poc=NOT_FOUND, fill=b_vendor),
+    "vendors/<slug:vendor_slug>/sites/<slug:site_slug>/": Rule(poc=NOT_FOUND, fill=b_site),
+    "vendors/<slug:vendor_slug>/agents/<int:agent_pk>/": Rule(poc=NOT_FOUND, fill=b_agent),
+    # --- tickets and imports ---
+    "audits/tickets/": Rule(poc=SCOPED, fill=ticket_queries,
+                            reason="ticket list through visible_to, filters included"),
+    "audits/tickets/import/": Rule(poc=FORBIDDEN),
+    "audits/tickets/import/<int:pk>/": Rule(poc=FORBIDDEN, fill=upload),
+    "audits/tickets/<int:pk>/": Rule(poc=NOT_FOUND, fill=b_tickets),
+    # --- the form builder (internal) ---
+    "audits/forms/": Rule(poc=INTERNAL),
+    "audits/forms/new/": Rule(poc=INTERNAL),
+    "audits/forms/import/": Rule(poc=INTERNAL),
+    "audits/forms/categories/": Rule(poc=INTERNAL),
+    "audits/forms/categories/<int:pk>/toggle/": Rule(poc=INTERNAL, fill=category),
+    "audits/forms/versions/<int:pk>/": Rule(poc=INTERNAL, fill=version),
+    "audits/forms/versions/<int:pk>/export.json": Rule(poc=INTERNAL, fill=version),
+    "audits/forms/versions/<int:pk>/publish/": Rule(poc=INTERNAL, fill=version),
+    "audits/forms/versions/<int:pk>/retire/": Rule(poc=INTERNAL, fill=version),
+    "audits/forms/versions/<int:pk>/discard/": Rule(poc=INTERNAL, fill=version),
+    "audits/forms/versions/<int:pk>/settings/": Rule(poc=INTERNAL, fill=version),
+    "audits/forms/versions/<int:pk>/sections/": Rule(poc=INTERNAL, fill=version),
+    "audits/forms/sections/<int:pk>/": Rule(poc=INTERNAL, fill=section),
+    "audits/forms/sections/<int:pk>/questions/": Rule(poc=INTERNAL, fill=section),
+    "audits/forms/questions/<int:pk>/": Rule(poc=INTERNAL, fill=question),
+    "audits/forms/questions/<int:pk>/choices/": Rule(poc=INTERNAL, fill=question),
+    "audits/forms/choices/<int:pk>/": Rule(poc=INTERNAL, fill=choice),
+    "audits/forms/<str:part>/<int:pk>/<str:action>/": Rule(poc=INTERNAL, fill=part),
+    "audits/forms/<slug:slug>/": Rule(poc=INTERNAL, fill=form_slug),
+    "audits/forms/<slug:slug>/edit/": Rule(poc=INTERNAL, fill=form_slug),
+    "audits/forms/<slug:slug>/draft/": Rule(poc=INTERNAL, fill=form_slug),
+    "audits/forms/<slug:slug>/import/": Rule(poc=INTERNAL, fill=form_slug),
+    # --- the auditor workspace (internal) ---
+    "audits/queue/": Rule(poc=FORBIDDEN),
+    "audits/queue/next/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN)),
+    "audits/adhoc/": Rule(poc=FORBIDDEN, fill=lambda w: [
+        {}, {"?query": {"q": w.b.tickets[0].external_id}}]),
+    "audits/<int:pk>/": Rule(poc=NOT_FOUND, fill=hidden_audits),
+    "audits/<int:pk>/score/": Rule(poc=FORBIDDEN, fill=hidden_audits),
+    "audits/<int:pk>/draft/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
+                                   fill=hidden_audits),
+    "audits/<int:pk>/reopen/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
+                                    fill=hidden_audits),
+    "audits/<int:pk>/finalise/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
+                                      fill=hidden_audits),
+    # --- sampling (internal) ---
+    "sampling/": Rule(poc=INTERNAL),
+    "sampling/planner/": Rule(poc=INTERNAL),
+    "sampling/planner/population.json": Rule(poc=INTERNAL),
+    "sampling/planner/calculate.json": Rule(poc=INTERNAL),
+    "sampling/plans/new/": Rule(poc=INTERNAL),
+    "sampling/plans/<int:pk>/": Rule(poc=INTERNAL, fill=plan),
+    "sampling/plans/<int:pk>/edit/": Rule(poc=INTERNAL, fill=plan),
+    "sampling/plans/<int:pk>/draw/": Rule(poc=INTERNAL, fill=plan),
+    "sampling/runs/<int:pk>/": Rule(poc=INTERNAL, fill=run),
+    "sampling/runs/<int:pk>/status.json": Rule(poc=INTERNAL, fill=run),
+    # --- API v1 (each also served with a ".json" suffix, same rule) ---
+    "api/v1/": Rule(poc=(SCOPED, POST_ONLY), reason="the router's index of endpoint links"),
+    "api/v1/^vendors/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
+                              fill=api_list(lambda w: {"slug": w.b.vendor.slug})),
+    r"api/v1/^vendors/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
+                                              fill=api_pk(lambda w: [w.b.vendor])),
+    "api/v1/^sites/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
+                            fill=api_list(by_b_vendor)),
+    r"api/v1/^sites/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
+                                            fill=api_pk(lambda w: [w.b.site])),
+    "api/v1/^agents/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
+                             fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk})),
+    r"api/v1/^agents/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
+                                             fill=api_pk(lambda w: w.b.agents)),
+    "api/v1/^workflows/$": Rule(poc=(SCOPED, POST_ONLY), reason="shared reference data"),
+    r"api/v1/^workflows/(?P<pk>[^/.]+)/$": Rule(
+        poc=(SCOPED, POST_ONLY), reason="shared reference data",
+        fill=api_pk(lambda w: [w.workflow])),
+    "api/v1/^contract-targets/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
+                                       fill=api_list(by_b_vendor)),
+    r"api/v1/^contract-targets/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
+                                                       fill=api_pk(lambda w: [w.b.target])),
+    "api/v1/^tickets/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
+                              fill=api_list(by_b_vendor,
+                                            lambda w: {"agent": w.b.agents[0].pk})),
+    r"api/v1/^tickets/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
+                                              fill=api_pk(lambda w: w.b.tickets)),
+    "api/v1/^forms/$": Rule(
+        poc=(SCOPED, POST_ONLY),
+        reason="published form versions: AuditForm.vendor_path = None ('forms are shared; "
+               "vendors see the questions of their own audits'). Whether vendor users "
+               "should list every form with weights and guidance is a product decision"),
+    r"api/v1/^forms/(?P<pk>[^/.]+)/$": Rule(
+        poc=(SCOPED, POST_ONLY), fill=version,
+        reason="a published form version, shared as above"),
+    "api/v1/^audits/$": Rule(
+        poc=(SCOPED, CREATE_REFUSED), reason="vendor A's finalised audits, no internal notes",
+        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk},
+                      lambda w: {"ticket": w.b.tickets[0].pk, "form_version": w.version.pk},
+                      lambda w: {"sampled_ticket": w.b.sampled[0].pk})),
+    r"api/v1/^audits/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY), fill=hidden_audits),
+    r"api/v1/^audits/(?P<pk>[^/.]+)/draft/$": Rule(poc=(POST_ONLY, NOT_FOUND),
+                                                   anon=LOGIN, fill=hidden_audits),
+    r"api/v1/^audits/(?P<pk>[^/.]+)/submit/$": Rule(poc=(POST_ONLY, NOT_FOUND),
+                                                    anon=LOGIN, fill=hidden_audits),
+    "api/schema/": public("OpenAPI description of the endpoints: no data", poc=SCOPED),
+    "api/docs/": public("Swagger UI shell that loads /api/schema/: no data", poc=SCOPED),
+    # --- the Django admin: explicit pages here, every ModelAdmin route via ADMIN below ---
+    "admin/login/": public("the admin's login page (refuses non-staff)",
+                           poc=Expect("admin login page", frozenset({200, 302}),
+                                      ("/admin/",))),
+    "admin/logout/": Rule(poc=ADMIN_HOME, anon=ADMIN_HOME),
+}
+
+
+# Every other /admin/ route (index, app lists, each ModelAdmin's list/add/change/history/
+# delete, password change, autocomplete, view-on-site, the catch-all) sits behind
+# AdminSite.admin_view, which lets in active staff only; vendor POCs are not staff.
+# One rule for the prefix, so registering a model in the admin needs no new entry, but
+# each of its routes is still requested below with vendor B's object in it.
+ADMIN_PREFIX = "admin/"
+
+
+def rule_for(route) -> Rule | None:
+    if route.rule_key in RULES:
+        return RULES[route.rule_key]
+    if route.route.startswith(ADMIN_PREFIX):
+        return Rule(poc=ADMIN_LOGIN, anon=ADMIN_LOGIN, fill=admin_fill(route.route))
+    return None
+
+
+# ----- the walk -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a) -> World:
+    return build_world(vendor_a=vendor_a, site_a=site_a, vendor_b=vendor_b, site_b=site_b,
+                       workflow=workflow, manager=manager, auditor=auditor, poc_a=poc_a)
+
+
+def requests_for(world: World):
+    """(route, rule, path, query) for every route and every parameter set of its rule."""
+    for route in all_routes():
+        rule = rule_for(route)
+        assert rule is not None, f"no security rule for {route.route!r} (see the rules test)"
+        for params in rule.fill(world):
+            params = dict(params)
+            query = params.pop("?query", {})
+            yield route, rule, url_of(route, params), query
+
+
+def walk_as(world: World, role: str, login_as=None) -> tuple[list[str], int]:
+    """Request every route (GET and empty POST) as ``role``; returns problems and count."""
+    forbidden = world.b_identifiers() + world.internal_markers()
+    problems, count = [], 0
+    for route, rule, path, query in requests_for(world):
+        for method in ("GET", "POST"):
+            client = Client()  # fresh each time: a POST to a logout must not leak into others
+            if login_as is not None:
+                client.force_login(login_as, backend="django.contrib.auth.backends.ModelBackend")
+            send = client.get if method == "GET" else client.post
+            try:
+                response = send(path, query)
+            except Exception as error:  # a crash is a finding too; keep walking
+                problems.append(f"{method} {path} {query or ''}: raised {error!r}")
+                continue
+            count += 1
+            # A filter form echoes what was typed into it; that is not B's data leaking.
+            echoed = [str(v) for v in query.values()]
+            unechoed = [s for s in forbidden if not any(s in value for value in echoed)]
+            problem = problem_with(response, rule.expected(role, method), unechoed,
+                                   world.b.vendor.pk)
+            if problem:
+                problems.append(f"{method} {path} {query or ''} [{route.route}]: {problem}")
+    return problems, count
+
+
+def test_every_url_pattern_has_a_security_rule():
+    routes = all_routes()
+    missing = sorted({r.route for r in routes if rule_for(r) is None})
+    assert not missing, (
+        "These URL patterns have no entry in tests/test_url_security.py RULES; say what an "
+        "anonymous visitor and another vendor's POC must get from each before shipping it:\n  "
+        + "\n  ".join(missing)
+    )
+    unreasoned = sorted(k for k, rule in RULES.items()
+                        if (rule.anon is PUBLIC or SCOPED in _poc_expectations(rule))
+                        and not rule.reason)
+    assert not unreasoned, f"public or vendor-readable routes need a reason: {unreasoned}"
+
+
+def test_every_rule_names_a_route_that_exists():
+    keys = {r.rule_key for r in all_routes()}
+    stale = sorted(set(RULES) - keys)
+    assert not stale, f"RULES entries for routes that no longer exist: {stale}"
+
+
+def _poc_expectations(rule: Rule) -> tuple[Expect, ...]:
+    return rule.poc if isinstance(rule.poc, tuple) else (rule.poc,)
+
+
+def test_anonymous_visitors_are_sent_to_log_in_everywhere(world):
+    problems, count = walk_as(world, "anon")
+    assert count > 500
+    assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
+
+
+def test_vendor_a_poc_reaches_nothing_of_vendor_b_or_internal(world, poc_a):
+    problems, count = walk_as(world, "poc", login_as=poc_a)
+    assert count > 500
+    assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
+
+
+# ----- not vacuous: vendor A's POC does reach vendor A's pages ------------------------------
+
+
+def test_vendor_a_poc_sees_their_own_vendor_site_agent_ticket_and_final_audit(
+    client_as, world, poc_a
+):
+    a = world.a
+    client = client_as(poc_a)
+    own_pages = {
+        f"/vendors/{a.vendor.slug}/": a.vendor.name,
+        f"/vendors/{a.vendor.slug}/sites/{a.site.slug}/": a.site.name,
+        f"/vendors/{a.vendor.slug}/agents/{a.agents[0].pk}/": a.agents[0].external_id,
+        f"/audits/tickets/{a.tickets[0].pk}/": a.tickets[0].external_id,
+        f"/audits/{a.final_audit.pk}/": a.final_audit.ticket.external_id,
+        f"/api/v1/tickets/{a.tickets[0].pk}/": a.tickets[0].external_id,
+        "/audits/tickets/": a.tickets[0].external_id,
+    }
+    for path, expected in own_pages.items():
+        response = client.get(path)
+        page = response.content.decode()
+        assert response.status_code == 200, path
+        assert expected in page, path
+        assert not [s for s in world.b_identifiers() if s in page], path
+
+    final = client.get(f"/audits/{a.final_audit.pk}/").content.decode()
+    assert a.final_audit.internal_note == INTERNAL_NOTE_A  # there is a note to leak...
+    assert INTERNAL_NOTE_A not in final and FINALISE_REASON_A not in final  # ...and it isn't
+    assert not [marker for marker in world.internal_markers() if marker in final]
+    api = client.get(f"/api/v1/audits/{a.final_audit.pk}/").json()
+    assert api["id"] == a.final_audit.pk and "internal_note" not in api
+    # A's audit that is submitted but not final is still QA's: it does not exist for A.
+    assert client.get(f"/audits/{a.audits['submitted'].pk}/").status_code == 404
+
+
+def test_the_same_walk_lets_vendor_b_poc_see_what_a_poc_cannot(client, world):
+    """The fills really point at B's objects: B's own POC gets 200 where A's got 404."""
+    client.force_login(world.b.poc, backend="django.contrib.auth.backends.ModelBackend")
+    b = world.b
+    for path in (f"/vendors/{b.vendor.slug}/", f"/vendors/{b.vendor.slug}/sites/{b.site.slug}/",
+                 f"/vendors/{b.vendor.slug}/agents/{b.agents[0].pk}/",
+                 f"/audits/tickets/{b.tickets[0].pk}/", f"/audits/{b.final_audit.pk}/",
+                 f"/api/v1/vendors/{b.vendor.pk}/", f"/api/v1/audits/{b.final_audit.pk}/"):
+        assert client.get(path).status_code == 200, path
