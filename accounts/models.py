@@ -66,7 +66,12 @@ class User(AbstractUser):
                 condition=(Q(role=Role.VENDOR_POC) & Q(vendor__isnull=False))
                 | (~Q(role=Role.VENDOR_POC) & Q(vendor__isnull=True)),
                 name="vendor_poc_has_exactly_one_vendor",
-            )
+            ),
+            # The admin is not scoped by vendor, so a vendor user must never reach it.
+            models.CheckConstraint(
+                condition=~Q(role=Role.VENDOR_POC) | (Q(is_staff=False) & Q(is_superuser=False)),
+                name="vendor_poc_is_never_staff",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -228,12 +228,12 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     @extend_schema(request=AuditCreateSerializer, responses={201: AuditSerializer})
     def create(self, request, *args, **kwargs):
-        incoming = AuditCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
         user = request.user
         if not user.is_internal:
             raise PermissionDenied("Only QA staff create audits.")
+        incoming = AuditCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
         with _lifecycle_errors():
             if "sampled_ticket" in data:
                 assignment = _scoped_or_404(user, SampledTicket.objects.select_related(

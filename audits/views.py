@@ -16,9 +16,13 @@ from .import_rows import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from .models import Ticket, TicketImport
 
 
+def tickets_for(user):
+    return visible_to(user, Ticket.objects.select_related("vendor", "site", "agent", "workflow"))
+
+
 @login_required
 def ticket_list(request):
-    tickets = visible_to(request.user, Ticket.objects.select_related("vendor", "site", "agent", "workflow"))
+    tickets = tickets_for(request.user)
     if vendor := request.GET.get("vendor"):
         tickets = tickets.filter(vendor__slug=vendor)
     if workflow := request.GET.get("workflow"):
@@ -31,10 +35,7 @@ def ticket_list(request):
 
 @login_required
 def ticket_detail(request, pk):
-    ticket = get_object_or_404(
-        visible_to(request.user, Ticket.objects.select_related("vendor", "site", "agent", "workflow")),
-        pk=pk,
-    )
+    ticket = get_object_or_404(tickets_for(request.user), pk=pk)
     return render(request, "audits/ticket_detail.html", {"ticket": ticket})
 
 

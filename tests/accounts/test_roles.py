@@ -66,3 +66,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, vendor_a, path):
 @pytest.mark.parametrize("path", ["/api/v1/vendors/", "/api/v1/tickets/", "/api/v1/agents/"])
 def test_anonymous_api_calls_are_refused(client, db, path):
     assert client.get(path).status_code in {401, 403}
+
+
+def test_a_vendor_poc_can_never_be_staff(poc_a):
+    """The admin is not scoped by vendor: the database refuses to let a vendor user in."""
+    from django.db import IntegrityError, transaction
+
+    poc_a.is_staff = True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        poc_a.save()
