@@ -170,7 +170,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # With late acks on Redis, a task held by a worker that died is redelivered after this many
 # seconds; it must exceed the longest task (a large draw or import).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

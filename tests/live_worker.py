@@ -55,6 +55,18 @@ def _worker_environment(media_dir: Path) -> dict:
     }
 
 
+def require_live_worker() -> None:
+    """Skip, with the reason in the pytest summary, unless a worker process can take part:
+    Redis for the broker and PostgreSQL for a test database another process can see."""
+    from django.db import connection
+
+    if not django_settings.REDIS_URL:
+        pytest.skip("REDIS_URL is unset: the real Celery worker test needs Redis")
+    if connection.vendor != "postgresql":
+        pytest.skip("a Celery worker process cannot reach the in-memory SQLite test database; "
+                    "set DATABASE_URL to PostgreSQL")
+
+
 @pytest.fixture
 def live_celery_worker(transactional_db, settings, tmp_path):
     """A real ``celery worker`` process on REDIS_URL and the test database.
@@ -65,50 +77,72 @@ def live_celery_worker(transactional_db, settings, tmp_path):
     test's tasks. The worker's log is ``worker.log`` in the test's tmp_path
     (``live_celery_worker.log()`` reads it), to show that the task ran there.
     """
-    from django.db import connection
-
-    if not django_settings.REDIS_URL:
-        pytest.skip("REDIS_URL is unset: the real Celery worker test needs Redis")
-    if connection.vendor != "postgresql":
-        pytest.skip("a Celery worker process cannot reach the in-memory SQLite test database; "
-                    "set DATABASE_URL to PostgreSQL")
+    require_live_worker()
     from qa_program.celery import app
 
     media_dir = tmp_path / "media"
     settings.MEDIA_ROOT = media_dir
     app.conf.task_always_eager = False  # restored by eager_tasks
     app.control.purge()
-    hostname = f"test-worker-{os.getpid()}@{socket.gethostname()}"
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "qa_program", "worker", "--pool=solo",
-         "--concurrency=1", "--loglevel=info", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", f"--hostname={hostname}"],
-        cwd=django_settings.BASE_DIR,
-        env=_worker_environment(media_dir),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_celery_worker(tmp_path / "worker.log", media_dir)
     try:
-        _wait_until_ready(app, worker, hostname, tmp_path / "worker.log")
-        yield RunningWorker(worker, tmp_path / "worker.log")
+        yield worker
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        log.close()
+        stop_celery_worker(worker)
 
 
 @dataclass
 class RunningWorker:
     process: subprocess.Popen
     log_path: Path
+    hostname: str = ""
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+
+def start_celery_worker(
+    log_path: Path, media_dir: Path, *, name: str = "test-worker", extra_env: dict | None = None
+) -> RunningWorker:
+    """Start a solo-pool worker on the test database and REDIS_URL and wait until it answers
+    a ping. ``name`` keeps the hostnames of several workers in one test apart; ``extra_env``
+    is added to its environment (e.g. a short ``CELERY_VISIBILITY_TIMEOUT``). The caller
+    stops it with ``stop_celery_worker`` in a ``finally``; a worker that never gets ready is
+    stopped here."""
+    from qa_program.celery import app
+
+    hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
+    with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "qa_program", "worker", "--pool=solo",
+             "--concurrency=1", "--loglevel=info", "--without-gossip", "--without-mingle",
+             "--without-heartbeat", f"--hostname={hostname}"],
+            cwd=django_settings.BASE_DIR,
+            env={**_worker_environment(media_dir), **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    worker = RunningWorker(process, log_path, hostname)
+    try:
+        _wait_until_ready(app, process, hostname, log_path)
+    except BaseException:
+        stop_celery_worker(worker)
+        raise
+    return worker
+
+
+def stop_celery_worker(worker: RunningWorker, *, kill: bool = False) -> None:
+    """Stop ``worker``: SIGTERM and up to 20 s to finish, then SIGKILL; ``kill=True`` sends
+    SIGKILL at once (a worker dying mid-task). Safe to call on a worker already gone."""
+    if worker.process.poll() is None and not kill:
+        worker.process.terminate()
+        try:
+            worker.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    if worker.process.poll() is None:
+        worker.process.kill()
+    worker.process.wait(timeout=20)
 
 
 def _wait_until_ready(app, worker: subprocess.Popen, hostname: str, log_path: Path) -> None:
