@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.audits.workspace_helpers import published_form
 from tests.factories import SiteFactory
 
 HEADER = ["external_id", "vendor", "site", "agent", "workflow", "handled_at", "decision"]
@@ -48,3 +49,9 @@ def ticket_csv(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def version(workflow, manager):
+    """The published moderation scorecard of tests/audits/workspace_helpers.py."""
+    return published_form(workflow, by=manager)

@@ -14,17 +14,11 @@ from tests.audits.workspace_helpers import (
     ALL_GOOD,
     assign_tickets,
     assigned_audits,
-    published_form,
     sample_run,
 )
 from tests.factories import TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def version(workflow, manager):
-    return published_form(workflow, by=manager)
 
 
 @pytest.fixture

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def version(workflow, manager):
-    return published_form(workflow, by=manager)
-
-
-@pytest.fixture
 def queue(version, auditor, workflow, site_a):
     """Three audits due in 30, 5 and 50 hours."""
     return assigned_audits(auditor, workflow, 3, site=site_a, due_in_hours=(30, 5, 50))
