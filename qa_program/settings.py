@@ -175,6 +175,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Fixed housekeeping; plans' own schedules are stored in the database by sampling.scheduling.
+CELERY_BEAT_SCHEDULE = {
+    "redraw-stuck-sample-runs": {
+        "task": "sampling.tasks.redraw_stuck_sample_runs",
+        "schedule": 300.0,
+    },
+}
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

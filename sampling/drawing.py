@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audits.lifecycle import open_assigned_audits
@@ -97,6 +98,31 @@ def _enqueue(run_id: int) -> None:
     task_id = str(uuid.uuid4())
     SampleRun.objects.filter(pk=run_id).update(celery_task_id=task_id)
     draw_sample_run.apply_async((run_id,), task_id=task_id)
+
+
+def redraw_stuck_runs(idle_for: dt.timedelta) -> list[int]:
+    """Queue again the runs still queued or running ``idle_for`` after they were requested or
+    started: their task message was lost (a broker restart) or their worker died and the
+    broker has not redelivered. Returns their ids.
+
+    Only the task is sent; the run's row is not written, because a draw still in progress
+    must be the only writer of its row. A run that is in fact still drawing makes the new
+    task wait on the draw's lock and then find the run done.
+    """
+    cutoff = timezone.now() - idle_for
+    stuck = list(
+        SampleRun.objects.filter(
+            Q(status=SampleRun.Status.QUEUED, created_at__lt=cutoff)
+            | Q(status=SampleRun.Status.RUNNING, started_at__lt=cutoff)
+        ).values_list("pk", flat=True)
+    )
+    from .tasks import draw_sample_run
+
+    for run_id in stuck:
+        logger.warning("Sample run %s has been stuck since before %s; queueing it again.",
+                       run_id, cutoff.isoformat())
+        draw_sample_run.delay(run_id)
+    return stuck
 
 
 def draw_sample(run_id: int) -> SampleRun:

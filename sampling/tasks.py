@@ -9,10 +9,12 @@ transaction means the redelivered task starts from a clean run.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
-from .drawing import draw_sample, request_run
+from .drawing import draw_sample, redraw_stuck_runs, request_run
 from .models import SampleRun, SamplingPlan
 
 logger = logging.getLogger(__name__)
@@ -37,3 +39,11 @@ def draw_scheduled_plan(plan_id: int) -> int | None:
         return None
     run = request_run(plan, trigger=SampleRun.Trigger.SCHEDULE, enqueue=False)
     return draw_sample(run.pk).pk
+
+
+@shared_task
+def redraw_stuck_sample_runs() -> list[int]:
+    """Beat entry (every few minutes): queue again runs stuck for twice the broker's
+    redelivery timeout, so a lost message never leaves a run "running" for good."""
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    return redraw_stuck_runs(timedelta(seconds=2 * timeout))
