@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import export_views, views
 
 app_name = "audits"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("tickets/import/", views.ticket_import, name="ticket_import"),
     path("tickets/import/<int:pk>/", views.ticket_import_status, name="ticket_import_status"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("export.csv", export_views.audits_csv, name="export_csv"),
+    path("export.xlsx", export_views.audits_xlsx, name="export_xlsx"),
     path("forms/", include("audits.form_urls")),
     path("", include("audits.workspace_urls")),
 ]

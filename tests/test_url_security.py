@@ -119,6 +119,8 @@ def by_b_vendor(w): return {"vendor": w.b.vendor.pk}
 
 INTERNAL = NOT_FOUND  # sampling and form-builder pages do not exist for vendor users
 API_LIST_REASON = "a list through visible_to: vendor A's rows only"
+EXPORT_REASON = ("audits_visible_to: vendor A's final audits only, no internal notes, "
+                 "no auditor emails; B's vendor/site ids give an empty file")
 
 RULES: dict[str, Rule] = {
     # --- home, health, people ---
@@ -169,6 +171,14 @@ RULES: dict[str, Rule] = {
     "audits/tickets/import/": Rule(poc=FORBIDDEN),
     "audits/tickets/import/<int:pk>/": Rule(poc=FORBIDDEN, fill=upload),
     "audits/tickets/<int:pk>/": Rule(poc=NOT_FOUND, fill=b_tickets),
+    # --- audit list exports (GET only; POST is 405 for everyone) ---
+    "audits/export.csv": Rule(
+        poc=(SCOPED, POST_ONLY), anon=(LOGIN, POST_ONLY), reason=EXPORT_REASON,
+        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk},
+                      lambda w: {"status": "submitted"})),
+    "audits/export.xlsx": Rule(
+        poc=(SCOPED, POST_ONLY), anon=(LOGIN, POST_ONLY), reason=EXPORT_REASON,
+        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk})),
     # --- the form builder (internal) ---
     "audits/forms/": Rule(poc=INTERNAL),
     "audits/forms/new/": Rule(poc=INTERNAL),
