@@ -153,7 +153,9 @@ class AuditSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if not shows_internal(getattr(request, "user", None)):
+            # Vendors see findings, not who the auditor was (nor their private notes).
             data.pop("internal_note", None)
+            data.pop("auditor", None)
         return data
 
 
@@ -225,6 +227,12 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     def get_queryset(self):
         return audits_visible_to(self.request.user, self.queryset)
+
+    def filter_queryset(self, queryset):
+        if "auditor" in self.request.query_params and not shows_internal(self.request.user):
+            # Filtering by auditor would tell a vendor who audited what.
+            raise ValidationError({"auditor": "Only QA staff can filter audits by auditor."})
+        return super().filter_queryset(queryset)
 
     @extend_schema(request=AuditCreateSerializer, responses={201: AuditSerializer})
     def create(self, request, *args, **kwargs):

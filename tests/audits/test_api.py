@@ -48,6 +48,15 @@ def test_a_vendor_poc_lists_only_their_vendors_final_audits_without_internal_not
     assert "internal_note" not in detail and detail["score"] == "100.00"
 
 
+def test_a_vendor_poc_is_not_told_who_audited(client_as, poc_a, auditor, audits):
+    client = client_as(poc_a)
+
+    rows = results(client.get("/api/v1/audits/"))
+    assert rows and all("auditor" not in row for row in rows)
+    response = client.get(f"/api/v1/audits/?auditor={auditor.pk}")
+    assert response.status_code == 400 and "auditor" in response.json()
+
+
 @pytest.mark.parametrize("which", ["b_final", "a_submitted", "a_open"])
 def test_a_vendor_poc_gets_404_for_another_vendors_or_unfinalised_audits(
     client_as, poc_a, audits, which
