@@ -193,6 +193,7 @@ def _store_result(audit: Audit, user, result, now) -> None:
           details={"score": result.score, "passed": result.passed})
     save_audit(audit, user, reason="rescored after reopening" if was_reopened else "submitted")
     _mark_assignment(audit, completed_at=now)
+    _refresh_scorecards(audit)
 
 
 # ----- after submission ---------------------------------------------------------------------
@@ -216,6 +217,7 @@ def reopen_audit(audit: Audit, user, reason: str) -> Audit:
         audit.finalised_at = None
         save_audit(audit, user, reason=reason)
         _mark_assignment(audit, completed_at=None)
+        _refresh_scorecards(audit)
     return audit
 
 
@@ -265,6 +267,7 @@ def _transition(audit, user, kind, allowed, to_status, reason) -> Audit:
         if to_status == AuditStatus.FINAL:
             audit.finalised_at = timezone.now()
         save_audit(audit, user, reason=reason or AuditEvent.Kind(kind).label.lower())
+        _refresh_scorecards(audit)
     return audit
 
 
@@ -358,3 +361,17 @@ def _mark_assignment(audit: Audit, *, completed_at) -> None:
         from sampling.models import SampledTicket
 
         SampledTicket.objects.filter(pk=audit.sampled_ticket_id).update(completed_at=completed_at)
+
+
+# ----- scorecard rollups (issue 5: scorecards.rollups keeps AuditCell in step) -------------
+
+
+def _refresh_scorecards(audit: Audit) -> None:
+    """Once this step commits, recompute the scorecard cell the audit falls in (a Celery
+    task; idempotent, so a repeat or a late run is harmless). Every step that changes
+    whether or how an audit counts calls this: submit, reopen, dispute/resolve, finalise.
+    ``robust``: a broker outage is logged, not shown as a failed step (the step committed;
+    the nightly rebuild catches the cell up)."""
+    from scorecards.tasks import refresh_audit_cells
+
+    transaction.on_commit(lambda: refresh_audit_cells.delay([audit.pk]), robust=True)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "vendors",
     "audits",
     "sampling",
+    "scorecards",
     "coaching",
 ]
 
@@ -180,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
     "redraw-stuck-sample-runs": {
         "task": "sampling.tasks.redraw_stuck_sample_runs",
         "schedule": 300.0,
+    },
+    # The rollups are kept current on every audit change; a nightly recount proves it.
+    "rebuild-scorecard-cells": {
+        "task": "scorecards.tasks.rebuild_audit_cells",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("vendors/", include("vendors.urls")),
     path("audits/", include("audits.urls")),
     path("sampling/", include("sampling.urls")),
+    path("scorecards/", include("scorecards.urls")),
     path("coaching/", include("coaching.urls")),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

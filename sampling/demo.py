@@ -31,6 +31,7 @@ from accounts.models import Role, User
 from audits.lifecycle import save_draft
 from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus, FormVersion
 from audits.scoring import score_audit
+from scorecards.rollups import rebuild_all
 
 from .drawing import draw_sample, request_run
 from .models import SampledTicket, SampleRun, SamplingPlan
@@ -262,6 +263,7 @@ def seed() -> dict[str, tuple[int, int]]:
     for run in runs:
         score_run(run, versions, specs, manager, now, OPEN_SHARE if run == newest else 0.0)
     start_one_draft_each(auditors)
+    rebuild_all()  # scorecard rollups: the bulk scoring above bypasses the lifecycle's refresh
 
     return {
         "sample runs": (SampleRun.objects.count() - runs_before, SampleRun.objects.count()),

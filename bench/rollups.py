@@ -1,0 +1,134 @@
+"""Benchmark: scorecard rollups (scorecards.rollups) over 1,000,000 audits.
+
+PostgreSQL only. Creates a scratch database (qa_bench_rollups) on the server in DATABASE_URL,
+migrates it and loads the same program as bench/audit_pages.py, with its loader (tickets,
+sampled tickets and audits in SQL with indexes dropped during the load and rebuilt exactly):
+1,000,000 tickets of 500 agents at 50 sites over 10 workflows, 100 runs × 500 strata, one
+audit per sampled ticket, 99 % final. Then, in the same process and run:
+
+  baseline    SELECT count(*) FROM audits_audit (the ratio's denominator)
+  rebuild     scorecards.rollups.rebuild_all(): every cell, one transaction
+  refresh     scorecards.rollups.refresh_cells() on 1,000 audit ids drawn at random
+              (seeded) among the completed ones, as if just submitted
+
+each after a warm-up, repeated (5 / 3 / 10 times), printing the median in milliseconds and
+median / baseline median. The scratch database is dropped at the end (--keep keeps it).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/rollups.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = "qa_bench_rollups"
+BATCH = 1_000
+BASELINE_REPEATS, REBUILD_REPEATS, REFRESH_BATCHES = 5, 3, 10
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("bench/rollups.py needs PostgreSQL: set DATABASE_URL=postgres://… "
+              "(any database on the server; a scratch database is created beside it).",
+              file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    import audit_pages  # the 1M-audit loader: the same program as the page benchmark
+
+    audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}", f"CREATE DATABASE {SCRATCH}")
+    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
+    os.environ["DJANGO_DEBUG"] = "0"  # production-like: no query logging
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qa_program.settings")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    warnings.filterwarnings("ignore", message="No directory at")
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        audit_pages._load()
+        print(f"PostgreSQL {audit_pages._scalar('SHOW server_version')}; loaded "
+              f"{audit_pages._scalar('SELECT count(*) FROM audits_audit'):,} audits in "
+              f"{time.perf_counter() - started:.0f} s")
+        _measure()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}")
+    return 0
+
+
+def _timed(function, repeats: int) -> list[float]:
+    function()  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _measure() -> None:
+    from audit_pages import _scalar
+
+    from audits.models import SCORED_STATUSES, Audit
+    from scorecards.models import AuditCell
+    from scorecards.rollups import rebuild_all, refresh_cells
+
+    baseline = statistics.median(
+        _timed(lambda: _scalar("SELECT count(*) FROM audits_audit"), BASELINE_REPEATS))
+    rebuild = statistics.median(_timed(rebuild_all, REBUILD_REPEATS))
+    cells = AuditCell.objects.count()
+
+    completed = list(Audit.objects.filter(status__in=SCORED_STATUSES)
+                     .values_list("pk", flat=True))
+    rng = random.Random(2026)
+    batches = [rng.sample(completed, BATCH) for _ in range(REFRESH_BATCHES + 1)]
+    before = list(AuditCell.objects.values_list(
+        "stratum_id", "agent_id", "site_id", "week", "audited", "passed"))
+    refresh_times = []
+    for index, batch in enumerate(batches):
+        started = time.perf_counter()
+        refresh_cells(batch)
+        if index:  # the first batch is the warm-up
+            refresh_times.append((time.perf_counter() - started) * 1000)
+    after = list(AuditCell.objects.values_list(
+        "stratum_id", "agent_id", "site_id", "week", "audited", "passed"))
+    assert sorted(before) == sorted(after), "refreshing unchanged audits changed the cells"
+    refresh = statistics.median(refresh_times)
+
+    print(f"{cells:,} cells from {len(completed):,} completed audits")
+    print(f"{'step':<34} {'median ms':>10} {'/ count(*)':>11}")
+    for label, value in [
+        ("baseline SELECT count(*) audits", baseline),
+        ("rebuild_all (1M audits)", rebuild),
+        (f"refresh_cells ({BATCH:,} audit ids)", refresh),
+    ]:
+        print(f"{label:<34} {value:10.1f} {value / baseline:10.1f}×")
+    print(f"refresh per audit: {refresh / BATCH:.2f} ms; refresh p95 of {REFRESH_BATCHES} "
+          f"batches: {statistics.quantiles(refresh_times, n=20)[18]:.1f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Rollups of audit outcomes that scorecards and dashboards read.
+
+A scorecard for a vendor, site, workflow or agent over a period is a *domain* estimate over
+stratified sample runs (Cochran 1977 §5A.14; Lohr 2019 §3.3): for domain d,
+
+    p̂_d = Σ_h (N_h / n_h) · x_hd  /  Σ_h (N_h / n_h) · m_hd
+
+where h ranges over the (run, stratum) cells, N_h is the stratum's population, n_h its
+completed sampled audits, m_hd those of them in the domain and x_hd those that passed. A
+domain can cut across strata (a workflow scorecard over a vendor × site plan), so the rollup
+keeps counts per stratum *and* per domain attribute: one ``AuditCell`` per (stratum, vendor,
+site, agent, workflow, week). n_h is the sum of ``audited`` over the stratum's cells; m_hd
+and x_hd are the sums over the cells of the stratum that fall in the domain.
+
+Cells are derived data, rebuilt from ``audits.Audit`` by ``scorecards.rollups`` and never
+edited by hand.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditCell(models.Model):
+    """Completed sampled audits of one stratum, for one agent, site and workflow, in one week.
+
+    ``week`` is the Monday (a date) of the ISO week, in UTC, in which the audited ticket was
+    handled: the period a scorecard covers is when the vendor did the work, not when QA got to
+    it, and UTC keeps one week the same for every site. ``audited`` counts audits of sampled
+    tickets (``unsampled`` False) in a scored status (submitted, disputed, resolved, final);
+    ad-hoc audits never count. ``error_categories`` maps each error category slug (every
+    category known when the cell was computed) to how many of the cell's audits found at
+    least one error of it — the numerator of a category rate, as on the run report; a slug
+    missing from an older cell means 0. ``score_sum`` / ``scored`` is the average score
+    (audits scored all N/A have no score and are left out of both).
+
+    Site and vendor are part of the key because they are the ticket's, as imported: an
+    agent's tickets can carry another site than the agent's current one.
+    """
+
+    vendor_path = "vendor"
+    internal_only = True
+
+    # No single-column FK indexes: the unique key leads with stratum and the (x, week)
+    # indexes below lead with the others; each extra index slows the nightly rebuild.
+    stratum = models.ForeignKey(
+        "sampling.SampleStratum", on_delete=models.CASCADE, related_name="audit_cells",
+        db_index=False,
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    site = models.ForeignKey(
+        "vendors.Site", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    agent = models.ForeignKey(
+        "vendors.Agent", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    workflow = models.ForeignKey(
+        "vendors.Workflow", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    week = models.DateField(help_text="Monday of the ticket's handling week (UTC).")
+    audited = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    critical_failed = models.PositiveIntegerField(default=0)
+    error_categories = models.JSONField(
+        default=dict, blank=True,
+        help_text="Error category slug → audits that found at least one error of it.",
+    )
+    scored = models.PositiveIntegerField(default=0, help_text="Audits with a score.")
+    score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stratum_id", "week", "agent_id", "workflow_id", "site_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stratum", "agent", "workflow", "week", "site", "vendor"],
+                name="audit_cell_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(audited__gt=0)
+                & models.Q(passed__lte=models.F("audited"))
+                & models.Q(critical_failed__lte=models.F("audited"))
+                & models.Q(scored__lte=models.F("audited")),
+                name="audit_cell_counts_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "week"], name="audit_cell_vendor_week"),
+            models.Index(fields=["site", "week"], name="audit_cell_site_week"),
+            models.Index(fields=["workflow", "week"], name="audit_cell_workflow_week"),
+            models.Index(fields=["agent", "week"], name="audit_cell_agent_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audited} audits of stratum {self.stratum_id}, week of {self.week}"

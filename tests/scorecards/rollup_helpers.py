@@ -1,0 +1,67 @@
+"""Builders for the scorecard rollup tests: audits across strata, agents
+and weeks, and two views of the cells (as stored, and as counted from the audits here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from audits.lifecycle import open_assigned_audits
+from audits.models import SCORED_STATUSES, Audit
+from scorecards.models import AuditCell
+from tests.audits.workspace_helpers import assign_tickets
+from tests.factories import TicketFactory
+
+
+def sampled_audits(run, auditor, workflow, agent, handled_at: list[dt.datetime]) -> list[Audit]:
+    """One stratum of ``run`` holding tickets of ``agent`` handled at the given times, each
+    opened as an audit assigned to ``auditor``."""
+    tickets = [TicketFactory(agent=agent, workflow=workflow, handled_at=at) for at in handled_at]
+    assign_tickets(run, tickets, auditor)
+    open_assigned_audits(run)
+    return list(Audit.objects.filter(ticket__in=tickets).order_by("ticket__handled_at", "pk"))
+
+
+def stored_cells(*, drop_zero_categories: bool = False) -> list[tuple]:
+    """Every cell as a comparable tuple (without ``updated_at``)."""
+    rows = []
+    for cell in AuditCell.objects.order_by("pk"):
+        categories = cell.error_categories
+        if drop_zero_categories:
+            categories = {slug: n for slug, n in categories.items() if n}
+        rows.append((cell.stratum_id, cell.vendor_id, cell.site_id, cell.agent_id,
+                     cell.workflow_id, cell.week, cell.audited, cell.passed,
+                     cell.critical_failed, sorted(categories.items()), cell.scored,
+                     Decimal(cell.score_sum)))
+    return sorted(rows)
+
+
+def counted_from_audits() -> list[tuple]:
+    """The cells as a reader would count them by hand from the audit rows: completed sampled
+    audits only, grouped by stratum and the ticket's vendor, site, agent, workflow and the
+    Monday (UTC) of the week it was handled."""
+    cells: dict[tuple, dict] = defaultdict(
+        lambda: {"audited": 0, "passed": 0, "critical": 0, "categories": Counter(),
+                 "scored": 0, "score_sum": Decimal("0")})
+    for audit in Audit.objects.select_related("ticket", "sampled_ticket"):
+        if audit.unsampled or audit.status not in SCORED_STATUSES:
+            continue
+        ticket = audit.ticket
+        day = ticket.handled_at.astimezone(dt.UTC).date()
+        monday = day - dt.timedelta(days=day.weekday())
+        cell = cells[(audit.sampled_ticket.stratum_id, ticket.vendor_id, ticket.site_id,
+                      ticket.agent_id, ticket.workflow_id, monday)]
+        cell["audited"] += 1
+        cell["passed"] += bool(audit.passed)
+        cell["critical"] += audit.critical_failed
+        cell["categories"].update(slug for slug, n in audit.error_categories.items() if n)
+        if audit.score is not None:
+            cell["scored"] += 1
+            cell["score_sum"] += audit.score
+    return sorted(
+        (*key, c["audited"], c["passed"], c["critical"], sorted(c["categories"].items()),
+         c["scored"], c["score_sum"])
+        for key, c in cells.items()
+    )
+
