@@ -169,35 +169,37 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@require_POST
-@internal_required
-def audit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def _lead_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+    """Run a lead's lifecycle ``action`` on an audit with the posted reason, then return to
+    the audit page: refusals are 403, other lifecycle errors a message."""
     audit = selectors.audit_for_page(request.user, pk)
     try:
-        lifecycle.reopen_audit(audit, request.user, request.POST.get("reason", ""))
+        action(audit, request.user, request.POST.get("reason", ""))
     except lifecycle.NotPermitted as refused:
         raise PermissionDenied(str(refused)) from refused
     except lifecycle.LifecycleError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Reopened: the auditor can rescore it from their queue.")
+        messages.success(request, done)
     return redirect("audits:audit_detail", pk=audit.pk)
+
+
+@require_POST
+@internal_required
+def audit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _lead_action(
+        request, pk, lifecycle.reopen_audit,
+        "Reopened: the auditor can rescore it from their queue.",
+    )
 
 
 @require_POST
 @internal_required
 def audit_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     """A lead makes a submitted (or resolved) score final: what the vendor sees."""
-    audit = selectors.audit_for_page(request.user, pk)
-    try:
-        lifecycle.finalise_audit(audit, request.user, request.POST.get("reason", ""))
-    except lifecycle.NotPermitted as refused:
-        raise PermissionDenied(str(refused)) from refused
-    except lifecycle.LifecycleError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Final: the vendor can now see this audit.")
-    return redirect("audits:audit_detail", pk=audit.pk)
+    return _lead_action(
+        request, pk, lifecycle.finalise_audit, "Final: the vendor can now see this audit."
+    )
 
 
 @internal_required
