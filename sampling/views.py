@@ -348,13 +348,14 @@ def run_detail(request, pk):
 def run_status(request, pk):
     """JSON: a run's status and progress, polled by the run page while it is not finished."""
     run = get_object_or_404(runs_for(request.user), pk=pk)
+    progress, message = run.live_progress
     return JsonResponse(
         {
             "id": run.pk,
             "status": run.status,
             "status_label": run.get_status_display(),
-            "progress": run.progress,
-            "progress_message": run.progress_message,
+            "progress": progress,
+            "progress_message": message,
             "finished": run.is_finished,
             "failure_reason": run.failure_reason,
             "url": reverse("sampling:run_detail", args=[run.pk]),
