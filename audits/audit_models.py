@@ -27,6 +27,9 @@ class AuditStatus(models.TextChoices):
     FINAL = "final", "Final"
 
 
+# Statuses in which the audit is in an auditor's queue, still to be scored.
+OPEN_STATUSES = (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)
+
 # Statuses in which the audit carries a score (it has been submitted at least once).
 SCORED_STATUSES = (
     AuditStatus.SUBMITTED, AuditStatus.DISPUTED, AuditStatus.RESOLVED, AuditStatus.FINAL

@@ -34,7 +34,7 @@ class FormEditError(ValueError):
 
 def require_draft(version: FormVersion) -> None:
     """Refuse to change ``version`` unless it is (still, in the database) a draft."""
-    status = FormVersion.objects.filter(pk=version.pk).values_list("status", flat=True).first()
+    status = FormVersion.stored_status(version.pk)
     if status != FormVersion.Status.DRAFT:
         raise FrozenVersion(
             f"{version} is {status or 'gone'} and cannot be edited: create a new draft instead."

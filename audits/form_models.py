@@ -191,11 +191,10 @@ class FormVersion(models.Model):
         update_fields = kwargs.get("update_fields")
         retiring_only = update_fields is not None and set(update_fields) <= self.RETIREMENT_FIELDS
         if self.pk is not None and not self._state.adding and not retiring_only:
-            # Read the stored status: an in-memory copy may predate the publication.
-            stored = FormVersion.objects.filter(pk=self.pk).values_list("status", flat=True)
-            if stored.first() in (self.Status.PUBLISHED, self.Status.RETIRED):
+            stored = FormVersion.stored_status(self.pk)
+            if stored in (self.Status.PUBLISHED, self.Status.RETIRED):
                 raise FrozenVersion(
-                    f"{self} is {stored.first()}: only its retirement can change. "
+                    f"{self} is {stored}: only its retirement can change. "
                     "Create a new draft to edit it."
                 )
         super().save(*args, **kwargs)
@@ -204,6 +203,12 @@ class FormVersion(models.Model):
         if self.status != self.Status.DRAFT:
             raise FrozenVersion(f"{self} is {self.status}: retire it instead of deleting it.")
         return super().delete(*args, **kwargs)
+
+    @classmethod
+    def stored_status(cls, pk: int) -> str | None:
+        """The status in the database (None if gone): an in-memory copy may predate the
+        publication, so every freezing check reads this."""
+        return cls.objects.filter(pk=pk).values_list("status", flat=True).first()
 
     @property
     def is_draft(self) -> bool:
@@ -235,8 +240,7 @@ class FrozenGuard(models.Model):
 
     def _refuse_if_frozen(self, verb: str) -> None:
         version = self.owning_version()
-        # Read the status from the database: a stale in-memory draft must not slip through.
-        status = FormVersion.objects.filter(pk=version.pk).values_list("status", flat=True).first()
+        status = FormVersion.stored_status(version.pk)
         if status is not None and status != FormVersion.Status.DRAFT:
             raise FrozenVersion(
                 f"{version} is {status}: its {self._meta.verbose_name}s cannot be {verb}. "

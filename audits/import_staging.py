@@ -159,9 +159,6 @@ class TicketStaging:
         ]
         return errors, int(total), int(newly_bad)
 
-    def count(self) -> int:
-        return self._fetch(f"SELECT COUNT(*) FROM {STAGING}")[0][0]
-
     def insert_tickets(self, imported_at) -> int:
         """Insert every staged ticket not already present; returns how many were new."""
         quote = connection.ops.quote_name

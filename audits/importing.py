@@ -76,9 +76,9 @@ def _import_rows(reader, report: ImportReport, default_source: str) -> None:
                 return
             report.agents_created = _create_agents(reference)
             staging.add_agent_map(reference.agents)
-            staged = staging.count()
             report.created = staging.insert_tickets(timezone.now())
-            report.already_present = staged - report.created
+            # A clean file staged every row it read.
+            report.already_present = report.rows_read - report.created
     finally:
         staging.drop()
 

@@ -29,13 +29,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from .forms_catalog import version_with_parts
-from .models import Audit, AuditEvent, AuditStatus, FormVersion, Ticket
+from .models import (
+    OPEN_STATUSES,
+    Audit,
+    AuditEvent,
+    AuditStatus,
+    FormQuestion,
+    FormVersion,
+    Ticket,
+)
 from .scoring import InvalidAnswers, score_audit
 
 # The scoring page stops its clock when the auditor is idle; as a second guard one save may
 # add at most an hour, so a stale or tampered counter cannot inflate the time spent.
 MAX_SECONDS_PER_SAVE = 60 * 60
-OPEN_STATUSES = (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)
 
 
 class LifecycleError(Exception):
@@ -290,8 +297,8 @@ def _apply_draft(audit, answers, comments, internal_note, time_spent_seconds) ->
     keys = None
     if answers is not None or comments is not None:
         keys = set(
-            FormVersion.objects.get(pk=audit.form_version_id)
-            .questions.values_list("key", flat=True)
+            FormQuestion.objects.filter(version_id=audit.form_version_id)
+            .values_list("key", flat=True)
         )
     if answers is not None:
         audit.answers = {

@@ -106,7 +106,13 @@ class TicketImport(models.Model):
 
 # Issue 4: audit forms and audits live in their own modules (one idea per file); importing
 # them here registers them with the audits app and keeps `from audits.models import X` working.
-from .audit_models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus  # noqa: E402,F401
+from .audit_models import (  # noqa: E402,F401
+    OPEN_STATUSES,
+    SCORED_STATUSES,
+    Audit,
+    AuditEvent,
+    AuditStatus,
+)
 from .form_models import (  # noqa: E402,F401
     AuditForm,
     ErrorCategory,

@@ -19,9 +19,16 @@ from django.utils import timezone
 from accounts.scoping import visible_to
 
 from .forms_catalog import version_with_parts
-from .models import Audit, AuditEvent, AuditStatus, FormQuestion, FormVersion, Ticket
+from .models import (
+    OPEN_STATUSES,
+    Audit,
+    AuditEvent,
+    AuditStatus,
+    FormQuestion,
+    FormVersion,
+    Ticket,
+)
 
-OPEN_STATUSES = (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "pass": "Pass", "fail": "Fail", "na": "N/A"}
 
 

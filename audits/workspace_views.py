@@ -22,7 +22,7 @@ from accounts.decorators import internal_required
 from accounts.scoping import visible_to
 
 from . import lifecycle, selectors
-from .models import Audit, AuditStatus, FormVersion, Ticket
+from .models import OPEN_STATUSES, Audit, AuditStatus, FormVersion, Ticket
 
 QUEUE_PAGE_SIZE = 100
 
@@ -56,7 +56,7 @@ def audit_score(request: HttpRequest, pk: int) -> HttpResponse:
     audit = selectors.audit_for_page(request.user, pk)
     if audit.auditor_id != request.user.pk:
         raise PermissionDenied("Only the auditor this audit is assigned to can score it.")
-    if audit.status not in selectors.OPEN_STATUSES:
+    if audit.status not in OPEN_STATUSES:
         return redirect("audits:audit_detail", pk=audit.pk)
     if request.method != "POST":
         audit = lifecycle.start_audit(audit, request.user)

@@ -261,7 +261,7 @@ def _write_sample(
     """
     now = timezone.now()
     due = now + dt.timedelta(days=plan.audit_due_days)
-    probability = {s.pk: float(s.allocated / s.population) for s in strata if s.population}
+    probability = {s.pk: s.inclusion_probability for s in strata if s.population}
     stamps = [
         connection.ops.adapt_datetimefield_value(now),
         connection.ops.adapt_datetimefield_value(due),
