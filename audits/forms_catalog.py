@@ -46,8 +46,8 @@ from .scoring import Choice, FormSpec, Question, Section
 
 __all__ = [
     "FormEditError", "FrozenVersion", "create_form", "start_draft", "publish_version",
-    "retire_version", "publication_problems", "version_to_spec", "current_version",
-    "published_version_for_workflow", "version_with_parts", "update_version_settings",
+    "retire_version", "publication_problems", "version_to_spec",
+    "version_with_parts", "update_version_settings",
     "add_section", "update_section", "delete_section", "move_section", "add_question",
     "update_question", "delete_question", "move_question", "add_choice", "update_choice",
     "delete_choice", "require_draft", "ensure_default_categories", "question_shares",
@@ -205,19 +205,6 @@ def retire_version(version: FormVersion, *, by, at=None) -> FormVersion:
     version.retired_by = by
     version.save(update_fields=["status", "retired_at", "retired_by"])
     return version
-
-
-def current_version(form: AuditForm) -> FormVersion | None:
-    """The version new audits of ``form`` use: the published one, if any."""
-    return form.versions.published().first()
-
-
-def published_version_for_workflow(workflow) -> FormVersion | None:
-    """The newest published version of a form used for ``workflow`` (a Workflow or pk)."""
-    return (
-        FormVersion.objects.published().for_workflow(workflow)
-        .select_related("form").order_by("-published_at", "-pk").first()
-    )
 
 
 def version_with_parts(version_id: int) -> FormVersion:

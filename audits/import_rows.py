@@ -86,7 +86,6 @@ class ProgramReference:
     """The program's vendors, sites, workflows and agents, as the import looks them up."""
 
     vendors: dict[str, int]
-    vendor_slugs: dict[int, str]
     sites: dict[tuple[int, str], tuple[int, ZoneInfo]]
     site_vendors: dict[str, list[str]]
     workflows: dict[str, int]
@@ -106,7 +105,6 @@ class ProgramReference:
             site_vendors.setdefault(slug, []).append(slug_of[vendor_id])
         return cls(
             vendors=vendors,
-            vendor_slugs=slug_of,
             sites=sites,
             site_vendors=site_vendors,
             workflows=dict(Workflow.objects.values_list("slug", "id")),

@@ -200,10 +200,6 @@ class PlannerForm(PrecisionForm, PopulationFilterForm):
             data[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
         return data
 
-    def population_filter(self) -> dict:
-        """The filter as the plain values sampling.population.filtered_tickets takes."""
-        return population_filter(self.cleaned_data)
-
 
 def population_filter(data: dict) -> dict:
     """A cleaned PopulationFilterForm's filter as filtered_tickets' keyword arguments."""
