@@ -52,8 +52,6 @@ def forget_login_attempts() -> None:
 def fresh_rate_limits():
     """Every test starts with no failed logins counted against 127.0.0.1 or any email."""
     forget_login_attempts()
-    yield
-    forget_login_attempts()
 
 
 @pytest.fixture

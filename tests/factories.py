@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from audits.models import Ticket
+from audits.population import sample_key
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 PASSWORD = "correct-horse-battery-staple"
@@ -72,7 +73,10 @@ class TicketFactory(factory.django.DjangoModelFactory):
     site = factory.SelfAttribute("agent.site")
     vendor = factory.SelfAttribute("agent.vendor")
     workflow = factory.SubFactory(WorkflowFactory)
+    source = ""
     external_id = factory.Sequence(lambda n: f"T-{n:08d}")
+    # As the import computes it, so drawn samples are the ones real tickets would give.
+    sample_key = factory.LazyAttribute(lambda t: sample_key(t.source, t.external_id))
     handled_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=3))
     decision = "remove"
     policy_label = "hate_speech"

@@ -10,7 +10,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audits.models import Ticket
-from audits.population import sample_key
 from sampling import stats
 from sampling.drawing import draw_sample
 from sampling.models import SampleRun, SamplingPlan
@@ -19,17 +18,6 @@ from tests.factories import AgentFactory, TicketFactory
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots")
-
-
-@pytest.fixture(autouse=True)
-def eager_draws():
-    """Draw in-process, also when REDIS_URL is set (no worker runs in browser tests)."""
-    from qa_program.celery import app
-
-    was = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = was
 
 
 @pytest.fixture
@@ -41,8 +29,6 @@ def program(site_a, site_b, workflow, auditor):
         tickets = TicketFactory.build_batch(
             count, agent=agent, workflow=workflow, handled_at=handled
         )
-        for ticket in tickets:
-            ticket.sample_key = sample_key(ticket.source, ticket.external_id)
         Ticket.objects.bulk_create(tickets)
     return workflow
 

@@ -6,6 +6,7 @@ stratum sizes, written with one bulk_create; every ticket gets its real ``sample
 
 import datetime as dt
 import random
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from accounts.models import Role
 from audits.models import Ticket
 from audits.population import sample_key
-from sampling.models import SamplingPlan
+from sampling.models import SampleRun, SamplingPlan
 from sampling.population import Window
 from tests.factories import AgentFactory, SiteFactory, UserFactory, VendorFactory, WorkflowFactory
 
@@ -97,3 +98,14 @@ def make_plan(db):
         return plan
 
     return make
+
+
+def wait_until_finished(run: SampleRun, seconds: float = 60) -> SampleRun:
+    """Poll ``run`` until a worker has finished it (done or failed), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.is_finished:
+            break
+        time.sleep(0.2)
+    return run

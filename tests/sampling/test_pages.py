@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audits.models import Ticket
-from audits.population import sample_key
 from sampling import stats
 from sampling.models import SampleRun, SamplingPlan
 from tests.factories import AgentFactory, TicketFactory, UserFactory
@@ -23,20 +22,15 @@ CALCULATE = reverse("sampling:planner_calculate")
 
 @pytest.fixture
 def eager_draws(django_capture_on_commit_callbacks):
-    """Run the draw task in-process even when REDIS_URL points the suite at a real broker
-    (these tests are about the pages; tests/sampling/test_drawing.py covers the worker), and
-    run the on-commit enqueue that the test's transaction would otherwise hold back.
+    """Run the on-commit enqueue that the test's transaction would otherwise hold back (tasks
+    run in-process: tests/live_worker.py's autouse ``eager_tasks``).
     Returns ``draw(client, plan, **data)``: press "Draw now" and get the response."""
-    from qa_program.celery import app
 
     def draw(client, plan, **data):
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(reverse("sampling:plan_draw", args=[plan.pk]), data)
 
-    was = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield draw
-    app.conf.task_always_eager = was
+    return draw
 
 
 @pytest.fixture
@@ -48,8 +42,6 @@ def program(site_a, site_b, workflow):
         tickets = TicketFactory.build_batch(
             count, agent=agent, workflow=workflow, handled_at=handled
         )
-        for ticket in tickets:
-            ticket.sample_key = sample_key(ticket.source, ticket.external_id)
         Ticket.objects.bulk_create(tickets)
     return {"acme": site_a.vendor, "borealis": site_b.vendor, "workflow": workflow}
 

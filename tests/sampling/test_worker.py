@@ -1,13 +1,12 @@
 """The draw through a real Celery worker on Redis and PostgreSQL, as production runs it."""
 
-import time
 
 import pytest
 
 from sampling.drawing import request_run
 from sampling.models import SampledTicket, SampleRun
 
-from .conftest import WINDOW, make_population
+from .conftest import WINDOW, make_population, wait_until_finished
 
 WAIT_SECONDS = 60
 
@@ -21,12 +20,7 @@ def test_a_requested_run_is_drawn_by_a_real_worker(live_celery_worker, make_plan
     # Outside a transaction (transactional_db), on_commit queues the task at once.
     run = request_run(plan, window=WINDOW, seed=2026)
 
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if run.is_finished:
-            break
-        time.sleep(0.2)
+    run = wait_until_finished(run, WAIT_SECONDS)
     assert run.status == SampleRun.Status.DONE, run.failure_reason or "worker did not finish"
     assert run.celery_task_id
     assert f"draw_sample_run[{run.celery_task_id}] succeeded" in live_celery_worker.log()

@@ -33,7 +33,7 @@ from sampling.models import SampledTicket, SampleRun, SampleStratum
 from tests.audits.workspace_helpers import published_form
 from tests.live_worker import require_live_worker, start_celery_worker, stop_celery_worker
 
-from .conftest import WINDOW, make_population
+from .conftest import WINDOW, make_population, wait_until_finished
 from .test_drawing import expected_sample
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres]
@@ -126,16 +126,6 @@ def wait_until_blocked(gate: str, held) -> None:
                 return
         time.sleep(0.1)
     pytest.fail(f"no worker waited at {gate} within {WAIT_SECONDS} s")
-
-
-def wait_until_finished(run: SampleRun) -> SampleRun:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if run.is_finished:
-            break
-        time.sleep(0.2)
-    return run
 
 
 
