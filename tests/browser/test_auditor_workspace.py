@@ -46,7 +46,9 @@ def test_an_auditor_scores_an_audit_with_the_keyboard_and_gets_the_next_one(
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
     expect(page.locator("table.data tbody tr")).to_have_count(2)
     page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
-    page.keyboard.press("Enter")  # "Start next" has the focus
+    # Chromium applies autofocus at its next rendering step, which may follow "load".
+    expect(page.get_by_role("button", name="Start next")).to_be_focused()
+    page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(rf"/audits/{first.pk}/score/$"))
     expect(page.get_by_role("heading", name=f"Audit of {first.ticket}")).to_be_visible()
@@ -115,7 +117,8 @@ def test_an_auditor_audits_a_ticket_found_by_id_outside_any_sample(
     log_in(auditor)
 
     page.goto("/audits/adhoc/")
-    page.keyboard.type("ZD-4471")  # the search box has the focus
+    expect(page.get_by_label("Ticket id (external id or number)")).to_be_focused()
+    page.keyboard.type("ZD-4471")
     page.keyboard.press("Enter")
     expect(page.locator("body")).to_contain_text("Spam link in a product review.")
     page.screenshot(path=str(SHOTS / "adhoc.png"), full_page=True)
