@@ -2,6 +2,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 
 def role_required(*checks: str):
@@ -23,3 +24,17 @@ def role_required(*checks: str):
 
 manager_required = role_required("is_manager")
 internal_required = role_required("is_internal")
+
+
+def internal_page(view):
+    """Anonymous users go to the login page; vendor users get 404, because the page's data
+    does not exist for them (the same answer as a guessed id of another vendor's object)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_internal:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -42,12 +42,16 @@ from ._aql import aql_plan, code_letter
 
 __all__ = [
     "CI_METHODS",
+    "Comparison",
     "Estimate",
     "allocate",
     "aql_plan",
+    "audits_to_decide",
     "code_letter",
     "cohen_kappa",
+    "compare_estimates",
     "difference_ci",
+    "domain_proportion",
     "fleiss_kappa",
     "krippendorff_alpha",
     "margin_of_error",
@@ -478,3 +482,13 @@ def p_chart(
     center = float(d.sum() / n.sum())
     spread = sigmas * np.sqrt(center * (1 - center) / n)
     return center, np.maximum(0.0, center - spread), np.minimum(1.0, center + spread)
+
+
+# Domain estimates and comparisons of estimates live in their own module (they build on the
+# functions above); re-exported so every caller imports from sampling.stats.
+from ._domains import (  # noqa: E402
+    Comparison,
+    audits_to_decide,
+    compare_estimates,
+    domain_proportion,
+)

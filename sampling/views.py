@@ -10,20 +10,18 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, JsonResponse, QueryDict
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import manager_required
+from accounts.decorators import internal_page, manager_required
 from accounts.scoping import visible_to
 
 from . import planning, reporting
@@ -41,20 +39,6 @@ from .population import StratumCount, resolve_window
 from .scheduling import describe_schedule, sync_plan_schedule
 
 MAX_STRATA = 20_000  # a calculator request beyond this is not a plan anyone can run
-
-
-def internal_page(view):
-    """Anonymous users go to the login page; vendor users get 404, because sampling data
-    does not exist for them (the same answer as a guessed id of another vendor's object)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_internal:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def plans_for(user):

@@ -226,6 +226,17 @@ RULES: dict[str, Rule] = {
     "sampling/plans/<int:pk>/draw/": Rule(poc=INTERNAL, fill=plan),
     "sampling/runs/<int:pk>/": Rule(poc=INTERNAL, fill=run),
     "sampling/runs/<int:pk>/status.json": Rule(poc=INTERNAL, fill=run),
+    # --- scorecards and dashboards (internal until the partner portal) ---
+    "scorecards/": Rule(poc=INTERNAL, fill=lambda w: [{}, {"?query": {"format": "csv"}}]),
+    "scorecards/vendors/<slug:vendor>/": Rule(poc=INTERNAL, fill=lambda w: [
+        {"vendor": w.b.vendor.slug}, {"vendor": w.a.vendor.slug},
+        {"vendor": w.b.vendor.slug, "?query": {"format": "csv"}}]),
+    "scorecards/trends/": Rule(poc=INTERNAL, fill=lambda w: [
+        {}, {"?query": {"vendor": w.b.vendor.slug, "format": "csv"}}]),
+    "scorecards/gaps/": Rule(poc=INTERNAL, fill=lambda w: [
+        {}, {"?query": {"vendor": w.b.vendor.slug, "format": "xlsx"}}]),
+    "scorecards/gaps/<slug:category>/audits/": Rule(poc=INTERNAL, fill=lambda w: [
+        {"category": w.category.slug, "?query": {"vendor": w.b.vendor.slug}}]),
     # --- API v1 (each also served with a ".json" suffix, same rule) ---
     "api/v1/": Rule(poc=(SCOPED, POST_ONLY), reason="the router's index of endpoint links"),
     "api/v1/^vendors/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
