@@ -134,6 +134,8 @@ RULES: dict[str, Rule] = {
     "accounts/inactive/": public("allauth's 'account inactive' notice"),
     "accounts/signup/": public("sign-up is closed (InviteOnlyAccountAdapter): a notice"),
     "accounts/reauthenticate/": account(),
+    "accounts/reauthenticate/code/": account(),  # allauth 65.22: reauthenticate by emailed code
+    "accounts/reauthenticate/code/confirm/": account(),
     "accounts/email/": account(),
     "accounts/confirm-email/": public("allauth's 'check your inbox' notice"),
     "accounts/password/change/": account(),
