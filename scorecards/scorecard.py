@@ -1,0 +1,257 @@
+"""The vendor scorecard: where a vendor (or one of its sites, workflows or agents) stands
+against its contract over a period, and the next level down to drill into.
+
+Every number is a domain estimate from ``scorecards.estimates`` (stratified and weighted,
+never pooled audits), and every verdict comes from ``scorecards.targets.verdict``, so the
+page only says "below target" when the interval says so. The page's query names the scope;
+drilling goes vendor → site → workflow → agent, one level at a time, and each level shows
+the next level's children with their own audits and intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Model
+
+from sampling import stats
+from vendors.models import Agent, ContractTarget, Site, Workflow
+
+from .estimates import DomainOutcome, domain_outcomes
+from .query import PageQuery
+from .tables import Table, rate
+from .targets import Verdict, targets_in_effect, verdict
+
+# Drill-down order below the vendor; the first one the query does not fix is broken down.
+LEVELS = ("site", "workflow", "agent")
+LEVEL_MODELS = {"site": Site, "workflow": Workflow, "agent": Agent}
+HEADLINES = (
+    ("accuracy", "Accuracy"),
+    ("critical_error_rate", "Critical error rate"),
+    ("policy_accuracy", "Policy accuracy"),
+)
+METRIC_LABELS = dict(HEADLINES)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline metric of the page's domain (estimate None: too few audits)."""
+
+    metric: str
+    label: str
+    estimate: stats.Estimate | None
+    audits: int
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A contract target in effect, read on the domain it speaks about: the page's domain, or
+    the page's domain within the target's workflow."""
+
+    target: ContractTarget
+    label: str
+    workflow_label: str
+    estimate: stats.Estimate | None
+    audits: int
+    verdict: Verdict | None
+
+    @property
+    def value(self) -> float:
+        return float(self.target.target)
+
+    @property
+    def text(self) -> str:
+        return self.verdict.text if self.verdict else too_few(self.audits)
+
+
+@dataclass(frozen=True)
+class Child:
+    """One row of the breakdown: a site, workflow or agent of the page's domain."""
+
+    name: str
+    query: str
+    outcome: DomainOutcome
+    verdict: Verdict | None
+
+    @property
+    def note(self) -> str:
+        if not self.outcome.enough:
+            return too_few(self.outcome.audits)
+        return self.verdict.text if self.verdict else ""
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of the breadcrumbs; links keep the period and confidence."""
+
+    label: str
+    query: str | None  # None: the current level, not a link
+
+
+@dataclass
+class Scorecard:
+    """What the scorecard page shows, and the tables its downloads carry."""
+
+    query: PageQuery
+    audits: int
+    headlines: list[Headline]
+    targets: list[TargetRow]
+    level: str | None  # the level broken down, None at agent level
+    children: list[Child] = field(default_factory=list)
+    breadcrumbs: list[Crumb] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [metrics_table(self), breakdown_table(self)]
+
+
+def too_few(audits: int) -> str:
+    return f"too few audits (n {audits})"
+
+
+def vendor_scorecard(page_query: PageQuery) -> Scorecard:
+    """The scorecard of the page's scope and period: headline metrics, a row per contract
+    target in effect, and the next drill-down level's children. A bounded number of queries
+    whatever the number of children (each ``domain_outcomes`` call is two or three)."""
+    scope, confidence = page_query.scope, page_query.confidence
+    whole = domain_outcomes(scope, categories=True, confidence=confidence).get(None)
+    audits = whole.audits if whole else 0
+    headlines = [Headline(metric, label, whole.metric(metric) if whole else None, audits)
+                 for metric, label in HEADLINES]
+    targets = [t for t in targets_in_effect(page_query.period, vendors=[page_query.vendor.pk])
+               if page_query.workflow is None or t.workflow_id in (None, page_query.workflow.pk)]
+    target_rows = _target_rows(page_query, targets, whole)
+    level = next_level(page_query)
+    children = _children(page_query, level, targets) if level else []
+    return Scorecard(query=page_query, audits=audits, headlines=headlines, targets=target_rows,
+                     level=level, children=children, breadcrumbs=breadcrumbs(page_query))
+
+
+def next_level(page_query: PageQuery) -> str | None:
+    """The level the page breaks down: the first of site, workflow, agent it does not fix;
+    none once an agent is fixed (an agent is the bottom of the drill-down)."""
+    if page_query.agent is not None:
+        return None
+    return next((name for name in LEVELS if getattr(page_query, name) is None), None)
+
+
+def breadcrumbs(page_query: PageQuery) -> list[Crumb]:
+    """Vendor › Site › Workflow › Agent, as far as the query goes; each links back up by
+    dropping the deeper levels (period and confidence stay)."""
+    chain = [("vendor", page_query.vendor.name)]
+    chain += [(name, _name(getattr(page_query, name), with_site=False)) for name in LEVELS
+              if getattr(page_query, name) is not None]
+    crumbs = []
+    for position, (_, label) in enumerate(chain):
+        deeper = {later: None for later, _ in chain[position + 1:]}
+        last = position == len(chain) - 1
+        crumbs.append(Crumb(label, None if last else page_query.url_query(**deeper)))
+    return crumbs
+
+
+def _target_rows(page_query: PageQuery, targets: list[ContractTarget],
+                 whole: DomainOutcome | None) -> list[TargetRow]:
+    # A workflow target speaks about the page's domain within that workflow; when the page
+    # is already one workflow, that is the page's domain itself.
+    per_workflow: dict = {}
+    if page_query.workflow is None and any(t.workflow_id for t in targets):
+        needs_categories = any(t.workflow_id and t.metric == "policy_accuracy"
+                               for t in targets)
+        per_workflow = domain_outcomes(page_query.scope, by="workflow",
+                                       categories=needs_categories,
+                                       confidence=page_query.confidence)
+    rows = []
+    for target in sorted(targets, key=_target_order):
+        outcome = (whole if target.workflow_id is None or page_query.workflow is not None
+                   else per_workflow.get(target.workflow_id))
+        estimate = outcome.metric(target.metric) if outcome else None
+        rows.append(TargetRow(
+            target=target,
+            label=METRIC_LABELS.get(target.metric, target.metric),
+            workflow_label=target.workflow.name if target.workflow else "all workflows",
+            estimate=estimate,
+            audits=outcome.audits if outcome else 0,
+            verdict=(verdict(estimate, float(target.target), target.direction)
+                     if estimate else None),
+        ))
+    return rows
+
+
+def _target_order(target: ContractTarget) -> tuple:
+    metrics = [metric for metric, _ in HEADLINES]
+    order = metrics.index(target.metric) if target.metric in metrics else len(metrics)
+    return (target.workflow is not None, target.workflow.name if target.workflow else "",
+            order)
+
+
+def _children(page_query: PageQuery, level: str,
+              targets: list[ContractTarget]) -> list[Child]:
+    outcomes = domain_outcomes(page_query.scope, by=level, confidence=page_query.confidence)
+    objects = LEVEL_MODELS[level].objects.filter(pk__in=list(outcomes))
+    if level == "agent":
+        objects = objects.select_related("site")
+    accuracy = {t.workflow_id: t for t in targets if t.metric == "accuracy"}
+    page_workflow = page_query.workflow.pk if page_query.workflow else None
+    children = []
+    for obj in objects:
+        outcome = outcomes[obj.pk]
+        workflow = obj.pk if level == "workflow" else page_workflow
+        target = accuracy.get(workflow) or accuracy.get(None)
+        judged = (verdict(outcome.accuracy, float(target.target), target.direction)
+                  if target and outcome.accuracy else None)
+        children.append(Child(name=_name(obj), query=page_query.url_query(**{
+            level: _param(obj)}), outcome=outcome, verdict=judged))
+    return sorted(children, key=lambda child: child.name)
+
+
+def _name(obj: Model, with_site: bool = True) -> str:
+    if isinstance(obj, Agent):
+        return f"{obj.external_id} ({obj.site.name})" if with_site else obj.external_id
+    return obj.name
+
+
+def _param(obj: Model) -> str:
+    return obj.external_id if isinstance(obj, Agent) else obj.slug
+
+
+def metrics_table(card: Scorecard) -> Table:
+    """The headline metrics, then one row per contract target, as the page shows them."""
+    table = Table("metrics", "Metrics and contract targets", [
+        "metric", "workflow", "audits", "estimate", "low", "high", "margin", "target",
+        "direction", "verdict"])
+    for headline in card.headlines:
+        estimate = headline.estimate
+        table.add(metric=headline.label, workflow="page scope", audits=headline.audits,
+                  **_rates(estimate), target=None, direction="",
+                  verdict="" if estimate else too_few(headline.audits))
+    for row in card.targets:
+        table.add(metric=row.label, workflow=row.workflow_label, audits=row.audits,
+                  **_rates(row.estimate), target=rate(row.value),
+                  direction=row.target.get_direction_display(), verdict=row.text)
+    return table
+
+
+def breakdown_table(card: Scorecard) -> Table:
+    """One row per child of the breakdown (empty at agent level)."""
+    table = Table("breakdown", f"By {card.level or 'agent'}", [
+        card.level or "agent", "audits", "accuracy", "accuracy_low", "accuracy_high",
+        "critical_error_rate", "critical_low", "critical_high", "verdict"])
+    for child in card.children:
+        accuracy, critical = child.outcome.accuracy, child.outcome.critical_rate
+        table.add(**{card.level: child.name}, audits=child.outcome.audits,
+                  accuracy=rate(accuracy and accuracy.p),
+                  accuracy_low=rate(accuracy and accuracy.low),
+                  accuracy_high=rate(accuracy and accuracy.high),
+                  critical_error_rate=rate(critical and critical.p),
+                  critical_low=rate(critical and critical.low),
+                  critical_high=rate(critical and critical.high),
+                  verdict=child.note)
+    return table
+
+
+def _rates(estimate: stats.Estimate | None) -> dict:
+    if estimate is None:
+        return {"estimate": None, "low": None, "high": None, "margin": None}
+    return {"estimate": rate(estimate.p), "low": rate(estimate.low),
+            "high": rate(estimate.high), "margin": rate(estimate.margin)}
+
