@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from vendors import selectors as vendor_selectors
+from scorecards import overview_views
 
 from .decorators import manager_required
 from .forms import InviteForm
@@ -12,7 +12,7 @@ from .invitations import invite
 @login_required
 def home(request):
     """Role-aware home: vendor POCs land on their vendor, auditors on their queue, managers
-    on the program overview."""
+    on the program overview, rendered here so the home URL stays ``/``."""
     user = request.user
     if user.is_vendor_user:
         return redirect(user.vendor.get_absolute_url())
@@ -20,16 +20,7 @@ def home(request):
         return render(request, "accounts/no_role.html", status=403)
     if not user.is_manager:
         return redirect("audits:queue")  # auditors spend their day in the queue
-    vendors = vendor_selectors.with_ticket_counts(
-        user, vendor_selectors.vendor_overview(user), "vendor"
-    )
-    counts = [vendor.ticket_count for vendor in vendors]
-    total, busiest = sum(counts), max(counts, default=0)
-    return render(
-        request,
-        "accounts/home.html",
-        {"vendors": vendors, "ticket_total": total, "busiest": busiest or 1},
-    )
+    return overview_views.overview(request)
 
 
 @manager_required

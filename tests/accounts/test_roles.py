@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role, User
-from tests.factories import AgentFactory, TicketFactory, UserFactory
+from tests.factories import UserFactory
 
 
 def test_a_vendor_poc_must_be_bound_to_a_vendor(db):
@@ -18,18 +18,14 @@ def test_internal_staff_cannot_be_bound_to_a_vendor(vendor_a, role):
         User.objects.create_user(email="bound@example.com", role=role, vendor=vendor_a)
 
 
-def test_the_manager_home_counts_tickets_by_vendor(client_as, manager, site_a, site_b, workflow):
-    for _ in range(3):
-        TicketFactory(agent=AgentFactory(site=site_a), workflow=workflow)
-    TicketFactory(agent=AgentFactory(site=site_b), workflow=workflow)
-
+def test_the_manager_home_is_the_program_overview(client_as, manager):
     response = client_as(manager).get("/")
 
     assert response.status_code == 200
-    counts = {vendor.slug: vendor.ticket_count for vendor in response.context["vendors"]}
-    assert counts == {"acme": 3, "borealis": 1}
-    assert response.context["ticket_total"] == 4
-    assert "Tickets by vendor" in response.content.decode()
+    assert "scorecards/overview.html" in [t.name for t in response.templates]
+    page = response.content.decode()
+    assert "<h1>Program overview</h1>" in page
+    assert "Vendors side by side" in page
 
 
 def test_an_auditor_lands_on_their_queue(client_as, auditor):

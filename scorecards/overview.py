@@ -1,0 +1,350 @@
+"""The program overview: what a program manager decides from on Monday morning.
+
+Four sections, each read with a fixed number of grouped queries whatever the number of
+vendors, workflows, runs or auditors (the page's query count is tested):
+
+1. **Benchmarking**: every vendor side by side on the same workflows. Only workflows audited
+   at two or more vendors in the period are compared (a workflow one vendor alone works says
+   nothing about the others); each cell is a domain estimate from ``domain_outcomes``.
+2. **Sample runs**: the latest runs, audits planned (drawn) against audits completed.
+3. **Auditor productivity**: audits submitted in the period per auditor and per form, with
+   the time they took.
+4. **Red flags**: what needs a decision: contract targets missed *significantly*, runs whose
+   audits lag behind, out-of-control weeks.
+
+Disputes and coaching arrive with issue 6 and are deliberately absent (no placeholder).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.models import SCORED_STATUSES, Audit
+from sampling.models import SampleRun
+from sampling.stats import Estimate
+from vendors.models import ContractTarget, Vendor, Workflow
+
+from .estimates import DomainOutcome, Scope, complement, domain_outcomes
+from .models import AuditCell
+from .query import PageQuery
+from .targets import BELOW, targets_in_effect, verdict
+from .trends import WeekPoint, trend_span, with_control_limits
+
+RECENT_RUNS = 10
+# A finished draw whose audits are still under this share done after RUN_GRACE is behind.
+RUN_BEHIND_SHARE = 0.8
+RUN_GRACE = dt.timedelta(days=3)
+# Workflows audited at fewer vendors than this are left out of the benchmark.
+MIN_VENDORS_TO_COMPARE = 2
+# Out-of-control weeks are looked for over this many weeks ending with the period.
+TREND_WEEKS = 12
+METRIC_WORDS = {"accuracy": "accuracy", "critical_error_rate": "critical error rate",
+                "policy_accuracy": "policy decision accuracy"}
+
+
+@dataclass(frozen=True)
+class BenchmarkCell:
+    """One vendor's accuracy on one workflow (None: no audits there in the period)."""
+
+    workflow: Workflow
+    outcome: DomainOutcome | None
+    url: str
+
+    @property
+    def accuracy(self) -> Estimate | None:
+        return self.outcome.accuracy if self.outcome else None
+
+    @property
+    def audits(self) -> int:
+        return self.outcome.audits if self.outcome else 0
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    vendor: Vendor
+    overall: DomainOutcome
+    url: str
+    cells: list[BenchmarkCell]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    workflows: list[Workflow]
+    rows: list[BenchmarkRow]
+    left_out: int  # workflows audited at a single vendor only
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A sample run's audits: allocated and drawn (planned) against completed."""
+
+    run: SampleRun
+    allocated: int
+    drawn: int
+    completed: int
+    url: str
+    behind: bool
+
+    @property
+    def share_done(self) -> float | None:
+        return self.completed / self.drawn if self.drawn else None
+
+
+@dataclass(frozen=True)
+class AuditorLoad:
+    auditor: str
+    audits: int
+    seconds: int
+
+    @property
+    def hours(self) -> float:
+        return round(self.seconds / 3600, 2)
+
+    @property
+    def per_hour(self) -> float | None:
+        """Audits per hour spent scoring (None when no time was recorded)."""
+        return round(self.audits * 3600 / self.seconds, 2) if self.seconds else None
+
+
+@dataclass(frozen=True)
+class FormTime:
+    form: str
+    audits: int
+    median_minutes: float
+    mean_minutes: float
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    kind: str  # "target", "run", "out_of_control"
+    text: str
+    url: str
+
+
+@dataclass
+class Overview:
+    page_query: PageQuery
+    benchmark: Benchmark
+    runs: list[RunProgress]
+    auditors: list[AuditorLoad]
+    forms: list[FormTime]
+    red_flags: list[RedFlag] = field(default_factory=list)
+
+
+def program_overview(page_query: PageQuery, now: dt.datetime | None = None) -> Overview:
+    """The overview of ``page_query``'s period across all vendors (the page's vendor, site,
+    workflow and agent filters do not narrow it: it is the program-wide view)."""
+    now = now or timezone.now()
+    period = page_query.period
+    targets = targets_in_effect(period)
+    policy = any(t.metric == ContractTarget.Metric.POLICY_ACCURACY for t in targets)
+    scope = Scope(period=period)
+    options = {"confidence": page_query.confidence, "categories": policy}
+    by_vendor = domain_outcomes(scope, by="vendor", **options)
+    by_pair = domain_outcomes(scope, by=("vendor", "workflow"), **options)
+    benchmark = _benchmark(page_query, by_vendor, by_pair)
+    runs = recent_runs(now)
+    overview = Overview(
+        page_query=page_query, benchmark=benchmark, runs=runs,
+        auditors=auditor_loads(period.first, period.end),
+        forms=form_times(period.first, period.end),
+    )
+    overview.red_flags = [
+        *_target_flags(page_query, targets, by_vendor, by_pair),
+        *_run_flags(runs, now),
+        *out_of_control_flags(page_query),
+    ]
+    return overview
+
+
+def scorecard_url(page_query: PageQuery, vendor: Vendor, workflow: Workflow | None = None) -> str:
+    """The vendor's scorecard for the same period (narrowed to ``workflow`` if given)."""
+    query = page_query.url_query(vendor=None, site=None, agent=None,
+                                 workflow=workflow.slug if workflow else None)
+    return f"{reverse('scorecards:scorecard', kwargs={'vendor': vendor.slug})}?{query}"
+
+
+def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict) -> Benchmark:
+    vendors_per_workflow = Counter(workflow for _vendor, workflow in by_pair)
+    shared = {w for w, n in vendors_per_workflow.items() if n >= MIN_VENDORS_TO_COMPARE}
+    workflows = list(Workflow.objects.filter(pk__in=shared).order_by("name"))
+    rows = [
+        BenchmarkRow(
+            vendor=vendor,
+            overall=by_vendor[vendor.pk],
+            url=scorecard_url(page_query, vendor),
+            cells=[BenchmarkCell(workflow, by_pair.get((vendor.pk, workflow.pk)),
+                                 scorecard_url(page_query, vendor, workflow))
+                   for workflow in workflows],
+        )
+        for vendor in Vendor.objects.filter(pk__in=list(by_vendor)).order_by("name")
+    ]
+    return Benchmark(workflows=workflows, rows=rows,
+                     left_out=len(vendors_per_workflow) - len(shared))
+
+
+def recent_runs(now: dt.datetime) -> list[RunProgress]:
+    """The latest RECENT_RUNS runs with their planned and completed audits (two queries:
+    the runs with their strata summed, then the completed audits of all of them grouped by
+    run from the rollup cells)."""
+    runs = list(
+        SampleRun.objects.select_related("plan")
+        .annotate(allocated_total=Sum("strata__allocated"), drawn_total=Sum("strata__drawn"))
+        .order_by("-created_at", "-id")[:RECENT_RUNS]
+    )
+    completed = dict(
+        AuditCell.objects.filter(stratum__run__in=[run.pk for run in runs])
+        .order_by().values("stratum__run").annotate(done=Sum("audited"))
+        .values_list("stratum__run", "done")
+    )
+    progress = []
+    for run in runs:
+        drawn, done = run.drawn_total or 0, completed.get(run.pk, 0)
+        late = (run.status == SampleRun.Status.DONE and run.finished_at is not None
+                and run.finished_at < now - RUN_GRACE)
+        progress.append(RunProgress(
+            run=run, allocated=run.allocated_total or 0, drawn=drawn, completed=done,
+            url=reverse("sampling:run_detail", args=[run.pk]),
+            behind=late and drawn > 0 and done < RUN_BEHIND_SHARE * drawn,
+        ))
+    return progress
+
+
+def _submitted_between(first: dt.date, last: dt.date):
+    """Scored audits (sampled or ad hoc: both are work done) submitted on days first…last,
+    UTC (served by the ``audit_status_submitted`` index)."""
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    stop = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    return Audit.objects.filter(status__in=SCORED_STATUSES, submitted_at__gte=start,
+                                submitted_at__lt=stop).order_by()
+
+
+def auditor_loads(first: dt.date, last: dt.date) -> list[AuditorLoad]:
+    """Per auditor: audits submitted, time spent and audits per hour (one grouped query)."""
+    rows = (_submitted_between(first, last).values("auditor_id", "auditor__email")
+            .annotate(audits=Count("pk"), seconds=Sum("time_spent_seconds"))
+            .order_by("-audits", "auditor__email"))
+    return [AuditorLoad(row["auditor__email"] or "(no auditor)", row["audits"],
+                        row["seconds"] or 0) for row in rows]
+
+
+def form_times(first: dt.date, last: dt.date) -> list[FormTime]:
+    """Per audit form: the median and mean time per audit. One grouped query reads how many
+    audits took each number of seconds, so the exact median comes from a histogram bounded
+    by the distinct durations (not by the audits) and works on SQLite and PostgreSQL alike."""
+    rows = (_submitted_between(first, last)
+            .values("form_version__form_id", "form_version__form__name", "time_spent_seconds")
+            .annotate(n=Count("pk")))
+    histograms: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    for row in rows:
+        key = (row["form_version__form__name"], row["form_version__form_id"])
+        histograms[key].append((row["time_spent_seconds"], row["n"]))
+    times = []
+    for (name, _pk), histogram in sorted(histograms.items()):
+        audits = sum(n for _seconds, n in histogram)
+        mean = sum(seconds * n for seconds, n in histogram) / audits
+        times.append(FormTime(name, audits, round(_median(histogram) / 60, 1),
+                              round(mean / 60, 1)))
+    return times
+
+
+def _median(histogram: list[tuple[int, int]]) -> float:
+    """The median of values given as (value, count) pairs: the middle value, or the mean of
+    the two middle values when the count is even."""
+    total = sum(n for _value, n in histogram)
+    middle = [(total - 1) // 2, total // 2]  # 0-based ranks of the middle value(s)
+    found, seen = [], 0
+    for value, n in sorted(histogram):
+        found.extend(value for rank in middle if seen <= rank < seen + n)
+        seen += n
+    return sum(found) / 2
+
+
+def _target_flags(page_query: PageQuery, targets: list[ContractTarget], by_vendor: dict,
+                  by_pair: dict) -> list[RedFlag]:
+    """Contract targets a vendor misses significantly: a workflow's target on the vendor ×
+    workflow domain, a vendor-wide target on the vendor's. Inconclusive ones are not flags:
+    the scorecard says how many more audits would decide them."""
+    flags = []
+    for target in targets:
+        if target.workflow_id is None:
+            outcome = by_vendor.get(target.vendor_id)
+        else:
+            outcome = by_pair.get((target.vendor_id, target.workflow_id))
+        estimate = outcome.metric(target.metric) if outcome else None
+        if estimate is None:
+            continue
+        found = verdict(estimate, float(target.target), target.direction)
+        if found.kind != BELOW:
+            continue
+        where = f" on {target.workflow.name}" if target.workflow else ""
+        flags.append(RedFlag("target", (
+            f"{target.vendor.name}: {METRIC_WORDS[target.metric]}{where} is "
+            f"{_percent(estimate.p)} ({_percent(estimate.low)} – {_percent(estimate.high)}), "
+            f"{found.text}; the contract asks for {target.get_direction_display()} "
+            f"{_percent(float(target.target))}."
+        ), scorecard_url(page_query, target.vendor, target.workflow)))
+    return flags
+
+
+def _run_flags(runs: list[RunProgress], now: dt.datetime) -> list[RedFlag]:
+    return [
+        RedFlag("run", (
+            f"Run {progress.run.pk} of {progress.run.plan.name}: {progress.completed} of "
+            f"{progress.drawn} audits done ({_percent(progress.share_done, 0)}) "
+            f"{(now - progress.run.finished_at).days} days after the draw."
+        ), progress.url)
+        for progress in runs if progress.behind
+    ]
+
+
+def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
+    """Weeks of a vendor whose error rate is above its p-chart's upper limit, over the
+    TREND_WEEKS ending with the period (as on the trends page). ``trends.out_of_control_weeks``
+    reads one scope at a time (two queries each); here every vendor's weekly series comes from
+    one grouped read and gets the same ``trends.with_control_limits``, so the page's query
+    count does not grow with the number of vendors. A week *below* the lower limit went better
+    than usual: worth a look on the trends page, not a red flag."""
+    span = trend_span(page_query.period, TREND_WEEKS)
+    outcomes = domain_outcomes(Scope(period=span), by=("vendor", "week"),
+                               confidence=page_query.confidence)
+    series: dict[int, dict[dt.date, DomainOutcome]] = defaultdict(dict)
+    for (vendor, week), outcome in outcomes.items():
+        series[vendor][week] = outcome
+    flagged = {
+        vendor: [point for point in with_control_limits(
+            [_week_point(week, weeks.get(week)) for week in span.weeks])
+            if point.signal == "above"]
+        for vendor, weeks in series.items()
+    }
+    flagged = {vendor: points for vendor, points in flagged.items() if points}
+    vendors = Vendor.objects.in_bulk(list(flagged)) if flagged else {}
+    flags = []
+    for vendor in sorted(vendors.values(), key=lambda v: v.name):
+        url = (f"{reverse('scorecards:trends')}?"
+               f"{page_query.url_query(vendor=vendor.slug, site=None, agent=None, workflow=None)}")
+        for point in flagged[vendor.pk]:
+            flags.append(RedFlag("out_of_control", (
+                f"{vendor.name}: the error rate of week {point.label} "
+                f"({_percent(point.error_rate.p)}, n {point.audits}) is above the p-chart's "
+                f"upper limit ({_percent(point.ucl)}): out of control."
+            ), url))
+    return flags
+
+
+def _week_point(week: dt.date, outcome: DomainOutcome | None) -> WeekPoint:
+    """A week of a vendor's series as the trends page builds it (no rate below MIN_AUDITS)."""
+    if outcome is None or outcome.accuracy is None:
+        return WeekPoint(week=week, audits=outcome.audits if outcome else 0)
+    return WeekPoint(week=week, audits=outcome.audits, accuracy=outcome.accuracy,
+                     error_rate=complement(outcome.accuracy))
+
+
+def _percent(value: float, digits: int = 1) -> str:
+    return f"{value * 100:.{digits}f} %"

@@ -1,0 +1,75 @@
+"""The program overview page (``/scorecards/``, and the manager's home at ``/``).
+
+Thin: reads the page's query, asks ``scorecards.overview`` for the numbers, and shows them
+with one table per section, each downloadable as CSV or XLSX with the page's values.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from accounts.decorators import internal_page
+
+from .overview import Overview, program_overview
+from .periods import PeriodInvalid
+from .query import read_query
+from .tables import Table, rate, table_response
+
+TEMPLATE = "scorecards/overview.html"
+
+
+@internal_page
+def overview(request):
+    """All vendors side by side, sample runs, auditor productivity and red flags."""
+    try:
+        page_query = read_query(request)
+    except PeriodInvalid as error:
+        return render(request, TEMPLATE, {"error": str(error)}, status=400)
+    result = program_overview(page_query)
+    tables = overview_tables(result)
+    download = table_response(request, tables, f"overview-{page_query.period.label}")
+    if download is not None:
+        return download
+    return render(request, TEMPLATE, {
+        "overview": result,
+        "page_query": page_query,
+        "query": page_query.url_query(),
+        "tables": {table.name: table for table in tables},
+        **page_query.period_context(),
+    })
+
+
+def overview_tables(result: Overview) -> list[Table]:
+    """One table per section, holding exactly the values the page shows."""
+    benchmark = Table("benchmark", "Accuracy by vendor and workflow",
+                      ["vendor", "workflow", "audits", "accuracy", "low", "high"])
+    for row in result.benchmark.rows:
+        for workflow, outcome in [("All workflows", row.overall),
+                                  *((cell.workflow.name, cell.outcome) for cell in row.cells)]:
+            accuracy = outcome.accuracy if outcome else None
+            benchmark.add(vendor=row.vendor.name, workflow=workflow,
+                          audits=outcome.audits if outcome else 0,
+                          accuracy=rate(accuracy.p) if accuracy else None,
+                          low=rate(accuracy.low) if accuracy else None,
+                          high=rate(accuracy.high) if accuracy else None)
+    runs = Table("runs", "Sample runs: audits done against planned",
+                 ["run", "plan", "status", "allocated", "drawn", "completed", "share_done"])
+    for progress in result.runs:
+        runs.add(run=progress.run.pk, plan=progress.run.plan.name,
+                 status=progress.run.get_status_display(), allocated=progress.allocated,
+                 drawn=progress.drawn, completed=progress.completed,
+                 share_done=rate(progress.share_done))
+    auditors = Table("auditors", "Auditor productivity",
+                     ["auditor", "audits", "hours", "audits_per_hour"])
+    for load in result.auditors:
+        auditors.add(auditor=load.auditor, audits=load.audits, hours=load.hours,
+                     audits_per_hour=load.per_hour)
+    forms = Table("forms", "Time per audit by form",
+                  ["form", "audits", "median_minutes", "mean_minutes"])
+    for time in result.forms:
+        forms.add(form=time.form, audits=time.audits, median_minutes=time.median_minutes,
+                  mean_minutes=time.mean_minutes)
+    flags = Table("flags", "Red flags", ["kind", "flag"])
+    for flag in result.red_flags:
+        flags.add(kind=flag.kind, flag=flag.text)
+    return [benchmark, runs, auditors, forms, flags]
