@@ -1,0 +1,271 @@
+"""Trends: is quality moving, and is a move real or noise?
+
+Three questions a program manager asks of a scope (vendor, site, workflow, agent; none = the
+whole program), each answered from ``estimates.domain_outcomes`` so every weekly rate is a
+stratified domain estimate, never a pooled average:
+
+- **weekly series**: accuracy and error rate per ISO week, with their intervals; a week with
+  fewer than MIN_AUDITS audits shows no rate (a gap in the line), as everywhere else;
+- **p-chart** of the weekly error rate, whose 3-sigma limits say which weeks the process as
+  it usually runs cannot explain (out of control: worth a look, whatever the target);
+- **comparisons**: the last week against the one before, and each vendor against a reference
+  vendor, through ``stats.compare_estimates`` so "better" and "worse" are only said when the
+  difference is significant at the page's confidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sampling import stats
+from vendors.models import Vendor
+
+from .estimates import DomainOutcome, Scope, complement, domain_outcomes
+from .periods import Period, PeriodInvalid
+from .query import PageQuery
+
+WEEKS = 12
+WEEKS_RANGE = (4, 52)
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """One ISO week of a scope: its audits, its estimates (None below MIN_AUDITS) and, when it
+    has an estimate, its place on the p-chart of the error rate."""
+
+    week: dt.date  # the Monday (UTC)
+    audits: int
+    accuracy: stats.Estimate | None = None
+    error_rate: stats.Estimate | None = None
+    control_n: float | None = None  # the size the p-chart gives the week (effective)
+    center: float | None = None
+    lcl: float | None = None
+    ucl: float | None = None
+    signal: str = ""  # "above" the upper limit, "below" the lower one, or ""
+
+    @property
+    def label(self) -> str:
+        year, week, _ = self.week.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def enough(self) -> bool:
+        return self.accuracy is not None
+
+    @property
+    def out_of_control(self) -> bool:
+        return bool(self.signal)
+
+
+def read_weeks(query: Mapping[str, str]) -> int:
+    """The ``weeks`` query parameter (WEEKS_RANGE, default WEEKS); PeriodInvalid naming the
+    field otherwise, so the page answers 400 like any other unreadable period."""
+    raw = query.get("weeks") or str(WEEKS)
+    low, high = WEEKS_RANGE
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise PeriodInvalid(f"weeks: {raw!r} is not a whole number from {low} to {high}")
+    return int(raw)
+
+
+def trend_span(period: Period, weeks: int = WEEKS) -> Period:
+    """The ``weeks`` ISO weeks ending with the period's last week."""
+    return Period("custom", period.last - dt.timedelta(weeks=weeks - 1), period.last)
+
+
+def weekly_series(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:
+    """Every week of ``trend_span`` for the query's scope, oldest first, with its estimates at
+    the query's confidence and its p-chart limits (see ``with_control_limits``). Weeks
+    without audits are there too, with ``audits`` 0. Two queries."""
+    span = trend_span(page_query.period, weeks)
+    scope = dataclasses.replace(page_query.scope, period=span)
+    outcomes = domain_outcomes(scope, by="week", confidence=page_query.confidence)
+    return with_control_limits([_point(week, outcomes.get(week)) for week in span.weeks])
+
+
+def _point(week: dt.date, outcome: DomainOutcome | None) -> WeekPoint:
+    if outcome is None:
+        return WeekPoint(week=week, audits=0)
+    if outcome.accuracy is None:
+        return WeekPoint(week=week, audits=outcome.audits)
+    return WeekPoint(week=week, audits=outcome.audits, accuracy=outcome.accuracy,
+                     error_rate=complement(outcome.accuracy))
+
+
+def control_size(estimate: stats.Estimate) -> float:
+    """The sample size a week counts for on the p-chart: its Kish effective size, or its
+    audits when it is a census (infinite effective size: no sampling error, but the process
+    still varies from ticket to ticket)."""
+    return estimate.n if math.isinf(estimate.effective_n) else estimate.effective_n
+
+
+def with_control_limits(points: Sequence[WeekPoint]) -> list[WeekPoint]:
+    """The points with the p-chart of their error rate: center line, 3-sigma limits per week
+    and a signal where the week's rate falls outside them.
+
+    Montgomery (2009) Introduction to Statistical Quality Control, 6th ed., §7.2.2 (variable
+    sample size) via ``stats.p_chart``: p̄ = Σ D_i / Σ n_i, limits p̄ ± 3 sqrt(p̄(1 - p̄)/n_i).
+    A weekly rate here is a weighted estimate, not a count, so each week enters as the
+    binomial sample that would be as precise: n_i = its effective size (Kish 1965; see
+    ``control_size``) and D_i = p̂_i · n_i. With proportional allocation n_eff ≈ n and this is
+    the textbook chart. The limits are trial limits (Phase I) from every week shown, the
+    flagged ones included: a flag asks for a look at that week, it does not change the others.
+    Weeks with too few audits are left off the chart.
+    """
+    charted = [i for i, point in enumerate(points) if point.error_rate is not None]
+    if not charted:
+        return list(points)
+    sizes = [control_size(points[i].error_rate) for i in charted]
+    defectives = [points[i].error_rate.p * size for i, size in zip(charted, sizes, strict=True)]
+    center, lcl, ucl = stats.p_chart(defectives, sizes)
+    result = list(points)
+    for i, size, low, high in zip(charted, sizes, lcl, ucl, strict=True):
+        rate = points[i].error_rate.p
+        signal = "above" if rate > high else "below" if rate < low else ""
+        result[i] = dataclasses.replace(points[i], control_n=size, center=center,
+                                        lcl=float(low), ucl=float(high), signal=signal)
+    return result
+
+
+def out_of_control_weeks(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:
+    """The weeks of ``weekly_series`` whose error rate is outside the p-chart's limits:
+    "above" (more errors than the process explains: a red flag) or "below" (fewer: find out
+    what went right). For the overview's red flags."""
+    return [point for point in weekly_series(page_query, weeks) if point.out_of_control]
+
+
+# --- comparisons ------------------------------------------------------------------------------
+
+
+def confidence_label(confidence: float) -> str:
+    return f"{confidence * 100:g}%"
+
+
+def verdict(comparison: stats.Comparison, *, unchanged: str = "no significant change") -> str:
+    """Words for a comparison of accuracies (a − b): "better" or "worse" only when significant
+    at the comparison's confidence, otherwise ``unchanged``. Accuracy up is better; the error
+    rate moves the other way by the same amount."""
+    if not comparison.significant:
+        return unchanged
+    direction = "better" if comparison.difference > 0 else "worse"
+    return f"{direction} (significant at {confidence_label(comparison.confidence)})"
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+def points(value: float) -> str:
+    """A difference of rates in percentage points, signed: 0.0314 → "+3.1 points"."""
+    return f"{value * 100:+.1f} points"
+
+
+@dataclass(frozen=True)
+class WeekChange:
+    """The last week of a series against the week before it (accuracy, last − previous)."""
+
+    week: WeekPoint
+    previous: WeekPoint
+    comparison: stats.Comparison | None
+    words: str
+
+    @property
+    def sentence(self) -> str:
+        """What the page says, in one sentence with the numbers behind the words."""
+        head = f"Week {self.week.label} against week {self.previous.label}"
+        if self.comparison is None:
+            return f"{head}: {self.words}."
+        c = self.comparison
+        return (
+            f"{head}: accuracy {_percent(self.week.accuracy.p)} against "
+            f"{_percent(self.previous.accuracy.p)}"
+            f", a change of {points(c.difference)} ({confidence_label(c.confidence)} interval "
+            f"{points(c.low)} to {points(c.high)}, p = {c.p_value:.3f}): {self.words}. "
+            f"The error rate moved the other way ({points(-c.difference)})."
+        )
+
+
+def week_over_week(series: Sequence[WeekPoint], confidence: float) -> WeekChange | None:
+    """The last week against the one before, or None when the series has fewer than two
+    weeks. Without enough audits in either week there is nothing to test: it says so."""
+    if len(series) < 2:
+        return None
+    previous, week = series[-2], series[-1]
+    short = [p.label for p in (previous, week) if not p.enough]
+    if short:
+        return WeekChange(week=week, previous=previous, comparison=None,
+                          words=f"cannot compare: too few audits in week {' and '.join(short)}")
+    comparison = stats.compare_estimates(week.accuracy, previous.accuracy, confidence)
+    return WeekChange(week=week, previous=previous, comparison=comparison,
+                      words=verdict(comparison))
+
+
+@dataclass(frozen=True)
+class VendorRow:
+    """A vendor's accuracy in the period and how it compares with the reference vendor
+    (accuracy, this vendor − reference). ``comparison`` is None for the reference itself and
+    for vendors with too few audits."""
+
+    vendor: Vendor
+    audits: int
+    accuracy: stats.Estimate | None
+    comparison: stats.Comparison | None
+    words: str
+
+    @property
+    def difference(self) -> str:
+        """The difference and its interval in points, as the page writes them."""
+        c = self.comparison
+        return "" if c is None else f"{points(c.difference)} ({points(c.low)} to {points(c.high)})"
+
+
+@dataclass(frozen=True)
+class VendorComparison:
+    reference: Vendor | None
+    rows: list[VendorRow]
+    explanation: str
+
+
+def vendor_comparison(page_query: PageQuery) -> VendorComparison:
+    """Every vendor's accuracy in the page's period on the page's workflow, each compared
+    with ONE reference vendor: the vendor the page is about, or, when none is chosen, the
+    vendor with the most audits (the best-measured one, so the comparisons are as sharp as
+    the data allow). A manager reads each row as "this vendor against the reference",
+    with the difference, its interval, the p-value and words that say better or worse only
+    when significant. Sites and agents belong to one vendor, so only the workflow filter is
+    kept. Vendors sorted by name; three queries."""
+    scope = Scope(period=page_query.period, workflow=page_query.scope.workflow)
+    outcomes = domain_outcomes(scope, by="vendor", confidence=page_query.confidence)
+    vendors = Vendor.objects.filter(pk__in=list(outcomes)).order_by("name", "pk")
+    measured = [o for o in outcomes.values() if o.accuracy is not None]
+    if page_query.vendor is not None:
+        reference_id = page_query.vendor.pk
+        how = f"Each vendor against {page_query.vendor.name}, the vendor chosen above"
+    elif measured:
+        reference_id = max(measured, key=lambda o: (o.audits, -o.key)).key
+        how = "Each vendor against the vendor with the most audits in the period"
+    else:
+        reference_id, how = None, "No vendor has enough audits in the period to compare"
+    reference = outcomes.get(reference_id)
+    confidence = page_query.confidence
+    rows, reference_vendor = [], None
+    for vendor in vendors:
+        outcome = outcomes[vendor.pk]
+        comparison, words = None, "too few audits"
+        if vendor.pk == reference_id:
+            reference_vendor, words = vendor, "reference"
+        elif outcome.accuracy is not None and reference and reference.accuracy is not None:
+            comparison = stats.compare_estimates(outcome.accuracy, reference.accuracy,
+                                                 confidence)
+            words = verdict(comparison, unchanged="no significant difference")
+        elif outcome.accuracy is not None:
+            words = "reference has too few audits"
+        rows.append(VendorRow(vendor=vendor, audits=outcome.audits, accuracy=outcome.accuracy,
+                              comparison=comparison, words=words))
+    if page_query.vendor is not None and reference_vendor is None:
+        reference_vendor = page_query.vendor
+        how += " (no audits in the period)"
+    return VendorComparison(reference=reference_vendor, rows=rows, explanation=how + ".")
