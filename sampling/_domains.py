@@ -48,7 +48,12 @@ def domain_proportion(
     if method not in ("normal", "wilson"):
         raise ValueError(f"method must be 'normal' or 'wilson', got {method!r}")
     try:
-        table = np.array([tuple(v) for v in strata.values()], dtype=float).reshape(-1, 4)
+        rows = [tuple(v) for v in strata.values()]
+        # Checked one by one: reshaping a flat array would silently misread, say, four
+        # (N_h, n_h, x_h) triples as three quadruples.
+        if any(len(row) != 4 for row in rows):
+            raise ValueError
+        table = np.array(rows, dtype=float).reshape(-1, 4)
     except (TypeError, ValueError) as exc:
         raise ValueError("each stratum must be an (N_h, n_h, m_hd, x_hd) tuple") from exc
     sizes, sampled, in_domain, hits = table.T
@@ -63,9 +68,15 @@ def domain_proportion(
     weights = big_n / n_h
     domain_size = float(weights @ m_h)
     p = float(weights @ x_h) / domain_size
-    # Σ (e_i - ē_h)² over the stratum, from the three residual values and their counts.
-    mean = (x_h - p * m_h) / n_h
-    squares = x_h * (1 - p) ** 2 + (m_h - x_h) * p**2 - n_h * mean**2
+    if not x_h.any() or np.array_equal(x_h, m_h):
+        p = float(x_h.any())  # exactly 0 or 1, not a rounding step away from it
+    # Σ (e_i - ē_h)² over the stratum, from the three residual values and their counts, as
+    # Σ_pairs n_i n_j (e_i - e_j)² / n_h: no cancellation, so a stratum whose domain units all
+    # agree (and fill it) adds exactly 0, as in stratified_proportion, not a rounding residue
+    # that would make n_eff = p(1-p)/v absurdly large and the interval a point.
+    outside = n_h - m_h
+    squares = (x_h * (m_h - x_h) + x_h * outside * (1 - p) ** 2
+               + (m_h - x_h) * outside * p**2) / n_h
     s2 = np.divide(squares, n_h - 1, out=np.full_like(n_h, 0.25), where=n_h > 1)
     variance = float(np.sum(big_n**2 * (1 - n_h / big_n) * np.maximum(s2, 0) / n_h))
     variance /= domain_size**2

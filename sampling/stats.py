@@ -396,6 +396,8 @@ def stratified_proportion(
     s2_over_n = np.divide(p_h * (1 - p_h), n_h - 1, out=np.full_like(p_h, 0.25), where=n_h > 1)
     variance = float(np.sum(weights**2 * (1 - n_h / big_n) * s2_over_n))
     p = float(weights @ p_h)
+    if not x_h.any() or np.array_equal(x_h, n_h):
+        p = float(x_h.any())  # exactly 0 or 1: weights summing to 1 - 1e-16 must not decide
     se = math.sqrt(variance)
     census = bool(np.all(n_h == big_n))
     if census:

@@ -67,7 +67,8 @@ class Scope:
 @dataclass(frozen=True)
 class DomainOutcome:
     """One domain's audits and estimates. Rates are None when ``audits`` < MIN_AUDITS (the
-    page says so instead of showing a number). ``categories`` maps an error category slug to
+    page says so instead of showing a number); ``average_score`` is the weighted mean score.
+    ``categories`` maps an error category slug to
     the estimated share of tickets with at least one error of it (only when asked for)."""
 
     key: Hashable
@@ -160,8 +161,13 @@ def domain_outcomes(
 def _outcome(key, rows: list[dict], strata: dict, slugs: list[str],
              confidence: float) -> DomainOutcome:
     audits = sum(row["m"] for row in rows)
-    scored = sum(row["scored_n"] or 0 for row in rows)
-    average = float(sum(row["score_total"] or 0 for row in rows)) / scored if scored else None
+    # The average score is a domain mean, weighted like the rates: Σ w_h·Σscore / Σ w_h·scored
+    # with w_h = N_h/n_h (Lohr 2019 §4.3), not the plain mean of the audits.
+    weights = {row["stratum_id"]: strata[row["stratum_id"]][0] / strata[row["stratum_id"]][1]
+               for row in rows}
+    scored = sum(weights[row["stratum_id"]] * (row["scored_n"] or 0) for row in rows)
+    total = sum(weights[row["stratum_id"]] * float(row["score_total"] or 0) for row in rows)
+    average = total / scored if scored else None
     if audits < MIN_AUDITS:
         return DomainOutcome(key=key, audits=audits, strata=len(rows), average_score=average)
 

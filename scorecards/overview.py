@@ -30,11 +30,11 @@ from sampling.models import SampleRun
 from sampling.stats import Estimate
 from vendors.models import ContractTarget, Vendor, Workflow
 
-from .estimates import DomainOutcome, Scope, complement, domain_outcomes
+from .estimates import DomainOutcome, Scope, domain_outcomes
 from .models import AuditCell
 from .query import PageQuery
 from .targets import BELOW, targets_in_effect, verdict
-from .trends import WeekPoint, trend_span, with_control_limits
+from .trends import control_series, trend_span
 
 RECENT_RUNS = 10
 # A finished draw whose audits are still under this share done after RUN_GRACE is behind.
@@ -306,9 +306,9 @@ def _run_flags(runs: list[RunProgress], now: dt.datetime) -> list[RedFlag]:
 
 def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
     """Weeks of a vendor whose error rate is above its p-chart's upper limit, over the
-    TREND_WEEKS ending with the period (as on the trends page). ``trends.out_of_control_weeks``
-    reads one scope at a time (two queries each); here every vendor's weekly series comes from
-    one grouped read and gets the same ``trends.with_control_limits``, so the page's query
+    TREND_WEEKS ending with the period (as on the trends page). The trends page reads one scope
+    at a time (two queries each); here every vendor's weekly series comes from
+    one grouped read and gets the same ``trends.control_series``, so the page's query
     count does not grow with the number of vendors. A week *below* the lower limit went better
     than usual: worth a look on the trends page, not a red flag."""
     span = trend_span(page_query.period, TREND_WEEKS)
@@ -318,9 +318,7 @@ def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
     for (vendor, week), outcome in outcomes.items():
         series[vendor][week] = outcome
     flagged = {
-        vendor: [point for point in with_control_limits(
-            [_week_point(week, weeks.get(week)) for week in span.weeks])
-            if point.signal == "above"]
+        vendor: [point for point in control_series(span, weeks) if point.signal == "above"]
         for vendor, weeks in series.items()
     }
     flagged = {vendor: points for vendor, points in flagged.items() if points}
@@ -336,14 +334,6 @@ def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
                 f"upper limit ({_percent(point.ucl)}): out of control."
             ), url))
     return flags
-
-
-def _week_point(week: dt.date, outcome: DomainOutcome | None) -> WeekPoint:
-    """A week of a vendor's series as the trends page builds it (no rate below MIN_AUDITS)."""
-    if outcome is None or outcome.accuracy is None:
-        return WeekPoint(week=week, audits=outcome.audits if outcome else 0)
-    return WeekPoint(week=week, audits=outcome.audits, accuracy=outcome.accuracy,
-                     error_rate=complement(outcome.accuracy))
 
 
 def _percent(value: float, digits: int = 1) -> str:

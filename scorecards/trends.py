@@ -83,10 +83,16 @@ def weekly_series(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:
     span = trend_span(page_query.period, weeks)
     scope = dataclasses.replace(page_query.scope, period=span)
     outcomes = domain_outcomes(scope, by="week", confidence=page_query.confidence)
-    return with_control_limits([_point(week, outcomes.get(week)) for week in span.weeks])
+    return control_series(span, outcomes)
 
 
-def _point(week: dt.date, outcome: DomainOutcome | None) -> WeekPoint:
+def control_series(span: Period, outcomes: Mapping[dt.date, DomainOutcome]) -> list[WeekPoint]:
+    """Every week of ``span`` from its outcome (by week), with the p-chart's limits."""
+    return with_control_limits([week_point(week, outcomes.get(week)) for week in span.weeks])
+
+
+def week_point(week: dt.date, outcome: DomainOutcome | None) -> WeekPoint:
+    """A week of a series: no rate below MIN_AUDITS, the error rate as 1 - accuracy."""
     if outcome is None:
         return WeekPoint(week=week, audits=0)
     if outcome.accuracy is None:
@@ -128,13 +134,6 @@ def with_control_limits(points: Sequence[WeekPoint]) -> list[WeekPoint]:
         result[i] = dataclasses.replace(points[i], control_n=size, center=center,
                                         lcl=float(low), ucl=float(high), signal=signal)
     return result
-
-
-def out_of_control_weeks(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:
-    """The weeks of ``weekly_series`` whose error rate is outside the p-chart's limits:
-    "above" (more errors than the process explains: a red flag) or "below" (fewer: find out
-    what went right). For the overview's red flags."""
-    return [point for point in weekly_series(page_query, weeks) if point.out_of_control]
 
 
 # --- comparisons ------------------------------------------------------------------------------

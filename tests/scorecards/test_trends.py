@@ -22,7 +22,6 @@ from scorecards.query import PageQuery
 from scorecards.rollups import rebuild_all
 from scorecards.trends import (
     WeekPoint,
-    out_of_control_weeks,
     vendor_comparison,
     week_over_week,
     weekly_series,
@@ -137,7 +136,7 @@ def test_a_week_with_many_errors_is_flagged_on_the_p_chart_and_no_other(planted,
     series = weekly_series(march(vendor_a))
 
     assert [point.week for point in series] == WEEKS
-    assert [point.label for point in out_of_control_weeks(march(vendor_a))] == ["2026-W09"]
+    assert [point.label for point in series if point.out_of_control] == ["2026-W09"]
     assert [point.signal for point in series] == ["above" if i == BAD_WEEK else ""
                                                   for i in range(12)]
     # The limits are Montgomery's (2009, §7.2.2) p-chart for varying sizes, fed each week's
@@ -160,7 +159,7 @@ def test_a_week_with_many_errors_is_flagged_on_the_p_chart_and_no_other(planted,
 def test_a_steady_program_has_no_week_out_of_control(version, auditor, workflow, site_a,
                                                      site_b, vendor_a):
     build_program(version, auditor, workflow, site_a, site_b, STEADY)
-    assert out_of_control_weeks(march(vendor_a)) == []
+    assert [p for p in weekly_series(march(vendor_a)) if p.out_of_control] == []
 
 
 def test_weeks_with_too_few_audits_are_gaps_not_rates(planted, vendor_a, vendor_b):
