@@ -4,7 +4,7 @@ A verdict is only as strong as the interval allows (the interval at the page's c
 "meets target" when the whole interval is on the good side of the target, "below target"
 when the whole interval is on the bad side (the difference is significant at that level),
 and otherwise "inconclusive", with about how many more audits would decide it if the rate
-stayed where it is (``sampling.stats.audits_to_decide``).
+stayed where it is (``sampling.stats.audits_to_decide``), or that no practical number would.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from vendors.models import ContractTarget
 from .periods import Period
 
 MEETS, BELOW, INCONCLUSIVE = "meets", "below", "inconclusive"
+# Beyond this many more audits a verdict is out of practical reach: say so, not "20,547,265".
+TOO_CLOSE = 100_000
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ def verdict(estimate: stats.Estimate, target: float, direction: str) -> Verdict:
     if bad_side:
         return Verdict(BELOW, f"{word} target (significant at {level})")
     more = stats.audits_to_decide(estimate, target)
-    if more is None:
-        return Verdict(INCONCLUSIVE, "inconclusive: the estimate sits on the target")
+    if more is None or more > TOO_CLOSE:
+        return Verdict(INCONCLUSIVE, "inconclusive: the rate is too close to the target to "
+                       "tell apart with any practical number of audits", more)
     return Verdict(INCONCLUSIVE, f"inconclusive: need about {more:,} more audits", more)
 
 
