@@ -24,7 +24,7 @@ def program(site_a, site_b, workflow):
     return agent
 
 
-def test_a_manager_logs_in_and_drills_from_the_overview_to_an_agent(page, log_in, manager, program):
+def test_a_manager_logs_in_lands_on_the_overview_and_drills_from_vendors_to_an_agent(page, log_in, manager, program):
     SHOTS.mkdir(exist_ok=True)
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
@@ -33,6 +33,7 @@ def test_a_manager_logs_in_and_drills_from_the_overview_to_an_agent(page, log_in
     log_in(manager)
 
     expect(page.get_by_role("heading", name="Program overview")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Vendors").click()
     rows = page.locator("table.data tbody tr")
     expect(rows.filter(has_text="Acme Moderation")).to_contain_text("3")
     expect(rows.filter(has_text="Borealis Support")).to_contain_text("2")
