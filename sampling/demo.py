@@ -9,11 +9,19 @@ and a history row each. Going through ``audits.lifecycle.submit_audit`` one audi
 would cost a dozen queries per audit (row lock, form reload, event, history, assignment) —
 tens of seconds for a few thousand audits — for the same stored result.
 
-The error patterns are the ones a program manager should be able to find in the pages:
-Borealis is weaker on hate speech (accuracy ~85% against ~96% elsewhere), the Nairobi site is
-improving week on week (error rate ~12% eight weeks ago, ~4% now), and about a quarter of
-the errors are critical (the wrong action). Every random choice is seeded by the ticket and
-plan, and every step only adds what is missing, so seeding twice changes nothing.
+The error patterns are the ones a program manager should be able to find in the pages (the
+truth is ``fail_rate``): Acme is the strong vendor (~2 % of audits fail, against ~4 % at
+the others); Borealis is weak on hate speech (accuracy ~80 %); the Nairobi site improves
+week on week (error rate ~20 % eight weeks ago, ~3 % now); and three weeks ago a guidelines
+update was not rolled out at Kestrel's Kraków site, whose error rate jumped to ~35 % for that
+week only (policy-label errors), an out-of-control week on the vendor's p-chart. About a
+quarter of the other errors are critical (the wrong action).
+
+Both plans cover all eight weeks of tickets with audits enough for weekly intervals (about
+150 a week for a mid-sized vendor): a daily vendor × workflow draw, and a weekly site review
+sized per site, so its audits weigh about as much as the daily ones. Every random choice is
+seeded by the ticket and plan, and every step only adds what is missing, so seeding twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -31,18 +39,26 @@ from accounts.models import Role, User
 from audits.lifecycle import save_draft
 from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus, FormVersion
 from audits.scoring import score_audit
-from scorecards.rollups import rebuild_all
+from scorecards.periods import monday
 
 from .drawing import draw_sample, request_run
 from .models import SampledTicket, SampleRun, SamplingPlan
 from .population import resolve_window
 from .scheduling import sync_plan_schedule
 
-DAILY_RUNS = 28  # the last four weeks of daily draws
-WEEKLY_RUNS = 7
+DAILY_RUNS = 56  # daily draws over the whole eight weeks of tickets
+WEEKLY_RUNS = 8
 OPEN_SHARE = 0.4  # of the newest daily run, still waiting in the auditors' queues
 FINAL_AFTER = dt.timedelta(days=7)  # older submitted audits have been finalised by a lead
+
+# The demo's truth (see fail_rate): the chance that an audit finds a failing error.
 BASE_FAIL_RATE = 0.04
+VENDOR_FAIL_RATES = {"acme": 0.02}  # the strong vendor, comfortably above its targets
+WEAK = ("borealis", "Hate speech", 0.20)  # vendor, policy area, fail rate
+IMPROVING = ("nairobi", 0.20, 0.03)  # site, fail rate eight weeks ago, fail rate now
+# Out of control: the site whose guidelines update was not rolled out, how many weeks before
+# the current one (Monday UTC, the scorecards' week) and its fail rate that week.
+SPIKE = ("kestrel", "krakow", 3, 0.35)
 PLANS = (
     {
         "name": "Daily vendor × workflow",
@@ -54,26 +70,49 @@ PLANS = (
     },
     {
         "name": "Weekly site review",
-        "description": "Last week's tickets per site, ±4 % overall, Neyman allocation.",
+        "description": "Last week's tickets, each site on its own to ±6 %.",
         "strata_keys": ["site"], "window_kind": "last_week",
-        "margin_of_error": Decimal("0.04"), "expected_rate": Decimal("0.06"),
+        "margin_of_error": Decimal("0.06"), "expected_rate": Decimal("0.06"),
+        "margin_applies_to": "each_stratum",
         "allocation": "neyman", "minimum_per_stratum": 10, "audit_due_days": 5,
         "schedule": "weekly", "schedule_time": dt.time(7, 0), "schedule_weekday": 0,
     },
 )
 
 
-def fail_rate(vendor: str, site: str, policy_area: str, age_days: float) -> float:
-    """The demo's truth: the chance that an audit of this ticket finds a failing error."""
-    if vendor == "borealis" and policy_area == "Hate speech":
-        return 0.15
-    if site == "nairobi":  # improving: ~12% eight weeks ago, ~4% now
-        return BASE_FAIL_RATE + 0.08 * min(1.0, max(0.0, age_days / 56))
-    return BASE_FAIL_RATE
+def weeks_back(handled_at: dt.datetime, now: dt.datetime) -> int:
+    """How many scorecard weeks (Monday UTC) before the current one a ticket was handled."""
+    return (monday(now.astimezone(dt.UTC).date())
+            - monday(handled_at.astimezone(dt.UTC).date())).days // 7
 
 
-def demo_answers(rng: random.Random, kind: str, decision: str, fails: bool) -> dict[str, str]:
-    """Answers to the demo scorecard of ``kind``; a failing set when ``fails``."""
+def fail_rate(vendor: str, site: str, policy_area: str, age_days: float,
+              weeks_ago: int | None = None) -> float:
+    """The demo's truth: the chance that an audit of this ticket finds a failing error.
+
+    ``age_days`` is how long ago the ticket was handled, ``weeks_ago`` its week counted back
+    from the current one (``weeks_back``)."""
+    if in_spike(vendor, site, weeks_ago):
+        return SPIKE[3]
+    weak_vendor, weak_area, weak_rate = WEAK
+    if (vendor, policy_area) == (weak_vendor, weak_area):
+        return weak_rate
+    improving_site, then, now = IMPROVING
+    if site == improving_site:
+        return now + (then - now) * min(1.0, max(0.0, age_days / 56))
+    return VENDOR_FAIL_RATES.get(vendor, BASE_FAIL_RATE)
+
+
+def in_spike(vendor: str, site: str, weeks_ago: int | None) -> bool:
+    """Whether the ticket was handled at the spike's site in its week (where the retired
+    guidelines were still applied, so the errors are wrong policy labels)."""
+    return (vendor, site, weeks_ago) == SPIKE[:3]
+
+
+def demo_answers(rng: random.Random, kind: str, decision: str, fails: bool,
+                 policy_error: bool = False) -> dict[str, str]:
+    """Answers to the demo scorecard of ``kind``; a failing set when ``fails``, whose error
+    is a wrong policy label when ``policy_error`` (else drawn at random)."""
     escalation_applies = decision.startswith("escalat") or rng.random() < 0.15
     answers = {"correct_action": "yes", "policy_label": "pass", "evidence_documented": "yes",
                "escalation": "yes" if escalation_applies else "na"}
@@ -81,7 +120,7 @@ def demo_answers(rng: random.Random, kind: str, decision: str, fails: bool) -> d
         answers |= {"tone": rng.choice("45555"), "macro": rng.choice(["right"] * 4 + ["generic"])}
     if not fails:
         return answers
-    roll = rng.random()
+    roll = 0.5 if policy_error else rng.random()
     if roll < 0.25:
         answers["correct_action"] = "no"  # critical: the whole audit fails
     elif roll < 0.65:
@@ -168,8 +207,11 @@ def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, man
             continue
         kind = ticket.workflow.kind
         age = (now - ticket.handled_at).total_seconds() / 86400
-        rate = fail_rate(ticket.vendor.slug, ticket.site.slug, ticket.workflow.policy_area, age)
-        answers = demo_answers(rng, kind, ticket.decision, rng.random() < rate)
+        week = weeks_back(ticket.handled_at, now)
+        vendor, site = ticket.vendor.slug, ticket.site.slug
+        rate = fail_rate(vendor, site, ticket.workflow.policy_area, age, week)
+        answers = demo_answers(rng, kind, ticket.decision, rng.random() < rate,
+                               policy_error=in_spike(vendor, site, week))
         result = score_audit(specs[kind], answers)
         started = audit.assigned_at + dt.timedelta(hours=rng.uniform(1, 30))
         spent = int(rng.lognormvariate(5.0, 0.4))
@@ -189,7 +231,14 @@ def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, man
         audits.append(audit)
     if not audits:
         return 0
-    bulk_update_with_history(audits, Audit, SCORED_FIELDS, batch_size=500,
+    # One UPDATE per audit: Django's bulk_update builds a CASE per field and row, which costs
+    # several times more than these plain updates (mostly in building the SQL). The history
+    # rows are then written in bulk (no fields: history only).
+    for audit in audits:
+        Audit.objects.filter(pk=audit.pk).update(
+            **{name: getattr(audit, name) for name in SCORED_FIELDS}
+        )
+    bulk_update_with_history(audits, Audit, [], batch_size=500,
                              default_change_reason="submitted")
     AuditEvent.objects.bulk_create(_events(audits, manager), batch_size=1000)
     SampledTicket.objects.filter(run=run, audit__status__in=SCORED_STATUSES).update(
@@ -263,7 +312,8 @@ def seed() -> dict[str, tuple[int, int]]:
     for run in runs:
         score_run(run, versions, specs, manager, now, OPEN_SHARE if run == newest else 0.0)
     start_one_draft_each(auditors)
-    rebuild_all()  # scorecard rollups: the bulk scoring above bypasses the lifecycle's refresh
+    # The bulk scoring above bypasses the lifecycle's rollup refresh: seed_demo rebuilds the
+    # scorecard cells once every app has seeded (scorecards.rollups.rebuild_all).
 
     return {
         "sample runs": (SampleRun.objects.count() - runs_before, SampleRun.objects.count()),

@@ -146,15 +146,29 @@ def upsert(model: type[models.Model], lookup: dict, values: dict) -> tuple[model
     return row, created
 
 
-def contract_targets(workflow: DemoWorkflow) -> list[tuple[str, str, Decimal]]:
-    """(metric, direction, target) a vendor signs up to on ``workflow``: stricter on the
-    high-severity policy areas, where one wrong decision costs the most."""
-    accuracy = Decimal("0.9700") if workflow.high_severity else Decimal("0.9500")
-    critical = Decimal("0.0100") if workflow.high_severity else Decimal("0.0200")
-    return [
-        (ContractTarget.Metric.ACCURACY, ContractTarget.Direction.AT_LEAST, accuracy),
-        (ContractTarget.Metric.CRITICAL_ERROR_RATE, ContractTarget.Direction.AT_MOST, critical),
+Target = tuple[str | None, str, str, Decimal]  # (workflow slug or None = all, metric, ...)
+
+
+def contract_targets(staffed: list[DemoWorkflow]) -> list[Target]:
+    """(workflow slug or None, metric, direction, target) a vendor signs up to.
+
+    Every vendor: accuracy at least 95 % and critical errors at most 2 % over all its work;
+    on each hate-speech queue it staffs, accuracy at least 95 % on its own (the area the
+    trust-and-safety team watches most); on each high-severity queue, critical errors at
+    most 1 %, where one wrong decision costs the most.
+    """
+    A, C = ContractTarget.Metric.ACCURACY, ContractTarget.Metric.CRITICAL_ERROR_RATE
+    at_least, at_most = ContractTarget.Direction.AT_LEAST, ContractTarget.Direction.AT_MOST
+    targets: list[Target] = [
+        (None, A, at_least, Decimal("0.9500")),
+        (None, C, at_most, Decimal("0.0200")),
     ]
+    for workflow in staffed:
+        if workflow.policy_area == "Hate speech":
+            targets.append((workflow.slug, A, at_least, Decimal("0.9500")))
+        if workflow.high_severity:
+            targets.append((workflow.slug, C, at_most, Decimal("0.0100")))
+    return targets
 
 
 def contract_start(today: dt.date) -> dt.date:
@@ -205,15 +219,19 @@ def seed() -> dict[str, tuple[int, int]]:
             created["agents"] += len(missing)
 
         staffed = sorted({slug for site_spec in vendor_spec.sites for slug in site_spec.workflows})
-        for slug in staffed:
-            for metric, direction, target in contract_targets(by_slug[slug]):
-                _, new = upsert(
-                    ContractTarget,
-                    {"vendor": vendor, "workflow": workflows[slug], "metric": metric},
-                    {"direction": direction, "target": target,
-                     "effective_from": start, "effective_to": None},
-                )
-                created["contract targets"] += new
+        kept = []
+        for slug, metric, direction, target in contract_targets([by_slug[s] for s in staffed]):
+            row, new = upsert(
+                ContractTarget,
+                {"vendor": vendor, "workflow": workflows[slug] if slug else None,
+                 "metric": metric},
+                {"direction": direction, "target": target,
+                 "effective_from": start, "effective_to": None},
+            )
+            kept.append(row.pk)
+            created["contract targets"] += new
+        # A demo seeded by an older version may hold targets the contract no longer has.
+        vendor.targets.exclude(pk__in=kept).delete()
 
     totals = {
         "vendors": Vendor.objects.count(),

@@ -1,0 +1,145 @@
+"""The demo's story, read back from the seeded data through the scorecard pages' own functions.
+
+``sampling.demo`` decides the truth (a weak vendor, an improving site, an out-of-control week);
+this module measures what the pages will show of it — ``scorecards.estimates.domain_outcomes``
+for the weighted estimates, ``scorecards.targets.verdict`` against the contract,
+``sampling.stats.compare_estimates`` and the trends page's p-chart — so the paragraph
+``seed_demo`` prints states numbers a program manager will find, not ones the generator hoped for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.demo import WINDOW_DAYS
+from sampling import stats
+from sampling.demo import IMPROVING, SPIKE, WEAK
+from scorecards.estimates import Scope, domain_outcomes
+from scorecards.periods import Period, monday
+from scorecards.targets import targets_in_effect, verdict
+from scorecards.trends import control_series
+
+from .models import ContractTarget, Site, Vendor, Workflow
+
+STORY_LOGIN = "manager@demo.qa"
+WIDTH = 88  # the console paragraph's width
+# How many weeks at each end of the demo's span the improving site is compared over.
+COMPARED_WEEKS = 3
+
+
+def _today(now: dt.datetime | None) -> dt.date:
+    return (now or timezone.now()).astimezone(dt.UTC).date()
+
+
+def demo_period(now: dt.datetime | None = None) -> Period:
+    """The weeks the demo's tickets fall in (the last eight, as a custom period)."""
+    today = _today(now)
+    return Period("custom", monday(today - dt.timedelta(days=WINDOW_DAYS)), monday(today))
+
+
+def spike_week(now: dt.datetime | None = None) -> dt.date:
+    """Monday of the out-of-control week."""
+    return monday(_today(now)) - dt.timedelta(weeks=SPIKE[2])
+
+
+def _percent(p: float) -> str:
+    return f"{100 * p:.1f} %"
+
+
+def _url(name: str, period: Period, *args, **params) -> str:
+    return f"  {reverse(name, args=args)}?{urlencode({**params, **period.query()})}"
+
+
+def _wrap(text: str) -> list[str]:
+    """A fact as indented console lines."""
+    return textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="  ")
+
+
+def _weak_vendor(period: Period) -> list[str]:
+    slug, area, _ = WEAK
+    vendor = Vendor.objects.get(slug=slug)
+    lines = [f"Weak vendor: {vendor.name} on {area.lower()}."]
+    others = []
+    for workflow in Workflow.objects.filter(policy_area=area):
+        for key, outcome in domain_outcomes(Scope(period, workflow=workflow.pk),
+                                            by="vendor").items():
+            if key != vendor.pk and outcome.accuracy is not None:
+                others.append(outcome.accuracy.p)
+    targets = [t for t in targets_in_effect(period, vendors=[vendor.pk])
+               if t.workflow and t.workflow.policy_area == area
+               and t.metric == ContractTarget.Metric.ACCURACY]
+    for target in targets:
+        outcome = domain_outcomes(Scope(period, vendor=vendor.pk, workflow=target.workflow_id))
+        estimate = outcome[None].accuracy if None in outcome else None
+        if estimate is None:
+            continue
+        said = verdict(estimate, float(target.target), target.direction)
+        fact = (f"{target.workflow.name}: accuracy {_percent(estimate.p)} "
+                f"({_percent(estimate.low)} – {_percent(estimate.high)}) against a target of "
+                f"{_percent(float(target.target))}: {said.text}.")
+        if others:
+            fact += (f" The other vendors on {area.lower()}: {_percent(min(others))} – "
+                     f"{_percent(max(others))}.")
+        lines += _wrap(fact)
+    lines.append(_url("scorecards:scorecard", period, vendor.slug))
+    return lines
+
+
+def _improving_site(period: Period) -> list[str]:
+    site = Site.objects.select_related("vendor").get(slug=IMPROVING[0])
+    weeks = sorted(domain_outcomes(Scope(period, site=site.pk), by="week"))
+    lines = [f"Improving site: {site.name} ({site.vendor.name}), errors falling week on week."]
+    if len(weeks) >= 2 * COMPARED_WEEKS:
+        early = Period("custom", weeks[0], weeks[COMPARED_WEEKS - 1])
+        late = Period("custom", weeks[-COMPARED_WEEKS], weeks[-1])
+        before = domain_outcomes(Scope(early, site=site.pk))[None].accuracy
+        after = domain_outcomes(Scope(late, site=site.pk))[None].accuracy
+        if before and after:
+            change = stats.compare_estimates(after, before)
+            lines += _wrap(
+                f"Error rate {_percent(1 - before.p)} in the weeks of {early.first:%d %b} – "
+                f"{early.last:%d %b}, {_percent(1 - after.p)} in the weeks of "
+                f"{late.first:%d %b} – {late.last:%d %b}: the difference is "
+                f"{'significant' if change.significant else 'not significant'} "
+                f"(p = {change.p_value:.2g})."
+            )
+    lines.append(_url("scorecards:trends", period, vendor=site.vendor.slug, site=site.slug))
+    return lines
+
+
+def _out_of_control_week(period: Period, week: dt.date) -> list[str]:
+    vendor_slug, site_slug = SPIKE[:2]
+    vendor = Vendor.objects.get(slug=vendor_slug)
+    site = Site.objects.get(vendor=vendor, slug=site_slug)
+    points = control_series(period, domain_outcomes(Scope(period, vendor=vendor.pk), by="week"))
+    lines = [f"Out-of-control week: {vendor.name}, week of Monday {week:%d %B %Y}."]
+    lines += _wrap(f"A guidelines update was not rolled out at {site.name}: its moderators "
+                   "applied the retired policy labels that week (policy errors).")
+    for point in (point for point in points if point.signal == "above"):
+        lines += _wrap(
+            f"p-chart: the week of {point.week:%d %b} at {_percent(point.error_rate.p)} errors, "
+            f"above its upper control limit of {_percent(point.ucl)} "
+            f"(center {_percent(point.center)})."
+        )
+    lines.append(_url("scorecards:trends", period, vendor=vendor.slug))
+    lines.append(_url("scorecards:gaps", period, vendor=vendor.slug))
+    return lines
+
+
+def story_lines(password: str, now: dt.datetime | None = None) -> list[str]:
+    """The paragraph seed_demo prints: what to look at, where, and with which login."""
+    period = demo_period(now)
+    lines = textwrap.wrap(
+        f"Log in as {STORY_LOGIN} (password {password}). The demo's audits cover "
+        f"{period.first:%d %b} – {period.end:%d %b %Y}; the links below show that period.",
+        WIDTH + 2,
+    )
+    for part in (_weak_vendor(period), _improving_site(period),
+                 _out_of_control_week(period, spike_week(now))):
+        lines += ["", *part]
+    return lines
