@@ -18,6 +18,7 @@ edited by hand.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -95,3 +96,100 @@ class AuditCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audited} audits of stratum {self.stratum_id}, week of {self.week}"
+
+
+class SiteCell(models.Model):
+    """``AuditCell`` without the agent: completed sampled audits of one stratum, for one site
+    and workflow, in one week.
+
+    Pages that do not look at agents read these instead of the agent cells: a large program
+    has about as many agent cells as audits (each agent does few audits of a workflow a
+    week), and several times fewer site cells. The counts mean exactly what they mean on
+    ``AuditCell``; the site cells are kept by the same refresh and rebuild, and always equal
+    the agent cells summed over agents (tested).
+    """
+
+    vendor_path = "vendor"
+    internal_only = True
+
+    stratum = models.ForeignKey(
+        "sampling.SampleStratum", on_delete=models.CASCADE, related_name="site_cells",
+        db_index=False,
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    site = models.ForeignKey(
+        "vendors.Site", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    workflow = models.ForeignKey(
+        "vendors.Workflow", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    week = models.DateField(help_text="Monday of the ticket's handling week (UTC).")
+    audited = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    critical_failed = models.PositiveIntegerField(default=0)
+    error_categories = models.JSONField(default=dict, blank=True)
+    scored = models.PositiveIntegerField(default=0)
+    score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stratum_id", "week", "workflow_id", "site_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stratum", "workflow", "week", "site", "vendor"],
+                name="site_cell_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(audited__gt=0)
+                & models.Q(passed__lte=models.F("audited"))
+                & models.Q(critical_failed__lte=models.F("audited"))
+                & models.Q(scored__lte=models.F("audited")),
+                name="site_cell_counts_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "week"], name="site_cell_vendor_week"),
+            models.Index(fields=["site", "week"], name="site_cell_site_week"),
+            models.Index(fields=["workflow", "week"], name="site_cell_workflow_week"),
+            models.Index(fields=["week"], name="site_cell_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audited} audits of stratum {self.stratum_id} at site {self.site_id}"
+
+
+class AuditorDay(models.Model):
+    """What one auditor submitted with one audit form on one day (UTC): the overview's
+    productivity figures, read without scanning the audits.
+
+    Counts every audit in a scored status (submitted, disputed, resolved, final) by its
+    ``submitted_at`` day, sampled or ad hoc, with the scoring time the workspace recorded.
+    """
+
+    vendor_path = None
+    internal_only = True
+
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    form = models.ForeignKey(
+        "audits.AuditForm", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    audits = models.PositiveIntegerField()
+    seconds = models.PositiveBigIntegerField(help_text="Scoring time of those audits.")
+
+    class Meta:
+        ordering = ["day", "auditor_id", "form_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["auditor", "day", "form"],
+                                    name="auditor_day_key_unique"),
+            models.CheckConstraint(condition=models.Q(audits__gt=0),
+                                   name="auditor_day_has_audits"),
+        ]
+        indexes = [models.Index(fields=["day"], name="auditor_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.audits} audits by auditor {self.auditor_id} on {self.day}"
