@@ -354,7 +354,9 @@ def save_audit(audit: Audit, user, *, reason: str = "") -> None:
         audit.skip_history_when_saving = True
     audit._history_user = user if getattr(user, "pk", None) else None
     if reason:
-        audit._change_reason = reason
+        # django-simple-history keeps the reason in a 100-character column (PostgreSQL refuses
+        # longer ones); the whole reason is in the step's AuditEvent.
+        audit._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"
     try:
         audit.save()
     finally:

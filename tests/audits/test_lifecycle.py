@@ -184,6 +184,17 @@ def test_a_lead_reopens_only_with_a_reason(audit, auditor, manager):
     assert SampledTicket.objects.get(pk=audit.sampled_ticket_id).completed_at is None
 
 
+def test_a_long_reopen_reason_is_kept_whole_in_the_trail(audit, auditor, manager):
+    lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD)
+    reason = "Calibration session of 12 March: " + "the tone question was scored too kindly. " * 8
+
+    reopened = lifecycle.reopen_audit(audit, manager, reason)
+
+    assert reopened.events.get(kind=AuditEvent.Kind.REOPENED).reason == reason.strip()
+    change = reopened.history.first().history_change_reason
+    assert len(change) == 100 and reason.startswith(change[:-1])
+
+
 def test_history_keeps_the_submission_and_every_change_after_a_reopen(audit, auditor, manager):
     lifecycle.save_draft(audit, auditor, answers={"tone": "5"})
     assert audit.history.count() == 0  # drafts before submission are working state
