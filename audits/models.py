@@ -113,6 +113,12 @@ from .audit_models import (  # noqa: E402,F401
     AuditEvent,
     AuditStatus,
 )
+from .dispute_models import (  # noqa: E402,F401
+    Dispute,
+    DisputeDecision,
+    DisputedQuestion,
+    DisputeStatus,
+)
 from .form_models import (  # noqa: E402,F401
     AuditForm,
     ErrorCategory,

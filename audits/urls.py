@@ -11,5 +11,6 @@ urlpatterns = [
     path("export.csv", export_views.audits_csv, name="export_csv"),
     path("export.xlsx", export_views.audits_xlsx, name="export_xlsx"),
     path("forms/", include("audits.form_urls")),
+    path("disputes/", include("audits.dispute_urls")),
     path("", include("audits.workspace_urls")),
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import dispute_views
 from . import workspace_views as views
 
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/draft/", views.audit_draft, name="audit_draft"),
     path("<int:pk>/reopen/", views.audit_reopen, name="audit_reopen"),
     path("<int:pk>/finalise/", views.audit_finalise, name="audit_finalise"),
+    path("<int:pk>/dispute/", dispute_views.raise_dispute, name="audit_dispute"),
 ]

@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Disputes: a vendor POC may dispute a final audit for this many days after it was
+# finalised; a QA lead should resolve it within DISPUTE_SLA_DAYS (overdue after that).
+DISPUTE_WINDOW_DAYS = int(os.environ.get("DISPUTE_WINDOW_DAYS", "7"))
+DISPUTE_SLA_DAYS = int(os.environ.get("DISPUTE_SLA_DAYS", "3"))
+
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
