@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from tests.coaching import security_fills as coaching_fills
 from tests.security_fixtures import (
     FINALISE_REASON_A,
     INTERNAL_NOTE_A,
@@ -115,6 +116,19 @@ def ticket_queries(w):
 def api_pk(objects): return lambda w: [{"pk": o.pk} for o in objects(w)]
 def api_list(*filters): return lambda w: [{}] + [{"?query": f(w)} for f in filters]
 def by_b_vendor(w): return {"vendor": w.b.vendor.pk}
+def _b_dispute(w):
+    """An open dispute of B's final audit with an attachment (made once per world; the
+    file name is stored without writing a file: the scoped lookup answers before it)."""
+    from audits.models import Dispute, DisputedQuestion
+
+    dispute, made = Dispute.objects.get_or_create(
+        audit=w.b.audits["final"], status="open",
+        defaults={"raised_by": w.b.poc, "due_at": w.b.audits["final"].finalised_at})
+    if made:
+        DisputedQuestion.objects.create(
+            dispute=dispute, question_key="tone", reason=f"{w.b.vendor.name} disagrees",
+            attachment="dispute_attachments/security-walk.txt", attachment_name="b.txt")
+    return dispute
 
 
 INTERNAL = NOT_FOUND  # sampling and form-builder pages do not exist for vendor users
@@ -217,6 +231,13 @@ RULES: dict[str, Rule] = {
                                     fill=hidden_audits),
     "audits/<int:pk>/finalise/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
                                       fill=hidden_audits),
+    # --- disputes (issue 6): B's dispute and attachment 404; the queue is internal ---
+    "audits/<int:pk>/dispute/": Rule(poc=NOT_FOUND, fill=hidden_audits),
+    "audits/disputes/": Rule(poc=NOT_FOUND),
+    "audits/disputes/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {"pk": _b_dispute(w).pk}]),
+    "audits/disputes/attachments/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {"pk": _b_dispute(w).questions.get().pk}]),
     # --- sampling (internal) ---
     "sampling/": Rule(poc=INTERNAL),
     "sampling/planner/": Rule(poc=INTERNAL),
@@ -239,6 +260,15 @@ RULES: dict[str, Rule] = {
         {}, {"?query": {"vendor": w.b.vendor.slug, "format": "xlsx"}}]),
     "scorecards/gaps/<slug:category>/audits/": Rule(poc=INTERNAL, fill=lambda w: [
         {"category": w.category.slug, "?query": {"vendor": w.b.vendor.slug}}]),
+    # --- coaching (vendor POCs: their own vendor's actions only; B's action is made by the
+    # fills in tests/coaching/security_fills.py) ---
+    "coaching/": Rule(
+        poc=SCOPED, reason="the POC's own vendor's coaching actions (visible_to)",
+        fill=coaching_fills.list_queries),
+    "coaching/new/": Rule(poc=INTERNAL, fill=coaching_fills.new_queries),
+    "coaching/report/": Rule(poc=INTERNAL),
+    "coaching/<int:pk>/": Rule(poc=NOT_FOUND, fill=coaching_fills.detail),
+    "coaching/<int:pk>/<slug:step>/": Rule(poc=NOT_FOUND, fill=coaching_fills.steps),
     # --- API v1 (each also served with a ".json" suffix, same rule) ---
     "api/v1/": Rule(poc=(SCOPED, POST_ONLY), reason="the router's index of endpoint links"),
     "api/v1/^vendors/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,

@@ -1,0 +1,17 @@
+"""Fixtures for the coaching tests: the published form, a POC of vendor B, scored audits."""
+
+import pytest
+
+from accounts.models import Role
+from tests.audits.workspace_helpers import published_form
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def version(workflow, manager):
+    return published_form(workflow, by=manager)
+
+
+@pytest.fixture
+def poc_b(vendor_b):
+    return UserFactory(email="poc@borealis.example", role=Role.VENDOR_POC, vendor=vendor_b)
