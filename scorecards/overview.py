@@ -5,10 +5,16 @@ vendors, workflows, runs or auditors (the page's query count is tested):
 
 1. **Benchmarking**: every vendor side by side on the same workflows. Only workflows audited
    at two or more vendors in the period are compared (a workflow one vendor alone works says
-   nothing about the others); each cell is a domain estimate from ``domain_outcomes``.
+   nothing about the others), and only the BENCHMARK_WORKFLOWS of them with the most audits
+   unless the page asks for all (``?workflows=all``): a program of 300 workflows would
+   otherwise render a 10 × 300 table nobody reads. Each cell is a domain estimate from
+   ``domain_outcomes``, computed only for the pairs shown or named by a contract target, and
+   with error categories only where a policy-accuracy target needs them: estimates cost
+   Python time per group, and a large program has thousands of vendor × workflow pairs.
 2. **Sample runs**: the latest runs, audits planned (drawn) against audits completed.
 3. **Auditor productivity**: audits submitted in the period per auditor and per form, with
-   the time they took.
+   the time they took, summed from the ``AuditorDay`` rollup (never from the audits). Time
+   per audit is therefore the *mean*: an exact median needs every audit's duration.
 4. **Red flags**: what needs a decision: contract targets missed *significantly*, runs whose
    audits lag behind, out-of-control weeks.
 
@@ -21,17 +27,16 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import SCORED_STATUSES, Audit
 from sampling.models import SampleRun
 from sampling.stats import Estimate
 from vendors.models import ContractTarget, Vendor, Workflow
 
 from .estimates import DomainOutcome, Scope, domain_outcomes
-from .models import AuditCell
+from .models import AuditorDay, SiteCell
 from .query import PageQuery
 from .targets import BELOW, targets_in_effect, verdict
 from .trends import control_series, trend_span
@@ -42,6 +47,9 @@ RUN_BEHIND_SHARE = 0.8
 RUN_GRACE = dt.timedelta(days=3)
 # Workflows audited at fewer vendors than this are left out of the benchmark.
 MIN_VENDORS_TO_COMPARE = 2
+# The side-by-side matrix shows this many shared workflows, most audits first (?workflows=all
+# shows every one).
+BENCHMARK_WORKFLOWS = 20
 # Out-of-control weeks are looked for over this many weeks ending with the period.
 TREND_WEEKS = 12
 METRIC_WORDS = {"accuracy": "accuracy", "critical_error_rate": "critical error rate",
@@ -75,9 +83,10 @@ class BenchmarkRow:
 
 @dataclass(frozen=True)
 class Benchmark:
-    workflows: list[Workflow]
+    workflows: list[Workflow]  # shown, most audits first
     rows: list[BenchmarkRow]
     left_out: int  # workflows audited at a single vendor only
+    more: int = 0  # shared workflows not shown (beyond BENCHMARK_WORKFLOWS)
 
 
 @dataclass(frozen=True)
@@ -116,8 +125,12 @@ class AuditorLoad:
 class FormTime:
     form: str
     audits: int
-    median_minutes: float
-    mean_minutes: float
+    seconds: int
+
+    @property
+    def mean_minutes(self) -> float:
+        """Mean scoring time per audit, in minutes (to 0.1)."""
+        return round(self.seconds / self.audits / 60, 1)
 
 
 @dataclass(frozen=True)
@@ -137,18 +150,29 @@ class Overview:
     red_flags: list[RedFlag] = field(default_factory=list)
 
 
-def program_overview(page_query: PageQuery, now: dt.datetime | None = None) -> Overview:
+def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
+                     all_workflows: bool = False) -> Overview:
     """The overview of ``page_query``'s period across all vendors (the page's vendor, site,
-    workflow and agent filters do not narrow it: it is the program-wide view)."""
+    workflow and agent filters do not narrow it: it is the program-wide view). The benchmark
+    shows the BENCHMARK_WORKFLOWS shared workflows with the most audits, or all of them."""
     now = now or timezone.now()
     period = page_query.period
     targets = targets_in_effect(period)
-    policy = any(t.metric == ContractTarget.Metric.POLICY_ACCURACY for t in targets)
+    policy = ContractTarget.Metric.POLICY_ACCURACY
     scope = Scope(period=period)
-    options = {"confidence": page_query.confidence, "categories": policy}
-    by_vendor = domain_outcomes(scope, by="vendor", **options)
-    by_pair = domain_outcomes(scope, by=("vendor", "workflow"), **options)
-    benchmark = _benchmark(page_query, by_vendor, by_pair)
+    by_vendor = domain_outcomes(
+        scope, by="vendor", confidence=page_query.confidence,
+        categories=any(t.metric == policy and t.workflow_id is None for t in targets))
+    ranked, left_out = shared_workflows(period)
+    shown = ranked if all_workflows else ranked[:BENCHMARK_WORKFLOWS]
+    by_pair = pair_outcomes(
+        scope, page_query.confidence, workflows=shown,
+        pairs={(t.vendor_id, t.workflow_id) for t in targets if t.workflow_id},
+        policy_pairs={(t.vendor_id, t.workflow_id) for t in targets
+                      if t.workflow_id and t.metric == policy},
+    )
+    benchmark = _benchmark(page_query, by_vendor, by_pair, shown, left_out,
+                           more=len(ranked) - len(shown))
     runs = recent_runs(now)
     overview = Overview(
         page_query=page_query, benchmark=benchmark, runs=runs,
@@ -170,10 +194,62 @@ def scorecard_url(page_query: PageQuery, vendor: Vendor, workflow: Workflow | No
     return f"{reverse('scorecards:scorecard', kwargs={'vendor': vendor.slug})}?{query}"
 
 
-def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict) -> Benchmark:
-    vendors_per_workflow = Counter(workflow for _vendor, workflow in by_pair)
-    shared = {w for w, n in vendors_per_workflow.items() if n >= MIN_VENDORS_TO_COMPARE}
-    workflows = list(Workflow.objects.filter(pk__in=shared).order_by("name"))
+def shared_workflows(period) -> tuple[list[int], int]:
+    """The workflows audited at MIN_VENDORS_TO_COMPARE or more vendors in ``period``, most
+    audits first (ties by id), and how many workflows a single vendor alone was audited on.
+    One grouped read of the site cells (audits per vendor × workflow: counts, no estimates)."""
+    pairs = (SiteCell.objects.filter(week__gte=period.first, week__lte=period.last)
+             .order_by().values_list("vendor_id", "workflow_id").annotate(n=Sum("audited")))
+    vendors, audits = Counter(), Counter()
+    for _vendor, workflow, n in pairs:
+        vendors[workflow] += 1
+        audits[workflow] += n
+    shared = [w for w, n in vendors.items() if n >= MIN_VENDORS_TO_COMPARE]
+    return sorted(shared, key=lambda w: (-audits[w], w)), len(vendors) - len(shared)
+
+
+def pair_outcomes(scope: Scope, confidence: float, *, workflows: list[int],
+                  pairs: set[tuple[int, int]], policy_pairs: set[tuple[int, int]]) -> dict:
+    """Vendor × workflow outcomes of every vendor on ``workflows`` and of the given
+    (vendor, workflow) ``pairs`` (those with a contract target), without error categories
+    except for ``policy_pairs`` (a policy-accuracy target reads the policy category). At most
+    two ``domain_outcomes`` calls whatever the number of pairs; narrowing the cells changes
+    no estimate (each stratum's n_h is still read over all its cells)."""
+    wanted = Q(workflow_id__in=workflows) if workflows else Q()
+    for vendor, workflow in pairs - policy_pairs:
+        wanted |= Q(vendor_id=vendor, workflow_id=workflow)
+    by_pair = {}
+    if wanted:
+        by_pair = domain_outcomes(PairScope(scope.period, pairs=wanted), by=("vendor", "workflow"),
+                                  confidence=confidence)
+    if policy_pairs:
+        with_categories = Q()
+        for vendor, workflow in policy_pairs:
+            with_categories |= Q(vendor_id=vendor, workflow_id=workflow)
+        by_pair.update(domain_outcomes(PairScope(scope.period, pairs=with_categories),
+                                       by=("vendor", "workflow"), categories=True,
+                                       confidence=confidence))
+    return by_pair
+
+
+@dataclass(frozen=True)
+class PairScope(Scope):
+    """The program-wide scope narrowed to some vendor × workflow pairs (``pairs``: a
+    condition on the cells' vendor and workflow columns, which both cell tables have).
+    ``domain_outcomes`` reads the cells through ``Scope.cells()``; a narrower scope is a
+    set of domains, not a smaller sample, so each estimate is the one the whole program's
+    breakdown would give for that pair."""
+
+    pairs: Q = field(default_factory=Q)
+
+    def cells(self) -> Q:
+        return super().cells() & self.pairs
+
+
+def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: list[int],
+               left_out: int, more: int) -> Benchmark:
+    found = Workflow.objects.in_bulk(shown) if shown else {}
+    workflows = [found[pk] for pk in shown]
     rows = [
         BenchmarkRow(
             vendor=vendor,
@@ -185,21 +261,20 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict) -> Benchma
         )
         for vendor in Vendor.objects.filter(pk__in=list(by_vendor)).order_by("name")
     ]
-    return Benchmark(workflows=workflows, rows=rows,
-                     left_out=len(vendors_per_workflow) - len(shared))
+    return Benchmark(workflows=workflows, rows=rows, left_out=left_out, more=more)
 
 
 def recent_runs(now: dt.datetime) -> list[RunProgress]:
     """The latest RECENT_RUNS runs with their planned and completed audits (two queries:
     the runs with their strata summed, then the completed audits of all of them grouped by
-    run from the rollup cells)."""
+    run from the site cells)."""
     runs = list(
         SampleRun.objects.select_related("plan")
         .annotate(allocated_total=Sum("strata__allocated"), drawn_total=Sum("strata__drawn"))
         .order_by("-created_at", "-id")[:RECENT_RUNS]
     )
     completed = dict(
-        AuditCell.objects.filter(stratum__run__in=[run.pk for run in runs])
+        SiteCell.objects.filter(stratum__run__in=[run.pk for run in runs])
         .order_by().values("stratum__run").annotate(done=Sum("audited"))
         .values_list("stratum__run", "done")
     )
@@ -216,54 +291,25 @@ def recent_runs(now: dt.datetime) -> list[RunProgress]:
     return progress
 
 
-def _submitted_between(first: dt.date, last: dt.date):
-    """Scored audits (sampled or ad hoc: both are work done) submitted on days first…last,
-    UTC (served by the ``audit_status_submitted`` index)."""
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
-    stop = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    return Audit.objects.filter(status__in=SCORED_STATUSES, submitted_at__gte=start,
-                                submitted_at__lt=stop).order_by()
-
-
 def auditor_loads(first: dt.date, last: dt.date) -> list[AuditorLoad]:
-    """Per auditor: audits submitted, time spent and audits per hour (one grouped query)."""
-    rows = (_submitted_between(first, last).values("auditor_id", "auditor__email")
-            .annotate(audits=Count("pk"), seconds=Sum("time_spent_seconds"))
+    """Per auditor: audits submitted on days first…last (UTC), time spent and audits per
+    hour, summed from the auditor-days (one grouped query)."""
+    rows = (AuditorDay.objects.filter(day__gte=first, day__lte=last).order_by()
+            .values("auditor_id", "auditor__email")
+            .annotate(audits=Sum("audits"), seconds=Sum("seconds"))
             .order_by("-audits", "auditor__email"))
-    return [AuditorLoad(row["auditor__email"] or "(no auditor)", row["audits"],
-                        row["seconds"] or 0) for row in rows]
+    return [AuditorLoad(row["auditor__email"], row["audits"], row["seconds"] or 0)
+            for row in rows]
 
 
 def form_times(first: dt.date, last: dt.date) -> list[FormTime]:
-    """Per audit form: the median and mean time per audit. One grouped query reads how many
-    audits took each number of seconds, so the exact median comes from a histogram bounded
-    by the distinct durations (not by the audits) and works on SQLite and PostgreSQL alike."""
-    rows = (_submitted_between(first, last)
-            .values("form_version__form_id", "form_version__form__name", "time_spent_seconds")
-            .annotate(n=Count("pk")))
-    histograms: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    for row in rows:
-        key = (row["form_version__form__name"], row["form_version__form_id"])
-        histograms[key].append((row["time_spent_seconds"], row["n"]))
-    times = []
-    for (name, _pk), histogram in sorted(histograms.items()):
-        audits = sum(n for _seconds, n in histogram)
-        mean = sum(seconds * n for seconds, n in histogram) / audits
-        times.append(FormTime(name, audits, round(_median(histogram) / 60, 1),
-                              round(mean / 60, 1)))
-    return times
-
-
-def _median(histogram: list[tuple[int, int]]) -> float:
-    """The median of values given as (value, count) pairs: the middle value, or the mean of
-    the two middle values when the count is even."""
-    total = sum(n for _value, n in histogram)
-    middle = [(total - 1) // 2, total // 2]  # 0-based ranks of the middle value(s)
-    found, seen = [], 0
-    for value, n in sorted(histogram):
-        found.extend(value for rank in middle if seen <= rank < seen + n)
-        seen += n
-    return sum(found) / 2
+    """Per audit form: audits submitted on days first…last (UTC) and their mean time, from
+    the auditor-days (one grouped query). The mean, not the median: the rollup keeps sums."""
+    rows = (AuditorDay.objects.filter(day__gte=first, day__lte=last).order_by()
+            .values("form_id", "form__name")
+            .annotate(audits=Sum("audits"), seconds=Sum("seconds"))
+            .order_by("form__name", "form_id"))
+    return [FormTime(row["form__name"], row["audits"], row["seconds"] or 0) for row in rows]
 
 
 def _target_flags(page_query: PageQuery, targets: list[ContractTarget], by_vendor: dict,

@@ -2,6 +2,8 @@
 
 Thin: reads the page's query, asks ``scorecards.overview`` for the numbers, and shows them
 with one table per section, each downloadable as CSV or XLSX with the page's values.
+``?workflows=all`` shows every shared workflow in the vendors-side-by-side matrix instead of
+the BENCHMARK_WORKFLOWS with the most audits (and the benchmark download follows it).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from django.shortcuts import render
 
 from accounts.decorators import internal_page
 
-from .overview import Overview, program_overview
+from .overview import BENCHMARK_WORKFLOWS, Overview, program_overview
 from .periods import PeriodInvalid
 from .query import read_query
 from .tables import Table, rate, table_response
@@ -25,7 +27,8 @@ def overview(request):
         page_query = read_query(request)
     except PeriodInvalid as error:
         return render(request, TEMPLATE, {"error": str(error)}, status=400)
-    result = program_overview(page_query)
+    all_workflows = request.GET.get("workflows") == "all"
+    result = program_overview(page_query, all_workflows=all_workflows)
     tables = overview_tables(result)
     download = table_response(request, tables, f"overview-{page_query.period.label}")
     if download is not None:
@@ -34,6 +37,9 @@ def overview(request):
         "overview": result,
         "page_query": page_query,
         "query": page_query.url_query(),
+        "all_workflows": all_workflows,
+        "workflow_cap": BENCHMARK_WORKFLOWS,
+        "benchmark_query": page_query.url_query() + ("&workflows=all" if all_workflows else ""),
         "tables": {table.name: table for table in tables},
         **page_query.period_context(),
     })
@@ -64,11 +70,9 @@ def overview_tables(result: Overview) -> list[Table]:
     for load in result.auditors:
         auditors.add(auditor=load.auditor, audits=load.audits, hours=load.hours,
                      audits_per_hour=load.per_hour)
-    forms = Table("forms", "Time per audit by form",
-                  ["form", "audits", "median_minutes", "mean_minutes"])
+    forms = Table("forms", "Time per audit by form", ["form", "audits", "mean_minutes"])
     for time in result.forms:
-        forms.add(form=time.form, audits=time.audits, median_minutes=time.median_minutes,
-                  mean_minutes=time.mean_minutes)
+        forms.add(form=time.form, audits=time.audits, mean_minutes=time.mean_minutes)
     flags = Table("flags", "Red flags", ["kind", "flag"])
     for flag in result.red_flags:
         flags.add(kind=flag.kind, flag=flag.text)

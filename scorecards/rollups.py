@@ -1,22 +1,31 @@
-"""Keep ``AuditCell`` equal to what the audits say, incrementally and in full.
+"""Keep ``AuditCell`` and ``SiteCell`` equal to what the audits say, incrementally and in full.
 
-Both ways compute cells the same way: ONE grouped query over the completed sampled audits
-(``unsampled`` False, status in ``SCORED_STATUSES``), grouped by stratum, vendor, site, agent,
-workflow and UTC week, written with ``INSERT … SELECT`` so no audit or cell passes through
-Python. Counts are totals, never ±1 deltas: refreshing twice, or out of order, or after a
-full rebuild, writes the same rows.
+Both ways compute cells the same way: ONE grouped query per cell table over the completed
+sampled audits (``unsampled`` False, status in ``SCORED_STATUSES``), grouped by the table's
+key (stratum, vendor, site, workflow, UTC week, and the agent for ``AuditCell``), written with
+``INSERT … SELECT`` so no audit or cell passes through Python. Counts are totals, never ±1
+deltas: refreshing twice, or out of order, or after a full rebuild, writes the same rows. The
+site cells are counted from the audits, not summed from the agent cells, with the same query
+minus the agent; both tables are written in one transaction, so a reader never sees one table
+ahead of the other.
 
-``refresh_cells(audit_ids)`` recomputes a *box* of cells: strata × agents × workflows × weeks
-spanned by the given audits. The box is a superset of the cells those audits touch (and of any
-other cell with the same stratum, agent, workflow and week), and the same predicate selects
-the cells to delete and the audits to count, so the box is always exact. Agents are the most
-selective key (a ticket index on (agent, handled_at) finds them), so the box stays small.
+``refresh_cells(audit_ids)`` recomputes a *box* of cells per table: strata × agents ×
+workflows × weeks spanned by the given audits for the agent cells, and strata × workflows ×
+weeks (every agent) for the site cells. Each box is a superset of the cells those audits
+touch (and of any other cell with the same key values in the box), and the same predicate
+selects the cells to delete and the audits to count, so each box is always exact. Agents are
+the most selective key (a ticket index on (agent, handled_at) finds them), so the agent box
+stays small; the site box reads every audit of the strata in those weeks, a few dozen each.
+Each refresh and rebuild then refreshes the auditor-days of the same audits
+(``scorecards.productivity``), so every path that keeps cells keeps those too.
 
-Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on the cell table and row locks on
+Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on both cell tables and row locks on
 its strata (FOR NO KEY UPDATE, in pk order) *before* reading audits, so two refreshes of the
-same strata run one after the other and the later one reads the later data; a rebuild takes
-SHARE ROW EXCLUSIVE, which waits for refreshes in flight and holds new ones back until it
-commits. Refreshes are queued on commit of the lifecycle step, so they read committed audits.
+same strata run one after the other and the later one reads the later data (the site box
+covers only the refresh's strata, so the stratum locks order it too); a rebuild takes SHARE
+ROW EXCLUSIVE on both, which waits for refreshes in flight and holds new ones back until it
+commits. Tables are always locked in the same order (agent cells, then site cells). Refreshes
+are queued on commit of the lifecycle step, so they read committed audits.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, DateField, DecimalField, F, JSONField, Q, Sum, Value
 from django.db.models.functions import Coalesce, JSONObject, TruncWeek
 from django.utils import timezone
@@ -32,7 +41,7 @@ from django.utils import timezone
 from audits.models import SCORED_STATUSES, Audit, ErrorCategory
 from sampling.models import SampleStratum
 
-from .models import AuditCell
+from .models import AuditCell, SiteCell
 
 # Cell key column → the audit's value for it (the ticket's attributes, the sampled stratum).
 KEYS = {
@@ -43,57 +52,75 @@ KEYS = {
     "workflow_id": F("ticket__workflow_id"),
     "week": TruncWeek("ticket__handled_at", output_field=DateField(), tzinfo=dt.UTC),
 }
-# The unique key's column order, in which cells are inserted (see _insert_cells).
-ORDER = ("stratum_id", "agent_id", "workflow_id", "week", "site_id", "vendor_id")
+# Each cell table → its unique key's columns, in the order cells are inserted (_insert_cells).
+ORDER: dict[type[models.Model], tuple[str, ...]] = {
+    AuditCell: ("stratum_id", "agent_id", "workflow_id", "week", "site_id", "vendor_id"),
+    SiteCell: ("stratum_id", "workflow_id", "week", "site_id", "vendor_id"),
+}
 COMPLETED = Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES)
 
 
 def refresh_cells(audit_ids: Iterable[int]) -> int:
     """Recompute the cells the given audits fall in (whatever their status now: an audit
     reopened since leaves its cell, which is then recomputed without it); cells left empty
-    are deleted. Returns the number of cells written. Unknown or ad-hoc audits are ignored."""
+    are deleted. Returns the number of agent cells written. Unknown or ad-hoc audits write no
+    cells (ad-hoc audits still count on their auditor's day)."""
     ids = sorted({int(pk) for pk in audit_ids})
     if not ids:
         return 0
     with transaction.atomic():
         _lock_cells(shared=True)
-        box = (
-            Audit.objects.filter(pk__in=ids, sampled_ticket__isnull=False)
-            .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
-            .values_list("key_stratum_id", "key_agent_id", "key_workflow_id", "key_week")
-        )
-        keys = list(box.order_by().distinct())
-        if not keys:
-            return 0
-        strata, agents, workflows, weeks = (set(column) for column in zip(*keys, strict=True))
-        # Refreshes of the same strata take turns, so the later one reads the later audits.
-        list(SampleStratum.objects.filter(pk__in=strata).order_by("pk")
-             .select_for_update(no_key=True).values_list("pk", flat=True))
-        first, last = min(weeks), max(weeks)
-        AuditCell.objects.filter(
-            stratum_id__in=strata, agent_id__in=agents, workflow_id__in=workflows,
-            week__gte=first, week__lte=last,
-        ).delete()
-        return _insert_cells(
-            Q(sampled_ticket__stratum_id__in=strata, ticket__agent_id__in=agents,
-              ticket__workflow_id__in=workflows,
-              ticket__handled_at__gte=_monday_utc(first),
-              ticket__handled_at__lt=_monday_utc(last) + dt.timedelta(days=7))
-        )
+        written = _refresh_box(ids)
+        _productivity().refresh_auditor_days(ids)
+        return written
 
 
 def rebuild_all() -> int:
-    """Recompute every cell from the audits in one transaction (the nightly safety net, and
-    after bulk writes that bypass the lifecycle, such as the demo's). Returns the cell count."""
+    """Recompute every cell (and auditor-day) from the audits in one transaction (the nightly
+    safety net, and after bulk writes that bypass the lifecycle, such as the demo's). Returns
+    the agent cell count."""
     with transaction.atomic():
         _lock_cells(shared=False)
+        SiteCell.objects.all().delete()
         AuditCell.objects.all().delete()
-        return _insert_cells(Q())
+        written = _insert_cells(AuditCell, Q())
+        _insert_cells(SiteCell, Q())
+        _productivity().rebuild_auditor_days()
+        return written
 
 
-def cell_rows(audits: Q | None = None):
+def _refresh_box(ids: list[int]) -> int:
+    """Delete and recount both tables' boxes of the given audits (module docstring)."""
+    box = (
+        Audit.objects.filter(pk__in=ids, sampled_ticket__isnull=False)
+        .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
+        .values_list("key_stratum_id", "key_agent_id", "key_workflow_id", "key_week")
+    )
+    keys = list(box.order_by().distinct())
+    if not keys:
+        return 0
+    strata, agents, workflows, weeks = (set(column) for column in zip(*keys, strict=True))
+    # Refreshes of the same strata take turns, so the later one reads the later audits.
+    list(SampleStratum.objects.filter(pk__in=strata).order_by("pk")
+         .select_for_update(no_key=True).values_list("pk", flat=True))
+    first, last = min(weeks), max(weeks)
+    cells_box = Q(stratum_id__in=strata, workflow_id__in=workflows,
+                  week__gte=first, week__lte=last)
+    audits_box = Q(sampled_ticket__stratum_id__in=strata, ticket__workflow_id__in=workflows,
+                   ticket__handled_at__gte=_monday_utc(first),
+                   ticket__handled_at__lt=_monday_utc(last) + dt.timedelta(days=7))
+    AuditCell.objects.filter(cells_box, agent_id__in=agents).delete()
+    written = _insert_cells(AuditCell, audits_box & Q(ticket__agent_id__in=agents))
+    SiteCell.objects.filter(cells_box).delete()
+    _insert_cells(SiteCell, audits_box)
+    return written
+
+
+def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS)):
     """The grouped query: one row per cell of the completed sampled audits matching
-    ``audits``, with the cell's columns as names (see ``AuditCell``)."""
+    ``audits``, grouped by the named ``keys`` (of KEYS; all of them for ``AuditCell``), with
+    the cell's columns as names (``key_<column>``, ``cell_<count>``; see ``AuditCell``)."""
+    keys = list(keys)
     slugs = list(ErrorCategory.objects.order_by("slug").values_list("slug", flat=True))
     categories = (
         JSONObject(**{slug: Count("pk", filter=Q(error_categories__has_key=slug))
@@ -102,9 +129,9 @@ def cell_rows(audits: Q | None = None):
     )
     return (
         Audit.objects.filter(COMPLETED & (audits or Q()))
-        .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
+        .annotate(**{f"key_{name}": KEYS[name] for name in keys})
         .order_by()
-        .values(*(f"key_{name}" for name in KEYS))
+        .values(*(f"key_{name}" for name in keys))
         .annotate(
             cell_audited=Count("pk"),
             cell_passed=Count("pk", filter=Q(passed=True)),
@@ -117,25 +144,23 @@ def cell_rows(audits: Q | None = None):
     )
 
 
-def _insert_cells(audits: Q) -> int:
-    """INSERT … SELECT the grouped rows of ``audits`` into the cell table."""
-    sql, params = cell_rows(audits).query.sql_with_params()
-    columns = [*KEYS, "audited", "passed", "critical_failed", "error_categories", "scored",
-               "score_sum"]
-    selected = [f"key_{name}" for name in KEYS] + [
-        f"cell_{name}" for name in columns[len(KEYS):]
-    ]
+def _insert_cells(model: type[models.Model], audits: Q) -> int:
+    """INSERT … SELECT the grouped rows of ``audits`` into ``model``'s cell table."""
+    keys = [name for name in KEYS if name in ORDER[model]]
+    sql, params = cell_rows(audits, keys).query.sql_with_params()
+    counts = ["audited", "passed", "critical_failed", "error_categories", "scored", "score_sum"]
+    selected = [f"key_{name}" for name in keys] + [f"cell_{name}" for name in counts]
+    ordered = [f"key_{name}" for name in ORDER[model]]
     quote = connection.ops.quote_name
-    ordered = [f"key_{name}" for name in ORDER]
     statement = (
-        f"INSERT INTO {quote(AuditCell._meta.db_table)} "
-        f"({', '.join(quote(column) for column in [*columns, 'updated_at'])}) "
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(column) for column in [*keys, *counts, 'updated_at'])}) "
         f"SELECT {', '.join(f'rows.{quote(name)}' for name in selected)}, %s "
         f"FROM ({sql}) rows "
         # In the unique key's order: index pages fill one after another, not at random.
-        f"ORDER BY {', '.join(f'rows.{quote(key)}' for key in ordered)}"
+        f"ORDER BY {', '.join(f'rows.{quote(name)}' for name in ordered)}"
     )
-    updated_at = AuditCell._meta.get_field("updated_at").get_db_prep_value(
+    updated_at = model._meta.get_field("updated_at").get_db_prep_value(
         timezone.now(), connection)
     with connection.cursor() as cursor:
         cursor.execute(statement, (updated_at, *params))  # updated_at comes first in the text
@@ -147,12 +172,20 @@ def _lock_cells(*, shared: bool) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite runs one writing transaction at a time anyway
     mode = "ROW EXCLUSIVE" if shared else "SHARE ROW EXCLUSIVE"
+    tables = ", ".join(model._meta.db_table for model in ORDER)  # always in this order
     with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {AuditCell._meta.db_table} IN {mode} MODE")
+        cursor.execute(f"LOCK TABLE {tables} IN {mode} MODE")
         if not shared:
             # A rebuild groups every audit into hundreds of thousands of cells: let the hash
             # aggregate stay in memory instead of spilling to disk (this transaction only).
             cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+def _productivity():
+    """``scorecards.productivity``, imported late: it may build on this module's names."""
+    from . import productivity
+
+    return productivity
 
 
 def _monday_utc(week: dt.date) -> dt.datetime:

@@ -1,5 +1,6 @@
 """Builders for the scorecard rollup tests: audits across strata, agents
-and weeks, and two views of the cells (as stored, and as counted from the audits here)."""
+and weeks, and views of the cells (as stored, as counted from the audits here, and the site
+cells as the agent cells summed over agents)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from decimal import Decimal
 
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit
-from scorecards.models import AuditCell
+from scorecards.models import AuditCell, SiteCell
 from tests.audits.workspace_helpers import assign_tickets
 from tests.factories import TicketFactory
 
@@ -24,23 +25,49 @@ def sampled_audits(run, auditor, workflow, agent, handled_at: list[dt.datetime])
 
 
 def stored_cells(*, drop_zero_categories: bool = False) -> list[tuple]:
-    """Every cell as a comparable tuple (without ``updated_at``)."""
+    """Every agent cell as a comparable tuple (without ``updated_at``)."""
+    return _comparable(AuditCell.objects.order_by("pk"), drop_zero_categories)
+
+
+def stored_site_cells(*, drop_zero_categories: bool = False) -> list[tuple]:
+    """Every site cell as a comparable tuple: the agent column is None."""
+    return _comparable(SiteCell.objects.order_by("pk"), drop_zero_categories)
+
+
+def _comparable(cells, drop_zero_categories: bool) -> list[tuple]:
     rows = []
-    for cell in AuditCell.objects.order_by("pk"):
+    for cell in cells:
         categories = cell.error_categories
         if drop_zero_categories:
             categories = {slug: n for slug, n in categories.items() if n}
-        rows.append((cell.stratum_id, cell.vendor_id, cell.site_id, cell.agent_id,
-                     cell.workflow_id, cell.week, cell.audited, cell.passed,
-                     cell.critical_failed, sorted(categories.items()), cell.scored,
-                     Decimal(cell.score_sum)))
+        rows.append((cell.stratum_id, cell.vendor_id, cell.site_id,
+                     getattr(cell, "agent_id", None), cell.workflow_id, cell.week,
+                     cell.audited, cell.passed, cell.critical_failed,
+                     sorted(categories.items()), cell.scored, Decimal(cell.score_sum)))
     return sorted(rows)
 
 
-def counted_from_audits() -> list[tuple]:
+def agent_cells_summed_over_agents() -> list[tuple]:
+    """The site cells as the agent cells say they must be: summed over agents (zero category
+    counts dropped, as a sum of cells computed at different times can differ in those)."""
+    sums: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, Counter(), 0, Decimal("0")])
+    for cell in AuditCell.objects.all():
+        total = sums[(cell.stratum_id, cell.vendor_id, cell.site_id, None, cell.workflow_id,
+                      cell.week)]
+        total[0] += cell.audited
+        total[1] += cell.passed
+        total[2] += cell.critical_failed
+        total[3].update({slug: n for slug, n in cell.error_categories.items() if n})
+        total[4] += cell.scored
+        total[5] += Decimal(cell.score_sum)
+    return sorted((*key, a, p, c, sorted(cats.items()), n, s)
+                  for key, (a, p, c, cats, n, s) in sums.items())
+
+
+def counted_from_audits(*, agents: bool = True) -> list[tuple]:
     """The cells as a reader would count them by hand from the audit rows: completed sampled
     audits only, grouped by stratum and the ticket's vendor, site, agent, workflow and the
-    Monday (UTC) of the week it was handled."""
+    Monday (UTC) of the week it was handled. Without ``agents``: the site cells (agent None)."""
     cells: dict[tuple, dict] = defaultdict(
         lambda: {"audited": 0, "passed": 0, "critical": 0, "categories": Counter(),
                  "scored": 0, "score_sum": Decimal("0")})
@@ -51,7 +78,7 @@ def counted_from_audits() -> list[tuple]:
         day = ticket.handled_at.astimezone(dt.UTC).date()
         monday = day - dt.timedelta(days=day.weekday())
         cell = cells[(audit.sampled_ticket.stratum_id, ticket.vendor_id, ticket.site_id,
-                      ticket.agent_id, ticket.workflow_id, monday)]
+                      ticket.agent_id if agents else None, ticket.workflow_id, monday)]
         cell["audited"] += 1
         cell["passed"] += bool(audit.passed)
         cell["critical"] += audit.critical_failed

@@ -288,9 +288,14 @@ def test_unknown_dimensions_are_refused():
 def test_estimates_read_two_queries_whatever_the_number_of_groups(
     program, django_assert_num_queries
 ):
-    """Two grouped queries (plus the category slugs when asked for), for one group or many."""
-    for by, categories, queries in [(None, False, 2), ("agent", False, 2), ("week", True, 3),
-                                    (("vendor", "workflow"), True, 3)]:
+    """Two grouped queries (plus the category slugs when asked for), for one group or many,
+    from the site cells or (when an agent is named) the agent cells."""
+    agent = program["agents"][0].pk
+    for scope, by, categories, queries in [
+        (Scope(MARCH), None, False, 2), (Scope(MARCH), "site", False, 2),
+        (Scope(MARCH), "agent", False, 2), (Scope(MARCH, agent=agent), "week", False, 2),
+        (Scope(MARCH), "week", True, 3), (Scope(MARCH), ("vendor", "workflow"), True, 3),
+    ]:
         with django_assert_num_queries(queries):
-            outcomes = domain_outcomes(Scope(MARCH), by=by, categories=categories)
+            outcomes = domain_outcomes(scope, by=by, categories=categories)
         assert outcomes

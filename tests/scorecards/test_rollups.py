@@ -1,6 +1,6 @@
 """Scorecard cells follow the audits: every lifecycle step refreshes the cells it touches,
 and the cells kept up step by step are exactly what a full rebuild, or counting the audit
-rows by hand, gives. Ad-hoc audits never count."""
+rows by hand, gives — the agent cells and the site cells alike. Ad-hoc audits never count."""
 
 import datetime as dt
 
@@ -9,11 +9,17 @@ import pytest
 from accounts.models import Role
 from audits import lifecycle
 from audits.models import Audit
-from scorecards.models import AuditCell
+from scorecards.models import AuditCell, SiteCell
 from scorecards.rollups import rebuild_all, refresh_cells
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
 from tests.factories import AgentFactory, TicketFactory, UserFactory
-from tests.scorecards.rollup_helpers import counted_from_audits, sampled_audits, stored_cells
+from tests.scorecards.rollup_helpers import (
+    agent_cells_summed_over_agents,
+    counted_from_audits,
+    sampled_audits,
+    stored_cells,
+    stored_site_cells,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,11 +81,14 @@ def test_incremental_cells_equal_a_rebuild_and_a_count_by_hand(
     adhoc = step(lifecycle.start_adhoc_audit, adhoc_ticket, version, auditor)
     step(lifecycle.submit_audit, adhoc, auditor, answers=ALL_GOOD)
 
-    incremental = stored_cells()
+    incremental, incremental_sites = stored_cells(), stored_site_cells()
     assert incremental == stored_cells()  # nothing pending
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
+    assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
+    assert stored_site_cells(drop_zero_categories=True) == agent_cells_summed_over_agents()
     rebuild_all()
     assert stored_cells() == incremental
+    assert stored_site_cells() == incremental_sites
 
     # Agent A's stratum of the first run: Sunday's audit in one week, Monday's two in the
     # next (one finalised critical miss, one procedural miss); nothing from the ad-hoc audit.
@@ -93,7 +102,10 @@ def test_incremental_cells_equal_a_rebuild_and_a_count_by_hand(
     assert monday.error_categories["policy-error"] == 1
     assert monday.vendor_id == program["agent_a"].vendor_id
     assert not AuditCell.objects.filter(stratum=c[0].sampled_ticket.stratum_id).exists()
+    assert not SiteCell.objects.filter(stratum=c[0].sampled_ticket.stratum_id).exists()
     assert AuditCell.objects.filter(stratum=b[0].sampled_ticket.stratum_id).count() == 2
+    site_monday = SiteCell.objects.get(stratum=stratum_a, week=dt.date(2026, 3, 2))
+    assert (site_monday.audited, site_monday.passed, site_monday.critical_failed) == (2, 0, 1)
 
 
 def test_refreshing_again_or_out_of_order_changes_nothing(program, step, auditor, manager):
@@ -102,14 +114,16 @@ def test_refreshing_again_or_out_of_order_changes_nothing(program, step, auditor
         step(lifecycle.submit_audit, audit, auditor, answers=ALL_GOOD)
     step(lifecycle.reopen_audit, audits[0], manager, "Recheck.")
     step(lifecycle.submit_audit, audits[0], auditor, answers=CRITICAL_MISS)
-    after_steps = stored_cells()
+    after_steps, sites_after_steps = stored_cells(), stored_site_cells()
 
     refresh_cells([audit.pk for audit in reversed(audits)])
     refresh_cells([audits[0].pk, audits[0].pk])
     refresh_cells([])
 
     assert stored_cells() == after_steps
+    assert stored_site_cells() == sites_after_steps
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
+    assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
 
 
 def test_a_refresh_catches_up_with_writes_that_bypassed_the_lifecycle(program, step, auditor):
@@ -120,9 +134,11 @@ def test_a_refresh_catches_up_with_writes_that_bypassed_the_lifecycle(program, s
     refresh_cells([program["a"][2].pk])
 
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
+    assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
 
 
 def test_unsubmitted_and_unknown_audits_write_no_cells(program):
     assert refresh_cells([audit.pk for audit in program["a"]] + [10**9]) == 0
     assert rebuild_all() == 0
     assert not AuditCell.objects.exists()
+    assert not SiteCell.objects.exists()

@@ -1,0 +1,153 @@
+"""Site cells are the agent cells summed over agents, whatever happens to the audits: the
+dashboards that do not look at agents read them instead, and must show the same numbers.
+
+Several agents of two vendors' three sites share each stratum and week, so a site cell sums
+several agent cells, and refreshing one agent's audit must recount its site cell with the
+other agents' audits still in it."""
+
+import datetime as dt
+import random
+
+import pytest
+
+from accounts.models import Role
+from audits import lifecycle
+from audits.lifecycle import open_assigned_audits
+from audits.models import Audit, AuditStatus
+from scorecards import estimates
+from scorecards.estimates import Scope, domain_outcomes
+from scorecards.models import AuditCell, SiteCell
+from scorecards.periods import period_of
+from scorecards.rollups import rebuild_all
+from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
+from tests.factories import AgentFactory, SiteFactory, TicketFactory, UserFactory, WorkflowFactory
+from tests.scorecards.rollup_helpers import (
+    agent_cells_summed_over_agents,
+    counted_from_audits,
+    stored_site_cells,
+)
+
+pytestmark = pytest.mark.django_db
+
+FIRST_MONDAY = dt.date(2026, 3, 2)
+MARCH = period_of("month", FIRST_MONDAY)
+CRITICAL_MISS = {**ALL_GOOD, "right_action": "no"}
+MISSED_ESCALATION = {**ALL_GOOD, "escalation": "missed", "policy_cited": "fail"}
+CURT = {**ALL_GOOD, "tone": "2"}
+ANSWERS = (ALL_GOOD, ALL_GOOD, CRITICAL_MISS, MISSED_ESCALATION, CURT)
+
+
+@pytest.fixture
+def program(version, auditor, manager, workflow, site_a, site_b):
+    """Three strata (two workflows) of 24 tickets each, handled by five agents at three
+    sites over three weeks (one ticket just before a UTC week boundary), every audit
+    submitted once through the lifecycle, each submission refreshing its cells on commit."""
+    other_workflow = WorkflowFactory(name="Spam (EN)", slug="spam-en")
+    published_form(other_workflow, by=manager, name="Spam scorecard")
+    site_c = SiteFactory(vendor=site_a.vendor, name="Cebu", slug="cebu")
+    agents = [AgentFactory(site=site) for site in (site_a, site_a, site_b, site_b, site_c)]
+    rng = random.Random(20260302)
+    run = sample_run("Shared strata")
+    for stratum_workflow in (workflow, workflow, other_workflow):
+        tickets = []
+        for i in range(24):
+            monday = FIRST_MONDAY + dt.timedelta(weeks=i % 3)
+            handled = dt.datetime.combine(monday, dt.time(9), tzinfo=dt.UTC)
+            handled += dt.timedelta(days=i % 5)
+            if i == 23:  # Sunday night: the week before
+                handled = dt.datetime.combine(monday, dt.time(23, 30), tzinfo=dt.UTC)
+                handled -= dt.timedelta(days=1)
+            tickets.append(TicketFactory(agent=rng.choice(agents), workflow=stratum_workflow,
+                                         handled_at=handled))
+        assign_tickets(run, tickets, auditor)
+    open_assigned_audits(run)
+    audits = list(Audit.objects.filter(sampled_ticket__run=run).order_by("pk"))
+    return {"audits": audits, "rng": rng, "workflows": (workflow, other_workflow)}
+
+
+@pytest.fixture
+def step(django_capture_on_commit_callbacks):
+    """Run one lifecycle step and what it queued on commit (the cell refresh, eager)."""
+
+    def run(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return run
+
+
+def random_lifecycle(program, step, auditor, manager, steps: int) -> None:
+    """Submit every audit, then ``steps`` random moves a QA team makes: reopen and rescore,
+    dispute and resolve, finalise; some audits are left reopened (out of the counts)."""
+    rng, audits = program["rng"], program["audits"]
+    other_lead = UserFactory(email="lead2@example.com", role=Role.PROGRAM_MANAGER)
+    for audit in audits:
+        step(lifecycle.submit_audit, audit, auditor, answers=rng.choice(ANSWERS))
+    for _ in range(steps):
+        audit = Audit.objects.get(pk=rng.choice(audits).pk)
+        match audit.status:
+            case AuditStatus.IN_PROGRESS:
+                step(lifecycle.submit_audit, audit, auditor, answers=rng.choice(ANSWERS))
+            case AuditStatus.SUBMITTED:
+                move = rng.choice(("reopen", "dispute", "finalise"))
+                if move == "reopen":
+                    step(lifecycle.reopen_audit, audit, manager, "Recheck the policy.")
+                elif move == "dispute":
+                    step(lifecycle.dispute_audit, audit, manager, "Vendor disagrees.")
+                else:
+                    step(lifecycle.finalise_audit, audit, manager)
+            case AuditStatus.DISPUTED:
+                step(lifecycle.resolve_audit, audit, other_lead, "Upheld.")
+            case AuditStatus.RESOLVED | AuditStatus.FINAL:
+                step(lifecycle.reopen_audit, audit, manager, "Rescore after calibration.")
+
+
+def test_site_cells_equal_the_agent_cells_summed_over_agents_after_any_lifecycle(
+    program, step, auditor, manager
+):
+    random_lifecycle(program, step, auditor, manager, steps=80)
+    reopened = Audit.objects.filter(status=AuditStatus.IN_PROGRESS).count()
+    assert 0 < reopened < len(program["audits"])  # some audits left the counts
+
+    kept_up = stored_site_cells()
+    assert stored_site_cells(drop_zero_categories=True) == agent_cells_summed_over_agents()
+    assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
+    # Several agents share a site cell: the site cells are fewer and hold several audits.
+    assert SiteCell.objects.count() < AuditCell.objects.count()
+    rebuild_all()
+    assert stored_site_cells() == kept_up
+
+
+def test_dashboards_read_the_same_numbers_from_site_cells_as_from_agent_cells(
+    program, step, auditor, manager, monkeypatch, vendor_a, site_a
+):
+    random_lifecycle(program, step, auditor, manager, steps=40)
+    workflow = program["workflows"][0]
+    scopes = [Scope(MARCH), Scope(MARCH, vendor=vendor_a.pk), Scope(MARCH, site=site_a.pk),
+              Scope(MARCH, workflow=workflow.pk), Scope(period_of("week", FIRST_MONDAY))]
+    breakdowns = [None, "site", "vendor", "workflow", "week", ("vendor", "workflow")]
+
+    def read_all():
+        return [domain_outcomes(scope, by=by, categories=True)
+                for scope in scopes for by in breakdowns]
+
+    from_site_cells = read_all()
+    monkeypatch.setattr(estimates, "SiteCell", AuditCell)  # the agent cells stand in
+    from_agent_cells = read_all()
+
+    assert from_site_cells == from_agent_cells
+    assert any(outcome.enough for outcomes in from_site_cells for outcome in outcomes.values())
+
+
+def test_only_pages_that_name_an_agent_read_the_agent_cells(program, step, auditor, manager):
+    random_lifecycle(program, step, auditor, manager, steps=0)
+    agent = program["audits"][0].ticket.agent_id
+    by_site = domain_outcomes(Scope(MARCH), by="site")
+    by_agent = domain_outcomes(Scope(MARCH), by="agent")
+    assert by_agent and domain_outcomes(Scope(MARCH, agent=agent))
+
+    AuditCell.objects.all().delete()
+
+    assert domain_outcomes(Scope(MARCH), by="site") == by_site
+    assert domain_outcomes(Scope(MARCH), by="agent") == {}
+    assert domain_outcomes(Scope(MARCH, agent=agent)) == {}
