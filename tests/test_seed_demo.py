@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F
@@ -26,9 +27,25 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, demo_logins
 from accounts.models import Role, User
+from audits import demo_disputes
 from audits.demo import SOURCE, generate_tickets
-from audits.models import SCORED_STATUSES, Audit, AuditForm, FormVersion, Ticket
+from audits.disputes import dispute_rates
+from audits.models import (
+    SCORED_STATUSES,
+    Audit,
+    AuditForm,
+    Dispute,
+    DisputeDecision,
+    DisputedQuestion,
+    DisputeStatus,
+    FormVersion,
+    Ticket,
+)
 from audits.scoring import score_audit
+from coaching import demo as coaching_demo
+from coaching.actions import repeat_offenders
+from coaching.effectiveness import coaching_report, effectiveness
+from coaching.models import ActionStatus, CoachingAction, Level
 from sampling import demo as sampling_demo
 from sampling import stats
 from sampling.models import SamplingPlan
@@ -452,3 +469,104 @@ class TestTheSeededDemo:
         trends = client.get(next(link for link in links if "vendor=kestrel" in link
                                  and "/trends/" in link)).content.decode()
         assert f"{spike_week():%G-W%V}" in trends and "out of control" in trends
+
+    # --- disputes and coaching (issue 6) -----------------------------------------------------
+
+    def test_vendor_pocs_have_open_overdue_and_resolved_disputes_of_every_decision(self):
+        disputes = Dispute.objects.select_related("audit__ticket", "raised_by", "resolved_by")
+        assert disputes.count() >= 12
+        for dispute in disputes:
+            assert dispute.raised_by.email == f"poc@{dispute.audit.ticket.vendor.slug}.demo.qa"
+            assert dispute.raised_at <= window_closes_at_first_finalisation(dispute)
+        assert len({dispute.audit.ticket.vendor_id for dispute in disputes}) >= 3
+        open_ = [d for d in disputes if d.status == DisputeStatus.OPEN]
+        assert 1 <= sum(d.overdue for d in open_) <= 2
+        assert any(not d.overdue for d in open_)
+        resolved = [d for d in disputes if d.status == DisputeStatus.RESOLVED]
+        assert len(resolved) >= 8
+        for dispute in resolved:
+            assert dispute.resolved_by.email == "manager@demo.qa"
+            assert dispute.resolved_by_id != dispute.audit.auditor_id
+            assert dispute.audit.status == "final"
+            assert dispute.audit.score == dispute.score_after
+        decisions = set(DisputedQuestion.objects.exclude(decision="")
+                        .values_list("decision", flat=True))
+        assert decisions == set(DisputeDecision.values)
+        overturned = Dispute.objects.filter(questions__decision="overturned").first()
+        assert overturned.score_after > overturned.score_before
+        assert overturned.audit.events.filter(kind="rescored").exists()
+
+    def test_one_question_is_overturned_more_than_any_other_a_calibration_signal(self):
+        by_question = dispute_rates().by_question
+        top = max(by_question, key=lambda rate: rate.overturned)
+
+        assert top.key == demo_disputes.OFTEN_OVERTURNED
+        assert top.overturned >= 4
+        assert all(rate.overturned < top.overturned for rate in by_question if rate is not top)
+
+    def test_coaching_actions_exist_in_every_state_at_agent_and_site_level(self):
+        actions = CoachingAction.objects.all()
+        assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values)
+        assert set(actions.values_list("level", flat=True)) >= {Level.AGENT, Level.SITE}
+        assert actions.overdue().count() == 1
+        for action in actions.filter(level=Level.AGENT):
+            assert action.audits.exists()
+            assert set(action.audits.values_list("ticket__agent", flat=True)) == {
+                action.agent_id}
+        for action in actions.exclude(owner=None):
+            assert action.owner.vendor_id == action.vendor_id
+
+    def test_the_coaching_that_worked_shows_a_significant_fall_in_its_theme(self):
+        action = coaching_demo.improving_action()
+
+        effect = effectiveness(action)
+
+        assert effect.verdict == "improved (significant)"
+        assert effect.after.rate.p < effect.before.rate.p
+        assert effect.after.period.first > action.completed_at.date()
+        # The figures are sampling.stats' comparison of the two stratified estimates.
+        again = stats.compare_estimates(effect.after.rate, effect.before.rate)
+        assert again.p_value == pytest.approx(effect.comparison.p_value)
+        assert again.p_value < 0.05 and again.difference < 0
+        report = dict(coaching_report(CoachingAction.objects.all()))
+        assert report[action].verdict == effect.verdict
+        assert any(e.verdict == "no significant change" for e in report.values())
+
+    def test_an_agent_coached_twice_on_the_same_theme_is_a_repeat_offender(self):
+        offenders = repeat_offenders()
+
+        assert len(offenders) == 1
+        agent = offenders[0].agent
+        first, second = CoachingAction.objects.filter(agent=agent).order_by("opened_at")
+        assert first.category == second.category == offenders[0].category
+        assert first.status == "verified" and second.opened_at > first.completed_at
+
+    def test_seeding_disputes_and_coaching_again_adds_nothing(self):
+        counts = (Dispute.objects.count(), DisputedQuestion.objects.count(),
+                  CoachingAction.objects.count())
+
+        assert demo_disputes.seed()["disputes"][0] == 0
+        assert coaching_demo.seed()["coaching actions"][0] == 0
+        assert (Dispute.objects.count(), DisputedQuestion.objects.count(),
+                CoachingAction.objects.count()) == counts
+
+    def test_the_story_links_an_open_dispute_and_the_coaching_that_worked(self, seeded, client):
+        story = seeded[seeded.index("The story to look for"):]
+        dispute = demo_disputes.open_disputes().first()
+        action = coaching_demo.improving_action()
+        dispute_link = reverse("audits:dispute_detail", args=[dispute.pk])
+        action_link = reverse("coaching:action_detail", args=[action.pk])
+        assert re.search(rf"^\s+{re.escape(dispute_link)}$", story, flags=re.MULTILINE)
+        assert re.search(rf"^\s+{re.escape(action_link)}$", story, flags=re.MULTILINE)
+        assert "improved (significant)" in " ".join(story.split())
+
+        client.force_login(User.objects.get(email="manager@demo.qa"))
+        assert client.get(dispute_link).status_code == 200
+        assert client.get(action_link).status_code == 200
+
+
+def window_closes_at_first_finalisation(dispute) -> dt.datetime:
+    """A dispute is raised inside the window of the audit's first finalisation (the
+    resolution finalises the audit again, so the first FINALISED event is read)."""
+    first = dispute.audit.events.filter(kind="finalised").order_by("at").first()
+    return first.at + dt.timedelta(days=settings.DISPUTE_WINDOW_DAYS)

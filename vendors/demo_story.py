@@ -17,6 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits.demo import WINDOW_DAYS
+from audits.demo_disputes import open_disputes
+from coaching.demo import improving_action
+from coaching.effectiveness import effectiveness
 from sampling import stats
 from sampling.demo import IMPROVING, SPIKE, WEAK
 from scorecards.estimates import Scope, domain_outcomes
@@ -131,6 +134,21 @@ def _out_of_control_week(period: Period, week: dt.date) -> list[str]:
     return lines
 
 
+def _dispute_and_coaching() -> list[str]:
+    """An overdue dispute in the leads' queue, and a coaching action that worked."""
+    dispute = open_disputes().select_related("audit__ticket__vendor").first()
+    action = improving_action()
+    lines = []
+    if dispute is not None:
+        lines += _wrap(f"Open dispute: {dispute.audit.ticket.vendor.name} contests audit "
+                       f"#{dispute.audit_id}" + (", past its SLA." if dispute.overdue else "."))
+        lines.append(f"  {reverse('audits:dispute_detail', args=[dispute.pk])}")
+    if action is not None:
+        lines += _wrap(f"Coaching that worked: {action.title} ({effectiveness(action).verdict}).")
+        lines.append(f"  {reverse('coaching:action_detail', args=[action.pk])}")
+    return lines
+
+
 def story_lines(password: str, now: dt.datetime | None = None) -> list[str]:
     """The paragraph seed_demo prints: what to look at, where, and with which login."""
     period = demo_period(now)
@@ -140,6 +158,7 @@ def story_lines(password: str, now: dt.datetime | None = None) -> list[str]:
         WIDTH + 2,
     )
     for part in (_weak_vendor(period), _improving_site(period),
-                 _out_of_control_week(period, spike_week(now))):
-        lines += ["", *part]
+                 _out_of_control_week(period, spike_week(now)), _dispute_and_coaching()):
+        if part:
+            lines += ["", *part]
     return lines

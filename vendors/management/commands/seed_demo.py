@@ -13,6 +13,8 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from audits import demo as audits_demo
+from audits import demo_disputes
+from coaching import demo as coaching_demo
 from sampling import demo as sampling_demo
 from scorecards.rollups import rebuild_all
 from vendors import demo as vendors_demo
@@ -63,9 +65,12 @@ class Command(BaseCommand):
             counts |= audits_demo.seed(tickets)
             counts |= audits_demo.seed_forms(by=_manager(logins))
             counts |= sampling_demo.seed()
+            counts |= demo_disputes.seed()
             # The demo scores audits in bulk, past the lifecycle's incremental refresh: the
             # scorecard cells are rebuilt once, after every app has seeded.
             rebuild_all()
+            # Coaching changes no audit, but measures its effect on them: after the rebuild.
+            counts |= coaching_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo program"))
