@@ -10,8 +10,8 @@ of the breakdown is a domain: its rates are ``stats.domain_proportion`` over the
    per-category counts. The cells are ``SiteCell`` unless the scope or the breakdown names
    an agent (then ``AuditCell``): the same counts, several times fewer rows;
 2. per stratum of query 1's rows, N_h (the stratum's population) and n_h (its completed
-   audits over *all* its site cells: the domain is a part of what was sampled, not all of
-   it), each stratum's cells read through the unique key's index.
+   audits over *all* its cells: the domain is a part of what was sampled, not all of it),
+   by primary key from ``StratumTotal``, which the rollups keep with the cells.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import BooleanField, IntegerField, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
 from audits.models import ErrorCategory
 from sampling import stats
-from sampling.models import SampleStratum
 
-from .models import AuditCell, SiteCell
+from .models import AuditCell, SiteCell, StratumTotal
 from .periods import Period
 
 # Below this many audits in a domain no rate is shown: the page says "too few audits".
@@ -159,30 +158,23 @@ def domain_outcomes(
 
 
 def _strata(ids: set[int]) -> dict[int, tuple[int, int]]:
-    """{stratum: (N_h, n_h)} in one query: n_h sums the stratum's site cells, all weeks and
-    domains. The sum is a correlated subquery so each stratum reads only its own cells (an
-    index range: the site cells' unique key leads with the stratum), never the whole table."""
-    audited = (
-        SiteCell.objects.filter(stratum_id=OuterRef("pk"))
-        .order_by().values("stratum_id").annotate(total=Sum("audited")).values("total")
-    )
-    strata = SampleStratum.objects.order_by()  # not the runs' order: no join, no sort
+    """{stratum: (N_h, n_h)} in one query by primary key from ``StratumTotal`` (n_h counts
+    the stratum's completed audits over all its cells, all weeks and domains)."""
+    totals = StratumTotal.objects.order_by()
     if connection.vendor == "postgresql":
         # A program-wide page touches tens of thousands of strata: one array literal costs
         # PostgreSQL (and Django) far less to parse than as many IN parameters.
-        strata = strata.filter(RawSQL(
-            f"{connection.ops.quote_name(SampleStratum._meta.db_table)}.id = ANY(%s::bigint[])",
+        totals = totals.filter(RawSQL(
+            f"{connection.ops.quote_name(StratumTotal._meta.db_table)}.stratum_id "
+            "= ANY(%s::bigint[])",
             ("{" + ",".join(str(pk) for pk in sorted(ids)) + "}",),
             output_field=BooleanField(),
         ))
     else:
-        strata = strata.filter(pk__in=sorted(ids))
-    return {
-        pk: (population, total)
-        for pk, population, total in strata
-        .annotate(audited=Subquery(audited, output_field=IntegerField()))
-        .values_list("pk", "population", "audited")
-    }
+        totals = totals.filter(stratum_id__in=sorted(ids))
+    return {pk: (population, audited)
+            for pk, population, audited in totals.values_list("stratum_id", "population",
+                                                              "audited")}
 
 
 def _outcome(key, rows: list[dict], strata: dict, slugs: list[str],

@@ -193,3 +193,34 @@ class AuditorDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audits} audits by auditor {self.auditor_id} on {self.day}"
+
+
+class StratumTotal(models.Model):
+    """A stratum's completed sampled audits over all its cells (n_h), beside its population
+    (N_h): the two numbers every estimate needs per stratum, read by primary key.
+
+    A page's domain is a part of each stratum it touches, but the weights need the whole
+    stratum's n_h; summing the stratum's cells for every stratum of a program-wide page costs
+    a correlated aggregate per stratum (tens of thousands on a quarter). Kept by the same
+    refresh and rebuild as the cells; a stratum with no completed audit has no row.
+    """
+
+    vendor_path = None
+    internal_only = True
+
+    stratum = models.OneToOneField(
+        "sampling.SampleStratum", primary_key=True, on_delete=models.CASCADE,
+        related_name="audit_total",
+    )
+    population = models.PositiveIntegerField(help_text="N_h, as drawn.")
+    audited = models.PositiveIntegerField(help_text="n_h: completed sampled audits.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(audited__gt=0)
+                                   & models.Q(audited__lte=models.F("population")),
+                                   name="stratum_total_counts_consistent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"stratum {self.stratum_id}: {self.audited} of {self.population}"

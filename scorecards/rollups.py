@@ -34,14 +34,14 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, models, transaction
-from django.db.models import Count, DateField, DecimalField, F, JSONField, Q, Sum, Value
+from django.db.models import Count, DateField, DecimalField, F, JSONField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, JSONObject, TruncWeek
 from django.utils import timezone
 
 from audits.models import SCORED_STATUSES, Audit, ErrorCategory
 from sampling.models import SampleStratum
 
-from .models import AuditCell, SiteCell
+from .models import AuditCell, SiteCell, StratumTotal
 
 # Cell key column → the audit's value for it (the ticket's attributes, the sampled stratum).
 KEYS = {
@@ -85,6 +85,7 @@ def rebuild_all() -> int:
         AuditCell.objects.all().delete()
         written = _insert_cells(AuditCell, Q())
         _insert_cells(SiteCell, Q())
+        _total_strata(None)
         _productivity().rebuild_auditor_days()
         return written
 
@@ -113,7 +114,27 @@ def _refresh_box(ids: list[int]) -> int:
     written = _insert_cells(AuditCell, audits_box & Q(ticket__agent_id__in=agents))
     SiteCell.objects.filter(cells_box).delete()
     _insert_cells(SiteCell, audits_box)
+    _total_strata(strata)
     return written
+
+
+def _total_strata(strata: set[int] | None) -> None:
+    """Recount ``StratumTotal`` from the site cells, for ``strata`` (None: every stratum).
+    A stratum left without completed audits loses its row."""
+    totals = StratumTotal.objects.all()
+    cells = SiteCell.objects.order_by()
+    if strata is not None:
+        totals = totals.filter(stratum_id__in=strata)
+        cells = cells.filter(stratum_id__in=strata)
+    totals.delete()
+    rows = (cells.values("stratum_id")
+            .annotate(total=Sum("audited"), size=Max("stratum__population"))
+            .values_list("stratum_id", "size", "total"))
+    StratumTotal.objects.bulk_create(
+        (StratumTotal(stratum_id=pk, population=size, audited=total)
+         for pk, size, total in rows.iterator(chunk_size=5000)),
+        batch_size=5000,
+    )
 
 
 def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS)):

@@ -13,10 +13,10 @@ import pytest
 from accounts.models import Role
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
-from audits.models import Audit, AuditStatus
+from audits.models import SCORED_STATUSES, Audit, AuditStatus
 from scorecards import estimates
 from scorecards.estimates import Scope, domain_outcomes
-from scorecards.models import AuditCell, SiteCell
+from scorecards.models import AuditCell, SiteCell, StratumTotal
 from scorecards.periods import period_of
 from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
@@ -151,3 +151,34 @@ def test_only_pages_that_name_an_agent_read_the_agent_cells(program, step, audit
     assert domain_outcomes(Scope(MARCH), by="site") == by_site
     assert domain_outcomes(Scope(MARCH), by="agent") == {}
     assert domain_outcomes(Scope(MARCH, agent=agent)) == {}
+
+
+def test_stratum_totals_follow_the_cells_through_refreshes_and_rebuilds(
+    program, step, auditor, manager
+):
+    """n_h of every estimate: each stratum's completed audits over all its cells, beside N_h;
+    a stratum whose audits are all reopened has no total left."""
+
+    def expected():
+        totals = {}
+        for cell in SiteCell.objects.select_related("stratum"):
+            population, audited = totals.get(cell.stratum_id, (cell.stratum.population, 0))
+            totals[cell.stratum_id] = (population, audited + cell.audited)
+        return totals
+
+    def stored():
+        return {t.stratum_id: (t.population, t.audited) for t in StratumTotal.objects.all()}
+
+    random_lifecycle(program, step, auditor, manager, steps=30)
+    assert stored() == expected() and len(stored()) == 3
+    stratum = program["audits"][0].sampled_ticket.stratum_id
+    for audit in Audit.objects.filter(sampled_ticket__stratum_id=stratum,
+                                      status__in=SCORED_STATUSES):
+        if audit.status == AuditStatus.DISPUTED:
+            step(lifecycle.resolve_audit, audit, UserFactory(role=Role.PROGRAM_MANAGER),
+                 "Upheld.")
+        step(lifecycle.reopen_audit, audit, manager, "Calibration")
+    assert stratum not in stored()
+    assert stored() == expected()
+    rebuild_all()
+    assert stored() == expected()
