@@ -11,11 +11,11 @@ from .invitations import invite
 
 @login_required
 def home(request):
-    """Role-aware home: vendor POCs land on their vendor, auditors on their queue, managers
+    """Role-aware home: vendor POCs land on the partner portal, auditors on their queue, managers
     on the program overview, rendered here so the home URL stays ``/``."""
     user = request.user
     if user.is_vendor_user:
-        return redirect(user.vendor.get_absolute_url())
+        return redirect("portal:home")
     if not user.is_internal:
         return render(request, "accounts/no_role.html", status=403)
     if not user.is_manager:

@@ -33,6 +33,8 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from notifications import events as notification_events
+
 from . import lifecycle
 from .forms_catalog import version_with_parts
 from .models import (
@@ -156,6 +158,7 @@ def raise_dispute(
         # (100 characters); the questions themselves are on the dispute.
         lifecycle.dispute_audit(audit, user, f"Dispute #{dispute.pk} of {len(reasons)} "
                                 "question(s)")
+        notification_events.on_dispute_raised(dispute)  # to the leads, after commit
     return dispute
 
 
@@ -231,6 +234,7 @@ def resolve_dispute(dispute: Dispute, user, decisions: Mapping[str, Decision]) -
         dispute.score_after = audit.score
         dispute._history_user = user
         dispute.save()
+        notification_events.on_dispute_resolved(dispute)  # to the POC who raised it
     return dispute
 
 

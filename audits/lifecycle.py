@@ -28,6 +28,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from notifications import events as notification_events
+
 from .forms_catalog import version_with_parts
 from .models import (
     OPEN_STATUSES,
@@ -255,8 +257,10 @@ def finalise_audit(audit: Audit, user, reason: str = "") -> Audit:
     """submitted/resolved → final: the score is what the vendor sees and is held to."""
     if not is_lead(user):
         raise NotPermitted("Only a QA lead or program manager can finalise an audit.")
-    return _transition(audit, user, AuditEvent.Kind.FINALISED,
-                       (AuditStatus.SUBMITTED, AuditStatus.RESOLVED), AuditStatus.FINAL, reason)
+    audit = _transition(audit, user, AuditEvent.Kind.FINALISED,
+                        (AuditStatus.SUBMITTED, AuditStatus.RESOLVED), AuditStatus.FINAL, reason)
+    notification_events.on_audit_finalised(audit)  # a finding for the vendor, after commit
+    return audit
 
 
 # ----- internals ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.scoping import visible_to
 from audits.models import SCORED_STATUSES, Audit, ErrorCategory
+from notifications import events as notification_events
 from vendors.models import Agent, Site, Vendor, Workflow
 
 from .models import DONE_STATUSES, PENDING_STATUSES, ActionStatus, CoachingAction, Level
@@ -96,6 +97,7 @@ def open_action(
     )
     if audits:
         action.audits.set(audits)
+    notification_events.on_coaching_opened(action)  # to the owner or POCs, after commit
     return action
 
 

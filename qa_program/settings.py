@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "sampling",
     "scorecards",
     "coaching",
+    "notifications",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +133,9 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "20/5m/ip,5/5m/key", "login": "30/m/ip"}
 MFA_ADAPTER = "accounts.adapters.ProgramMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "QA Program"
+# Accept the code of the previous or next 30-second step too (RFC 6238 §5.2: clock drift and
+# the seconds it takes to type a code), so a code typed at a step boundary is not refused.
+MFA_TOTP_TOLERANCE = 1
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -188,12 +193,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scorecards.tasks.rebuild_audit_cells",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Coaching actions due within two days or overdue: each owner told once per due date.
+    "sweep-coaching-deadlines": {
+        "task": "notifications.tasks.sweep_coaching_deadlines",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # Disputes: a vendor POC may dispute a final audit for this many days after it was
 # finalised; a QA lead should resolve it within DISPUTE_SLA_DAYS (overdue after that).
 DISPUTE_WINDOW_DAYS = int(os.environ.get("DISPUTE_WINDOW_DAYS", "7"))
 DISPUTE_SLA_DAYS = int(os.environ.get("DISPUTE_SLA_DAYS", "3"))
+PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all vendors, unnamed
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -24,6 +24,8 @@ urlpatterns = [
     path("sampling/", include("sampling.urls")),
     path("scorecards/", include("scorecards.urls")),
     path("coaching/", include("coaching.urls")),
+    path("inbox/", include("notifications.urls")),
+    path("portal/", include("portal.urls")),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

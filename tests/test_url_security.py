@@ -138,7 +138,7 @@ EXPORT_REASON = ("audits_visible_to: vendor A's final audits only, no internal n
 
 RULES: dict[str, Rule] = {
     # --- home, health, people ---
-    "": Rule(poc=Expect("own vendor", frozenset({302}), ("/vendors/acme/",))),
+    "": Rule(poc=Expect("own portal", frozenset({302}), ("/portal/",))),
     "healthz": public("load balancer probe: database and broker reachability, no data",
                       poc=SCOPED),
     "people/invite/": Rule(poc=FORBIDDEN),
@@ -260,6 +260,26 @@ RULES: dict[str, Rule] = {
         {}, {"?query": {"vendor": w.b.vendor.slug, "format": "xlsx"}}]),
     "scorecards/gaps/<slug:category>/audits/": Rule(poc=INTERNAL, fill=lambda w: [
         {"category": w.category.slug, "?query": {"vendor": w.b.vendor.slug}}]),
+    # --- partner portal (issue 6): vendor POCs only, always their own vendor (visible_to);
+    # a vendor parameter naming B is ignored, B's disputes and actions exist in every walk ---
+    "portal/": Rule(
+        poc=SCOPED, reason="the POC's own vendor's scorecard and trend (visible_to)",
+        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}},
+                        {"?query": {"vendor": w.b.vendor.slug, "format": "csv",
+                                    "table": "breakdown"}},
+                        {"?query": {"format": "xlsx", "table": "weekly"}}]),
+    "portal/audits/": Rule(
+        poc=SCOPED, reason="audits_visible_to: the POC's vendor's final audits only",
+        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}}]),
+    "portal/audits/export.csv": Rule(
+        poc=SCOPED, reason=EXPORT_REASON,
+        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}}]),
+    "portal/disputes/": Rule(
+        poc=SCOPED, reason="the POC's vendor's disputes (visible_to)",
+        fill=lambda w: [{"?query": {"dispute": _b_dispute(w).pk}}]),
+    "portal/coaching/": Rule(
+        poc=SCOPED, reason="the POC's vendor's coaching actions (visible_to)",
+        fill=coaching_fills.list_queries),
     # --- coaching (vendor POCs: their own vendor's actions only; B's action is made by the
     # fills in tests/coaching/security_fills.py) ---
     "coaching/": Rule(
@@ -269,6 +289,18 @@ RULES: dict[str, Rule] = {
     "coaching/report/": Rule(poc=INTERNAL),
     "coaching/<int:pk>/": Rule(poc=NOT_FOUND, fill=coaching_fills.detail),
     "coaching/<int:pk>/<slug:step>/": Rule(poc=NOT_FOUND, fill=coaching_fills.steps),
+    # --- inbox (issue 6 notifications): personal, recipient = the user. The read fill makes
+    # notifications naming vendor B for B's POC and the manager; none may ever show to A ---
+    "inbox/<int:pk>/read/": Rule(poc=(POST_ONLY, NOT_FOUND), fill=lambda w: [
+        {"pk": user.notifications.get_or_create(event_key="security-walk", defaults={
+            "kind": "finding", "subject": f"{w.b.vendor.name}: {w.b.tickets[0].external_id}",
+            "body": w.b.site.name, "link": "/audits/"})[0].pk} for user in (w.b.poc, w.manager)]),
+    "inbox/": Rule(poc=SCOPED, fill=lambda w: [{}] * bool(RULES["inbox/<int:pk>/read/"].fill(w)),
+                   reason="the POC's own notifications only (recipient = request.user)"),
+    "inbox/read-all/": Rule(
+        poc=(POST_ONLY, Expect("back to the inbox", frozenset({302}), ("/inbox/",))),
+        fill=lambda w: [{}] * bool(RULES["inbox/<int:pk>/read/"].fill(w)),
+        reason="marks the POC's own notifications read; shows nothing"),
     # --- API v1 (each also served with a ".json" suffix, same rule) ---
     "api/v1/": Rule(poc=(SCOPED, POST_ONLY), reason="the router's index of endpoint links"),
     "api/v1/^vendors/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,

@@ -74,7 +74,7 @@ def test_a_vendor_poc_enrols_totp_and_then_sees_their_vendor(client, poc_without
     assert Authenticator.objects.filter(
         user=poc_without_totp, type=Authenticator.Type.TOTP
     ).exists()
-    assert client.get("/")["Location"] == "/vendors/acme/"
+    assert client.get("/")["Location"] == "/portal/"
     assert client.get("/vendors/acme/").status_code == 200
 
 
@@ -100,7 +100,7 @@ def test_with_totp_the_right_code_logs_the_vendor_poc_in(client, poc_a):
 
     assert response["Location"] == "/"
     assert get_user(client) == poc_a
-    assert client.get("/")["Location"] == "/vendors/acme/"
+    assert client.get("/")["Location"] == "/portal/"
 
 
 def test_an_internal_user_who_enrolled_totp_is_asked_for_it_too(client, auditor):

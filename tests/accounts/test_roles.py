@@ -35,11 +35,11 @@ def test_an_auditor_lands_on_their_queue(client_as, auditor):
     assert response["Location"] == "/audits/queue/"
 
 
-def test_a_vendor_poc_lands_on_their_vendor(client_as, poc_a):
+def test_a_vendor_poc_lands_on_the_portal(client_as, poc_a):
     response = client_as(poc_a).get("/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/vendors/acme/"
+    assert response["Location"] == "/portal/"
 
 
 def test_someone_without_a_role_is_told_so(client_as, db):

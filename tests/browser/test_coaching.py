@@ -43,7 +43,7 @@ def test_a_coaching_action_goes_from_audits_to_verified(page, log_in, manager, p
     log_out(page)
 
     log_in(poc_a)
-    page.get_by_role("link", name="Coaching").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Coaching").click()
     page.get_by_role("link", name="Wrong action on reclaimed slurs").click()
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.locator("#action-status")).to_have_text("Acknowledged")

@@ -56,7 +56,7 @@ def test_a_vendor_poc_logs_in_with_a_totp_code_and_sees_only_their_vendor(
 ):
     log_in(poc_a)
 
-    expect(page).to_have_url(re.compile(r"/vendors/acme/$"))
+    expect(page).to_have_url(re.compile(r"/portal/$"))
     expect(page.get_by_role("heading", name="Acme Moderation")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text("Borealis")
     page.screenshot(path=str(SHOTS / "vendor-poc.png"), full_page=True)
@@ -110,6 +110,6 @@ def test_a_new_vendor_poc_must_enrol_totp_before_seeing_anything(page, vendor_a,
     expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
     page.screenshot(path=str(SHOTS / "recovery-codes.png"), full_page=True)
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/vendors/acme/$"))
+    expect(page).to_have_url(re.compile(r"/portal/$"))
     page.goto("/accounts/2fa/")
     page.screenshot(path=str(SHOTS / "mfa-index.png"), full_page=True)

@@ -343,13 +343,13 @@ def test_a_target_on_a_workflow_not_in_the_matrix_is_still_checked(
                for text in texts)
 
 
-def test_a_vendor_poc_cannot_see_the_overview_and_is_sent_to_their_vendor(client_as, poc_a):
+def test_a_vendor_poc_cannot_see_the_overview_and_is_sent_to_the_portal(client_as, poc_a):
     client = client_as(poc_a)
 
     assert client.get("/scorecards/").status_code == 404
     assert client.get("/scorecards/?format=csv").status_code == 404
     home = client.get("/")
-    assert (home.status_code, home["Location"]) == (302, "/vendors/acme/")
+    assert (home.status_code, home["Location"]) == (302, "/portal/")
 
 
 def test_a_bad_period_is_answered_400_with_its_reason(client_as, manager):

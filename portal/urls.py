@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("audits/", views.audit_list, name="audits"),
+    path("audits/export.csv", views.audits_csv, name="audits_csv"),
+    path("disputes/", views.dispute_list, name="disputes"),
+    path("coaching/", views.coaching_list, name="coaching"),
+]
