@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -271,14 +270,7 @@ def _rescore(audit: Audit, user, dispute: Dispute, corrected: dict[str, str],
         raise DisputeError(f"Corrected answers cannot be scored: {invalid}") from invalid
     before = {"score": _number(audit.score), "passed": audit.passed}
     audit.answers = answers
-    audit.score = (None if result.score is None
-                   else Decimal(str(result.score)).quantize(Decimal("0.01")))
-    audit.passed = result.passed
-    audit.critical_failed = result.critical_failed
-    audit.section_scores = result.section_scores
-    audit.error_categories = result.error_categories
-    audit.errors = list(result.errors)
-    audit.error_count = len(result.errors)
+    lifecycle.apply_result(audit, result)
     lifecycle.record_event(
         audit, user, AuditEvent.Kind.RESCORED, audit.status, audit.status, reason=summary,
         details={"dispute": dispute.pk, "corrected": corrected, "before": before,

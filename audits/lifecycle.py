@@ -184,8 +184,9 @@ def submit_audit(
     return audit
 
 
-def _store_result(audit: Audit, user, result, now) -> None:
-    was_reopened = audit.submitted_at is not None
+def apply_result(audit: Audit, result) -> None:
+    """Copy a ``score_audit`` result onto the audit's stored fields (not saved): the one place
+    a submission and a dispute's rescoring write a score."""
     audit.score = (
         None if result.score is None
         else Decimal(str(result.score)).quantize(Decimal("0.01"))
@@ -196,6 +197,11 @@ def _store_result(audit: Audit, user, result, now) -> None:
     audit.error_categories = result.error_categories
     audit.errors = list(result.errors)
     audit.error_count = len(result.errors)
+
+
+def _store_result(audit: Audit, user, result, now) -> None:
+    was_reopened = audit.submitted_at is not None
+    apply_result(audit, result)
     audit.submitted_at = now
     kind = AuditEvent.Kind.RESCORED if was_reopened else AuditEvent.Kind.SUBMITTED
     _move(audit, user, kind, AuditStatus.SUBMITTED,
