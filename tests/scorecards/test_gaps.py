@@ -13,20 +13,15 @@ domain is the whole sample and the rate is the stratified estimate of Cochran ch
 import csv
 import datetime as dt
 import io
-from collections import defaultdict
-from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audits import lifecycle
-from audits.forms_catalog import version_with_parts
-from audits.models import SCORED_STATUSES, Audit, AuditStatus, ErrorCategory
-from audits.scoring import score_audit
+from audits.models import SCORED_STATUSES, Audit, ErrorCategory
 from sampling import stats
 from sampling.models import SampleStratum
 from scorecards.gaps import thematic_gaps
@@ -36,7 +31,7 @@ from scorecards.query import PageQuery
 from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, VendorFactory
-from tests.scorecards.rollup_helpers import sampled_audits
+from tests.scorecards.rollup_helpers import sampled_audits, submitted_in_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -56,26 +51,6 @@ def outcomes(**counts) -> list[dict]:
     return [answers[name] for name, n in counts.items() for _ in range(n)]
 
 
-def submitted(audits, answers) -> None:
-    """Score each audit's answers with ``score_audit`` and store the result as ``submit_audit``
-    does, in one UPDATE per kind of answers (as the demo writes audits in bulk; the rollups
-    are then rebuilt). The lifecycle itself is tested in tests/audits; here it would only make
-    a hundred audits slow to build."""
-    now = timezone.now()
-    groups = defaultdict(list)
-    for audit, given in zip(audits, answers, strict=True):
-        groups[tuple(sorted(given.items()))].append(audit.pk)
-    spec = version_with_parts(audits[0].form_version_id).to_spec()
-    for given, ids in groups.items():
-        result = score_audit(spec, dict(given))
-        Audit.objects.filter(pk__in=ids).update(
-            status=AuditStatus.SUBMITTED, answers=dict(given), submitted_at=now,
-            started_at=now, score=Decimal(str(result.score)).quantize(Decimal("0.01")),
-            passed=result.passed, critical_failed=result.critical_failed,
-            section_scores=result.section_scores, error_categories=result.error_categories,
-            errors=list(result.errors), error_count=len(result.errors))
-
-
 def stratum(auditor, workflow, agent, population, february, march):
     """One stratum of ``population`` tickets; audits handled in February then March, scored
     with the given answers, in that order."""
@@ -84,7 +59,7 @@ def stratum(auditor, workflow, agent, population, february, march):
                + days(dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC), len(march)))
     audits = sampled_audits(sample_run(f"Plan of {agent.external_id}"), auditor, workflow,
                             agent, handled)
-    submitted(audits, answers)
+    submitted_in_bulk(audits, answers)
     SampleStratum.objects.filter(pk=audits[0].sampled_ticket.stratum_id).update(
         population=population)
     return Audit.objects.filter(pk__in=[a.pk for a in audits]).order_by("ticket__handled_at")

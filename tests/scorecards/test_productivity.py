@@ -44,18 +44,6 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def step(django_capture_on_commit_callbacks):
-    """Run one lifecycle step and, as in production, what it queued on commit (eager): the
-    scorecard refresh, which refreshes the auditor-days too."""
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def program(version, auditor, workflow, site_a):
     """Five sampled audits assigned to ``auditor``, three to a second auditor, and a spam
     workflow with its own form for ad-hoc audits."""

@@ -30,17 +30,6 @@ MONDAY_EARLY = dt.datetime(2026, 3, 2, 0, 30, tzinfo=dt.UTC)  # week of Monday 2
 
 
 @pytest.fixture
-def step(django_capture_on_commit_callbacks):
-    """Run one lifecycle step and, as in production, what it queued on commit (eager)."""
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def program(version, auditor, workflow, site_a, site_b):
     """Two runs; three strata; two agents of different vendors; tickets either side of a
     UTC week boundary; every audit assigned to ``auditor``."""

@@ -65,17 +65,6 @@ def program(version, auditor, manager, workflow, site_a, site_b):
     return {"audits": audits, "rng": rng, "workflows": (workflow, other_workflow)}
 
 
-@pytest.fixture
-def step(django_capture_on_commit_callbacks):
-    """Run one lifecycle step and what it queued on commit (the cell refresh, eager)."""
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
-
-
 def random_lifecycle(program, step, auditor, manager, steps: int) -> None:
     """Submit every audit, then ``steps`` random moves a QA team makes: reopen and rescore,
     dispute and resolve, finalise; some audits are left reopened (out of the counts)."""
