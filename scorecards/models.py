@@ -22,7 +22,38 @@ from django.conf import settings
 from django.db import models
 
 
-class AuditCell(models.Model):
+class CellCounts(models.Model):
+    """The counts an audit cell holds for its key (see ``AuditCell``), shared by the agent
+    cells and the site cells."""
+
+    week = models.DateField(help_text="Monday of the ticket's handling week (UTC).")
+    audited = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    critical_failed = models.PositiveIntegerField(default=0)
+    error_categories = models.JSONField(
+        default=dict, blank=True,
+        help_text="Error category slug → audits that found at least one error of it.",
+    )
+    scored = models.PositiveIntegerField(default=0, help_text="Audits with a score.")
+    score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def consistent_counts(name: str) -> models.CheckConstraint:
+    """A cell holds at least one audit, and no count exceeds its audits."""
+    return models.CheckConstraint(
+        condition=models.Q(audited__gt=0)
+        & models.Q(passed__lte=models.F("audited"))
+        & models.Q(critical_failed__lte=models.F("audited"))
+        & models.Q(scored__lte=models.F("audited")),
+        name=name,
+    )
+
+
+class AuditCell(CellCounts):
     """Completed sampled audits of one stratum, for one agent, site and workflow, in one week.
 
     ``week`` is the Monday (a date) of the ISO week, in UTC, in which the audited ticket was
@@ -60,17 +91,6 @@ class AuditCell(models.Model):
     workflow = models.ForeignKey(
         "vendors.Workflow", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    week = models.DateField(help_text="Monday of the ticket's handling week (UTC).")
-    audited = models.PositiveIntegerField(default=0)
-    passed = models.PositiveIntegerField(default=0)
-    critical_failed = models.PositiveIntegerField(default=0)
-    error_categories = models.JSONField(
-        default=dict, blank=True,
-        help_text="Error category slug → audits that found at least one error of it.",
-    )
-    scored = models.PositiveIntegerField(default=0, help_text="Audits with a score.")
-    score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["stratum_id", "week", "agent_id", "workflow_id", "site_id"]
@@ -79,13 +99,7 @@ class AuditCell(models.Model):
                 fields=["stratum", "agent", "workflow", "week", "site", "vendor"],
                 name="audit_cell_key_unique",
             ),
-            models.CheckConstraint(
-                condition=models.Q(audited__gt=0)
-                & models.Q(passed__lte=models.F("audited"))
-                & models.Q(critical_failed__lte=models.F("audited"))
-                & models.Q(scored__lte=models.F("audited")),
-                name="audit_cell_counts_consistent",
-            ),
+            consistent_counts("audit_cell_counts_consistent"),
         ]
         indexes = [
             models.Index(fields=["vendor", "week"], name="audit_cell_vendor_week"),
@@ -98,7 +112,7 @@ class AuditCell(models.Model):
         return f"{self.audited} audits of stratum {self.stratum_id}, week of {self.week}"
 
 
-class SiteCell(models.Model):
+class SiteCell(CellCounts):
     """``AuditCell`` without the agent: completed sampled audits of one stratum, for one site
     and workflow, in one week.
 
@@ -125,14 +139,6 @@ class SiteCell(models.Model):
     workflow = models.ForeignKey(
         "vendors.Workflow", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    week = models.DateField(help_text="Monday of the ticket's handling week (UTC).")
-    audited = models.PositiveIntegerField(default=0)
-    passed = models.PositiveIntegerField(default=0)
-    critical_failed = models.PositiveIntegerField(default=0)
-    error_categories = models.JSONField(default=dict, blank=True)
-    scored = models.PositiveIntegerField(default=0)
-    score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["stratum_id", "week", "workflow_id", "site_id"]
@@ -141,13 +147,7 @@ class SiteCell(models.Model):
                 fields=["stratum", "workflow", "week", "site", "vendor"],
                 name="site_cell_key_unique",
             ),
-            models.CheckConstraint(
-                condition=models.Q(audited__gt=0)
-                & models.Q(passed__lte=models.F("audited"))
-                & models.Q(critical_failed__lte=models.F("audited"))
-                & models.Q(scored__lte=models.F("audited")),
-                name="site_cell_counts_consistent",
-            ),
+            consistent_counts("site_cell_counts_consistent"),
         ]
         indexes = [
             models.Index(fields=["vendor", "week"], name="site_cell_vendor_week"),
