@@ -238,6 +238,12 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Audits, disputes and coaching actions each have a "status" with its own choices.
+    "ENUM_NAME_OVERRIDES": {
+        "AuditStatusEnum": "audits.models.AuditStatus",
+        "DisputeStatusEnum": "audits.dispute_models.DisputeStatus",
+        "CoachingActionStatusEnum": "coaching.models.ActionStatus",
+    },
 }
 
 # Production hardening: on unless DEBUG, so `check --deploy` is clean with DJANGO_DEBUG=0.

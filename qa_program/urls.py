@@ -5,13 +5,15 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import views as account_views
 from audits import api as audits_api
+from audits import dispute_api
+from coaching import api as coaching_api
 from vendors import api as vendors_api
 
 from .health import healthz
 
 # Each app registers its own API endpoints on the one v1 router.
 api_router = DefaultRouter()
-for app_api in (vendors_api, audits_api):
+for app_api in (vendors_api, audits_api, dispute_api, coaching_api):
     app_api.register(api_router)
 
 urlpatterns = [

@@ -131,6 +131,9 @@ def _b_dispute(w):
     return dispute
 
 
+# Raising a dispute over the API: an empty body is a 400 naming the missing fields, a body
+# naming B's audit a 404 (the audit does not exist for A).
+BAD_BODY_OR_NOT_FOUND = Expect("400 or 404", frozenset({400, 404}))
 INTERNAL = NOT_FOUND  # sampling and form-builder pages do not exist for vendor users
 API_LIST_REASON = "a list through visible_to: vendor A's rows only"
 EXPORT_REASON = ("audits_visible_to: vendor A's final audits only, no internal notes, "
@@ -346,6 +349,27 @@ RULES: dict[str, Rule] = {
                                                    anon=LOGIN, fill=hidden_audits),
     r"api/v1/^audits/(?P<pk>[^/.]+)/submit/$": Rule(poc=(POST_ONLY, NOT_FOUND),
                                                     anon=LOGIN, fill=hidden_audits),
+    # --- disputes and coaching actions: B's rows 404; raising needs a body naming an audit
+    # A may dispute (B's final audit is a 404); opening an action is QA's ---
+    "api/v1/^disputes/$": Rule(
+        poc=(SCOPED, BAD_BODY_OR_NOT_FOUND), reason="disputes through visible_to: A's only",
+        fill=lambda w: [{"?query": {"vendor": _b_dispute(w).audit.ticket.vendor_id}}, {},
+                        {"?query": {"status": "open", "overdue": "true"}},
+                        {"?query": {"audit": w.b.final_audit.pk,
+                                    "questions[0]question_key": "tone",
+                                    "questions[0]reason": "B's audit, raised by A"}}]),
+    r"api/v1/^disputes/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY), fill=lambda w: [
+        {"pk": _b_dispute(w).pk}]),
+    r"api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": Rule(
+        poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=lambda w: [{"pk": _b_dispute(w).pk}]),
+    "api/v1/^coaching-actions/$": Rule(
+        poc=(SCOPED, FORBIDDEN), reason="coaching actions through actions_visible_to: A's only",
+        fill=coaching_fills.api_list_queries),
+    r"api/v1/^coaching-actions/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
+                                                       fill=coaching_fills.detail),
+    **{rf"api/v1/^coaching-actions/(?P<pk>[^/.]+)/{step}/$": Rule(
+        poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=coaching_fills.detail)
+       for step in ("acknowledge", "complete", "verify", "cancel")},
     "api/schema/": public("OpenAPI description of the endpoints: no data", poc=SCOPED),
     "api/docs/": public("Swagger UI shell that loads /api/schema/: no data", poc=SCOPED),
     # --- the Django admin: explicit pages here, every ModelAdmin route via ADMIN below ---

@@ -25,6 +25,15 @@ def list_queries(w) -> list[dict]:
             {"?query": {"status": "open", "overdue": "1"}}]
 
 
+def api_list_queries(w) -> list[dict]:
+    """The API's filters take ids; the same queries are also POSTed as bodies (QA only)."""
+    b_action(w)
+    return [{}, {"?query": {"vendor": w.b.vendor.pk}},
+            {"?query": {"status": "open", "overdue": "true", "site": w.b.site.pk}},
+            {"?query": {"title": "A opens for B", "category": w.category.slug,
+                        "due_date": "2030-01-01", "vendor": w.b.vendor.pk}}]
+
+
 def new_queries(w) -> list[dict]:
     return [{}, {"?query": {"audits": str(w.b.audits["final"].pk)}},
             {"?query": {"vendor": w.b.vendor.slug, "site": w.b.site.slug,
