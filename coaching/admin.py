@@ -6,7 +6,8 @@ from .models import CoachingAction
 @admin.register(CoachingAction)
 class CoachingActionAdmin(admin.ModelAdmin):
     """Read-mostly: the steps are taken on the coaching pages (coaching.actions), which check
-    who may take them; the admin is for looking and for fixing a title or a due date.
+    who may take them (and that the owner is a POC of the action's vendor); the admin is for
+    looking and for fixing a title, description or due date, nothing the rules depend on.
     Not SimpleHistoryAdmin: its per-version route needs a second id the URL security walk
     cannot fill; the history is on ``CoachingAction.history``."""
 
@@ -14,9 +15,8 @@ class CoachingActionAdmin(admin.ModelAdmin):
     list_filter = ["status", "level", "vendor"]
     list_select_related = ["vendor", "category"]
     search_fields = ["title"]
-    raw_id_fields = ["audits", "owner"]
     readonly_fields = [
-        "vendor", "level", "site", "agent", "status", "opened_by", "opened_at",
+        "vendor", "level", "site", "agent", "category", "workflow", "audits", "owner", "status", "opened_by", "opened_at",
         "acknowledged_at", "acknowledged_by", "completed_at", "completed_by", "verified_at",
         "verified_by", "cancelled_at", "cancelled_by",
     ]

@@ -224,3 +224,17 @@ def test_repeat_offenders_are_agents_coached_twice_on_one_theme(
     actions.open_action(manager, site=site_a, category=policy, title="Site", due_date=DUE)
     found = actions.repeat_offenders()
     assert [(r.agent, r.category, r.actions) for r in found] == [(agent, policy, 2)]
+
+
+def test_the_admin_fixes_a_due_date_but_not_what_the_rules_check(action, client_as, poc_a):
+    """The owner (a POC of the action's vendor, checked by coaching.actions), the theme and
+    the status are read-only in the admin: only the title, description and due date change."""
+    from accounts.models import User
+
+    admin = User.objects.create_superuser("root@example.com", "x")
+    page = client_as(admin).get(f"/admin/coaching/coachingaction/{action.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="due_date"' in html and 'name="title"' in html
+    for rule_bound in ("owner", "category", "workflow", "audits", "status"):
+        assert f'name="{rule_bound}"' not in html, rule_bound
