@@ -131,7 +131,7 @@ def table_rows(response, table_id):
 
 
 def shown(estimate) -> str:
-    """How the page writes a rate (scorecards/_estimate.html, percent with one decimal)."""
+    """How the page writes a rate (scorecard_format.domain_rate, percent with one decimal)."""
     return f"{estimate.p * 100:.1f} % {estimate.low * 100:.1f} % – {estimate.high * 100:.1f} %"
 
 

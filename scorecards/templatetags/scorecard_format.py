@@ -1,0 +1,38 @@
+"""How scorecard pages write a domain's rate and a table's rows: in Python, because a
+breakdown or a table view repeats them hundreds of times per page."""
+
+from html import escape
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from sampling.templatetags.sampling_format import interval_bar, percent
+from scorecards.estimates import MIN_AUDITS
+
+register = template.Library()
+
+
+@register.simple_tag
+def domain_rate(estimate, audits, label: str = "") -> str:
+    """One domain rate: the estimate, its interval as numbers and as a bar, and the audits
+    behind it; or, with no estimate (fewer than MIN_AUDITS audits), a plain "too few audits"
+    instead of a number. Only the label is text to escape (``interval_bar`` does)."""
+    audits = int(audits or 0)
+    if not estimate:
+        return mark_safe(
+            f'<span class="estimate too-few muted" title="Fewer than {MIN_AUDITS} audits: no '
+            f'rate is shown">too few audits (n {audits})</span>')
+    return mark_safe(
+        f'<span class="estimate"><strong>{percent(estimate.p, 1)}</strong> <span class='
+        f'"interval">{percent(estimate.low, 1)} – {percent(estimate.high, 1)}</span> '
+        f'{interval_bar(estimate, label)} <span class="muted">n {audits}</span></span>')
+
+
+@register.simple_tag
+def table_rows(table) -> str:
+    """A ``scorecards.tables.Table``'s rows as <tr> elements (None as an empty cell), every
+    value escaped."""
+    return mark_safe("".join(
+        "<tr>" + "".join(f"<td>{'' if value is None else escape(str(value))}</td>"
+                         for value in row.values()) + "</tr>"
+        for row in table.rows))
