@@ -127,7 +127,9 @@ def _rebuild() -> None:
     started = time.perf_counter()
     cells = rebuild_all()
     seconds = time.perf_counter() - started
-    _analyze("scorecards_auditcell")  # fresh statistics, as autovacuum would leave them
+    for table in ("scorecards_auditcell", "scorecards_sitecell", "scorecards_vendorcell",
+                  "scorecards_stratumtotal"):
+        _analyze(table)  # fresh statistics, as autovacuum would leave them
     print(f"rebuild_all: {cells:,} cells in {seconds:.1f} s")
 
 

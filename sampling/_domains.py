@@ -13,6 +13,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import stats
 
@@ -44,9 +45,6 @@ def domain_proportion(
     ``population`` in the result is N̂_d rounded (the estimated number of domain units),
     ``n`` is Σ m_hd (the domain's audits). ValueError when no sampled unit is in the domain.
     """
-    stats._check_confidence(confidence)
-    if method not in ("normal", "wilson"):
-        raise ValueError(f"method must be 'normal' or 'wilson', got {method!r}")
     try:
         rows = [tuple(v) for v in strata.values()]
         # Checked one by one: reshaping a flat array would silently misread, say, four
@@ -56,47 +54,135 @@ def domain_proportion(
         table = np.array(rows, dtype=float).reshape(-1, 4)
     except (TypeError, ValueError) as exc:
         raise ValueError("each stratum must be an (N_h, n_h, m_hd, x_hd) tuple") from exc
-    sizes, sampled, in_domain, hits = table.T
+    (estimate,) = domain_proportions(np.zeros(len(table), dtype=np.intp), *table.T,
+                                     confidence=confidence, method=method, domains=1)
+    return estimate
+
+
+def domain_proportions(
+    domain: ArrayLike,
+    sizes: ArrayLike,
+    sampled: ArrayLike,
+    in_domain: ArrayLike,
+    hits: ArrayLike,
+    confidence: float = 0.95,
+    method: str = "wilson",
+    domains: int | None = None,
+) -> list[stats.Estimate]:
+    """``domain_proportion`` of many domains at once, one Estimate per domain 0…D-1.
+
+    Each row is one (domain, stratum) pair: ``domain`` its domain's index, then N_h, n_h,
+    m_hd and x_hd as in ``domain_proportion`` (a stratum appears once per domain it touches).
+    The rows are summed per domain into ``DomainSums`` (``np.bincount``: one pass over all
+    rows, adding each domain's rows in the order given) and the estimates come from those.
+    ValueError when a domain index has no sampled unit in it. ``domains`` is the number of
+    domains (default: the largest index + 1).
+    """
+    stats._check_confidence(confidence)
+    domain = np.asarray(domain, dtype=np.intp)
+    table = np.array([sizes, sampled, in_domain, hits], dtype=float).reshape(4, -1)
     if not np.all(np.isfinite(table) & (table >= 0)):
         raise ValueError("strata counts must be non-negative numbers")
-    if np.any(sampled > sizes) or np.any(in_domain > sampled) or np.any(hits > in_domain):
+    big_n, n_h, m_h, x_h = table
+    if np.any(n_h > big_n) or np.any(m_h > n_h) or np.any(x_h > m_h):
         raise ValueError("each stratum needs x_hd <= m_hd <= n_h <= N_h")
-    if not in_domain.sum():
-        raise ValueError("no sampled unit is in the domain: nothing to estimate")
-    keep = in_domain > 0  # strata without domain units add nothing to either total
-    big_n, n_h, m_h, x_h = sizes[keep], sampled[keep], in_domain[keep], hits[keep]
+    if domains is None:
+        domains = int(domain.max()) + 1 if domain.size else 0
+    keep = m_h > 0  # strata without domain units add nothing to either total
+    domain, big_n, n_h, m_h, x_h = domain[keep], big_n[keep], n_h[keep], m_h[keep], x_h[keep]
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(domain, weights=values, minlength=domains)
+
     weights = big_n / n_h
-    domain_size = float(weights @ m_h)
-    p = float(weights @ x_h) / domain_size
-    if not x_h.any() or np.array_equal(x_h, m_h):
-        p = float(x_h.any())  # exactly 0 or 1, not a rounding step away from it
-    # Σ (e_i - ē_h)² over the stratum, from the three residual values and their counts, as
-    # Σ_pairs n_i n_j (e_i - e_j)² / n_h: no cancellation, so a stratum whose domain units all
-    # agree (and fill it) adds exactly 0, as in stratified_proportion, not a rounding residue
-    # that would make n_eff = p(1-p)/v absurdly large and the interval a point.
+    # N_h² (1 - n_h/N_h) / (n_h² (n_h - 1)): the variance factor of the residual sums; a
+    # stratum of one sampled unit gets the s² = 1/4 bound instead (``lone``).
+    factor = np.divide(big_n**2 * (1 - n_h / big_n), n_h**2 * (n_h - 1),
+                       out=np.zeros_like(n_h), where=n_h > 1)
     outside = n_h - m_h
-    squares = (x_h * (m_h - x_h) + x_h * outside * (1 - p) ** 2
-               + (m_h - x_h) * outside * p**2) / n_h
-    s2 = np.divide(squares, n_h - 1, out=np.full_like(n_h, 0.25), where=n_h > 1)
-    variance = float(np.sum(big_n**2 * (1 - n_h / big_n) * np.maximum(s2, 0) / n_h))
-    variance /= domain_size**2
-    se = math.sqrt(variance)
-    if bool(np.all(n_h == big_n)):
-        effective_n = math.inf
-    elif variance > 0 and 0 < p < 1:
-        effective_n = p * (1 - p) / variance
-    else:
-        effective_n = domain_size**2 / float(weights**2 @ m_h)
-    z = stats.z_value(confidence)
-    if method == "normal":
-        low, high = max(0.0, p - z * se), min(1.0, p + z * se)
-    else:
-        low, high = stats._wilson(p, effective_n, z)
-    return stats.Estimate(
-        p=p, se=se, low=low, high=high, n=int(m_h.sum()), margin=(high - low) / 2,
-        confidence=confidence, method=method, population=round(domain_size),
-        covered_population=round(domain_size), effective_n=effective_n,
+    sums = DomainSums(
+        audits=total(m_h), size=total(weights * m_h), hits=total(weights * x_h),
+        within=total(factor * x_h * (m_h - x_h)), hits_outside=total(factor * x_h * outside),
+        misses_outside=total(factor * (m_h - x_h) * outside),
+        lone=total(np.where(n_h == 1, big_n**2 * (1 - n_h / big_n) * 0.25, 0.0)),
+        squared_weights=total(weights**2 * m_h),
+        strata_with_hits=total((x_h > 0).astype(float)),
+        strata_with_misses=total((x_h != m_h).astype(float)),
+        sampled_strata=total((n_h < big_n).astype(float)),
     )
+    return sums.estimates(confidence=confidence, method=method)
+
+
+@dataclass(frozen=True)
+class DomainSums:
+    """Per-domain sums over its (domain, stratum) rows, from which ``domain_proportion``'s
+    estimate follows without going back to the rows (arrays, one entry per domain). With
+    w_h = N_h/n_h, f_h = N_h²(1 - n_h/N_h) / (n_h²(n_h - 1)) (0 when n_h = 1) and o_h = n_h - m_hd:
+
+      audits Σ m_hd;  size Σ w_h m_hd (N̂_d);  hits Σ w_h x_hd;
+      within Σ f_h x_hd (m_hd - x_hd);  hits_outside Σ f_h x_hd o_h;
+      misses_outside Σ f_h (m_hd - x_hd) o_h;  lone Σ_{n_h = 1} N_h² (1 - n_h/N_h) / 4;
+      squared_weights Σ w_h² m_hd;  and how many strata have a hit, a miss (x_hd < m_hd), and
+      are sampled short of a census (n_h < N_h).
+
+    The linearised variance of ``domain_proportion`` is then (within + hits_outside (1-p)² +
+    misses_outside p² + lone) / N̂_d²: the same Σ_pairs n_i n_j (e_i - e_j)² / n_h form of each
+    stratum's residual sum of squares, expanded in p, whose terms are all non-negative (no
+    cancellation). Every sum is additive over strata, so a database can total them per domain
+    (``scorecards.estimates`` does) and send one row per domain instead of one per stratum.
+    """
+
+    audits: np.ndarray
+    size: np.ndarray
+    hits: np.ndarray
+    within: np.ndarray
+    hits_outside: np.ndarray
+    misses_outside: np.ndarray
+    lone: np.ndarray
+    squared_weights: np.ndarray
+    strata_with_hits: np.ndarray
+    strata_with_misses: np.ndarray
+    sampled_strata: np.ndarray
+
+    def estimates(self, confidence: float = 0.95, method: str = "wilson") -> list[stats.Estimate]:
+        stats._check_confidence(confidence)
+        if method not in ("normal", "wilson"):
+            raise ValueError(f"method must be 'normal' or 'wilson', got {method!r}")
+        audits = np.asarray(self.audits, dtype=float)
+        if not np.all(audits > 0):
+            raise ValueError("no sampled unit is in the domain: nothing to estimate")
+        size = np.asarray(self.size, dtype=float)
+        p = np.asarray(self.hits, dtype=float) / size
+        # Exactly 0 or 1 when no unit or every unit has the attribute, not a rounding step away.
+        p[np.asarray(self.strata_with_hits) == 0] = 0.0
+        p[np.asarray(self.strata_with_misses) == 0] = 1.0
+        variance = (np.asarray(self.within, dtype=float)
+                    + np.asarray(self.hits_outside, dtype=float) * (1 - p) ** 2
+                    + np.asarray(self.misses_outside, dtype=float) * p**2
+                    + np.asarray(self.lone, dtype=float)) / size**2
+        kish = size**2 / np.asarray(self.squared_weights, dtype=float)
+        census = np.asarray(self.sampled_strata) == 0
+        z = stats.z_value(confidence)
+        estimates = []
+        for d in range(len(audits)):
+            p_d, v_d, n_hat = float(p[d]), float(variance[d]), float(size[d])
+            se = math.sqrt(v_d)
+            if census[d]:
+                effective_n = math.inf
+            elif v_d > 0 and 0 < p_d < 1:
+                effective_n = p_d * (1 - p_d) / v_d
+            else:
+                effective_n = float(kish[d])
+            if method == "normal":
+                low, high = max(0.0, p_d - z * se), min(1.0, p_d + z * se)
+            else:
+                low, high = stats._wilson(p_d, effective_n, z)
+            estimates.append(stats.Estimate(
+                p=p_d, se=se, low=low, high=high, n=int(audits[d]), margin=(high - low) / 2,
+                confidence=confidence, method=method, population=round(n_hat),
+                covered_population=round(n_hat), effective_n=effective_n,
+            ))
+        return estimates
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from ._aql import aql_plan, code_letter
 __all__ = [
     "CI_METHODS",
     "Comparison",
+    "DomainSums",
     "Estimate",
     "allocate",
     "aql_plan",
@@ -53,6 +54,7 @@ __all__ = [
     "compare_estimates",
     "difference_ci",
     "domain_proportion",
+    "domain_proportions",
     "fleiss_kappa",
     "krippendorff_alpha",
     "margin_of_error",
@@ -500,7 +502,9 @@ def p_chart(
 # functions above); re-exported so every caller imports from sampling.stats.
 from ._domains import (  # noqa: E402
     Comparison,
+    DomainSums,
     audits_to_decide,
     compare_estimates,
     domain_proportion,
+    domain_proportions,
 )

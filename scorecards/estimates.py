@@ -4,32 +4,34 @@ A page names a *scope* (vendor, site, workflow, agent: any of them) and a period
 optionally a dimension to break it down by (site, workflow, agent, vendor, week). Each group
 of the breakdown is a domain: its rates are ``stats.domain_proportion`` over the
 (run, stratum) cells it touches, never a pooled average of a stratified sample (see
-``scorecards.models``). Two grouped queries read everything, whatever the number of groups:
-
-1. the cells in scope and period, summed per (group, stratum): m_hd, x_hd, critical and
-   per-category counts. The cells are ``SiteCell`` unless the scope or the breakdown names
-   an agent (then ``AuditCell``): the same counts, several times fewer rows;
-2. per stratum of query 1's rows, N_h (the stratum's population) and n_h (its completed
-   audits over *all* its cells: the domain is a part of what was sampled, not all of it),
-   by primary key from ``StratumTotal``, which the rollups keep with the cells.
+``scorecards.models``). One query reads everything, whatever the number of groups:
+the cells in scope and period, summed per (group, stratum) (m_hd, x_hd, critical and
+per-category counts), each row joined to its stratum's N_h (population) and n_h (completed
+audits over *all* its cells: the domain is a part of what was sampled, not all of it) from
+``StratumTotal``, which the rollups keep with the cells. The cells are the coarsest table
+that still tells the page's domains apart (``cells_for``): ``VendorCell`` unless the scope or
+the breakdown names a site (``SiteCell``) or an agent (``AuditCell``): the same counts, in
+several times fewer rows at each step up. The database also totals each domain's
+``stats.DomainSums`` over its strata (``_domain_sums``), so a program-wide page receives one
+row per domain, not one per stratum, and Python only works out the intervals.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db import connection
-from django.db.models import BooleanField, IntegerField, Q, Sum
-from django.db.models.expressions import RawSQL
+import numpy as np
+from django.db import connection, models
+from django.db.models import IntegerField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
 from audits.models import ErrorCategory
 from sampling import stats
 
-from .models import AuditCell, SiteCell, StratumTotal
+from .models import AuditCell, SiteCell, StratumTotal, VendorCell
 from .periods import Period
 
 # Below this many audits in a domain no rate is shown: the page says "too few audits".
@@ -100,13 +102,22 @@ class DomainOutcome:
 
 def complement(estimate: stats.Estimate) -> stats.Estimate:
     """The estimate of 1 - p (same standard error, interval mirrored)."""
-    from dataclasses import replace
-
     return replace(estimate, p=1 - estimate.p, low=1 - estimate.high, high=1 - estimate.low)
 
 
 def category_slugs() -> list[str]:
     return list(ErrorCategory.objects.order_by("slug").values_list("slug", flat=True))
+
+
+def cells_for(scope: Scope, dimensions: tuple[str, ...]) -> type[models.Model]:
+    """The fewest cells that hold what the page asks about: the same counts, summed over the
+    agents (site cells) or over agents and sites (vendor cells) the page does not look at."""
+    def names(level: str) -> bool:
+        return getattr(scope, level) is not None or level in dimensions
+
+    if names("agent"):
+        return AuditCell
+    return SiteCell if names("site") else VendorCell
 
 
 def domain_outcomes(
@@ -124,10 +135,7 @@ def domain_outcomes(
     if unknown := [name for name in dimensions if name not in DIMENSIONS]:
         raise ValueError(f"by must name {', '.join(DIMENSIONS)}, got {unknown}")
     slugs = category_slugs() if categories else []
-    # Site cells hold the same counts summed over agents, in several times fewer rows: read
-    # them unless the page looks at agents.
-    uses_agents = scope.agent is not None or "agent" in dimensions
-    base = (AuditCell if uses_agents else SiteCell).objects.filter(scope.cells())
+    base = cells_for(scope, dimensions).objects.filter(scope.cells())
     group = [DIMENSIONS[name] for name in dimensions]
     sums = {
         "m": Sum("audited"), "x": Sum("passed"), "c": Sum("critical_failed"),
@@ -136,73 +144,111 @@ def domain_outcomes(
                                          IntegerField()), 0))
            for i, slug in enumerate(slugs)},
     }
-    rows = list(base.order_by().values(*group, "stratum_id").annotate(**sums))
+    counts = base.order_by().values(*group, "stratum_id").annotate(**sums)
+    columns = ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))]
+    rows = _domain_sums(counts, group, columns)
     if not rows:
         return {}
-    strata = _strata({row["stratum_id"] for row in rows})
-    grouped: dict[Hashable, list[dict]] = defaultdict(list)
-    # In stratum order, so the float sums add up in the same order whichever cell table or
-    # query plan gave the rows: the same counts give the same numbers to the last digit.
-    for row in sorted(rows, key=lambda row: row["stratum_id"]):
-        if not group:
-            key = None
-        elif isinstance(by, str):
-            key = row[group[0]]
-        else:
-            key = tuple(row[column] for column in group)
-        grouped[key].append(row)
-    return {
-        key: _outcome(key, members, strata, slugs, confidence)
-        for key, members in grouped.items()
-    }
-
-
-def _strata(ids: set[int]) -> dict[int, tuple[int, int]]:
-    """{stratum: (N_h, n_h)} in one query by primary key from ``StratumTotal`` (n_h counts
-    the stratum's completed audits over all its cells, all weeks and domains)."""
-    totals = StratumTotal.objects.order_by()
-    if connection.vendor == "postgresql":
-        # A program-wide page touches tens of thousands of strata: one array literal costs
-        # PostgreSQL (and Django) far less to parse than as many IN parameters.
-        totals = totals.filter(RawSQL(
-            f"{connection.ops.quote_name(StratumTotal._meta.db_table)}.stratum_id "
-            "= ANY(%s::bigint[])",
-            ("{" + ",".join(str(pk) for pk in sorted(ids)) + "}",),
-            output_field=BooleanField(),
-        ))
+    if not group:
+        keys = [None] * len(rows)
+    elif isinstance(by, str):
+        keys = [_key(row[0]) for row in rows]
     else:
-        totals = totals.filter(stratum_id__in=sorted(ids))
-    return {pk: (population, audited)
-            for pk, population, audited in totals.values_list("stratum_id", "population",
-                                                              "audited")}
+        keys = [tuple(_key(value) for value in row[:len(group)]) for row in rows]
+    table = np.array([row[len(group):] for row in rows], dtype=float).reshape(len(rows), -1)
+    return _outcomes(keys, table, slugs, confidence)
 
 
-def _outcome(key, rows: list[dict], strata: dict, slugs: list[str],
-             confidence: float) -> DomainOutcome:
-    audits = sum(row["m"] for row in rows)
-    # The average score is a domain mean, weighted like the rates: Σ w_h·Σscore / Σ w_h·scored
-    # with w_h = N_h/n_h (Lohr 2019 §4.3), not the plain mean of the audits.
-    weights = {row["stratum_id"]: strata[row["stratum_id"]][0] / strata[row["stratum_id"]][1]
-               for row in rows}
-    scored = sum(weights[row["stratum_id"]] * (row["scored_n"] or 0) for row in rows)
-    total = sum(weights[row["stratum_id"]] * float(row["score_total"] or 0) for row in rows)
-    average = total / scored if scored else None
-    if audits < MIN_AUDITS:
-        return DomainOutcome(key=key, audits=audits, strata=len(rows), average_score=average)
+# The per-stratum terms of ``stats.DomainSums`` in SQL, over one (group, stratum) row of cell
+# counts: m, each attribute's count, N_h as big_n and n_h as n, with the stratum's weight w,
+# variance factor f, lone-unit bound and units outside the domain o worked out once per row.
+PER_STRATUM = {
+    "w": "big_n / n",
+    "f": "CASE WHEN n > 1 THEN big_n * big_n * (1 - n / big_n) / (n * n * (n - 1)) ELSE 0 END",
+    "lone": "CASE WHEN n = 1 THEN big_n * big_n * (1 - n / big_n) * 0.25 ELSE 0 END",
+    "o": "n - m",
+}
+SHARED_SUMS = (  # audits, strata, Σw·scored, Σw·score, then DomainSums' shared sums
+    "SUM(m)", "COUNT(*)", "SUM(w * scored_n)", "SUM(w * score_total)", "SUM(w * m)",
+    "SUM(lone)", "SUM(w * w * m)", "SUM(CASE WHEN n < big_n THEN 1 ELSE 0 END)",
+)
+COLUMN_SUMS = (  # per attribute {x}: hits, within, hits_outside, misses_outside, with hits/misses
+    "SUM(w * {x})", "SUM(f * {x} * (m - {x}))", "SUM(f * {x} * o)", "SUM(f * (m - {x}) * o)",
+    "SUM(CASE WHEN {x} > 0 THEN 1 ELSE 0 END)", "SUM(CASE WHEN {x} <> m THEN 1 ELSE 0 END)",
+)
 
-    def estimate(column: str) -> stats.Estimate:
-        counts = {
-            row["stratum_id"]: (*strata[row["stratum_id"]], row["m"], row[column])
-            for row in rows
-        }
-        return stats.domain_proportion(counts, confidence=confidence)
 
-    return DomainOutcome(
-        key=key,
-        audits=audits,
-        strata=len(rows),
-        accuracy=estimate("x"),
-        critical_rate=estimate("c"),
-        categories={slug: estimate(f"cat_{i}") for i, slug in enumerate(slugs)},
-        average_score=average,
+def _domain_sums(counts, group: list[str], columns: list[str]) -> list[tuple]:
+    """One row per group: its key, SHARED_SUMS and COLUMN_SUMS for each of ``columns``, totalled
+    by the database over ``counts`` (the cells summed per group and stratum) joined to each
+    stratum's N_h and n_h from ``StratumTotal`` (n_h counts the stratum's completed audits over
+    all its cells: all weeks and domains). A program-wide page touches tens of thousands of
+    strata; this sends one row per domain instead of one per stratum."""
+    sql, params = counts.query.sql_with_params()
+    quote = connection.ops.quote_name
+    real = "DOUBLE PRECISION"
+    keys = [quote(name) for name in group]
+    values = [f"CAST(counts.{quote(name)} AS {real}) AS {name}"
+              for name in ("m", "scored_n", "score_total", *columns)]
+    joined = (
+        f"SELECT {', '.join([*(f'counts.{key}' for key in keys), *values])}, "
+        f"CAST(totals.{quote('population')} AS {real}) AS big_n, "
+        f"CAST(totals.{quote('audited')} AS {real}) AS n FROM ({sql}) counts "
+        f"INNER JOIN {quote(StratumTotal._meta.db_table)} totals "
+        f"ON totals.{quote('stratum_id')} = counts.{quote('stratum_id')}"
     )
+    terms = ", ".join(f"{expression} AS {name}" for name, expression in PER_STRATUM.items())
+    aggregates = [*SHARED_SUMS,
+                  *(term.format(x=column) for column in columns for term in COLUMN_SUMS)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join([*keys, *aggregates])} "
+            f"FROM (SELECT joined.*, {terms} FROM ({joined}) joined) strata"
+            f"{' GROUP BY ' + ', '.join(keys) if keys else ''}", params)
+        return [row for row in cursor.fetchall() if row[len(group) + 1]]  # COUNT(*) > 0
+
+
+def _key(value):
+    """A group's key as the ORM would give it: SQLite returns a week as ISO text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _outcomes(keys: list[Hashable], table: np.ndarray, slugs: list[str],
+              confidence: float) -> dict[Hashable, DomainOutcome]:
+    """Each key's outcome from its row of ``_domain_sums`` (without the key columns)."""
+    audits, strata, scored, score_total = table[:, :4].T
+    shared = table[:, 4:8].T
+    per_column = len(COLUMN_SUMS)
+    # Rates only for domains with MIN_AUDITS or more.
+    enough = audits >= MIN_AUDITS
+
+    def estimates(position: int) -> list[stats.Estimate]:
+        if not enough.any():
+            return []
+        first = len(SHARED_SUMS) + position * per_column
+        hits, within, hits_outside, misses_outside, with_hits, with_misses = (
+            table[enough, first:first + per_column].T)
+        size, lone, squared_weights, sampled_strata = (values[enough] for values in shared)
+        return stats.DomainSums(
+            audits=audits[enough], size=size, hits=hits, within=within,
+            hits_outside=hits_outside, misses_outside=misses_outside, lone=lone,
+            squared_weights=squared_weights, strata_with_hits=with_hits,
+            strata_with_misses=with_misses, sampled_strata=sampled_strata,
+        ).estimates(confidence=confidence)
+
+    accuracy, critical = estimates(0), estimates(1)
+    categories = {slug: estimates(2 + i) for i, slug in enumerate(slugs)}
+    outcomes = {}
+    renumbered = np.cumsum(enough) - 1
+    for d, key in enumerate(keys):
+        # The average score is a domain mean, weighted like the rates: Σ w_h·Σscore /
+        # Σ w_h·scored with w_h = N_h/n_h (Lohr 2019 §4.3), not the plain mean of the audits.
+        average = float(score_total[d] / scored[d]) if scored[d] else None
+        outcome = DomainOutcome(key=key, audits=int(audits[d]), strata=int(strata[d]),
+                                average_score=average)
+        if enough[d]:
+            e = int(renumbered[d])
+            outcome = replace(outcome, accuracy=accuracy[e], critical_rate=critical[e],
+                              categories={slug: rates[e] for slug, rates in categories.items()})
+        outcomes[key] = outcome
+    return outcomes

@@ -160,6 +160,47 @@ class SiteCell(CellCounts):
         return f"{self.audited} audits of stratum {self.stratum_id} at site {self.site_id}"
 
 
+class VendorCell(CellCounts):
+    """``SiteCell`` without the site: completed sampled audits of one stratum, for one vendor
+    and workflow, in one week.
+
+    Pages that look at vendors, workflows or weeks but not at sites or agents (the overview,
+    program-wide trends and error themes, a vendor's headlines) read these: about one row per
+    stratum and week, several times fewer than the site cells. Kept by the same refresh and
+    rebuild, and always equal to the agent cells summed over agents and sites (tested).
+    """
+
+    vendor_path = "vendor"
+    internal_only = True
+
+    stratum = models.ForeignKey(
+        "sampling.SampleStratum", on_delete=models.CASCADE, related_name="vendor_cells",
+        db_index=False,
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    workflow = models.ForeignKey(
+        "vendors.Workflow", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        ordering = ["stratum_id", "week", "workflow_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stratum", "workflow", "week", "vendor"],
+                                    name="vendor_cell_key_unique"),
+            consistent_counts("vendor_cell_counts_consistent"),
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "week"], name="vendor_cell_vendor_week"),
+            models.Index(fields=["workflow", "week"], name="vendor_cell_workflow_week"),
+            models.Index(fields=["week"], name="vendor_cell_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audited} audits of stratum {self.stratum_id} at vendor {self.vendor_id}"
+
+
 class AuditorDay(models.Model):
     """What one auditor submitted with one audit form on one day (UTC): the overview's
     productivity figures, read without scanning the audits.

@@ -1,13 +1,14 @@
-"""Keep ``AuditCell`` and ``SiteCell`` equal to what the audits say, incrementally and in full.
+"""Keep ``AuditCell``, ``SiteCell`` and ``VendorCell`` equal to what the audits say,
+incrementally and in full.
 
 Both ways compute cells the same way: ONE grouped query per cell table over the completed
 sampled audits (``unsampled`` False, status in ``SCORED_STATUSES``), grouped by the table's
 key (stratum, vendor, site, workflow, UTC week, and the agent for ``AuditCell``), written with
 ``INSERT … SELECT`` so no audit or cell passes through Python. Counts are totals, never ±1
 deltas: refreshing twice, or out of order, or after a full rebuild, writes the same rows. The
-site cells are counted from the audits, not summed from the agent cells, with the same query
-minus the agent; both tables are written in one transaction, so a reader never sees one table
-ahead of the other.
+site and vendor cells are counted from the audits, not summed from the agent cells, with the
+same query minus the agent (and the site); all tables are written in one transaction, so a
+reader never sees one table ahead of another.
 
 ``refresh_cells(audit_ids)`` recomputes a *box* of cells per table: strata × agents ×
 workflows × weeks spanned by the given audits for the agent cells, and strata × workflows ×
@@ -19,12 +20,12 @@ stays small; the site box reads every audit of the strata in those weeks, a few 
 Each refresh and rebuild then refreshes the auditor-days of the same audits
 (``scorecards.productivity``), so every path that keeps cells keeps those too.
 
-Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on both cell tables and row locks on
+Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on every cell table and row locks on
 its strata (FOR NO KEY UPDATE, in pk order) *before* reading audits, so two refreshes of the
 same strata run one after the other and the later one reads the later data (the site box
 covers only the refresh's strata, so the stratum locks order it too); a rebuild takes SHARE
-ROW EXCLUSIVE on both, which waits for refreshes in flight and holds new ones back until it
-commits. Tables are always locked in the same order (agent cells, then site cells). Refreshes
+ROW EXCLUSIVE on all, which waits for refreshes in flight and holds new ones back until it
+commits. Tables are always locked in the same order (agent, site, then vendor cells). Refreshes
 are queued on commit of the lifecycle step, so they read committed audits.
 """
 
@@ -41,7 +42,7 @@ from django.utils import timezone
 from audits.models import SCORED_STATUSES, Audit, ErrorCategory
 from sampling.models import SampleStratum
 
-from .models import AuditCell, SiteCell, StratumTotal
+from .models import AuditCell, SiteCell, StratumTotal, VendorCell
 
 # Cell key column → the audit's value for it (the ticket's attributes, the sampled stratum).
 KEYS = {
@@ -56,6 +57,7 @@ KEYS = {
 ORDER: dict[type[models.Model], tuple[str, ...]] = {
     AuditCell: ("stratum_id", "agent_id", "workflow_id", "week", "site_id", "vendor_id"),
     SiteCell: ("stratum_id", "workflow_id", "week", "site_id", "vendor_id"),
+    VendorCell: ("stratum_id", "workflow_id", "week", "vendor_id"),
 }
 COMPLETED = Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES)
 
@@ -81,17 +83,18 @@ def rebuild_all() -> int:
     the agent cell count."""
     with transaction.atomic():
         _lock_cells(shared=False)
-        SiteCell.objects.all().delete()
-        AuditCell.objects.all().delete()
+        for model in ORDER:
+            model.objects.all().delete()
         written = _insert_cells(AuditCell, Q())
         _insert_cells(SiteCell, Q())
+        _insert_cells(VendorCell, Q())
         _total_strata(None)
         _productivity().rebuild_auditor_days()
         return written
 
 
 def _refresh_box(ids: list[int]) -> int:
-    """Delete and recount both tables' boxes of the given audits (module docstring)."""
+    """Delete and recount every table's box of the given audits (module docstring)."""
     box = (
         Audit.objects.filter(pk__in=ids, sampled_ticket__isnull=False)
         .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
@@ -112,17 +115,18 @@ def _refresh_box(ids: list[int]) -> int:
                    ticket__handled_at__lt=_monday_utc(last) + dt.timedelta(days=7))
     AuditCell.objects.filter(cells_box, agent_id__in=agents).delete()
     written = _insert_cells(AuditCell, audits_box & Q(ticket__agent_id__in=agents))
-    SiteCell.objects.filter(cells_box).delete()
-    _insert_cells(SiteCell, audits_box)
+    for model in (SiteCell, VendorCell):
+        model.objects.filter(cells_box).delete()
+        _insert_cells(model, audits_box)
     _total_strata(strata)
     return written
 
 
 def _total_strata(strata: set[int] | None) -> None:
-    """Recount ``StratumTotal`` from the site cells, for ``strata`` (None: every stratum).
-    A stratum left without completed audits loses its row."""
+    """Recount ``StratumTotal`` from the vendor cells (the fewest), for ``strata`` (None:
+    every stratum). A stratum left without completed audits loses its row."""
     totals = StratumTotal.objects.all()
-    cells = SiteCell.objects.order_by()
+    cells = VendorCell.objects.order_by()
     if strata is not None:
         totals = totals.filter(stratum_id__in=strata)
         cells = cells.filter(stratum_id__in=strata)

@@ -26,6 +26,7 @@ from sampling.stats import (
     compare_estimates,
     difference_ci,
     domain_proportion,
+    domain_proportions,
     proportion_ci,
     stratified_proportion,
     two_proportion_test,
@@ -172,6 +173,29 @@ def test_the_whole_sample_as_domain_is_the_stratified_proportion(strata):
     for name in ("p", "se", "low", "high", "effective_n"):
         assert math.isclose(getattr(whole, name), getattr(stratified, name), **CLOSE), name
     assert whole.n == stratified.n
+
+
+@FAST
+@given(st.lists(domains(), min_size=1, max_size=5), st.randoms(),
+       st.sampled_from(["wilson", "normal"]))
+def test_many_domains_at_once_are_each_domains_own_estimate(many, random, method):
+    """``domain_proportions`` (one pass over all (domain, stratum) rows, as a scorecard
+    breakdown reads them, in any row order) gives each domain what ``domain_proportion``
+    gives it alone."""
+    rows = [(d, *counts) for d, strata in enumerate(many) for counts in strata.values()]
+    random.shuffle(rows)
+    together = domain_proportions(*np.array(rows).T, method=method)
+    assert len(together) == len(many)
+    for estimate, strata in zip(together, many, strict=True):
+        alone = domain_proportion(strata, method=method)
+        for name in ("p", "se", "low", "high", "effective_n"):
+            assert math.isclose(getattr(estimate, name), getattr(alone, name), **CLOSE), name
+        assert (estimate.n, estimate.population) == (alone.n, alone.population)
+
+
+def test_a_domain_index_without_units_is_refused():
+    with pytest.raises(ValueError, match="no sampled unit"):
+        domain_proportions([0, 2], [100, 100], [10, 10], [3, 4], [1, 2])
 
 
 @FAST

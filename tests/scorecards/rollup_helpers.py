@@ -5,6 +5,7 @@ cells as the agent cells summed over agents)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from audits.forms_catalog import version_with_parts
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
 from audits.scoring import score_audit
-from scorecards.models import AuditCell, SiteCell
+from scorecards.models import AuditCell, SiteCell, VendorCell
 from tests.audits.workspace_helpers import assign_tickets
 from tests.factories import TicketFactory
 
@@ -33,9 +34,14 @@ def stored_cells(*, drop_zero_categories: bool = False) -> list[tuple]:
     return _comparable(AuditCell.objects.order_by("pk"), drop_zero_categories)
 
 
-def stored_site_cells(*, drop_zero_categories: bool = False) -> list[tuple]:
-    """Every site cell as a comparable tuple: the agent column is None."""
-    return _comparable(SiteCell.objects.order_by("pk"), drop_zero_categories)
+def stored_site_cells(*, drop_zero_categories: bool = False, model=SiteCell) -> list[tuple]:
+    """Every site cell (or ``VendorCell``) as a comparable tuple: the agent column is None
+    (and the site column, for vendor cells)."""
+    return _comparable(model.objects.order_by("pk"), drop_zero_categories)
+
+
+def stored_vendor_cells(*, drop_zero_categories: bool = False) -> list[tuple]:
+    return stored_site_cells(drop_zero_categories=drop_zero_categories, model=VendorCell)
 
 
 def _comparable(cells, drop_zero_categories: bool) -> list[tuple]:
@@ -44,20 +50,21 @@ def _comparable(cells, drop_zero_categories: bool) -> list[tuple]:
         categories = cell.error_categories
         if drop_zero_categories:
             categories = {slug: n for slug, n in categories.items() if n}
-        rows.append((cell.stratum_id, cell.vendor_id, cell.site_id,
+        rows.append((cell.stratum_id, cell.vendor_id, getattr(cell, "site_id", None),
                      getattr(cell, "agent_id", None), cell.workflow_id, cell.week,
                      cell.audited, cell.passed, cell.critical_failed,
                      sorted(categories.items()), cell.scored, Decimal(cell.score_sum)))
     return sorted(rows)
 
 
-def agent_cells_summed_over_agents() -> list[tuple]:
+def agent_cells_summed_over_agents(*, sites: bool = True) -> list[tuple]:
     """The site cells as the agent cells say they must be: summed over agents (zero category
-    counts dropped, as a sum of cells computed at different times can differ in those)."""
+    counts dropped, as a sum of cells computed at different times can differ in those).
+    Without ``sites``: the vendor cells, summed over sites too (site None)."""
     sums: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, Counter(), 0, Decimal("0")])
     for cell in AuditCell.objects.all():
-        total = sums[(cell.stratum_id, cell.vendor_id, cell.site_id, None, cell.workflow_id,
-                      cell.week)]
+        total = sums[(cell.stratum_id, cell.vendor_id, cell.site_id if sites else None, None,
+                      cell.workflow_id, cell.week)]
         total[0] += cell.audited
         total[1] += cell.passed
         total[2] += cell.critical_failed
@@ -68,10 +75,11 @@ def agent_cells_summed_over_agents() -> list[tuple]:
                   for key, (a, p, c, cats, n, s) in sums.items())
 
 
-def counted_from_audits(*, agents: bool = True) -> list[tuple]:
+def counted_from_audits(*, agents: bool = True, sites: bool = True) -> list[tuple]:
     """The cells as a reader would count them by hand from the audit rows: completed sampled
     audits only, grouped by stratum and the ticket's vendor, site, agent, workflow and the
-    Monday (UTC) of the week it was handled. Without ``agents``: the site cells (agent None)."""
+    Monday (UTC) of the week it was handled. Without ``agents``: the site cells (agent None);
+    without ``sites`` as well: the vendor cells (site None too)."""
     cells: dict[tuple, dict] = defaultdict(
         lambda: {"audited": 0, "passed": 0, "critical": 0, "categories": Counter(),
                  "scored": 0, "score_sum": Decimal("0")})
@@ -81,7 +89,8 @@ def counted_from_audits(*, agents: bool = True) -> list[tuple]:
         ticket = audit.ticket
         day = ticket.handled_at.astimezone(dt.UTC).date()
         monday = day - dt.timedelta(days=day.weekday())
-        cell = cells[(audit.sampled_ticket.stratum_id, ticket.vendor_id, ticket.site_id,
+        cell = cells[(audit.sampled_ticket.stratum_id, ticket.vendor_id,
+                      ticket.site_id if sites else None,
                       ticket.agent_id if agents else None, ticket.workflow_id, monday)]
         cell["audited"] += 1
         cell["passed"] += bool(audit.passed)
@@ -115,3 +124,27 @@ def submitted_in_bulk(audits, answers) -> None:
             passed=result.passed, critical_failed=result.critical_failed,
             section_scores=result.section_scores, error_categories=result.error_categories,
             errors=list(result.errors), error_count=len(result.errors))
+
+
+def assert_same_outcomes(left: dict, right: dict, tolerance: float = 1e-12) -> None:
+    """Two ``domain_outcomes`` results agree: the same domains, audits and strata, and every
+    estimate to ``tolerance`` (the database adds floating-point sums in whatever order its
+    plan reads the rows, so two reads of the same counts can differ in the last digit)."""
+    assert left.keys() == right.keys()
+    for key, a in left.items():
+        b = right[key]
+        assert (a.audits, a.strata, a.enough) == (b.audits, b.strata, b.enough), key
+        pairs = [(a.accuracy, b.accuracy), (a.critical_rate, b.critical_rate),
+                 *((a.categories[slug], b.categories.get(slug)) for slug in a.categories)]
+        assert a.categories.keys() == b.categories.keys(), key
+        for x, y in pairs:
+            assert (x is None) == (y is None), key
+            if x is not None:
+                for name in ("p", "se", "low", "high", "effective_n"):
+                    assert math.isclose(getattr(x, name), getattr(y, name),
+                                        rel_tol=tolerance, abs_tol=tolerance), (key, name)
+                assert (x.n, x.population) == (y.n, y.population), key
+        if a.average_score is None or b.average_score is None:
+            assert a.average_score is b.average_score, key
+        else:
+            assert math.isclose(a.average_score, b.average_score, rel_tol=tolerance), key

@@ -265,15 +265,15 @@ def test_a_pair_of_dimensions_keys_each_domain_by_both(program, workflow, vendor
     single = domain_outcomes(Scope(MARCH), by="vendor")
     assert set(pairs) == {(vendor_a.pk, workflow.pk), (vendor_b.pk, workflow.pk)}
     for (vendor, _), outcome in pairs.items():
-        assert outcome.accuracy == single[vendor].accuracy
+        assert_same(outcome.accuracy, single[vendor].accuracy)
         assert outcome.audits == single[vendor].audits
 
 
 def test_a_scope_filter_equals_the_same_group_of_a_breakdown(program, site_b):
     by_site = domain_outcomes(Scope(MARCH), by="site")[site_b.pk]
     scoped = domain_outcomes(Scope(MARCH, site=site_b.pk))[None]
-    assert scoped.accuracy == by_site.accuracy
-    assert scoped.critical_rate == by_site.critical_rate
+    assert_same(scoped.accuracy, by_site.accuracy)
+    assert_same(scoped.critical_rate, by_site.critical_rate)
 
 
 def test_outside_the_period_there_is_nothing_to_show(program):
@@ -288,13 +288,13 @@ def test_unknown_dimensions_are_refused():
 def test_estimates_read_two_queries_whatever_the_number_of_groups(
     program, django_assert_num_queries
 ):
-    """Two grouped queries (plus the category slugs when asked for), for one group or many,
+    """One grouped query (plus the category slugs when asked for), for one group or many,
     from the site cells or (when an agent is named) the agent cells."""
     agent = program["agents"][0].pk
     for scope, by, categories, queries in [
-        (Scope(MARCH), None, False, 2), (Scope(MARCH), "site", False, 2),
-        (Scope(MARCH), "agent", False, 2), (Scope(MARCH, agent=agent), "week", False, 2),
-        (Scope(MARCH), "week", True, 3), (Scope(MARCH), ("vendor", "workflow"), True, 3),
+        (Scope(MARCH), None, False, 1), (Scope(MARCH), "site", False, 1),
+        (Scope(MARCH), "agent", False, 1), (Scope(MARCH, agent=agent), "week", False, 1),
+        (Scope(MARCH), "week", True, 2), (Scope(MARCH), ("vendor", "workflow"), True, 2),
     ]:
         with django_assert_num_queries(queries):
             outcomes = domain_outcomes(scope, by=by, categories=categories)

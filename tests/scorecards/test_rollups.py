@@ -9,7 +9,7 @@ import pytest
 from accounts.models import Role
 from audits import lifecycle
 from audits.models import Audit
-from scorecards.models import AuditCell, SiteCell
+from scorecards.models import AuditCell, SiteCell, VendorCell
 from scorecards.rollups import rebuild_all, refresh_cells
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
 from tests.factories import AgentFactory, TicketFactory, UserFactory
@@ -19,6 +19,7 @@ from tests.scorecards.rollup_helpers import (
     sampled_audits,
     stored_cells,
     stored_site_cells,
+    stored_vendor_cells,
 )
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +93,12 @@ def test_incremental_cells_equal_a_rebuild_and_a_count_by_hand(
     assert monday.vendor_id == program["agent_a"].vendor_id
     assert not AuditCell.objects.filter(stratum=c[0].sampled_ticket.stratum_id).exists()
     assert not SiteCell.objects.filter(stratum=c[0].sampled_ticket.stratum_id).exists()
+    assert not VendorCell.objects.filter(stratum=c[0].sampled_ticket.stratum_id).exists()
     assert AuditCell.objects.filter(stratum=b[0].sampled_ticket.stratum_id).count() == 2
     site_monday = SiteCell.objects.get(stratum=stratum_a, week=dt.date(2026, 3, 2))
     assert (site_monday.audited, site_monday.passed, site_monday.critical_failed) == (2, 0, 1)
+    vendor_monday = VendorCell.objects.get(stratum=stratum_a, week=dt.date(2026, 3, 2))
+    assert (vendor_monday.audited, vendor_monday.passed) == (2, 0)
 
 
 def test_refreshing_again_or_out_of_order_changes_nothing(program, step, auditor, manager):
@@ -124,10 +128,12 @@ def test_a_refresh_catches_up_with_writes_that_bypassed_the_lifecycle(program, s
 
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
     assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
+    assert stored_vendor_cells(drop_zero_categories=True) == counted_from_audits(
+        agents=False, sites=False)
 
 
 def test_unsubmitted_and_unknown_audits_write_no_cells(program):
     assert refresh_cells([audit.pk for audit in program["a"]] + [10**9]) == 0
     assert rebuild_all() == 0
     assert not AuditCell.objects.exists()
-    assert not SiteCell.objects.exists()
+    assert not SiteCell.objects.exists() and not VendorCell.objects.exists()

@@ -1,5 +1,6 @@
-"""Site cells are the agent cells summed over agents, whatever happens to the audits: the
-dashboards that do not look at agents read them instead, and must show the same numbers.
+"""Site cells are the agent cells summed over agents, and vendor cells summed over agents
+and sites, whatever happens to the audits: the dashboards that do not look at agents (or
+sites) read them instead, and must show the same numbers.
 
 Several agents of two vendors' three sites share each stratum and week, so a site cell sums
 several agent cells, and refreshing one agent's audit must recount its site cell with the
@@ -16,15 +17,17 @@ from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
 from scorecards import estimates
 from scorecards.estimates import Scope, domain_outcomes
-from scorecards.models import AuditCell, SiteCell, StratumTotal
+from scorecards.models import AuditCell, SiteCell, StratumTotal, VendorCell
 from scorecards.periods import period_of
 from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, UserFactory, WorkflowFactory
 from tests.scorecards.rollup_helpers import (
     agent_cells_summed_over_agents,
+    assert_same_outcomes,
     counted_from_audits,
     stored_site_cells,
+    stored_vendor_cells,
 )
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +110,23 @@ def test_site_cells_equal_the_agent_cells_summed_over_agents_after_any_lifecycle
     assert stored_site_cells() == kept_up
 
 
-def test_dashboards_read_the_same_numbers_from_site_cells_as_from_agent_cells(
+def test_vendor_cells_equal_the_agent_cells_summed_over_agents_and_sites(
+    program, step, auditor, manager
+):
+    random_lifecycle(program, step, auditor, manager, steps=80)
+
+    kept_up = stored_vendor_cells()
+    summed = agent_cells_summed_over_agents(sites=False)
+    assert stored_vendor_cells(drop_zero_categories=True) == summed
+    assert stored_vendor_cells(drop_zero_categories=True) == counted_from_audits(
+        agents=False, sites=False)
+    # Two sites of vendor A share strata and weeks: fewer vendor cells than site cells.
+    assert VendorCell.objects.count() < SiteCell.objects.count()
+    rebuild_all()
+    assert stored_vendor_cells() == kept_up
+
+
+def test_dashboards_read_the_same_numbers_from_vendor_and_site_cells_as_from_agent_cells(
     program, step, auditor, manager, monkeypatch, vendor_a, site_a
 ):
     random_lifecycle(program, step, auditor, manager, steps=40)
@@ -120,12 +139,14 @@ def test_dashboards_read_the_same_numbers_from_site_cells_as_from_agent_cells(
         return [domain_outcomes(scope, by=by, categories=True)
                 for scope in scopes for by in breakdowns]
 
-    from_site_cells = read_all()
+    from_coarse_cells = read_all()
     monkeypatch.setattr(estimates, "SiteCell", AuditCell)  # the agent cells stand in
+    monkeypatch.setattr(estimates, "VendorCell", AuditCell)
     from_agent_cells = read_all()
 
-    assert from_site_cells == from_agent_cells
-    assert any(outcome.enough for outcomes in from_site_cells for outcome in outcomes.values())
+    for coarse, fine in zip(from_coarse_cells, from_agent_cells, strict=True):
+        assert_same_outcomes(coarse, fine)
+    assert any(outcome.enough for outcomes in from_coarse_cells for outcome in outcomes.values())
 
 
 def test_only_pages_that_name_an_agent_read_the_agent_cells(program, step, auditor, manager):
@@ -137,9 +158,23 @@ def test_only_pages_that_name_an_agent_read_the_agent_cells(program, step, audit
 
     AuditCell.objects.all().delete()
 
-    assert domain_outcomes(Scope(MARCH), by="site") == by_site
+    assert_same_outcomes(domain_outcomes(Scope(MARCH), by="site"), by_site)
     assert domain_outcomes(Scope(MARCH), by="agent") == {}
     assert domain_outcomes(Scope(MARCH, agent=agent)) == {}
+
+
+def test_only_pages_that_name_a_site_read_the_site_cells(program, step, auditor, manager,
+                                                          site_a):
+    random_lifecycle(program, step, auditor, manager, steps=0)
+    by_vendor = domain_outcomes(Scope(MARCH), by=("vendor", "week"), categories=True)
+    assert domain_outcomes(Scope(MARCH, site=site_a.pk))
+
+    SiteCell.objects.all().delete()
+
+    assert_same_outcomes(domain_outcomes(Scope(MARCH), by=("vendor", "week"), categories=True),
+                         by_vendor)
+    assert domain_outcomes(Scope(MARCH), by="site") == {}
+    assert domain_outcomes(Scope(MARCH, site=site_a.pk)) == {}
 
 
 def test_stratum_totals_follow_the_cells_through_refreshes_and_rebuilds(
