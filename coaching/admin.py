@@ -16,7 +16,7 @@ class CoachingActionAdmin(admin.ModelAdmin):
     list_select_related = ["vendor", "category"]
     search_fields = ["title"]
     readonly_fields = [
-        "vendor", "level", "site", "agent", "category", "workflow", "audits", "owner", "status", "opened_by", "opened_at",
-        "acknowledged_at", "acknowledged_by", "completed_at", "completed_by", "verified_at",
-        "verified_by", "cancelled_at", "cancelled_by",
+        "vendor", "level", "site", "agent", "category", "workflow", "audits", "owner", "status",
+        "opened_by", "opened_at", "acknowledged_at", "acknowledged_by", "completed_at",
+        "completed_by", "verified_at", "verified_by", "cancelled_at", "cancelled_by",
     ]

@@ -24,7 +24,9 @@ def program(site_a, site_b, workflow):
     return agent
 
 
-def test_a_manager_logs_in_lands_on_the_overview_and_drills_from_vendors_to_an_agent(page, log_in, manager, program):
+def test_a_manager_logs_in_lands_on_the_overview_and_drills_from_vendors_to_an_agent(
+    page, log_in, manager, program
+):
     SHOTS.mkdir(exist_ok=True)
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
