@@ -3,6 +3,12 @@
 Each app seeds its own part in its ``demo`` module, in dependency order (vendors, then
 people, then tickets); later capabilities add their app's ``demo.seed()`` call to
 ``handle``. The command only orders the calls and prints what they did.
+
+Seeding goes through the domain functions, which notify people (findings, disputes, coaching)
+after each commit. The notifications are kept, so the demo inboxes have items, but their
+emails go to Django's dummy backend: a seed would otherwise print hundreds of emails to the
+console (the development backend) or mail the demo addresses. A separate Celery worker
+(``REDIS_URL`` set) sends with its own settings.
 """
 
 import time
@@ -10,6 +16,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts import demo as accounts_demo
 from audits import demo as audits_demo
@@ -21,6 +28,7 @@ from vendors import demo as vendors_demo
 from vendors.demo_story import story_lines
 
 SERVE_URL = "http://127.0.0.1:8000"
+QUIET_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 
 def _manager(logins):
@@ -59,7 +67,8 @@ class Command(BaseCommand):
                 "throwaway non-debug deployment anyway."
             )
         started = time.monotonic()
-        with transaction.atomic():
+        # Around the transaction: the notifications' emails are queued when it commits.
+        with override_settings(EMAIL_BACKEND=QUIET_EMAIL), transaction.atomic():
             counts = vendors_demo.seed()
             logins = accounts_demo.seed()
             counts |= audits_demo.seed(tickets)
