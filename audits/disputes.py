@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from notifications import events as notification_events
@@ -346,52 +346,97 @@ def dispute_rates(period=None) -> DisputeRates:
     often is a calibration signal). Audits count when finalised (``finalised_at``) within
     ``period`` (a ``scorecards.periods.Period``; all time when None): ``dispute_rate`` is
     the share of them disputed, ``overturn_rate`` the share of their decided disputed
-    questions overturned in full or in part. Three grouped queries per level."""
-    audits = Audit.objects.filter(finalised_at__isnull=False)
+    questions overturned in full or in part.
+
+    No query reads every audit of the period: the finalised audits are summed from the
+    ``scorecards.FinalisedDay`` rollup (per auditor, vendor and UTC day, kept by every
+    lifecycle step), and the disputed ones and their questions are counted from the disputes,
+    joined to their audits by key. Two grouped queries per level, one for the questions."""
+    from scorecards.models import FinalisedDay
+
+    days = FinalisedDay.objects.all()
     if period is not None:
-        start = dt.datetime.combine(period.first, dt.time.min, tzinfo=dt.UTC)
-        end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-        audits = audits.filter(finalised_at__gte=start, finalised_at__lt=end)
-    questions = DisputedQuestion.objects.filter(dispute__audit__in=audits.values("pk"))
+        days = days.filter(day__gte=period.first, day__lte=period.end)
+    disputed = Dispute.objects.filter(_finalised_in(period, "audit"))
+    questions = DisputedQuestion.objects.filter(_finalised_in(period, "dispute__audit"))
     return DisputeRates(
-        by_vendor=_rates(audits, questions, "ticket__vendor", "ticket__vendor__name"),
-        by_auditor=_rates(audits, questions, "auditor", "auditor__email"),
+        by_vendor=_rates(days, disputed, "vendor", "vendor__name", "ticket__vendor"),
+        by_auditor=_rates(days, disputed, "auditor", "auditor__email", "auditor"),
         by_question=[
             DisputeRate((row["form"], row["question_key"]), f"{row['form']} · "
                         f"{row['question_key']}", None, None, *_question_counts(row))
             for row in questions.values(form=F("dispute__audit__form_version__form__name"))
-            .values("form", "question_key").annotate(**_QUESTION_COUNTS)
+            .values("form", "question_key").annotate(**_question_aggregates())
             .order_by("form", "question_key")
         ],
     )
 
 
-_QUESTION_COUNTS = {
-    "n_questions": Count("id"),
-    "n_decided": Count("id", filter=~Q(decision="")),
-    "n_overturned": Count("id", filter=Q(decision__in=[d.value for d in CORRECTING])),
-}
+def _finalised_in(period, audit: str) -> Q:
+    """The audits reached through ``audit`` were finalised within ``period`` (UTC days;
+    ever, when None)."""
+    condition = Q(**{f"{audit}__finalised_at__isnull": False})
+    if period is not None:
+        start = dt.datetime.combine(period.first, dt.time.min, tzinfo=dt.UTC)
+        end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        condition &= Q(**{f"{audit}__finalised_at__gte": start,
+                          f"{audit}__finalised_at__lt": end})
+    return condition
+
+
+def _question_aggregates(path: str = "") -> dict:
+    """Disputed questions, decided ones and overturned ones, reached through ``path``
+    (empty from ``DisputedQuestion`` itself, ``questions__`` from ``Dispute``)."""
+    return {
+        "n_questions": Count(f"{path}id"),
+        "n_decided": Count(f"{path}id", filter=~Q(**{f"{path}decision": ""})),
+        "n_overturned": Count(f"{path}id", filter=Q(**{
+            f"{path}decision__in": [d.value for d in CORRECTING]})),
+    }
 
 
 def _question_counts(row) -> tuple[int, int, int]:
     return row["n_questions"], row["n_decided"], row["n_overturned"]
 
 
-def _rates(audits: QuerySet, questions: QuerySet, key: str, label: str) -> list[DisputeRate]:
-    audit_rows = audits.values(key, label).annotate(
-        n_finalised=Count("id", distinct=True),
-        n_disputed=Count("id", distinct=True, filter=Q(disputes__isnull=False)),
-    ).order_by(label)
-    question_rows = {
-        row[f"dispute__audit__{key}"]: row
-        for row in questions.values(f"dispute__audit__{key}").annotate(**_QUESTION_COUNTS)
+def _rates(days: QuerySet, disputed: QuerySet, key: str, label: str, audit_key: str
+           ) -> list[DisputeRate]:
+    """One rate per ``key`` of the finalised-day rows (vendor or auditor), ordered by
+    ``label``; ``audit_key`` is the same key reached from an audit."""
+    finalised_rows = days.order_by().values(key, label).annotate(
+        n_finalised=Sum("audits")).order_by(label)
+    dispute_rows = {
+        row["rate_key"]: row
+        for row in disputed.order_by().values(rate_key=F(f"audit__{audit_key}")).annotate(
+            n_disputed=Count("audit", distinct=True), **_question_aggregates("questions__"))
     }
-    empty = {"n_questions": 0, "n_decided": 0, "n_overturned": 0}
-    return [
-        DisputeRate(row[key], str(row[label] or "unassigned"), row["n_finalised"],
-                    row["n_disputed"], *_question_counts(question_rows.get(row[key], empty)))
-        for row in audit_rows
-    ]
+    empty = {"n_disputed": 0, "n_questions": 0, "n_decided": 0, "n_overturned": 0}
+    rates = []
+    for row in finalised_rows:
+        counts = dispute_rows.get(row[key], empty)
+        rates.append(DisputeRate(row[key], str(row[label] or "unassigned"), row["n_finalised"],
+                                 counts["n_disputed"], *_question_counts(counts)))
+    return rates
+
+
+@dataclass(frozen=True)
+class OpenDisputes:
+    """A vendor's open disputes now, and how many of them are past their SLA deadline."""
+
+    open: int
+    overdue: int
+
+
+def open_disputes_by_vendor(now: dt.datetime | None = None) -> dict[int, OpenDisputes]:
+    """Open and overdue disputes per vendor id, whenever their audits were finalised (an
+    overdue dispute waits for a decision whatever the period). Overdue as
+    ``Dispute.is_overdue``: open and ``due_at`` passed. One grouped query."""
+    now = now or timezone.now()
+    rows = (Dispute.objects.filter(status=DisputeStatus.OPEN).order_by()
+            .values("audit__ticket__vendor")
+            .annotate(n_open=Count("id"), n_overdue=Count("id", filter=Q(due_at__lt=now))))
+    return {row["audit__ticket__vendor"]: OpenDisputes(row["n_open"], row["n_overdue"])
+            for row in rows}
 
 
 def disputed_rows(dispute: Dispute, keys: Iterable[str] | None = None) -> list[DisputedQuestion]:

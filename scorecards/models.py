@@ -265,3 +265,47 @@ class StratumTotal(models.Model):
 
     def __str__(self) -> str:
         return f"stratum {self.stratum_id}: {self.audited} of {self.population}"
+
+
+class FinalisedDay(models.Model):
+    """How many audits one auditor had finalised on one day (UTC) at one vendor: the
+    denominators of the dispute rates (``audits.disputes.dispute_rates``), read without
+    scanning the audits.
+
+    Counts every audit with a ``finalised_at`` (final, or disputed or resolved since) by the
+    UTC day of it and its ticket's vendor; an audit re-finalised after a dispute moves to the
+    day of its latest finalisation. ``auditor`` is empty for audits without one (bulk loads),
+    which the rates show as "unassigned". Kept beside ``AuditorDay`` by
+    ``scorecards.productivity``.
+    """
+
+    vendor_path = "vendor"
+    internal_only = True
+
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+", db_index=False,
+    )
+    day = models.DateField()
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    audits = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["day", "auditor_id", "vendor_id"]
+        constraints = [
+            # Two partial keys, because NULL auditors are distinct in a plain unique key.
+            models.UniqueConstraint(fields=["auditor", "day", "vendor"],
+                                    condition=models.Q(auditor__isnull=False),
+                                    name="finalised_day_key_unique"),
+            models.UniqueConstraint(fields=["day", "vendor"],
+                                    condition=models.Q(auditor__isnull=True),
+                                    name="finalised_day_unassigned_unique"),
+            models.CheckConstraint(condition=models.Q(audits__gt=0),
+                                   name="finalised_day_has_audits"),
+        ]
+        indexes = [models.Index(fields=["day"], name="finalised_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.audits} audits finalised by auditor {self.auditor_id} on {self.day}"

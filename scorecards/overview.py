@@ -1,6 +1,6 @@
 """The program overview: what a program manager decides from on Monday morning.
 
-Four sections, each read with a fixed number of grouped queries whatever the number of
+Five sections, each read with a fixed number of grouped queries whatever the number of
 vendors, workflows, runs or auditors (the page's query count is tested):
 
 1. **Benchmarking**: every vendor side by side on the same workflows. Only workflows audited
@@ -15,28 +15,36 @@ vendors, workflows, runs or auditors (the page's query count is tested):
 3. **Auditor productivity**: audits submitted in the period per auditor and per form, with
    the time they took, summed from the ``AuditorDay`` rollup (never from the audits). Time
    per audit is therefore the *mean*: an exact median needs every audit's duration.
-4. **Red flags**: what needs a decision: contract targets missed *significantly*, runs whose
-   audits lag behind, out-of-control weeks.
-
-Disputes and coaching arrive with issue 6 and are deliberately absent (no placeholder).
+   Next to it, each auditor's dispute and overturn rates (``scorecards.follow_ups``).
+4. **Disputes and coaching by vendor** (``scorecards.follow_ups``): audits finalised in the
+   period, how many were disputed, the questions decided and the share overturned; disputes
+   and coaching actions open and overdue now.
+5. **Red flags**: what needs a decision: contract targets missed *significantly*, runs whose
+   audits lag behind, out-of-control weeks, disputes past their SLA, coaching actions past
+   their due date, and calibration signals (a question, or an auditor's audits, overturned
+   often on enough decided disputes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from sampling.models import SampleRun
+from audits.disputes import DisputeRate
+from sampling.models import SampleRun, SampleStratum
 from sampling.stats import Estimate
 from vendors.models import ContractTarget, Vendor, Workflow
 
 from .estimates import DomainOutcome, Scope, domain_outcomes
-from .models import AuditorDay, SiteCell
+from .flags import RedFlag
+from .flags import percent as _percent
+from .follow_ups import FollowUps, follow_ups
+from .models import AuditorDay, VendorCell
 from .query import PageQuery
 from .targets import BELOW, targets_in_effect, verdict
 from .trends import control_series, trend_span
@@ -110,6 +118,9 @@ class AuditorLoad:
     auditor: str
     audits: int
     seconds: int
+    auditor_id: int | None = None
+    # Disputes of the auditor's audits finalised in the period (None: none finalised).
+    disputes: DisputeRate | None = None
 
     @property
     def hours(self) -> float:
@@ -133,13 +144,6 @@ class FormTime:
         return round(self.seconds / self.audits / 60, 1)
 
 
-@dataclass(frozen=True)
-class RedFlag:
-    kind: str  # "target", "run", "out_of_control"
-    text: str
-    url: str
-
-
 @dataclass
 class Overview:
     page_query: PageQuery
@@ -148,6 +152,7 @@ class Overview:
     auditors: list[AuditorLoad]
     forms: list[FormTime]
     red_flags: list[RedFlag] = field(default_factory=list)
+    follow_ups: FollowUps | None = None
 
 
 def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
@@ -174,15 +179,19 @@ def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
     benchmark = _benchmark(page_query, by_vendor, by_pair, shown, left_out,
                            more=len(ranked) - len(shown))
     runs = recent_runs(now)
+    disputes = follow_ups(period, now)
     overview = Overview(
         page_query=page_query, benchmark=benchmark, runs=runs,
-        auditors=auditor_loads(period.first, period.end),
+        auditors=[replace(load, disputes=disputes.by_auditor.get(load.auditor_id))
+                  for load in auditor_loads(period.first, period.end)],
         forms=form_times(period.first, period.end),
+        follow_ups=disputes,
     )
     overview.red_flags = [
         *_target_flags(page_query, targets, by_vendor, by_pair),
         *_run_flags(runs, now),
         *out_of_control_flags(page_query),
+        *disputes.flags,
     ]
     return overview
 
@@ -197,8 +206,8 @@ def scorecard_url(page_query: PageQuery, vendor: Vendor, workflow: Workflow | No
 def shared_workflows(period) -> tuple[list[int], int]:
     """The workflows audited at MIN_VENDORS_TO_COMPARE or more vendors in ``period``, most
     audits first (ties by id), and how many workflows a single vendor alone was audited on.
-    One grouped read of the site cells (audits per vendor × workflow: counts, no estimates)."""
-    pairs = (SiteCell.objects.filter(week__gte=period.first, week__lte=period.last)
+    One grouped read of the vendor cells (audits per vendor × workflow: counts, no estimates)."""
+    pairs = (VendorCell.objects.filter(week__gte=period.first, week__lte=period.last)
              .order_by().values_list("vendor_id", "workflow_id").annotate(n=Sum("audited")))
     vendors, audits = Counter(), Counter()
     for _vendor, workflow, n in pairs:
@@ -267,14 +276,18 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: lis
 def recent_runs(now: dt.datetime) -> list[RunProgress]:
     """The latest RECENT_RUNS runs with their planned and completed audits (two queries:
     the runs with their strata summed, then the completed audits of all of them grouped by
-    run from the site cells)."""
+    run from the vendor cells). The strata are summed per run shown, not for every run
+    before the latest are picked: a program keeps years of runs."""
+    strata = SampleStratum.objects.filter(run=OuterRef("pk")).order_by().values("run")
     runs = list(
         SampleRun.objects.select_related("plan")
-        .annotate(allocated_total=Sum("strata__allocated"), drawn_total=Sum("strata__drawn"))
+        .annotate(allocated_total=Subquery(strata.annotate(total=Sum("allocated"))
+                                           .values("total")),
+                  drawn_total=Subquery(strata.annotate(total=Sum("drawn")).values("total")))
         .order_by("-created_at", "-id")[:RECENT_RUNS]
     )
     completed = dict(
-        SiteCell.objects.filter(stratum__run__in=[run.pk for run in runs])
+        VendorCell.objects.filter(stratum__run__in=[run.pk for run in runs])
         .order_by().values("stratum__run").annotate(done=Sum("audited"))
         .values_list("stratum__run", "done")
     )
@@ -298,7 +311,8 @@ def auditor_loads(first: dt.date, last: dt.date) -> list[AuditorLoad]:
             .values("auditor_id", "auditor__email")
             .annotate(audits=Sum("audits"), seconds=Sum("seconds"))
             .order_by("-audits", "auditor__email"))
-    return [AuditorLoad(row["auditor__email"], row["audits"], row["seconds"] or 0)
+    return [AuditorLoad(row["auditor__email"], row["audits"], row["seconds"] or 0,
+                        auditor_id=row["auditor_id"])
             for row in rows]
 
 
@@ -380,7 +394,3 @@ def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
                 f"upper limit ({_percent(point.ucl)}): out of control."
             ), url))
     return flags
-
-
-def _percent(value: float, digits: int = 1) -> str:
-    return f"{value * 100:.{digits}f} %"

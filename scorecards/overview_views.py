@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from accounts.decorators import internal_page
 
+from .follow_ups import CALIBRATION_MIN_DECIDED, CALIBRATION_OVERTURN_SHARE
 from .overview import BENCHMARK_WORKFLOWS, Overview, program_overview
 from .periods import PeriodInvalid
 from .query import read_query
@@ -22,7 +23,8 @@ TEMPLATE = "scorecards/overview.html"
 
 @internal_page
 def overview(request):
-    """All vendors side by side, sample runs, auditor productivity and red flags."""
+    """All vendors side by side, sample runs, auditor productivity, disputes and coaching by
+    vendor, and red flags."""
     try:
         page_query = read_query(request)
     except PeriodInvalid as error:
@@ -41,6 +43,8 @@ def overview(request):
         "workflow_cap": BENCHMARK_WORKFLOWS,
         "benchmark_query": page_query.url_query() + ("&workflows=all" if all_workflows else ""),
         "tables": {table.name: table for table in tables},
+        "calibration_min_decided": CALIBRATION_MIN_DECIDED,
+        "calibration_share": CALIBRATION_OVERTURN_SHARE,
         **page_query.period_context(),
     })
 
@@ -66,14 +70,30 @@ def overview_tables(result: Overview) -> list[Table]:
                  drawn=progress.drawn, completed=progress.completed,
                  share_done=rate(progress.share_done))
     auditors = Table("auditors", "Auditor productivity",
-                     ["auditor", "audits", "hours", "audits_per_hour"])
+                     ["auditor", "audits", "hours", "audits_per_hour", "finalised",
+                      "dispute_rate", "decided", "overturn_rate"])
     for load in result.auditors:
+        rates = load.disputes
         auditors.add(auditor=load.auditor, audits=load.audits, hours=load.hours,
-                     audits_per_hour=load.per_hour)
+                     audits_per_hour=load.per_hour,
+                     finalised=rates.finalised if rates else 0,
+                     dispute_rate=rate(rates.dispute_rate) if rates else None,
+                     decided=rates.decided if rates else 0,
+                     overturn_rate=rate(rates.overturn_rate) if rates else None)
+    follow_ups = Table("disputes", "Disputes and coaching by vendor",
+                       ["vendor", "finalised", "disputed", "dispute_rate", "decided",
+                        "overturned", "overturn_rate", "disputes_open", "disputes_overdue",
+                        "coaching_open", "coaching_overdue"])
+    for row in result.follow_ups.vendors if result.follow_ups else []:
+        follow_ups.add(vendor=row.vendor.name, finalised=row.finalised, disputed=row.disputed,
+                       dispute_rate=rate(row.dispute_rate), decided=row.decided,
+                       overturned=row.overturned, overturn_rate=rate(row.overturn_rate),
+                       disputes_open=row.disputes.open, disputes_overdue=row.disputes.overdue,
+                       coaching_open=row.coaching_open, coaching_overdue=row.coaching_overdue)
     forms = Table("forms", "Time per audit by form", ["form", "audits", "mean_minutes"])
     for time in result.forms:
         forms.add(form=time.form, audits=time.audits, mean_minutes=time.mean_minutes)
     flags = Table("flags", "Red flags", ["kind", "flag"])
     for flag in result.red_flags:
         flags.add(kind=flag.kind, flag=flag.text)
-    return [benchmark, runs, auditors, forms, flags]
+    return [benchmark, runs, auditors, forms, follow_ups, flags]

@@ -1,131 +1,200 @@
-"""Keep ``AuditorDay`` equal to what the audits say, incrementally and in full.
+"""Keep the auditor-day rollups equal to what the audits say, incrementally and in full.
 
-An auditor-day counts the audits of one auditor with one audit form (``form_version.form``)
-whose ``submitted_at`` falls on one UTC day and which are now in a scored status (submitted,
-disputed, resolved, final), sampled or ad hoc, with the sum of their recorded scoring time.
-Both ways compute rows the same way: ONE grouped query over the audits, written with
-``INSERT … SELECT`` so no audit passes through Python (the ``audit_auditor_submitted`` index
-on (auditor, submitted_at) serves a refresh). Counts are totals, never ±1 deltas: refreshing
-twice, out of order, or after a full rebuild writes the same rows.
+Two tables, both keyed by auditor and the UTC day of one audit timestamp, and kept by the
+same code from a small spec each (``DayRollup``):
 
-Which rows a refresh recomputes: every form's row of every (auditor, day) in the *box*
-auditors × days, where the auditors are the given audits' auditors and the days are
+- ``AuditorDay``: the audits of one auditor with one audit form (``form_version.form``)
+  whose ``submitted_at`` falls on one UTC day and which are now in a scored status
+  (submitted, disputed, resolved, final), sampled or ad hoc, with the sum of their recorded
+  scoring time (the overview's productivity);
+- ``FinalisedDay``: the audits of one auditor (or none) at one vendor (the ticket's) whose
+  ``finalised_at`` falls on one UTC day, whatever their status now (the dispute rates'
+  denominators).
 
-- the UTC day of each audit's ``submitted_at`` now (an audit reopened keeps its
-  ``submitted_at`` until it is scored again, so a refresh after a reopen recounts the day it
-  leaves), and
-- the UTC day of each of its earlier submissions, read from the audit trail (``AuditEvent``
-  of kind submitted or rescored), and the day before each: a rescored audit gets a new
-  ``submitted_at``, and if the refresh of its reopening never ran (a lost task) or ran after
-  the rescoring (a queue backlog), the trail is the only record of the day it left. The
-  event is written a moment after ``submitted_at`` is taken, so across midnight the
-  submission is on the day before the event's.
+Both ways compute rows the same way: ONE grouped query over the audits per table, written
+with ``INSERT … SELECT`` so no audit passes through Python. Counts are totals, never ±1
+deltas: refreshing twice, out of order, or after a full rebuild writes the same rows.
+
+Which rows a refresh recomputes: per table, every row of every (auditor, day) in the *box*
+auditors × days, where the auditors are the given audits' auditors (an audit without one
+counts under "no auditor") and the days are
+
+- the UTC day of each audit's timestamp now (an audit reopened keeps its ``submitted_at``
+  until it is scored again, so a refresh after a reopen recounts the day it leaves; its
+  ``finalised_at`` is cleared, and the trail below names the day it leaves), and
+- the UTC day of each earlier setting of the timestamp, read from the audit trail
+  (``AuditEvent`` of kind submitted or rescored; finalised), and its neighbour: a rescored
+  or re-finalised audit gets a new timestamp, and if the refresh of its reopening never ran
+  (a lost task) or ran after the next step (a queue backlog), the trail is the only record
+  of the day it left. The submission time is taken a moment before its event is written,
+  the finalisation time a moment after, so across midnight the timestamp is on the day
+  before (submissions) or after (finalisations) the event's.
 
 The same predicate selects the rows to delete and the audits to count, so the box is exact
 whatever else those auditors did on those days. What a refresh cannot see: an audit whose
-auditor was changed, or whose ``submitted_at`` was rewritten, outside the lifecycle (bulk
-loads, the admin), and deleted audits. The nightly ``rebuild_auditor_days`` (called by
+auditor, ticket or timestamps were changed outside the lifecycle (bulk loads, the admin),
+and deleted audits. The nightly ``rebuild_auditor_days`` (called by
 ``rollups.rebuild_all``) is the safety net for those.
 
-Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on the table and a transaction-level
-advisory lock per auditor (in id order) *before* reading audits, so two refreshes of the same
-auditor run one after the other and the later one reads the later data (without it both
-would delete the same rows and the second insert would break the unique key). A rebuild
-takes SHARE ROW EXCLUSIVE, which waits for refreshes in flight and holds new ones back.
+Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on both tables and a
+transaction-level advisory lock per auditor (in id order; "no auditor" is 0) *before*
+reading audits, so two refreshes of the same auditor run one after the other and the later
+one reads the later data (without it both would delete the same rows and the second insert
+would break the unique key). A rebuild takes SHARE ROW EXCLUSIVE, which waits for refreshes
+in flight and holds new ones back. Tables are always locked in ``ROLLUPS`` order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from audits.models import SCORED_STATUSES, Audit, AuditEvent
 
-from .models import AuditorDay
+from .models import AuditorDay, FinalisedDay
 
-SCORED = Q(status__in=SCORED_STATUSES, submitted_at__isnull=False, auditor__isnull=False)
-# Trail steps that set ``submitted_at``.
-SUBMISSIONS = (AuditEvent.Kind.SUBMITTED, AuditEvent.Kind.RESCORED)
-# Row column → the audit's value for it, in the unique key's order (auditor, day, form).
-KEYS = {
-    "auditor_id": F("auditor_id"),
-    "day": TruncDate("submitted_at", tzinfo=dt.UTC),
-    "form_id": F("form_version__form_id"),
-}
+
+@dataclass(frozen=True, eq=False)  # compared by identity: one spec per table
+class DayRollup:
+    """How one table is computed from the audits.
+
+    ``moment`` is the audit timestamp whose UTC day is the row's ``day``; ``keys`` map the
+    row's key columns to the audit's values, in the unique key's order; ``counts`` map the
+    row's count columns to aggregates over the audits of the row; ``scope`` is which audits
+    count; ``trail`` the event kinds that set ``moment``, and ``drift`` the day (-1 or +1)
+    next to an event's on which ``moment`` can fall across midnight."""
+
+    model: type[models.Model]
+    moment: str
+    keys: dict
+    counts: dict
+    scope: Q
+    trail: tuple[str, ...]
+    drift: int
+
+    def rows(self, audits: Q | None = None):
+        """The grouped query: one row per key of the audits in scope matching ``audits``,
+        columns named ``key_<column>`` and ``count_<column>``."""
+        return (
+            Audit.objects.filter(self.scope & (audits or Q()))
+            .annotate(**{f"key_{name}": expression for name, expression in self.keys.items()})
+            .order_by()
+            .values(*(f"key_{name}" for name in self.keys))
+            .annotate(**{f"count_{name}": value for name, value in self.counts.items()})
+        )
+
+
+AUDITOR_DAYS = DayRollup(
+    model=AuditorDay,
+    moment="submitted_at",
+    keys={
+        "auditor_id": F("auditor_id"),
+        "day": TruncDate("submitted_at", tzinfo=dt.UTC),
+        "form_id": F("form_version__form_id"),
+    },
+    counts={"audits": Count("pk"), "seconds": Coalesce(Sum("time_spent_seconds"), Value(0))},
+    scope=Q(status__in=SCORED_STATUSES, submitted_at__isnull=False, auditor__isnull=False),
+    trail=(AuditEvent.Kind.SUBMITTED, AuditEvent.Kind.RESCORED),
+    drift=-1,
+)
+FINALISED_DAYS = DayRollup(
+    model=FinalisedDay,
+    moment="finalised_at",
+    keys={
+        "auditor_id": F("auditor_id"),
+        "day": TruncDate("finalised_at", tzinfo=dt.UTC),
+        "vendor_id": F("ticket__vendor_id"),
+    },
+    counts={"audits": Count("pk")},
+    scope=Q(finalised_at__isnull=False),
+    trail=(AuditEvent.Kind.FINALISED,),
+    drift=+1,
+)
+ROLLUPS = (AUDITOR_DAYS, FINALISED_DAYS)  # also the order tables are locked in
 # First key of pg_advisory_xact_lock(int, int): "ADAY", so auditor locks meet no other lock.
 LOCK_CLASS = 0x41444159
+NO_AUDITOR = 0  # the advisory lock key of audits without an auditor (user ids start at 1)
 
 
 def refresh_auditor_days(audit_ids: Iterable[int]) -> int:
-    """Recompute the auditor-days the given audits fall in now or fell in before (see the
-    module docstring for the exact rule); rows left empty are deleted. Returns the number of
-    rows written. Unknown ids are ignored."""
+    """Recompute the auditor-days and finalised-days the given audits fall in now or fell
+    in before (see the module docstring for the exact rule); rows left empty are deleted.
+    Returns the number of rows written to both tables. Unknown ids are ignored."""
     ids = sorted({int(pk) for pk in audit_ids})
     if not ids:
         return 0
     with transaction.atomic():
-        _lock_table(shared=True)
-        found = list(Audit.objects.filter(pk__in=ids, auditor__isnull=False)
-                     .values_list("auditor_id", "submitted_at"))
-        auditors = sorted({auditor for auditor, _at in found})
-        if not auditors:
+        _lock_tables(shared=True)
+        moments = [rollup.moment for rollup in ROLLUPS]
+        found = list(Audit.objects.filter(pk__in=ids).values("auditor_id", *moments))
+        if not found:
             return 0
-        _lock_auditors(auditors)
-        days = {_utc_day(at) for _auditor, at in found if at is not None}
-        for at in AuditEvent.objects.filter(audit_id__in=ids, kind__in=SUBMISSIONS) \
-                .values_list("at", flat=True):
-            days |= {_utc_day(at), _utc_day(at) - dt.timedelta(days=1)}
-        if not days:
-            return 0  # never submitted: counted nowhere, before or now
-        AuditorDay.objects.filter(auditor_id__in=auditors, day__in=days).delete()
-        return _insert_days(Q(auditor_id__in=auditors) & _submitted_on(days))
+        auditors = {row["auditor_id"] for row in found}
+        _lock_auditors(sorted(NO_AUDITOR if pk is None else pk for pk in auditors))
+        kinds = {kind for rollup in ROLLUPS for kind in rollup.trail}
+        trail = list(AuditEvent.objects.filter(audit_id__in=ids, kind__in=kinds)
+                     .values_list("kind", "at"))
+        written = 0
+        for rollup in ROLLUPS:
+            days = {_utc_day(row[rollup.moment]) for row in found if row[rollup.moment]}
+            for kind, at in trail:
+                if kind in rollup.trail:
+                    days |= {_utc_day(at), _utc_day(at) + dt.timedelta(days=rollup.drift)}
+            if not days:
+                continue  # never submitted (finalised): counted nowhere, before or now
+            rollup.model.objects.filter(_of_auditors(auditors), day__in=days).delete()
+            written += _insert(rollup, _of_auditors(auditors) & _on_days(rollup.moment, days))
+        return written
 
 
-def rebuild_auditor_days() -> int:
-    """Recompute every auditor-day from the audits in one transaction (the nightly safety
-    net, and after bulk writes that bypass the lifecycle). Returns the row count."""
+def rebuild_auditor_days(rollups: Iterable[DayRollup] = ROLLUPS) -> int:
+    """Recompute every row of ``rollups`` (both tables by default) from the audits in one
+    transaction (the nightly safety net, and after bulk writes that bypass the lifecycle).
+    Returns the number of rows written."""
+    chosen = set(rollups)
+    rollups = [rollup for rollup in ROLLUPS if rollup in chosen]  # in lock order
     with transaction.atomic():
-        _lock_table(shared=False)
-        AuditorDay.objects.all().delete()
-        return _insert_days(Q())
+        _lock_tables(shared=False, rollups=rollups)
+        written = 0
+        for rollup in rollups:
+            rollup.model.objects.all().delete()
+            written += _insert(rollup, Q())
+        return written
 
 
-def auditor_day_rows(audits: Q | None = None):
-    """The grouped query: one row per (auditor, day, form) of the scored audits matching
-    ``audits``, columns named ``key_<column>`` and ``day_audits`` / ``day_seconds``."""
-    return (
-        Audit.objects.filter(SCORED & (audits or Q()))
-        .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
-        .order_by()
-        .values(*(f"key_{name}" for name in KEYS))
-        .annotate(day_audits=Count("pk"),
-                  day_seconds=Coalesce(Sum("time_spent_seconds"), Value(0)))
-    )
-
-
-def _insert_days(audits: Q) -> int:
+def _insert(rollup: DayRollup, audits: Q) -> int:
     """INSERT … SELECT the grouped rows of ``audits``, in the unique key's order."""
-    sql, params = auditor_day_rows(audits).query.sql_with_params()
+    sql, params = rollup.rows(audits).query.sql_with_params()
     quote = connection.ops.quote_name
-    keys = [f"rows.{quote(f'key_{name}')}" for name in KEYS]
+    keys = [f"rows.{quote(f'key_{name}')}" for name in rollup.keys]
+    counts = [f"rows.{quote(f'count_{name}')}" for name in rollup.counts]
+    columns = [*rollup.keys, *rollup.counts]
     statement = (
-        f"INSERT INTO {quote(AuditorDay._meta.db_table)} "
-        f"({', '.join(quote(column) for column in [*KEYS, 'audits', 'seconds'])}) "
-        f"SELECT {', '.join(keys)}, rows.{quote('day_audits')}, rows.{quote('day_seconds')} "
-        f"FROM ({sql}) rows ORDER BY {', '.join(keys)}"
+        f"INSERT INTO {quote(rollup.model._meta.db_table)} "
+        f"({', '.join(quote(column) for column in columns)}) "
+        f"SELECT {', '.join([*keys, *counts])} FROM ({sql}) rows ORDER BY {', '.join(keys)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.rowcount
 
 
-def _submitted_on(days: set[dt.date]) -> Q:
-    """Audits submitted on any of ``days`` (UTC), as half-open ranges of consecutive days so
-    the (auditor, submitted_at) index serves each one."""
+def _of_auditors(auditors: set[int | None]) -> Q:
+    """Rows or audits of ``auditors`` (None: those without an auditor)."""
+    condition = Q(auditor_id__in=sorted(pk for pk in auditors if pk is not None))
+    if None in auditors:
+        condition |= Q(auditor__isnull=True)
+    return condition
+
+
+def _on_days(moment: str, days: set[dt.date]) -> Q:
+    """Audits whose ``moment`` is on any of ``days`` (UTC), as half-open ranges of
+    consecutive days so an index on (auditor, moment) serves each one."""
     runs: list[list[dt.date]] = []
     for day in sorted(days):
         if runs and day == runs[-1][1] + dt.timedelta(days=1):
@@ -134,18 +203,19 @@ def _submitted_on(days: set[dt.date]) -> Q:
             runs.append([day, day])
     condition = Q()
     for first, last in runs:
-        condition |= Q(submitted_at__gte=_midnight(first),
-                       submitted_at__lt=_midnight(last + dt.timedelta(days=1)))
+        condition |= Q(**{f"{moment}__gte": _midnight(first),
+                          f"{moment}__lt": _midnight(last + dt.timedelta(days=1))})
     return condition
 
 
-def _lock_table(*, shared: bool) -> None:
-    """PostgreSQL table lock that orders refreshes against a rebuild (module docstring)."""
+def _lock_tables(*, shared: bool, rollups: Iterable[DayRollup] = ROLLUPS) -> None:
+    """PostgreSQL table locks that order refreshes against a rebuild (module docstring)."""
     if connection.vendor != "postgresql":
         return  # SQLite runs one writing transaction at a time anyway
     mode = "ROW EXCLUSIVE" if shared else "SHARE ROW EXCLUSIVE"
+    tables = ", ".join(rollup.model._meta.db_table for rollup in rollups)
     with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {AuditorDay._meta.db_table} IN {mode} MODE")
+        cursor.execute(f"LOCK TABLE {tables} IN {mode} MODE")
 
 
 def _lock_auditors(auditors: list[int]) -> None:

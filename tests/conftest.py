@@ -100,6 +100,14 @@ def poc_a(vendor_a):
 
 
 @pytest.fixture
+def poc_b(vendor_b):
+    """A vendor POC of vendor B, TOTP enrolled: the other vendor, whose data A must not see."""
+    user = UserFactory(email="poc@borealis.example", role=Role.VENDOR_POC, vendor=vendor_b)
+    user.totp_secret = enrol_totp(user)
+    return user
+
+
+@pytest.fixture
 def client_as(client):
     """``client_as(user)`` logs the test client in as ``user`` and returns it."""
 

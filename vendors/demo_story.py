@@ -23,6 +23,7 @@ from coaching.effectiveness import effectiveness
 from sampling import stats
 from sampling.demo import IMPROVING, SPIKE, WEAK
 from scorecards.estimates import Scope, domain_outcomes
+from scorecards.follow_ups import follow_ups
 from scorecards.periods import Period, monday
 from scorecards.targets import targets_in_effect, verdict
 from scorecards.trends import control_series
@@ -33,6 +34,8 @@ STORY_LOGIN = "manager@demo.qa"
 WIDTH = 88  # the console paragraph's width
 # How many weeks at each end of the demo's span the improving site is compared over.
 COMPARED_WEEKS = 3
+# How many of the overview's dispute and coaching red flags the story quotes.
+STORY_FLAGS = 3
 
 
 def _today(now: dt.datetime | None) -> dt.date:
@@ -149,6 +152,21 @@ def _dispute_and_coaching() -> list[str]:
     return lines
 
 
+def overview_follow_up_lines(period: Period, now: dt.datetime | None = None) -> list[str]:
+    """The overview's red flags on disputes and coaching (overdue disputes, overdue coaching,
+    calibration signals), as ``scorecards.follow_ups`` raises them for the page."""
+    flags = follow_ups(period, now).flags
+    if not flags:
+        return []
+    lines = ["On the overview, disputes and coaching that need a decision:"]
+    for flag in flags[:STORY_FLAGS]:
+        lines += _wrap(flag.text)
+    if len(flags) > STORY_FLAGS:
+        lines += _wrap(f"… and {len(flags) - STORY_FLAGS} more.")
+    lines.append(_url("home", period) + "#red-flags")  # the manager's home is the overview
+    return lines
+
+
 def story_lines(password: str, now: dt.datetime | None = None) -> list[str]:
     """The paragraph seed_demo prints: what to look at, where, and with which login."""
     period = demo_period(now)
@@ -158,7 +176,8 @@ def story_lines(password: str, now: dt.datetime | None = None) -> list[str]:
         WIDTH + 2,
     )
     for part in (_weak_vendor(period), _improving_site(period),
-                 _out_of_control_week(period, spike_week(now)), _dispute_and_coaching()):
+                 _out_of_control_week(period, spike_week(now)), _dispute_and_coaching(),
+                 overview_follow_up_lines(period, now)):
         if part:
             lines += ["", *part]
     return lines

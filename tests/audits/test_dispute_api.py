@@ -12,7 +12,7 @@ from accounts.models import Role
 from audits import disputes, lifecycle
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
-from tests.factories import UserFactory, enrol_totp
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,6 @@ def final_audit(auditor, lead, workflow, site) -> Audit:
 @pytest.fixture
 def lead(db):
     return UserFactory(email="lead@example.com", role=Role.PROGRAM_MANAGER)
-
-
-@pytest.fixture
-def poc_b(vendor_b):
-    user = UserFactory(email="poc@borealis.example", role=Role.VENDOR_POC, vendor=vendor_b)
-    enrol_totp(user)
-    return user
 
 
 @pytest.fixture

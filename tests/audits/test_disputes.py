@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import Role
@@ -16,7 +17,7 @@ from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuest
 from audits.scoring import score_audit
 from scorecards.models import AuditCell
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
-from tests.factories import UserFactory, enrol_totp
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,12 @@ FLAWED = {**ALL_GOOD, "policy_cited": "fail", "tone": "2"}
 
 
 def final_audit(auditor, manager, workflow, site, answers=FLAWED) -> Audit:
+    """A submitted and finalised audit, with the rollup refreshes those steps queue on commit
+    run as in production (the rates read the finalised audits from ``FinalisedDay``)."""
     audit = assigned_audits(auditor, workflow, site=site)[0]
-    lifecycle.submit_audit(audit, auditor, answers=answers)
-    return lifecycle.finalise_audit(audit, manager)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.submit_audit(audit, auditor, answers=answers)
+        return lifecycle.finalise_audit(audit, manager)
 
 
 @pytest.fixture(autouse=True)
@@ -43,13 +47,6 @@ def audit(version, auditor, manager, workflow, site_a):
 @pytest.fixture
 def lead(db):
     return UserFactory(email="lead@example.com", role=Role.PROGRAM_MANAGER)
-
-
-@pytest.fixture
-def poc_b(vendor_b):
-    user = UserFactory(email="poc@borealis.example", role=Role.VENDOR_POC, vendor=vendor_b)
-    enrol_totp(user)
-    return user
 
 
 def overturn_policy(reply="The policy was cited in the second paragraph."):

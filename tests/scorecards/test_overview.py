@@ -44,6 +44,7 @@ from tests.factories import (
     VendorFactory,
     WorkflowFactory,
 )
+from tests.scorecards.dispute_helpers import open_dispute, vendor_action
 from tests.scorecards.rollup_helpers import sampled_audits
 
 pytestmark = pytest.mark.django_db
@@ -227,7 +228,12 @@ def test_productivity_is_read_from_the_auditor_days_not_the_audits(client_as, ma
     with CaptureQueriesContext(connection) as queries:
         response = client_as(manager).get(MARCH + "&format=csv&table=auditors")
 
-    assert not [q["sql"] for q in queries.captured_queries if '"audits_audit"' in q["sql"]]
+    # The dispute columns count finalised audits and their disputes (audits.disputes); the
+    # productivity numbers read no audit row.
+    assert not [q["sql"] for q in queries.captured_queries if '"audits_audit"' in q["sql"]
+                and '"finalised_at"' not in q["sql"] and '"audits_dispute"' not in q["sql"]]
+    assert not [q["sql"] for q in queries.captured_queries
+                if '"audits_audit"."time_spent_seconds"' in q["sql"]]
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {(r["auditor"], r["audits"], r["hours"]) for r in rows} == {
         (auditor.email, "57", "4.47"), ("second.auditor@example.com", "3", "1.0")}
@@ -367,13 +373,19 @@ def test_the_home_of_a_manager_is_the_overview(client_as, manager, program):
 
 
 def test_the_query_count_does_not_grow_with_vendors_workflows_or_auditors(
-    client_as, manager, program, workflow, django_assert_max_num_queries
+    client_as, manager, program, workflow, site_a, django_assert_max_num_queries
 ):
     client = client_as(manager)
+    # Acme has a dispute (open, past its SLA) and a coaching action (overdue).
+    acme_audit = Audit.objects.filter(ticket__vendor=site_a.vendor,
+                                      status=AuditStatus.SUBMITTED).first()
+    open_dispute(acme_audit, manager, SUBMITTED)
+    vendor_action(site_a.vendor, manager, dt.date(2026, 3, 20))
     with CaptureQueriesContext(connection) as small:
         client.get(MARCH)
 
-    # Two more vendors, a newly shared workflow and another auditor.
+    # Two more vendors, a newly shared workflow and another auditor; each new vendor has a
+    # dispute and a coaching action too.
     third = UserFactory(email="third.auditor@example.com")
     run = sample_run("More vendors")
     for name in ("Delta", "Echo"):
@@ -381,11 +393,18 @@ def test_the_query_count_does_not_grow_with_vendors_workflows_or_auditors(
         for line in (workflow, program["spam"]):
             audits = sampled_audits(run, third, line, agent, [HANDLED] * 12)
             scored(audits, 10, 240, third)
+        open_dispute(audits[0], manager, SUBMITTED)
+        vendor_action(agent.vendor, manager, dt.date(2026, 3, 20))
     rebuild_all()
 
-    with django_assert_max_num_queries(16):
+    # 16 for benchmarking, runs, productivity and the other red flags; 9 for disputes and
+    # coaching (scorecards.follow_ups).
+    with django_assert_max_num_queries(25):
         bigger = client.get(MARCH)
     with CaptureQueriesContext(connection) as large:
         client.get(MARCH)
     assert len(bigger.context["overview"].benchmark.rows) == 5
+    follow_ups = bigger.context["overview"].follow_ups
+    assert [row.vendor.name for row in follow_ups.vendors if row.disputes.overdue] == [
+        "Acme Moderation", "Delta", "Echo"]
     assert len(large.captured_queries) == len(small.captured_queries)

@@ -1,0 +1,24 @@
+"""A red flag on the program overview: one thing that needs a decision, and where to take it.
+
+Kept apart from ``scorecards.overview`` so the sections that raise flags (targets, runs,
+p-charts there; disputes, coaching and calibration in ``scorecards.follow_ups``) share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The kinds, in the order the overview lists them.
+KINDS = ("target", "run", "out_of_control", "dispute_overdue", "coaching_overdue",
+         "calibration")
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    kind: str  # one of KINDS
+    text: str
+    url: str
+
+
+def percent(value: float, digits: int = 1) -> str:
+    return f"{value * 100:.{digits}f} %"
