@@ -198,12 +198,15 @@ def _domain_sums(counts, group: list[str], columns: list[str]) -> list[tuple]:
         f"ON totals.{quote('stratum_id')} = counts.{quote('stratum_id')}"
     )
     terms = ", ".join(f"{expression} AS {name}" for name, expression in PER_STRATUM.items())
+    # PostgreSQL would inline the per-stratum terms into every sum that uses them (f into
+    # three sums per attribute); OFFSET 0 keeps the subquery, so each is worked out once a row.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     aggregates = [*SHARED_SUMS,
                   *(term.format(x=column) for column in columns for term in COLUMN_SUMS)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join([*keys, *aggregates])} "
-            f"FROM (SELECT joined.*, {terms} FROM ({joined}) joined) strata"
+            f"FROM (SELECT joined.*, {terms} FROM ({joined}) joined{fence}) strata"
             f"{' GROUP BY ' + ', '.join(keys) if keys else ''}", params)
         return [row for row in cursor.fetchall() if row[len(group) + 1]]  # COUNT(*) > 0
 
