@@ -93,16 +93,21 @@ class RaisedQuestionSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+def each_question_once(rows: list[dict], rule: str) -> list[dict]:
+    """``rows`` unless a question key is listed twice (a 400 naming the keys)."""
+    keys = [row["question_key"] for row in rows]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ValidationError(f"{rule}: {', '.join(twice)} listed twice.")
+    return rows
+
+
 class RaiseDisputeSerializer(serializers.Serializer):
     audit = serializers.IntegerField(help_text="The final audit to dispute.")
     questions = RaisedQuestionSerializer(many=True, allow_empty=True)
 
     def validate_questions(self, rows):
-        keys = [row["question_key"] for row in rows]
-        twice = sorted({key for key in keys if keys.count(key) > 1})
-        if twice:
-            raise ValidationError(f"Each question once: {', '.join(twice)} listed twice.")
-        return rows
+        return each_question_once(rows, "Each question once")
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -119,11 +124,7 @@ class ResolveDisputeSerializer(serializers.Serializer):
     decisions = DecisionSerializer(many=True)
 
     def validate_decisions(self, rows):
-        keys = [row["question_key"] for row in rows]
-        twice = sorted({key for key in keys if keys.count(key) > 1})
-        if twice:
-            raise ValidationError(f"One decision per question: {', '.join(twice)} listed twice.")
-        return rows
+        return each_question_once(rows, "One decision per question")
 
 
 class DisputeFilter(django_filters.FilterSet):
