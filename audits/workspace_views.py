@@ -121,7 +121,7 @@ def audit_draft(request: HttpRequest, pk: int) -> JsonResponse:
         audit = lifecycle.save_draft(
             audit, request.user,
             answers=_mapping(payload.get("answers")),
-            comments=_mapping(payload.get("notes", payload.get("comments"))),
+            comments=_mapping(payload.get("comments")),
             internal_note=str(payload.get("internal_note") or ""),
             time_spent_seconds=_int(payload.get("time_spent_seconds")),
         )

@@ -92,17 +92,17 @@
 
   function collect() {
     const answers = {};
-    const notes = {};
+    const comments = {};
     questions.forEach((q) => {
       const checked = q.querySelector("input[type=radio]:checked");
       answers[q.dataset.key] = checked ? checked.value : "";
       const note = q.querySelector("textarea");
-      if (note && note.value.trim()) notes[q.dataset.key] = note.value;
+      if (note && note.value.trim()) comments[q.dataset.key] = note.value;
     });
     const internal = form.querySelector("textarea[name=internal_note]");
     return {
       answers,
-      notes,
+      comments,
       internal_note: internal ? internal.value : "",
       time_spent_seconds: seconds,
     };

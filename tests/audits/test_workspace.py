@@ -147,7 +147,7 @@ def test_autosave_keeps_the_draft_and_the_time_spent(client_as, auditor, queue):
 
     response = client_as(auditor).post(
         reverse("audits:audit_draft", args=[audit.pk]),
-        json.dumps({"answers": {"tone": "4", "right_action": ""}, "notes": {"tone": "Curt"},
+        json.dumps({"answers": {"tone": "4", "right_action": ""}, "comments": {"tone": "Curt"},
                     "time_spent_seconds": 42}),
         content_type="application/json",
     )
