@@ -66,15 +66,20 @@ def _why_not(audit, user) -> str:
 
 @internal_page
 def dispute_queue(request: HttpRequest) -> HttpResponse:
-    """Leads' queue: open disputes first by deadline, overdue ones flagged, with SLA age."""
+    """Leads' queue: open disputes first by deadline, overdue ones flagged, with SLA age;
+    ``?vendor=<slug>`` narrows it to one vendor."""
     now = timezone.now()
+    queue = disputes.dispute_queue(request.user)
+    vendor = request.GET.get("vendor", "")
+    if vendor:
+        queue = queue.filter(audit__ticket__vendor__slug=vendor)
     rows = [
         {"dispute": d, "overdue": d.is_overdue(now), "age": disputes.sla_age(d, now)}
-        for d in disputes.dispute_queue(request.user)[:500]
+        for d in queue[:500]
     ]
     return render(request, "audits/disputes/queue.html", {
         "rows": rows, "open_count": sum(1 for r in rows if r["dispute"].status == "open"),
-        "overdue_count": sum(1 for r in rows if r["overdue"]),
+        "overdue_count": sum(1 for r in rows if r["overdue"]), "vendor": vendor,
     })
 
 

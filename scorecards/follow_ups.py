@@ -94,14 +94,13 @@ def follow_ups(period, now: dt.datetime | None = None) -> FollowUps:
     coaching_open, coaching_overdue = coaching_by_vendor(timezone.localdate(now))
     by_vendor = {rate.key: rate for rate in rates.by_vendor}
     named = set(by_vendor) | set(open_disputes) | set(coaching_open)
-    queue = reverse("audits:dispute_queue")
     vendors = [
         VendorFollowUp(
             vendor=vendor, rates=by_vendor.get(vendor.pk),
             disputes=open_disputes.get(vendor.pk, NO_OPEN_DISPUTES),
             coaching_open=coaching_open.get(vendor.pk, 0),
             coaching_overdue=coaching_overdue.get(vendor.pk, 0),
-            disputes_url=queue, coaching_url=coaching_url(vendor),
+            disputes_url=disputes_url(vendor), coaching_url=coaching_url(vendor),
         )
         for vendor in (Vendor.objects.filter(pk__in=named).order_by("name") if named else [])
     ]
@@ -111,7 +110,8 @@ def follow_ups(period, now: dt.datetime | None = None) -> FollowUps:
         by_question=rates.by_question,
     )
     result.flags = [*_overdue_flags(vendors), *_calibration_flags(rates.by_question,
-                                                                  rates.by_auditor, queue)]
+                                                                  rates.by_auditor,
+                                                                  reverse("audits:dispute_queue"))]
     return result
 
 
@@ -125,6 +125,11 @@ def coaching_by_vendor(today: dt.date) -> tuple[dict[int, int], dict[int, int]]:
 def _count_by_vendor(actions) -> dict[int, int]:
     return dict(actions.order_by().values("vendor").annotate(n=Count("id"))
                 .values_list("vendor", "n"))
+
+
+def disputes_url(vendor: Vendor) -> str:
+    """The dispute queue narrowed to ``vendor`` (open and overdue first)."""
+    return f"{reverse('audits:dispute_queue')}?{urlencode({'vendor': vendor.slug})}"
 
 
 def coaching_url(vendor: Vendor, *, overdue: bool = False) -> str:

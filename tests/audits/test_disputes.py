@@ -388,6 +388,23 @@ def test_leads_queue_lists_open_disputes_first_and_flags_overdue_ones(
     assert page.count("badge bad\">Overdue") == 1
 
 
+def test_the_leads_queue_narrows_to_one_vendor(
+    version, audit, poc_a, poc_b, manager, auditor, workflow, site_b, client_as
+):
+    acme = disputes.raise_dispute(audit, poc_a, {"tone": "Ok."})
+    other = final_audit(auditor, manager, workflow, site_b)
+    borealis = disputes.raise_dispute(other, poc_b, {"tone": "No."})
+
+    lead = client_as(manager)
+    narrowed = lead.get(f"/audits/disputes/?vendor={site_b.vendor.slug}").content.decode()
+    assert f">#{borealis.pk}<" in narrowed and f">#{acme.pk}<" not in narrowed
+    everyone = lead.get("/audits/disputes/").content.decode()
+    assert f">#{borealis.pk}<" in everyone and f">#{acme.pk}<" in everyone
+    # The queue is the leads': a POC (who has the portal's list) gets a 404, filter or not.
+    assert client_as(poc_a).get(f"/audits/disputes/?vendor={site_b.vendor.slug}"
+                                ).status_code == 404
+
+
 def test_the_original_auditor_sees_the_dispute_but_cannot_resolve_it(
     audit, poc_a, auditor, client_as
 ):

@@ -108,7 +108,8 @@ def test_each_vendor_shows_its_dispute_and_overturn_rates_and_what_it_owes(
 
     page = response.content.decode()
     assert 'id="disputes-table"' in page
-    assert 'href="/coaching/?vendor=acme"' in page and 'href="/audits/disputes/"' in page
+    assert 'href="/coaching/?vendor=acme"' in page
+    assert 'href="/audits/disputes/?vendor=acme"' in page
 
 
 def test_the_coaching_link_lists_only_that_vendors_actions(client_as, manager, program):
@@ -137,7 +138,7 @@ def test_overdue_disputes_and_coaching_are_red_flags_with_links(client_as, manag
 
     late = [(f.text, f.url) for f in flags if f.kind == "dispute_overdue"]
     assert late == [("Acme Moderation: 1 of 1 open dispute past the 3-day SLA: a QA lead must "
-                     "decide it.", "/audits/disputes/")]
+                     "decide it.", "/audits/disputes/?vendor=acme")]
     coaching = [(f.text, f.url) for f in flags if f.kind == "coaching_overdue"]
     assert coaching == [("Acme Moderation: 2 of 3 coaching actions still owed past their due "
                          "date.", "/coaching/?vendor=acme&overdue=1")]
