@@ -14,7 +14,7 @@ import datetime as dt
 
 import pytest
 
-from audits.models import SCORED_STATUSES, Audit, ErrorCategory
+from audits.models import Audit, ErrorCategory
 from coaching import actions, effectiveness
 from coaching.models import CoachingAction
 from sampling import stats
@@ -22,6 +22,7 @@ from scorecards.periods import Period
 from scorecards.rollups import rebuild_all
 from tests.coaching.helpers import outcomes, scored_stratum
 from tests.factories import AgentFactory
+from tests.scorecards.rollup_helpers import category_rate_from_audits
 
 pytestmark = pytest.mark.django_db
 
@@ -60,26 +61,6 @@ def program(version, auditor, workflow, site_a):
     return {"a1": a1, "a2": a2}
 
 
-def monday(moment):
-    day = moment.astimezone(dt.UTC).date()
-    return day - dt.timedelta(days=day.weekday())
-
-
-def from_raw_audits(slug, period, *, agent=None, site=None) -> stats.Estimate:
-    strata: dict[int, list[int]] = {}
-    completed = Audit.objects.filter(unsampled=False, status__in=SCORED_STATUSES)
-    for audit in completed.select_related("ticket", "sampled_ticket__stratum"):
-        stratum = audit.sampled_ticket.stratum
-        counts = strata.setdefault(stratum.pk, [stratum.population, 0, 0, 0])
-        counts[1] += 1
-        ticket = audit.ticket
-        if (period.first <= monday(ticket.handled_at) <= period.last
-                and agent in (None, ticket.agent) and site in (None, ticket.site)):
-            counts[2] += 1
-            counts[3] += audit.error_categories.get(slug, 0) > 0
-    return stats.domain_proportion({k: tuple(v) for k, v in strata.items() if v[2]})
-
-
 def opened(manager, poc, slug, *, completed=COMPLETED, **target) -> CoachingAction:
     action = actions.open_action(manager, category=ErrorCategory.objects.get(slug=slug),
                                  title=f"Coach {slug}", due_date=dt.date(2026, 3, 20),
@@ -113,8 +94,8 @@ def test_an_agent_coached_on_policy_errors_improved_significantly(program, manag
                     audits=list(Audit.objects.filter(ticket__agent=a1)[:3]))
     effect = effectiveness.effectiveness(action, today=TODAY)
 
-    before = from_raw_audits("policy-error", BEFORE, agent=a1)
-    after = from_raw_audits("policy-error", AFTER, agent=a1)
+    before = category_rate_from_audits("policy-error", BEFORE, agent=a1)
+    after = category_rate_from_audits("policy-error", AFTER, agent=a1)
     expected = stats.compare_estimates(after, before)
     assert (effect.before.audits, effect.after.audits) == (40, 40)  # the burst counts nowhere
     assert_same(effect.before.rate, before)
@@ -130,8 +111,8 @@ def test_an_agent_coached_on_policy_errors_improved_significantly(program, manag
 def test_a_site_action_reads_every_agent_of_the_site(program, manager, poc_a, site_a):
     action = opened(manager, poc_a, "policy-error", site=site_a)
     effect = effectiveness.effectiveness(action, today=TODAY)
-    before = from_raw_audits("policy-error", BEFORE, site=site_a)
-    after = from_raw_audits("policy-error", AFTER, site=site_a)
+    before = category_rate_from_audits("policy-error", BEFORE, site=site_a)
+    after = category_rate_from_audits("policy-error", AFTER, site=site_a)
     expected = stats.compare_estimates(after, before)
     assert (effect.before.audits, effect.after.audits) == (60, 60)
     assert_same(effect.before.rate, before)
@@ -147,8 +128,8 @@ def test_an_agent_getting_worse_is_said_so(program, manager, poc_a):
     action = opened(manager, poc_a, "policy-error",
                     audits=list(Audit.objects.filter(ticket__agent=a2)[:1]))
     effect = effectiveness.effectiveness(action, today=TODAY)
-    expected = stats.compare_estimates(from_raw_audits("policy-error", AFTER, agent=a2),
-                                       from_raw_audits("policy-error", BEFORE, agent=a2))
+    expected = stats.compare_estimates(category_rate_from_audits("policy-error", AFTER, agent=a2),
+                                       category_rate_from_audits("policy-error", BEFORE, agent=a2))
     assert expected.significant and expected.difference > 0
     assert effect.verdict == "worse (significant)"
 
@@ -158,8 +139,8 @@ def test_a_theme_that_barely_moved_shows_no_significant_change(program, manager,
     action = opened(manager, poc_a, "procedural",
                     audits=list(Audit.objects.filter(ticket__agent=a1)[:1]))
     effect = effectiveness.effectiveness(action, today=TODAY)
-    expected = stats.compare_estimates(from_raw_audits("procedural", AFTER, agent=a1),
-                                       from_raw_audits("procedural", BEFORE, agent=a1))
+    expected = stats.compare_estimates(category_rate_from_audits("procedural", AFTER, agent=a1),
+                                       category_rate_from_audits("procedural", BEFORE, agent=a1))
     assert not expected.significant
     assert effect.comparison.p_value == pytest.approx(expected.p_value, abs=1e-12)
     assert effect.verdict == "no significant change"

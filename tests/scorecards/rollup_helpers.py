@@ -15,6 +15,7 @@ from audits.forms_catalog import version_with_parts
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
 from audits.scoring import score_audit
+from sampling import stats
 from scorecards.models import AuditCell, SiteCell, VendorCell
 from tests.audits.workspace_helpers import assign_tickets
 from tests.factories import TicketFactory
@@ -104,6 +105,26 @@ def counted_from_audits(*, agents: bool = True, sites: bool = True) -> list[tupl
          c["scored"], c["score_sum"])
         for key, c in cells.items()
     )
+
+
+def category_rate_from_audits(slug: str, period, **ticket) -> stats.Estimate:
+    """A category's rate over ``period`` from the audit rows, computed here independently of
+    the cells: N_h the stratum's population, n_h its completed sampled audits in any week,
+    m_hd those in the domain (handled in the period, the ticket matching every ``ticket``
+    attribute given, e.g. vendor=, site=, agent=), x_hd those with an error of ``slug``."""
+    strata: dict[int, list[int]] = {}
+    completed = Audit.objects.filter(unsampled=False, status__in=SCORED_STATUSES)
+    for audit in completed.select_related("ticket", "sampled_ticket__stratum"):
+        stratum = audit.sampled_ticket.stratum
+        counts = strata.setdefault(stratum.pk, [stratum.population, 0, 0, 0])
+        counts[1] += 1
+        day = audit.ticket.handled_at.astimezone(dt.UTC).date()
+        week = day - dt.timedelta(days=day.weekday())
+        if (period.first <= week <= period.last
+                and all(getattr(audit.ticket, name) == value for name, value in ticket.items())):
+            counts[2] += 1
+            counts[3] += audit.error_categories.get(slug, 0) > 0
+    return stats.domain_proportion({k: tuple(v) for k, v in strata.items() if v[2]})
 
 
 def submitted_in_bulk(audits, answers) -> None:

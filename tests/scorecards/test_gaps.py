@@ -31,7 +31,11 @@ from scorecards.query import PageQuery
 from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, VendorFactory
-from tests.scorecards.rollup_helpers import sampled_audits, submitted_in_bulk
+from tests.scorecards.rollup_helpers import (
+    category_rate_from_audits,
+    sampled_audits,
+    submitted_in_bulk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,28 +104,6 @@ def program(version, auditor, workflow, vendor_a, site_a, vendor_b, site_b):
             "sunday": sunday, "cygnus": cygnus, **agents}
 
 
-def monday(moment: dt.datetime) -> dt.date:
-    day = moment.astimezone(dt.UTC).date()
-    return day - dt.timedelta(days=day.weekday())
-
-
-def from_raw_audits(slug, period, vendor=None) -> stats.Estimate:
-    """A category's rate over ``period`` (and ``vendor``), from the audit rows: N_h the
-    stratum's population, n_h its completed sampled audits in any week, m_hd those in the
-    domain, x_hd those with an error of ``slug``."""
-    strata: dict[int, list[int]] = {}
-    completed = Audit.objects.filter(unsampled=False, status__in=SCORED_STATUSES)
-    for audit in completed.select_related("ticket", "sampled_ticket__stratum"):
-        stratum = audit.sampled_ticket.stratum
-        counts = strata.setdefault(stratum.pk, [stratum.population, 0, 0, 0])
-        counts[1] += 1
-        if (period.first <= monday(audit.ticket.handled_at) <= period.last
-                and vendor in (None, audit.ticket.vendor)):
-            counts[2] += 1
-            counts[3] += audit.error_categories.get(slug, 0) > 0
-    return stats.domain_proportion({k: tuple(v) for k, v in strata.items() if v[2]})
-
-
 def gaps_url(**params):
     return reverse("scorecards:gaps"), {"period": "month", "date": "2026-03-01", **params}
 
@@ -181,7 +163,7 @@ def test_theme_rates_are_the_domain_estimates_of_the_raw_audits(program):
 
     assert found.current.audits == 30 + 20 + 4  # sampled and completed, in March
     for theme in found.current.themes:
-        expected = from_raw_audits(theme.slug, MARCH)
+        expected = category_rate_from_audits(theme.slug, MARCH)
         assert theme.estimate.p == pytest.approx(expected.p)
         assert (theme.estimate.low, theme.estimate.high) == pytest.approx(
             (expected.low, expected.high))
@@ -222,7 +204,7 @@ def test_a_surge_is_a_mover_and_a_wobble_is_not(program):
     assert [m.slug for m in found.movers] == ["policy-error"]
     surge = found.movers[0]
     assert surge.comparison.difference > 0.2 and surge.comparison.low > 0
-    assert surge.previous.p == pytest.approx(from_raw_audits("policy-error", FEBRUARY).p)
+    assert surge.previous.p == pytest.approx(category_rate_from_audits("policy-error", FEBRUARY).p)
     wobble = next(c for c in found.changes if c.slug == "procedural")
     assert not wobble.significant and wobble.comparison.low < 0 < wobble.comparison.high
 
@@ -235,7 +217,7 @@ def test_the_breakdown_is_per_vendor_or_per_site_of_the_chosen_vendor(program, v
     assert found.by == "vendor" and set(rows) == {"Acme Moderation", "Borealis Support",
                                                  "Cygnus Trust"}
     assert rows["Acme Moderation"].rates["policy-error"].p == pytest.approx(
-        from_raw_audits("policy-error", MARCH, vendor=vendor_a).p)
+        category_rate_from_audits("policy-error", MARCH, vendor=vendor_a).p)
     assert not rows["Cygnus Trust"].enough and rows["Cygnus Trust"].rates == {}
 
     acme = thematic_gaps(PageQuery(period=MARCH, vendor=vendor_a))
