@@ -14,7 +14,7 @@ and links each stored attachment to the scoped download view, never to a media U
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +30,7 @@ from vendors.api import ViewOrderedCursorPagination
 
 from . import disputes
 from .api import _lifecycle_errors
+from .dispute_models import overdue_condition
 from .models import Audit, Dispute, DisputeDecision, DisputedQuestion, DisputeStatus
 from .selectors import audits_visible_to, shows_internal
 
@@ -139,7 +140,7 @@ class DisputeFilter(django_filters.FilterSet):
         fields = ["status", "vendor", "audit", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(status=DisputeStatus.OPEN, due_at__lt=timezone.now())
+        late = overdue_condition()
         return queryset.filter(late) if value else queryset.exclude(late)
 
 

@@ -9,6 +9,7 @@ may argue over later. Re-exported from ``audits.models``.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import PurePath
 
@@ -39,6 +40,12 @@ def attachment_path(instance: DisputedQuestion, filename: str) -> str:
     the uploader's file name (kept apart in ``attachment_name`` for the download)."""
     suffix = PurePath(filename).suffix.lower()[:10]
     return f"dispute_attachments/{uuid.uuid4().hex}{suffix}"
+
+
+def overdue_condition(now: dt.datetime | None = None) -> Q:
+    """Disputes open past their SLA deadline at ``now``, as a filter (``Dispute.is_overdue``
+    for one dispute)."""
+    return Q(status=DisputeStatus.OPEN, due_at__lt=now or timezone.now())
 
 
 class Dispute(models.Model):

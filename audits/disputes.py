@@ -35,6 +35,7 @@ from django.utils import timezone
 from notifications import events as notification_events
 
 from . import lifecycle
+from .dispute_models import overdue_condition
 from .forms_catalog import version_with_parts
 from .models import (
     Audit,
@@ -434,7 +435,7 @@ def open_disputes_by_vendor(now: dt.datetime | None = None) -> dict[int, OpenDis
     now = now or timezone.now()
     rows = (Dispute.objects.filter(status=DisputeStatus.OPEN).order_by()
             .values("audit__ticket__vendor")
-            .annotate(n_open=Count("id"), n_overdue=Count("id", filter=Q(due_at__lt=now))))
+            .annotate(n_open=Count("id"), n_overdue=Count("id", filter=overdue_condition(now))))
     return {row["audit__ticket__vendor"]: OpenDisputes(row["n_open"], row["n_overdue"])
             for row in rows}
 
