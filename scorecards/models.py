@@ -255,12 +255,21 @@ class StratumTotal(models.Model):
     )
     population = models.PositiveIntegerField(help_text="N_h, as drawn.")
     audited = models.PositiveIntegerField(help_text="n_h: completed sampled audits.")
+    first_week = models.DateField(help_text="The earliest week of the stratum's cells.")
+    last_week = models.DateField(help_text="The latest week of the stratum's cells.")
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(audited__gt=0)
-                                   & models.Q(audited__lte=models.F("population")),
+                                   & models.Q(audited__lte=models.F("population"))
+                                   & models.Q(first_week__lte=models.F("last_week")),
                                    name="stratum_total_counts_consistent"),
+        ]
+        indexes = [
+            # The strata whose audits span weeks: few or none when runs are weekly
+            # (``scorecards.week_sums`` asks whether a period has any).
+            models.Index(fields=["last_week", "first_week"], name="stratum_total_across_weeks",
+                         condition=models.Q(first_week__lt=models.F("last_week"))),
         ]
 
     def __str__(self) -> str:
@@ -309,3 +318,46 @@ class FinalisedDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audits} audits finalised by auditor {self.auditor_id} on {self.day}"
+
+
+class WeekSums(models.Model):
+    """The estimate sums of one week of one vendor (``vendor`` empty: of the whole program):
+    ``stats.DomainSums``' per-stratum terms totalled over the strata of that vendor's (or the
+    program's) cells of the week, as ``scorecards.estimates`` totals them for a domain.
+
+    A domain within one week (a trend's point, the p-chart's) is one row; a vendor's or the
+    program's month or quarter is the sum of its weeks' rows when no stratum has audits in two
+    of those weeks, which holds for weekly runs (``scorecards.week_sums``). The sums are
+    over every error category known when the row was computed (``categories``, in that order).
+    Kept by the same refresh and rebuild as the cells.
+    """
+
+    vendor_path = "vendor"
+    internal_only = True
+
+    vendor = models.ForeignKey(
+        "vendors.Vendor", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        db_index=False,
+    )
+    week = models.DateField(help_text="Monday of the handling week (UTC).")
+    audits = models.PositiveIntegerField()
+    categories = models.JSONField(default=list, help_text="Error category slugs, in order.")
+    sums = models.JSONField(help_text="The domain sums: estimates.SHARED_SUMS, then "
+                                      "estimates.COLUMN_SUMS for passed, critical and each "
+                                      "category.")
+
+    class Meta:
+        ordering = ["week", "vendor_id"]
+        constraints = [
+            # Two partial keys, because NULL vendors are distinct in a plain unique key.
+            models.UniqueConstraint(fields=["week", "vendor"],
+                                    condition=models.Q(vendor__isnull=False),
+                                    name="week_sums_vendor_unique"),
+            models.UniqueConstraint(fields=["week"], condition=models.Q(vendor__isnull=True),
+                                    name="week_sums_program_unique"),
+            models.CheckConstraint(condition=models.Q(audits__gt=0),
+                                   name="week_sums_has_audits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"week of {self.week}, vendor {self.vendor_id or 'all'}: {self.audits} audits"

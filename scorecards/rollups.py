@@ -35,13 +35,25 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, models, transaction
-from django.db.models import Count, DateField, DecimalField, F, JSONField, Max, Q, Sum, Value
+from django.db.models import (
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    JSONField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, JSONObject, TruncWeek
 from django.utils import timezone
 
 from audits.models import SCORED_STATUSES, Audit, ErrorCategory
 from sampling.models import SampleStratum
 
+from . import week_sums
 from .models import AuditCell, SiteCell, StratumTotal, VendorCell
 
 # Cell key column → the audit's value for it (the ticket's attributes, the sampled stratum).
@@ -89,6 +101,7 @@ def rebuild_all() -> int:
         _insert_cells(SiteCell, Q())
         _insert_cells(VendorCell, Q())
         _total_strata(None)
+        week_sums.rebuild_week_sums()
         _productivity().rebuild_auditor_days()
         return written
 
@@ -119,6 +132,9 @@ def _refresh_box(ids: list[int]) -> int:
         model.objects.filter(cells_box).delete()
         _insert_cells(model, audits_box)
     _total_strata(strata)
+    # Every week of these strata: their n_h changed, so did each domain they touch.
+    week_sums.refresh_week_sums(weeks | set(
+        VendorCell.objects.filter(stratum_id__in=strata).values_list("week", flat=True)))
     return written
 
 
@@ -132,11 +148,13 @@ def _total_strata(strata: set[int] | None) -> None:
         cells = cells.filter(stratum_id__in=strata)
     totals.delete()
     rows = (cells.values("stratum_id")
-            .annotate(total=Sum("audited"), size=Max("stratum__population"))
-            .values_list("stratum_id", "size", "total"))
+            .annotate(total=Sum("audited"), size=Max("stratum__population"),
+                      first=Min("week"), last=Max("week"))
+            .values_list("stratum_id", "size", "total", "first", "last"))
     StratumTotal.objects.bulk_create(
-        (StratumTotal(stratum_id=pk, population=size, audited=total)
-         for pk, size, total in rows.iterator(chunk_size=5000)),
+        (StratumTotal(stratum_id=pk, population=size, audited=total, first_week=first,
+                      last_week=last)
+         for pk, size, total, first, last in rows.iterator(chunk_size=5000)),
         batch_size=5000,
     )
 

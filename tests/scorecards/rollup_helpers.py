@@ -11,14 +11,22 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.models import Role
+from audits import lifecycle
 from audits.forms_catalog import version_with_parts
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
 from audits.scoring import score_audit
 from sampling import stats
 from scorecards.models import AuditCell, SiteCell, VendorCell
-from tests.audits.workspace_helpers import assign_tickets
-from tests.factories import TicketFactory
+from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets
+from tests.factories import TicketFactory, UserFactory
+
+CRITICAL_MISS = {**ALL_GOOD, "right_action": "no"}
+MISSED_ESCALATION = {**ALL_GOOD, "escalation": "missed", "policy_cited": "fail"}
+CURT = {**ALL_GOOD, "tone": "2"}
+# What audits are scored with in a random lifecycle: passes, a critical miss, errors.
+ANSWERS = (ALL_GOOD, ALL_GOOD, CRITICAL_MISS, MISSED_ESCALATION, CURT)
 
 
 def sampled_audits(run, auditor, workflow, agent, handled_at: list[dt.datetime]) -> list[Audit]:
@@ -169,3 +177,29 @@ def assert_same_outcomes(left: dict, right: dict, tolerance: float = 1e-12) -> N
             assert a.average_score is b.average_score, key
         else:
             assert math.isclose(a.average_score, b.average_score, rel_tol=tolerance), key
+
+
+def random_lifecycle(program, step, auditor, manager, steps: int) -> None:
+    """Submit every audit, then ``steps`` random moves a QA team makes: reopen and rescore,
+    dispute and resolve, finalise; some audits are left reopened (out of the counts)."""
+    rng, audits = program["rng"], program["audits"]
+    other_lead = UserFactory(email="lead2@example.com", role=Role.PROGRAM_MANAGER)
+    for audit in audits:
+        step(lifecycle.submit_audit, audit, auditor, answers=rng.choice(ANSWERS))
+    for _ in range(steps):
+        audit = Audit.objects.get(pk=rng.choice(audits).pk)
+        match audit.status:
+            case AuditStatus.IN_PROGRESS:
+                step(lifecycle.submit_audit, audit, auditor, answers=rng.choice(ANSWERS))
+            case AuditStatus.SUBMITTED:
+                move = rng.choice(("reopen", "dispute", "finalise"))
+                if move == "reopen":
+                    step(lifecycle.reopen_audit, audit, manager, "Recheck the policy.")
+                elif move == "dispute":
+                    step(lifecycle.dispute_audit, audit, manager, "Vendor disagrees.")
+                else:
+                    step(lifecycle.finalise_audit, audit, manager)
+            case AuditStatus.DISPUTED:
+                step(lifecycle.resolve_audit, audit, other_lead, "Upheld.")
+            case AuditStatus.RESOLVED | AuditStatus.FINAL:
+                step(lifecycle.reopen_audit, audit, manager, "Rescore after calibration.")

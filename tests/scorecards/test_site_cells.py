@@ -20,12 +20,13 @@ from scorecards.estimates import Scope, domain_outcomes
 from scorecards.models import AuditCell, SiteCell, StratumTotal, VendorCell
 from scorecards.periods import period_of
 from scorecards.rollups import rebuild_all
-from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
+from tests.audits.workspace_helpers import assign_tickets, published_form, sample_run
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, UserFactory, WorkflowFactory
 from tests.scorecards.rollup_helpers import (
     agent_cells_summed_over_agents,
     assert_same_outcomes,
     counted_from_audits,
+    random_lifecycle,
     stored_site_cells,
     stored_vendor_cells,
 )
@@ -34,10 +35,6 @@ pytestmark = pytest.mark.django_db
 
 FIRST_MONDAY = dt.date(2026, 3, 2)
 MARCH = period_of("month", FIRST_MONDAY)
-CRITICAL_MISS = {**ALL_GOOD, "right_action": "no"}
-MISSED_ESCALATION = {**ALL_GOOD, "escalation": "missed", "policy_cited": "fail"}
-CURT = {**ALL_GOOD, "tone": "2"}
-ANSWERS = (ALL_GOOD, ALL_GOOD, CRITICAL_MISS, MISSED_ESCALATION, CURT)
 
 
 @pytest.fixture
@@ -66,32 +63,6 @@ def program(version, auditor, manager, workflow, site_a, site_b):
     open_assigned_audits(run)
     audits = list(Audit.objects.filter(sampled_ticket__run=run).order_by("pk"))
     return {"audits": audits, "rng": rng, "workflows": (workflow, other_workflow)}
-
-
-def random_lifecycle(program, step, auditor, manager, steps: int) -> None:
-    """Submit every audit, then ``steps`` random moves a QA team makes: reopen and rescore,
-    dispute and resolve, finalise; some audits are left reopened (out of the counts)."""
-    rng, audits = program["rng"], program["audits"]
-    other_lead = UserFactory(email="lead2@example.com", role=Role.PROGRAM_MANAGER)
-    for audit in audits:
-        step(lifecycle.submit_audit, audit, auditor, answers=rng.choice(ANSWERS))
-    for _ in range(steps):
-        audit = Audit.objects.get(pk=rng.choice(audits).pk)
-        match audit.status:
-            case AuditStatus.IN_PROGRESS:
-                step(lifecycle.submit_audit, audit, auditor, answers=rng.choice(ANSWERS))
-            case AuditStatus.SUBMITTED:
-                move = rng.choice(("reopen", "dispute", "finalise"))
-                if move == "reopen":
-                    step(lifecycle.reopen_audit, audit, manager, "Recheck the policy.")
-                elif move == "dispute":
-                    step(lifecycle.dispute_audit, audit, manager, "Vendor disagrees.")
-                else:
-                    step(lifecycle.finalise_audit, audit, manager)
-            case AuditStatus.DISPUTED:
-                step(lifecycle.resolve_audit, audit, other_lead, "Upheld.")
-            case AuditStatus.RESOLVED | AuditStatus.FINAL:
-                step(lifecycle.reopen_audit, audit, manager, "Rescore after calibration.")
 
 
 def test_site_cells_equal_the_agent_cells_summed_over_agents_after_any_lifecycle(
@@ -180,18 +151,22 @@ def test_only_pages_that_name_a_site_read_the_site_cells(program, step, auditor,
 def test_stratum_totals_follow_the_cells_through_refreshes_and_rebuilds(
     program, step, auditor, manager
 ):
-    """n_h of every estimate: each stratum's completed audits over all its cells, beside N_h;
-    a stratum whose audits are all reopened has no total left."""
+    """n_h of every estimate: each stratum's completed audits over all its cells, beside N_h
+    and the first and last week of its cells; a stratum whose audits are all reopened has no
+    total left."""
 
     def expected():
         totals = {}
         for cell in SiteCell.objects.select_related("stratum"):
-            population, audited = totals.get(cell.stratum_id, (cell.stratum.population, 0))
-            totals[cell.stratum_id] = (population, audited + cell.audited)
+            population, audited, first, last = totals.get(
+                cell.stratum_id, (cell.stratum.population, 0, cell.week, cell.week))
+            totals[cell.stratum_id] = (population, audited + cell.audited,
+                                       min(first, cell.week), max(last, cell.week))
         return totals
 
     def stored():
-        return {t.stratum_id: (t.population, t.audited) for t in StratumTotal.objects.all()}
+        return {t.stratum_id: (t.population, t.audited, t.first_week, t.last_week)
+                for t in StratumTotal.objects.all()}
 
     random_lifecycle(program, step, auditor, manager, steps=30)
     assert stored() == expected() and len(stored()) == 3

@@ -1,0 +1,125 @@
+"""Each vendor's and the whole program's estimate sums, week by week (``WeekSums``).
+
+A program-wide page totals every stratum of its period: a quarter of a large program is tens
+of thousands of (domain, stratum) rows to group, join and sum for each estimate, and the
+overview, the trends and the error themes each ask for several. ``stats.DomainSums`` are
+additive over strata, so the rollups keep them per vendor and week and per week for the
+whole program, and those pages add a few rows instead:
+
+* a domain within one week (a trend's point, a p-chart's, a vendor's week) is its row;
+* a vendor's or the program's longer period is the sum of its weeks' rows when no stratum
+  has cells in two of those weeks (each stratum's terms are then in exactly one row). That
+  holds for weekly sample runs; ``StratumTotal`` keeps each stratum's first and last week, so
+  one indexed lookup tells. Otherwise, and for any other scope or breakdown (a site, a
+  workflow, an agent), ``estimates.domain_outcomes`` totals the cells as before.
+
+The rows are ``estimates.domain_sum_rows`` of the vendor cells, the very sums the cells would
+give (tested against them), over every error category known when they were computed; a
+category added since is not in them, and a page asking for it totals the cells until the next
+refresh or rebuild recomputes the rows.
+
+Kept by ``scorecards.rollups``: a refresh recomputes the weeks of its strata's cells (their
+n_h changed, so every domain they touch did), a rebuild all weeks. On PostgreSQL a refresh
+takes a transaction-level advisory lock per week, in order, before it reads the cells, so two
+refreshes of the same week run one after the other and the later one reads the later cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+from django.db import connection
+from django.db.models import F, Q
+
+from .estimates import COLUMN_SUMS, SHARED_SUMS, Scope, category_slugs, domain_sum_rows
+from .models import StratumTotal, VendorCell, WeekSums
+
+# The first key of this module's PostgreSQL advisory locks (the second is the week's ordinal).
+WEEK_LOCK = 0x5EC5
+
+
+def refresh_week_sums(weeks: Iterable[dt.date]) -> None:
+    """Recompute the rows of ``weeks`` (Mondays) from the vendor cells."""
+    weeks = sorted(set(weeks))
+    if not weeks:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for week in weeks:  # in order: two refreshes never wait on each other in a circle
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                               [WEEK_LOCK, week.toordinal()])
+    WeekSums.objects.filter(week__in=weeks).delete()
+    _insert(Q(week__in=weeks))
+
+
+def rebuild_week_sums() -> None:
+    """Recompute every row from the vendor cells."""
+    WeekSums.objects.all().delete()
+    _insert(Q())
+
+
+def _insert(cells: Q) -> None:
+    slugs = category_slugs()
+    rows = [
+        WeekSums(vendor_id=vendor, week=week, audits=int(sums[0]), categories=slugs,
+                 sums=[float(value) for value in sums])
+        for vendor, week, *sums in domain_sum_rows(VendorCell, cells, ("vendor", "week"), slugs)
+    ]
+    rows += [
+        WeekSums(vendor_id=None, week=week, audits=int(sums[0]), categories=slugs,
+                 sums=[float(value) for value in sums])
+        for week, *sums in domain_sum_rows(VendorCell, cells, ("week",), slugs)
+    ]
+    WeekSums.objects.bulk_create(rows, batch_size=1000)
+
+
+def summed_rows(scope: Scope, dimensions: tuple[str, ...],
+                slugs: list[str]) -> list[tuple] | None:
+    """``estimates.domain_sum_rows`` of the scope's domains, added up from the week rows;
+    None when the rows cannot give them (module docstring): the scope names more than a
+    vendor, the breakdown more than vendor and week, a domain spans weeks a stratum spans, or
+    a category asked for is not in the rows."""
+    if type(scope) is not Scope or any(getattr(scope, level) is not None
+                                       for level in ("site", "workflow", "agent")):
+        return None
+    if not set(dimensions) <= {"vendor", "week"}:
+        return None
+    period = scope.period
+    if "week" not in dimensions and _stratum_across_weeks(period.first, period.last):
+        return None
+    rows = WeekSums.objects.filter(week__gte=period.first, week__lte=period.last)
+    if scope.vendor is not None:
+        rows = rows.filter(vendor_id=scope.vendor)
+    else:
+        rows = rows.filter(vendor__isnull="vendor" not in dimensions)
+    totals: dict[tuple, np.ndarray] = {}
+    for vendor, week, categories, sums in rows.order_by().values_list(
+            "vendor_id", "week", "categories", "sums"):
+        columns = _columns(categories, slugs)
+        if columns is None:
+            return None
+        key = tuple(vendor if name == "vendor" else week for name in dimensions)
+        values = np.asarray(sums, dtype=float)[columns]
+        totals[key] = totals[key] + values if key in totals else values
+    return [(*key, *values.tolist()) for key, values in totals.items()]
+
+
+def _columns(categories: list[str], slugs: list[str]) -> list[int] | None:
+    """Positions in a row's sums of the shared sums, passed, critical and ``slugs``' columns
+    (None if a slug is not among the row's ``categories``)."""
+    if not set(slugs) <= set(categories):
+        return None
+    shared, width = len(SHARED_SUMS), len(COLUMN_SUMS)
+    attributes = [0, 1, *(2 + categories.index(slug) for slug in slugs)]
+    return [*range(shared), *(shared + width * attribute + i
+                              for attribute in attributes for i in range(width))]
+
+
+def _stratum_across_weeks(first: dt.date, last: dt.date) -> bool:
+    """Whether any stratum has cells in two or more of the weeks first…last (as far as its
+    first and last week tell: a stratum whose weeks straddle the period counts)."""
+    return first < last and StratumTotal.objects.filter(
+        Q(first_week__lt=F("last_week")), first_week__lt=last, last_week__gt=first,
+    ).exists()
