@@ -404,6 +404,8 @@ class SampleStratum(models.Model):
             ),
             models.CheckConstraint(condition=Q(cost__gt=0), name="stratum_cost_positive"),
         ]
+        # A run's audits planned (the overview's runs): an index-only scan of its strata.
+        indexes = [models.Index(fields=["run", "allocated", "drawn"], name="stratum_run_planned")]
 
     def __str__(self) -> str:
         return self.label

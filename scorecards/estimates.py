@@ -137,7 +137,8 @@ def domain_outcomes(
     slugs = category_slugs() if categories else []
     rows = _week_sums().summed_rows(scope, dimensions, slugs)
     if rows is None:  # not a vendor's or the program's weeks: total the cells now
-        rows = domain_sum_rows(cells_for(scope, dimensions), scope.cells(), dimensions, slugs)
+        rows = domain_sum_rows(cells_for(scope, dimensions), scope.cells(), dimensions, slugs,
+                               weeks=(scope.period.first, scope.period.last))
     if not rows:
         return {}
     if not dimensions:
@@ -171,9 +172,11 @@ COLUMN_SUMS = (  # per attribute {x}: hits, within, hits_outside, misses_outside
 
 
 def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, ...],
-                    slugs: list[str]) -> list[tuple]:
+                    slugs: list[str], weeks: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
     """One row per domain (value of ``dimensions``) of ``model``'s ``cells``: the key values,
-    then SHARED_SUMS and COLUMN_SUMS for passed, critical and each category of ``slugs``."""
+    then SHARED_SUMS and COLUMN_SUMS for passed, critical and each category of ``slugs``.
+    ``weeks`` (first, last Monday), when the cells are within them, lets the database read
+    only the stratum totals of strata with cells in those weeks."""
     group = [DIMENSIONS[name] for name in dimensions]
     sums = {
         "m": Sum("audited"), "x": Sum("passed"), "c": Sum("critical_failed"),
@@ -186,7 +189,8 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
     }
     counts = (model.objects.filter(cells).order_by().values(*group, "stratum_id")
               .annotate(**sums))
-    return _domain_sums(counts, group, ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))])
+    return _domain_sums(counts, group, ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))],
+                        weeks)
 
 
 def _week_sums():
@@ -196,12 +200,15 @@ def _week_sums():
     return week_sums
 
 
-def _domain_sums(counts, group: list[str], columns: list[str]) -> list[tuple]:
+def _domain_sums(counts, group: list[str], columns: list[str],
+                 weeks: tuple[dt.date, dt.date] | None) -> list[tuple]:
     """One row per group: its key, SHARED_SUMS and COLUMN_SUMS for each of ``columns``, totalled
     by the database over ``counts`` (the cells summed per group and stratum) joined to each
     stratum's N_h and n_h from ``StratumTotal`` (n_h counts the stratum's completed audits over
     all its cells: all weeks and domains). A program-wide page touches tens of thousands of
-    strata; this sends one row per domain instead of one per stratum."""
+    strata; this sends one row per domain instead of one per stratum. With ``weeks``, only the
+    totals of strata whose weeks overlap them are read (an index range, not every stratum
+    ever drawn)."""
     sql, params = counts.query.sql_with_params()
     quote = connection.ops.quote_name
     real = "DOUBLE PRECISION"
@@ -215,6 +222,10 @@ def _domain_sums(counts, group: list[str], columns: list[str]) -> list[tuple]:
         f"INNER JOIN {quote(StratumTotal._meta.db_table)} totals "
         f"ON totals.{quote('stratum_id')} = counts.{quote('stratum_id')}"
     )
+    if weeks is not None:
+        joined += (f" AND totals.{quote('last_week')} >= %s"
+                   f" AND totals.{quote('first_week')} <= %s")
+        params = (*params, *(connection.ops.adapt_datefield_value(week) for week in weeks))
     terms = ", ".join(f"{expression} AS {name}" for name, expression in PER_STRATUM.items())
     # PostgreSQL would inline the per-stratum terms into every sum that uses them (f into
     # three sums per attribute); OFFSET 0 keeps the subquery, so each is worked out once a row.

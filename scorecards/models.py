@@ -242,8 +242,10 @@ class StratumTotal(models.Model):
 
     A page's domain is a part of each stratum it touches, but the weights need the whole
     stratum's n_h; summing the stratum's cells for every stratum of a program-wide page costs
-    a correlated aggregate per stratum (tens of thousands on a quarter). Kept by the same
-    refresh and rebuild as the cells; a stratum with no completed audit has no row.
+    a correlated aggregate per stratum (tens of thousands on a quarter). The overview also
+    sums n_h per run (its runs' completed audits), and ``scorecards.week_sums`` asks which
+    strata span weeks. Kept by the same refresh and rebuild as the cells; a stratum with no
+    completed audit has no row.
     """
 
     vendor_path = None
@@ -253,6 +255,8 @@ class StratumTotal(models.Model):
         "sampling.SampleStratum", primary_key=True, on_delete=models.CASCADE,
         related_name="audit_total",
     )
+    run = models.ForeignKey("sampling.SampleRun", on_delete=models.CASCADE, related_name="+",
+                            db_index=False, help_text="The stratum's run.")
     population = models.PositiveIntegerField(help_text="N_h, as drawn.")
     audited = models.PositiveIntegerField(help_text="n_h: completed sampled audits.")
     first_week = models.DateField(help_text="The earliest week of the stratum's cells.")
@@ -266,7 +270,11 @@ class StratumTotal(models.Model):
                                    name="stratum_total_counts_consistent"),
         ]
         indexes = [
-            # The strata whose audits span weeks: few or none when runs are weekly
+            # The overview's completed audits per run (an index-only scan).
+            models.Index(fields=["run", "audited"], name="stratum_total_run"),
+            # The strata with cells in a period's weeks: the estimates read only their totals.
+            models.Index(fields=["last_week", "first_week"], name="stratum_total_weeks"),
+            # Those whose cells span weeks: few or none when runs are weekly
             # (``scorecards.week_sums`` asks whether a period has any).
             models.Index(fields=["last_week", "first_week"], name="stratum_total_across_weeks",
                          condition=models.Q(first_week__lt=models.F("last_week"))),
@@ -314,7 +322,9 @@ class FinalisedDay(models.Model):
             models.CheckConstraint(condition=models.Q(audits__gt=0),
                                    name="finalised_day_has_audits"),
         ]
-        indexes = [models.Index(fields=["day"], name="finalised_day_day")]
+        # Covers the dispute rates' sums per vendor and per auditor (index-only scans).
+        indexes = [models.Index(fields=["day", "vendor", "auditor", "audits"],
+                                name="finalised_day_totals")]
 
     def __str__(self) -> str:
         return f"{self.audits} audits finalised by auditor {self.auditor_id} on {self.day}"

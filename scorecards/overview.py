@@ -31,7 +31,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,7 +44,7 @@ from .estimates import DomainOutcome, Scope, domain_outcomes
 from .flags import RedFlag
 from .flags import percent as _percent
 from .follow_ups import FollowUps, follow_ups
-from .models import AuditorDay, VendorCell
+from .models import AuditorDay, StratumTotal, VendorCell
 from .query import PageQuery
 from .targets import BELOW, targets_in_effect, verdict
 from .trends import control_series, trend_span
@@ -259,45 +259,47 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: lis
                left_out: int, more: int) -> Benchmark:
     found = Workflow.objects.in_bulk(shown) if shown else {}
     workflows = [found[pk] for pk in shown]
-    rows = [
-        BenchmarkRow(
-            vendor=vendor,
-            overall=by_vendor[vendor.pk],
-            url=scorecard_url(page_query, vendor),
+    # scorecard_url's query per workflow, built once for all vendors (a large matrix has
+    # hundreds of cells).
+    narrowed = {workflow.pk: page_query.url_query(vendor=None, site=None, agent=None,
+                                                  workflow=workflow.slug)
+                for workflow in workflows}
+    rows = []
+    for vendor in Vendor.objects.filter(pk__in=list(by_vendor)).order_by("name"):
+        url = scorecard_url(page_query, vendor)
+        path = url.partition("?")[0]
+        rows.append(BenchmarkRow(
+            vendor=vendor, overall=by_vendor[vendor.pk], url=url,
             cells=[BenchmarkCell(workflow, by_pair.get((vendor.pk, workflow.pk)),
-                                 scorecard_url(page_query, vendor, workflow))
+                                 f"{path}?{narrowed[workflow.pk]}")
                    for workflow in workflows],
-        )
-        for vendor in Vendor.objects.filter(pk__in=list(by_vendor)).order_by("name")
-    ]
+        ))
     return Benchmark(workflows=workflows, rows=rows, left_out=left_out, more=more)
 
 
 def recent_runs(now: dt.datetime) -> list[RunProgress]:
-    """The latest RECENT_RUNS runs with their planned and completed audits (two queries:
-    the runs with their strata summed, then the completed audits of all of them grouped by
-    run from the vendor cells). The strata are summed per run shown, not for every run
-    before the latest are picked: a program keeps years of runs."""
-    strata = SampleStratum.objects.filter(run=OuterRef("pk")).order_by().values("run")
-    runs = list(
-        SampleRun.objects.select_related("plan")
-        .annotate(allocated_total=Subquery(strata.annotate(total=Sum("allocated"))
-                                           .values("total")),
-                  drawn_total=Subquery(strata.annotate(total=Sum("drawn")).values("total")))
-        .order_by("-created_at", "-id")[:RECENT_RUNS]
-    )
-    completed = dict(
-        VendorCell.objects.filter(stratum__run__in=[run.pk for run in runs])
-        .order_by().values("stratum__run").annotate(done=Sum("audited"))
-        .values_list("stratum__run", "done")
-    )
+    """The latest RECENT_RUNS runs with their planned and completed audits (three queries:
+    the runs, their strata's allocated and drawn audits summed per run, and their completed
+    audits summed per run from the stratum totals, each an index-only scan). Only the runs
+    shown are summed, not every run before the latest are picked: a program keeps years of
+    runs."""
+    runs = list(SampleRun.objects.select_related("plan").order_by("-created_at", "-id")
+                [:RECENT_RUNS])
+    ids = [run.pk for run in runs]
+    planned = {row[0]: row[1:] for row in (
+        SampleStratum.objects.filter(run__in=ids).order_by().values("run")
+        .annotate(allocated=Sum("allocated"), drawn=Sum("drawn"))
+        .values_list("run", "allocated", "drawn"))}
+    completed = dict(StratumTotal.objects.filter(run__in=ids).order_by().values("run")
+                     .annotate(done=Sum("audited")).values_list("run", "done"))
     progress = []
     for run in runs:
-        drawn, done = run.drawn_total or 0, completed.get(run.pk, 0)
+        allocated, drawn = planned.get(run.pk, (0, 0))
+        done = completed.get(run.pk, 0)
         late = (run.status == SampleRun.Status.DONE and run.finished_at is not None
                 and run.finished_at < now - RUN_GRACE)
         progress.append(RunProgress(
-            run=run, allocated=run.allocated_total or 0, drawn=drawn, completed=done,
+            run=run, allocated=allocated, drawn=drawn, completed=done,
             url=reverse("sampling:run_detail", args=[run.pk]),
             behind=late and drawn > 0 and done < RUN_BEHIND_SHARE * drawn,
         ))

@@ -149,12 +149,12 @@ def _total_strata(strata: set[int] | None) -> None:
     totals.delete()
     rows = (cells.values("stratum_id")
             .annotate(total=Sum("audited"), size=Max("stratum__population"),
-                      first=Min("week"), last=Max("week"))
-            .values_list("stratum_id", "size", "total", "first", "last"))
+                      run=Max("stratum__run"), first=Min("week"), last=Max("week"))
+            .values_list("stratum_id", "run", "size", "total", "first", "last"))
     StratumTotal.objects.bulk_create(
-        (StratumTotal(stratum_id=pk, population=size, audited=total, first_week=first,
-                      last_week=last)
-         for pk, size, total, first, last in rows.iterator(chunk_size=5000)),
+        (StratumTotal(stratum_id=pk, run_id=run, population=size, audited=total,
+                      first_week=first, last_week=last)
+         for pk, run, size, total, first, last in rows.iterator(chunk_size=5000)),
         batch_size=5000,
     )
 

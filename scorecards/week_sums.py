@@ -51,7 +51,7 @@ def refresh_week_sums(weeks: Iterable[dt.date]) -> None:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                                [WEEK_LOCK, week.toordinal()])
     WeekSums.objects.filter(week__in=weeks).delete()
-    _insert(Q(week__in=weeks))
+    _insert(Q(week__in=weeks), (weeks[0], weeks[-1]))
 
 
 def rebuild_week_sums() -> None:
@@ -60,17 +60,18 @@ def rebuild_week_sums() -> None:
     _insert(Q())
 
 
-def _insert(cells: Q) -> None:
+def _insert(cells: Q, weeks: tuple[dt.date, dt.date] | None = None) -> None:
     slugs = category_slugs()
     rows = [
         WeekSums(vendor_id=vendor, week=week, audits=int(sums[0]), categories=slugs,
                  sums=[float(value) for value in sums])
-        for vendor, week, *sums in domain_sum_rows(VendorCell, cells, ("vendor", "week"), slugs)
+        for vendor, week, *sums in domain_sum_rows(VendorCell, cells, ("vendor", "week"), slugs,
+                                                   weeks)
     ]
     rows += [
         WeekSums(vendor_id=None, week=week, audits=int(sums[0]), categories=slugs,
                  sums=[float(value) for value in sums])
-        for week, *sums in domain_sum_rows(VendorCell, cells, ("week",), slugs)
+        for week, *sums in domain_sum_rows(VendorCell, cells, ("week",), slugs, weeks)
     ]
     WeekSums.objects.bulk_create(rows, batch_size=1000)
 
