@@ -7,8 +7,11 @@ week is part of a stratum (its n_h counts the other vendor's audits too)."""
 import datetime as dt
 import math
 import random
+import threading
+import time
 
 import pytest
+from django.db import connection, connections, transaction
 
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
@@ -17,13 +20,14 @@ from scorecards import week_sums
 from scorecards.estimates import Scope, category_slugs, domain_outcomes
 from scorecards.models import WeekSums
 from scorecards.periods import Period, period_of
-from scorecards.rollups import rebuild_all
-from tests.audits.workspace_helpers import assign_tickets, published_form, sample_run
+from scorecards.rollups import rebuild_all, refresh_cells
+from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
 from tests.factories import AgentFactory, TicketFactory, WorkflowFactory
 from tests.scorecards.rollup_helpers import (
     assert_same_outcomes,
     category_rate_from_audits,
     random_lifecycle,
+    submitted_in_bulk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +36,7 @@ FIRST_MONDAY = dt.date(2026, 3, 2)
 MARCH = period_of("month", FIRST_MONDAY)
 WEEKS = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(3)]
 BREAKDOWNS = [(), ("vendor",), ("week",), ("vendor", "week")]
+WAIT_SECONDS = 60
 
 
 def _stratum(run, agents, workflow, weeks, rng, tickets=12):
@@ -156,3 +161,73 @@ def test_a_category_added_since_is_read_from_the_cells_until_the_rows_are_recomp
     assert week_sums.summed_rows(scope, (), slugs) is not None
     assert_same_outcomes(domain_outcomes(scope, categories=True),
                          _from_cells(monkeypatch, scope, None, True))
+
+
+@pytest.fixture
+def postgres_only(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent connections to one test database "
+                    "(set DATABASE_URL)")
+
+
+@pytest.mark.postgres
+def test_two_refreshes_of_one_week_take_turns(postgres_only, version, auditor, workflow,
+                                              site_a, site_b):
+    """Two strata of one week, each with an audit reopened behind the rollups' back: the
+    refresh of the second waits for the first to commit before it reads the cells, so the
+    week's rows count both (without the lock it would count one, or collide on the key)."""
+    agents = [AgentFactory(site=site_a), AgentFactory(site=site_b)]
+    run = sample_run("Week of 2 March")
+    rng = random.Random(7)
+    for _ in range(2):
+        assign_tickets(run, _stratum(run, agents, workflow, WEEKS[:1], rng, tickets=6), auditor)
+    open_assigned_audits(run)
+    audits = list(Audit.objects.order_by("sampled_ticket__stratum_id", "pk"))
+    submitted_in_bulk(audits, [ALL_GOOD] * len(audits))
+    rebuild_all()
+    first, second = audits[0].pk, audits[-1].pk
+    Audit.objects.filter(pk__in=[first, second]).update(status=AuditStatus.IN_PROGRESS)
+
+    refreshed, release, errors = threading.Event(), threading.Event(), []
+
+    def refresh(audit_id, hold):
+        try:
+            with transaction.atomic():
+                refresh_cells([audit_id])
+                if hold:
+                    refreshed.set()
+                    release.wait(WAIT_SECONDS)
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    holding = threading.Thread(target=refresh, args=(first, True))
+    holding.start()
+    assert refreshed.wait(WAIT_SECONDS)
+    waiting = threading.Thread(target=refresh, args=(second, False))
+    waiting.start()
+    _wait_for_advisory_lock()
+    release.set()
+    for thread in (holding, waiting):
+        thread.join(WAIT_SECONDS)
+    assert errors == []
+    kept_up = _stored()
+    assert kept_up[(None, WEEKS[0])][0] == len(audits) - 2
+    rebuild_all()
+    _assert_same_rows(kept_up, _stored())
+
+
+def _wait_for_advisory_lock() -> None:
+    """Until another connection waits on an advisory lock (seen in pg_stat_activity)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+                " AND wait_event = 'advisory'")
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+    pytest.fail(f"no refresh waited for the week's lock within {WAIT_SECONDS} s")
