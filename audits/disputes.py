@@ -23,6 +23,7 @@ portal and notifications (issue 6, later) all go through the same rules:
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -352,17 +353,29 @@ def dispute_rates(period=None) -> DisputeRates:
     No query reads every audit of the period: the finalised audits are summed from the
     ``scorecards.FinalisedDay`` rollup (per auditor, vendor and UTC day, kept by every
     lifecycle step), and the disputed ones and their questions are counted from the disputes,
-    joined to their audits by key. Two grouped queries per level, one for the questions."""
+    joined to their audits by key: one grouped read of the rollup for both levels (an
+    index-only scan), one of the disputes per level and one for the questions, and the
+    vendors' names and auditors' emails."""
+    from accounts.models import User
     from scorecards.models import FinalisedDay
+    from vendors.models import Vendor
 
     days = FinalisedDay.objects.all()
     if period is not None:
         days = days.filter(day__gte=period.first, day__lte=period.end)
+    per_vendor, per_auditor = Counter(), Counter()
+    for vendor, auditor, audits in (days.order_by().values_list("vendor", "auditor")
+                                    .annotate(audits=Sum("audits"))):
+        per_vendor[vendor] += audits
+        per_auditor[auditor] += audits
+    names = dict(Vendor.objects.filter(pk__in=list(per_vendor)).values_list("pk", "name"))
+    emails = dict(User.objects.filter(pk__in=[pk for pk in per_auditor if pk is not None])
+                  .values_list("pk", "email"))
     disputed = Dispute.objects.filter(_finalised_in(period, "audit"))
     questions = DisputedQuestion.objects.filter(_finalised_in(period, "dispute__audit"))
     return DisputeRates(
-        by_vendor=_rates(days, disputed, "vendor", "vendor__name", "ticket__vendor"),
-        by_auditor=_rates(days, disputed, "auditor", "auditor__email", "auditor"),
+        by_vendor=_rates(per_vendor, names, disputed, "ticket__vendor"),
+        by_auditor=_rates(per_auditor, emails, disputed, "auditor"),
         by_question=[
             DisputeRate((row["form"], row["question_key"]), f"{row['form']} · "
                         f"{row['question_key']}", None, None, *_question_counts(row))
@@ -400,12 +413,11 @@ def _question_counts(row) -> tuple[int, int, int]:
     return row["n_questions"], row["n_decided"], row["n_overturned"]
 
 
-def _rates(days: QuerySet, disputed: QuerySet, key: str, label: str, audit_key: str
+def _rates(finalised: Mapping, labels: Mapping, disputed: QuerySet, audit_key: str
            ) -> list[DisputeRate]:
-    """One rate per ``key`` of the finalised-day rows (vendor or auditor), ordered by
-    ``label``; ``audit_key`` is the same key reached from an audit."""
-    finalised_rows = days.order_by().values(key, label).annotate(
-        n_finalised=Sum("audits")).order_by(label)
+    """One rate per key of ``finalised`` (vendor or auditor id → audits finalised), ordered by
+    its label (an auditor without one, "unassigned", last); ``audit_key`` is the same key
+    reached from an audit."""
     dispute_rows = {
         row["rate_key"]: row
         for row in disputed.order_by().values(rate_key=F(f"audit__{audit_key}")).annotate(
@@ -413,9 +425,9 @@ def _rates(days: QuerySet, disputed: QuerySet, key: str, label: str, audit_key: 
     }
     empty = {"n_disputed": 0, "n_questions": 0, "n_decided": 0, "n_overturned": 0}
     rates = []
-    for row in finalised_rows:
-        counts = dispute_rows.get(row[key], empty)
-        rates.append(DisputeRate(row[key], str(row[label] or "unassigned"), row["n_finalised"],
+    for key in sorted(finalised, key=lambda key: (key not in labels, labels.get(key, ""))):
+        counts = dispute_rows.get(key, empty)
+        rates.append(DisputeRate(key, labels.get(key, "unassigned"), finalised[key],
                                  counts["n_disputed"], *_question_counts(counts)))
     return rates
 

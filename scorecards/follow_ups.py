@@ -1,7 +1,7 @@
 """Disputes and coaching on the program overview: per vendor, per auditor, and their red flags.
 
 Read with a fixed number of grouped queries whatever the number of vendors, auditors or
-questions: ``audits.disputes.dispute_rates`` (five), ``open_disputes_by_vendor`` (one), the
+questions: ``audits.disputes.dispute_rates`` (six), ``open_disputes_by_vendor`` (one), the
 pending and the overdue coaching actions per vendor (two) and the vendors named (one).
 
 * **Rates** are over the audits *finalised* in the page's period, as ``dispute_rates`` counts
