@@ -13,7 +13,10 @@ that still tells the page's domains apart (``cells_for``): ``VendorCell`` unless
 the breakdown names a site (``SiteCell``) or an agent (``AuditCell``): the same counts, in
 several times fewer rows at each step up. The database also totals each domain's
 ``stats.DomainSums`` over its strata (``_domain_sums``), so a program-wide page receives one
-row per domain, not one per stratum, and Python only works out the intervals.
+row per domain, not one per stratum, and Python only works out the intervals. A vendor's or
+the program's domains by week (or over weeks no stratum spans) are added up from the
+``WeekSums`` the rollups keep instead (``scorecards.week_sums``): the same sums, read from a
+few rows.
 """
 
 from __future__ import annotations
