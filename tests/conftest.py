@@ -7,6 +7,7 @@ set the Celery tests use a real worker.
 import os
 
 import pytest
+from django.db import connection
 
 from accounts.models import Role
 from tests.factories import (
@@ -203,3 +204,11 @@ def log_in(page):
         return page
 
     return login
+
+
+@pytest.fixture
+def postgres_only(transactional_db):
+    """Tests of concurrent connections to one test database: PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent connections to one test database "
+                    "(set DATABASE_URL)")

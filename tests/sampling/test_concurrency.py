@@ -4,19 +4,12 @@ the second waits for the first and finds the run done; the sample is written onc
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from sampling.drawing import draw_sample, request_run
 from sampling.models import SampledTicket, SampleRun
 
 from .conftest import WINDOW, make_population
-
-
-@pytest.fixture
-def postgres_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: concurrent connections to one test database "
-                    "(set DATABASE_URL)")
 
 
 @pytest.mark.postgres

@@ -32,6 +32,7 @@ from sampling.drawing import draw_sample, request_run
 from sampling.models import SampledTicket, SampleRun, SampleStratum
 from tests.audits.workspace_helpers import published_form
 from tests.live_worker import require_live_worker, start_celery_worker, stop_celery_worker
+from tests.lock_waits import wait_until_another_connection_waits
 
 from .conftest import WINDOW, make_population, wait_until_finished
 from .test_drawing import expected_sample
@@ -39,7 +40,6 @@ from .test_drawing import expected_sample
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres]
 
 SEED = 4242
-WAIT_SECONDS = 60
 VISIBILITY_TIMEOUT = 3  # the second worker's: its start-up sweep redelivers older messages
 BLOCKED_QUERY = {
     "run_lock": "SELECT pg_advisory_lock%",
@@ -113,21 +113,9 @@ def _block_at(gate: str, run: SampleRun, held) -> None:
 
 def wait_until_blocked(gate: str, held) -> None:
     """Until a worker's connection waits on ``gate`` (seen in pg_stat_activity)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid NOT IN (pg_backend_pid(), %s) AND wait_event_type = 'Lock'"
-                " AND query LIKE %s",
-                [held.get_backend_pid(), BLOCKED_QUERY[gate]],
-            )
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"no worker waited at {gate} within {WAIT_SECONDS} s")
-
-
+    wait_until_another_connection_waits(
+        "pid <> %s AND query LIKE %s", [held.get_backend_pid(), BLOCKED_QUERY[gate]],
+        f"no worker waited at {gate}")
 
 
 @pytest.mark.parametrize("gate", ["run_lock", "sample_insert"])

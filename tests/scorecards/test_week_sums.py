@@ -8,10 +8,9 @@ import datetime as dt
 import math
 import random
 import threading
-import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
@@ -23,6 +22,7 @@ from scorecards.periods import Period, period_of
 from scorecards.rollups import rebuild_all, refresh_cells
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
 from tests.factories import AgentFactory, TicketFactory, WorkflowFactory
+from tests.lock_waits import WAIT_SECONDS, wait_until_another_connection_waits
 from tests.scorecards.rollup_helpers import (
     assert_same_outcomes,
     category_rate_from_audits,
@@ -36,7 +36,6 @@ FIRST_MONDAY = dt.date(2026, 3, 2)
 MARCH = period_of("month", FIRST_MONDAY)
 WEEKS = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(3)]
 BREAKDOWNS = [(), ("vendor",), ("week",), ("vendor", "week")]
-WAIT_SECONDS = 60
 
 
 def _stratum(run, agents, workflow, weeks, rng, tickets=12):
@@ -163,13 +162,6 @@ def test_a_category_added_since_is_read_from_the_cells_until_the_rows_are_recomp
                          _from_cells(monkeypatch, scope, None, True))
 
 
-@pytest.fixture
-def postgres_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: concurrent connections to one test database "
-                    "(set DATABASE_URL)")
-
-
 @pytest.mark.postgres
 def test_two_refreshes_of_one_week_take_turns(postgres_only, version, auditor, workflow,
                                               site_a, site_b):
@@ -207,7 +199,8 @@ def test_two_refreshes_of_one_week_take_turns(postgres_only, version, auditor, w
     assert refreshed.wait(WAIT_SECONDS)
     waiting = threading.Thread(target=refresh, args=(second, False))
     waiting.start()
-    _wait_for_advisory_lock()
+    wait_until_another_connection_waits("wait_event = 'advisory'", [],
+                                        "no refresh waited for the week's lock")
     release.set()
     for thread in (holding, waiting):
         thread.join(WAIT_SECONDS)
@@ -216,18 +209,3 @@ def test_two_refreshes_of_one_week_take_turns(postgres_only, version, auditor, w
     assert kept_up[(None, WEEKS[0])][0] == len(audits) - 2
     rebuild_all()
     _assert_same_rows(kept_up, _stored())
-
-
-def _wait_for_advisory_lock() -> None:
-    """Until another connection waits on an advisory lock (seen in pg_stat_activity)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-                " AND wait_event = 'advisory'")
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.05)
-    pytest.fail(f"no refresh waited for the week's lock within {WAIT_SECONDS} s")
