@@ -198,9 +198,14 @@ def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
 
 def scorecard_url(page_query: PageQuery, vendor: Vendor, workflow: Workflow | None = None) -> str:
     """The vendor's scorecard for the same period (narrowed to ``workflow`` if given)."""
-    query = page_query.url_query(vendor=None, site=None, agent=None,
-                                 workflow=workflow.slug if workflow else None)
-    return f"{reverse('scorecards:scorecard', kwargs={'vendor': vendor.slug})}?{query}"
+    path = reverse("scorecards:scorecard", kwargs={"vendor": vendor.slug})
+    return f"{path}?{scorecard_query(page_query, workflow)}"
+
+
+def scorecard_query(page_query: PageQuery, workflow: Workflow | None = None) -> str:
+    """The query string of ``scorecard_url``: the same period, narrowed to ``workflow``."""
+    return page_query.url_query(vendor=None, site=None, agent=None,
+                                workflow=workflow.slug if workflow else None)
 
 
 def shared_workflows(period) -> tuple[list[int], int]:
@@ -259,17 +264,14 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: lis
                left_out: int, more: int) -> Benchmark:
     found = Workflow.objects.in_bulk(shown) if shown else {}
     workflows = [found[pk] for pk in shown]
-    # scorecard_url's query per workflow, built once for all vendors (a large matrix has
+    # Each workflow's scorecard query, built once for all vendors (a large matrix has
     # hundreds of cells).
-    narrowed = {workflow.pk: page_query.url_query(vendor=None, site=None, agent=None,
-                                                  workflow=workflow.slug)
-                for workflow in workflows}
+    narrowed = {workflow.pk: scorecard_query(page_query, workflow) for workflow in workflows}
     rows = []
     for vendor in Vendor.objects.filter(pk__in=list(by_vendor)).order_by("name"):
-        url = scorecard_url(page_query, vendor)
-        path = url.partition("?")[0]
+        path = reverse("scorecards:scorecard", kwargs={"vendor": vendor.slug})
         rows.append(BenchmarkRow(
-            vendor=vendor, overall=by_vendor[vendor.pk], url=url,
+            vendor=vendor, overall=by_vendor[vendor.pk], url=scorecard_url(page_query, vendor),
             cells=[BenchmarkCell(workflow, by_pair.get((vendor.pk, workflow.pk)),
                                  f"{path}?{narrowed[workflow.pk]}")
                    for workflow in workflows],

@@ -17,16 +17,19 @@ touch (and of any other cell with the same key values in the box), and the same 
 selects the cells to delete and the audits to count, so each box is always exact. Agents are
 the most selective key (a ticket index on (agent, handled_at) finds them), so the agent box
 stays small; the site box reads every audit of the strata in those weeks, a few dozen each.
-Each refresh and rebuild then refreshes the auditor-days of the same audits
-(``scorecards.productivity``), so every path that keeps cells keeps those too.
+Each refresh and rebuild then recounts its strata's totals (``StratumTotal``), recomputes
+the week sums of every week those strata have cells in (``scorecards.week_sums``) and
+refreshes the auditor-days of the same audits (``scorecards.productivity``), so every path
+that keeps cells keeps those too.
 
 Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on every cell table and row locks on
 its strata (FOR NO KEY UPDATE, in pk order) *before* reading audits, so two refreshes of the
 same strata run one after the other and the later one reads the later data (the site box
 covers only the refresh's strata, so the stratum locks order it too); a rebuild takes SHARE
 ROW EXCLUSIVE on all, which waits for refreshes in flight and holds new ones back until it
-commits. Tables are always locked in the same order (agent, site, then vendor cells). Refreshes
-are queued on commit of the lifecycle step, so they read committed audits.
+commits. Tables are always locked in the same order (agent, site, then vendor cells). The
+week sums take a lock per week after the cells are written (``scorecards.week_sums``).
+Refreshes are queued on commit of the lifecycle step, so they read committed audits.
 """
 
 from __future__ import annotations
