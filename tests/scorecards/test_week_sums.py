@@ -38,7 +38,8 @@ WEEKS = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(3)]
 BREAKDOWNS = [(), ("vendor",), ("week",), ("vendor", "week")]
 
 
-def _stratum(run, agents, workflow, weeks, rng, tickets=12):
+def _stratum(agents, workflow, weeks, rng, tickets=12):
+    """Tickets of one stratum, handled by ``agents`` at random times in ``weeks`` (in turn)."""
     handled = [dt.datetime.combine(weeks[i % len(weeks)], dt.time(9), tzinfo=dt.UTC)
                + dt.timedelta(days=rng.randrange(7), hours=rng.randrange(14))
                for i in range(tickets)]
@@ -57,7 +58,7 @@ def program(version, auditor, manager, workflow, site_a, site_b):
     for week in WEEKS:
         run = sample_run(f"Week of {week}")
         for stratum_workflow in (workflow, other_workflow):
-            assign_tickets(run, _stratum(run, agents, stratum_workflow, [week], rng), auditor)
+            assign_tickets(run, _stratum(agents, stratum_workflow, [week], rng), auditor)
         open_assigned_audits(run)
     return {"audits": list(Audit.objects.order_by("pk")), "rng": rng, "agents": agents,
             "workflows": (workflow, other_workflow)}
@@ -116,7 +117,7 @@ def test_a_stratum_across_weeks_sends_the_longer_periods_to_the_cells(
     """A stratum with audits in weeks 1 and 2: a period holding both is no sum of weeks, so
     the cells answer it; each week alone, and weeks 2–3, still come from the week sums."""
     run = sample_run("Fortnight")
-    assign_tickets(run, _stratum(run, program["agents"], workflow, WEEKS[:2], program["rng"]),
+    assign_tickets(run, _stratum(program["agents"], workflow, WEEKS[:2], program["rng"]),
                    auditor)
     open_assigned_audits(run)
     program["audits"] = list(Audit.objects.order_by("pk"))
@@ -172,7 +173,7 @@ def test_two_refreshes_of_one_week_take_turns(postgres_only, version, auditor, w
     run = sample_run("Week of 2 March")
     rng = random.Random(7)
     for _ in range(2):
-        assign_tickets(run, _stratum(run, agents, workflow, WEEKS[:1], rng, tickets=6), auditor)
+        assign_tickets(run, _stratum(agents, workflow, WEEKS[:1], rng, tickets=6), auditor)
     open_assigned_audits(run)
     audits = list(Audit.objects.order_by("sampled_ticket__stratum_id", "pk"))
     submitted_in_bulk(audits, [ALL_GOOD] * len(audits))
