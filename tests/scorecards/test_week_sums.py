@@ -126,7 +126,9 @@ def test_a_stratum_across_weeks_sends_the_longer_periods_to_the_cells(
     # first week's rows change too.
     second_week = Audit.objects.filter(
         sampled_ticket__run=run, status=AuditStatus.SUBMITTED,
-        ticket__handled_at__gte=dt.datetime.combine(WEEKS[1], dt.time.min, tzinfo=dt.UTC)).first()
+        ticket__handled_at__gte=dt.datetime.combine(WEEKS[1], dt.time.min, tzinfo=dt.UTC),
+    ).order_by("pk").first()
+    assert second_week is not None
     step(lifecycle.reopen_audit, second_week, manager, "Recheck.")
 
     fortnight = Scope(Period("custom", WEEKS[0], WEEKS[1]))
