@@ -128,7 +128,8 @@ def _rebuild() -> None:
     cells = rebuild_all()
     seconds = time.perf_counter() - started
     for table in ("scorecards_auditcell", "scorecards_sitecell", "scorecards_vendorcell",
-                  "scorecards_stratumtotal"):
+                  "scorecards_stratumtotal", "scorecards_weeksums", "scorecards_auditorday",
+                  "scorecards_finalisedday"):
         _analyze(table)  # fresh statistics, as autovacuum would leave them
     print(f"rebuild_all: {cells:,} cells in {seconds:.1f} s")
 
