@@ -59,7 +59,7 @@ from audits.models import SCORED_STATUSES, Audit, AuditEvent
 from .models import AuditorDay, FinalisedDay
 
 
-@dataclass(frozen=True, eq=False)  # compared by identity: one spec per table
+@dataclass(frozen=True)
 class DayRollup:
     """How one table is computed from the audits.
 
@@ -152,16 +152,14 @@ def refresh_auditor_days(audit_ids: Iterable[int]) -> int:
         return written
 
 
-def rebuild_auditor_days(rollups: Iterable[DayRollup] = ROLLUPS) -> int:
-    """Recompute every row of ``rollups`` (both tables by default) from the audits in one
-    transaction (the nightly safety net, and after bulk writes that bypass the lifecycle).
-    Returns the number of rows written."""
-    chosen = set(rollups)
-    rollups = [rollup for rollup in ROLLUPS if rollup in chosen]  # in lock order
+def rebuild_auditor_days() -> int:
+    """Recompute every row of both tables from the audits in one transaction (the nightly
+    safety net, and after bulk writes that bypass the lifecycle). Returns the number of rows
+    written."""
     with transaction.atomic():
-        _lock_tables(shared=False, rollups=rollups)
+        _lock_tables(shared=False)
         written = 0
-        for rollup in rollups:
+        for rollup in ROLLUPS:
             rollup.model.objects.all().delete()
             written += _insert(rollup, Q())
         return written
@@ -208,12 +206,12 @@ def _on_days(moment: str, days: set[dt.date]) -> Q:
     return condition
 
 
-def _lock_tables(*, shared: bool, rollups: Iterable[DayRollup] = ROLLUPS) -> None:
+def _lock_tables(*, shared: bool) -> None:
     """PostgreSQL table locks that order refreshes against a rebuild (module docstring)."""
     if connection.vendor != "postgresql":
         return  # SQLite runs one writing transaction at a time anyway
     mode = "ROW EXCLUSIVE" if shared else "SHARE ROW EXCLUSIVE"
-    tables = ", ".join(rollup.model._meta.db_table for rollup in rollups)
+    tables = ", ".join(rollup.model._meta.db_table for rollup in ROLLUPS)
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {tables} IN {mode} MODE")
 
