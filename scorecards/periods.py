@@ -116,12 +116,20 @@ def period_of(kind: str, day: dt.date) -> Period:
     raise PeriodInvalid(f"period: unknown kind {kind!r} (one of {', '.join(KINDS)})")
 
 
+# Scorecards cover the years a program can have data in; a date outside them is a typo (and
+# would overflow the period arithmetic at the calendar's edges).
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 def _date(query: Mapping[str, str], name: str) -> dt.date:
     value = query.get(name, "")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise PeriodInvalid(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    if not EARLIEST <= day <= LATEST:
+        raise PeriodInvalid(f"{name}: {value} is outside {EARLIEST.year}–{LATEST.year}")
+    return day
 
 
 def period_from_query(query: Mapping[str, str], today: dt.date | None = None) -> Period:
