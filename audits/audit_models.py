@@ -25,6 +25,9 @@ class AuditStatus(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
     RESOLVED = "resolved", "Resolved"
     FINAL = "final", "Final"
+    # A lead took the audit out of the queue before it was submitted, with a reason. For a
+    # sampled ticket this is non-response: estimates use the completed audits only.
+    SKIPPED = "skipped", "Skipped"
 
 
 # Statuses in which the audit is in an auditor's queue, still to be scored.
@@ -152,6 +155,8 @@ class AuditEventKind(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
     FINALISED = "finalised", "Finalised"
     RESCORED = "rescored", "Rescored"
+    REASSIGNED = "reassigned", "Reassigned"
+    SKIPPED = "skipped", "Skipped"
 
 
 class AuditEvent(models.Model):
@@ -186,6 +191,10 @@ class AuditEvent(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind="reopened") | ~Q(reason=""), name="audit_event_reopen_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["reassigned", "skipped"]) | ~Q(reason=""),
+                name="audit_event_reassign_skip_has_reason",
             ),
         ]
 
