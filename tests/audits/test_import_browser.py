@@ -17,7 +17,9 @@ def test_a_manager_fixes_a_rejected_file_and_sees_the_tickets_counted(
                        good_row("T-3", vendor="borealis", site="bogota")], name="week-9-fixed.csv")
     log_in(manager)
 
-    page.get_by_role("link", name="Import tickets").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Audits", exact=True).click()
+    nav.get_by_role("link", name="Import tickets").click()
     page.set_input_files("input[type=file]", str(bad))
     page.get_by_role("button", name="Upload and import").click()
 

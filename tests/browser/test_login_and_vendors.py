@@ -35,7 +35,9 @@ def test_a_manager_logs_in_lands_on_the_overview_and_drills_from_vendors_to_an_a
     log_in(manager)
 
     expect(page.get_by_role("heading", name="Program overview")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Vendors").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Program", exact=True).click()
+    nav.get_by_role("link", name="Vendors").click()
     rows = page.locator("table.data tbody tr")
     expect(rows.filter(has_text="Acme Moderation")).to_contain_text("3")
     expect(rows.filter(has_text="Borealis Support")).to_contain_text("2")
