@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class Vendor(models.Model):
@@ -132,6 +133,9 @@ class ContractTarget(models.Model):
     )
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
+
+    # A target is what a vendor is held to: who changed it, when, from what, is evidence.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["vendor__name", "workflow__name", "metric", "-effective_from"]
