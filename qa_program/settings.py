@@ -141,6 +141,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Display formats, a 24-hour clock everywhere: qa_program/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["qa_program.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
