@@ -27,3 +27,31 @@ class InviteForm(forms.Form):
         if data.get("role") != Role.VENDOR_POC:
             data["vendor"] = None
         return data
+
+
+class RoleForm(forms.Form):
+    """A person's role, and their vendor when the role is a vendor role."""
+
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.ADMIN])
+    vendor = forms.ModelChoiceField(
+        queryset=Vendor.objects.all(), required=False,
+        help_text="Only for vendor POCs, who see only this vendor's data.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.VENDOR_POC and not data.get("vendor"):
+            self.add_error("vendor", "A vendor POC must be bound to one vendor.")
+        elif data.get("role") and data.get("role") != Role.VENDOR_POC and data.get("vendor"):
+            self.add_error("vendor", "Only vendor POCs belong to a vendor; leave it empty for "
+                                     "an internal role.")
+        return data
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label="Email contains", required=False, max_length=254)
+    role = forms.ChoiceField(choices=[("", "All roles"), *Role.choices], required=False)
+    active = forms.ChoiceField(
+        choices=[("", "Active and deactivated"), ("yes", "Active"), ("no", "Deactivated")],
+        required=False,
+    )
