@@ -14,5 +14,7 @@ urlpatterns = [
     path("<int:pk>/draft/", views.audit_draft, name="audit_draft"),
     path("<int:pk>/reopen/", views.audit_reopen, name="audit_reopen"),
     path("<int:pk>/finalise/", views.audit_finalise, name="audit_finalise"),
+    path("<int:pk>/reassign/", views.audit_reassign, name="audit_reassign"),
+    path("<int:pk>/skip/", views.audit_skip, name="audit_skip"),
     path("<int:pk>/dispute/", dispute_views.raise_dispute, name="audit_dispute"),
 ]

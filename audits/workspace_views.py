@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import internal_required
 from accounts.scoping import visible_to
 
-from . import lifecycle, selectors
+from . import assignments, lifecycle, selectors, workspace_stats
 from .models import OPEN_STATUSES, Audit, AuditStatus, FormVersion, Ticket
 
 QUEUE_PAGE_SIZE = 100
@@ -37,6 +37,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         "counts": selectors.queue_counts(request.user),
         "by_workflow": selectors.queue_by_workflow(request.user),
         "now": timezone.now(),
+    })
+
+
+@internal_required
+def auditor_home(request: HttpRequest) -> HttpResponse:
+    """A QA auditor's home ("/"): their queue at a glance and their own numbers."""
+    return render(request, "audits/workspace/home.html", {
+        "counts": selectors.queue_counts(request.user),
+        "windows": workspace_stats.auditor_numbers(request.user),
     })
 
 
@@ -146,6 +155,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = selectors.scoring_sheet(version, audit.answers, audit.comments)
     show_internal = selectors.shows_internal(request.user)
     minutes, seconds = divmod(audit.time_spent_seconds, 60)
+    can_move = assignments.can_move(audit, request.user)
     return render(request, "audits/workspace/detail.html", {
         "audit": audit,
         "sheet": sheet,
@@ -166,6 +176,8 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_finalise": lifecycle.is_lead(request.user) and audit.status in (
             AuditStatus.SUBMITTED, AuditStatus.RESOLVED
         ),
+        "can_move": can_move,
+        "auditors": list(assignments.reassignable_auditors(audit)) if can_move else [],
     })
 
 
@@ -200,6 +212,59 @@ def audit_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     return _lead_action(
         request, pk, lifecycle.finalise_audit, "Final: the vendor can now see this audit."
     )
+
+
+@require_POST
+@internal_required
+def audit_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead moves an audit not yet submitted to another auditor's queue, with a reason."""
+    audit = selectors.audit_for_page(request.user, pk)
+    to_auditor = assignments.reassignable_auditors(audit).filter(
+        pk=_int(request.POST.get("auditor")) or 0
+    ).first()
+    try:
+        audit = assignments.reassign_audit(
+            audit, request.user, to_auditor, request.POST.get("reason", "")
+        )
+    except lifecycle.NotPermitted as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except lifecycle.LifecycleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Reassigned to {audit.auditor}: it is in their queue now.")
+    return redirect("audits:audit_detail", pk=audit.pk)
+
+
+@require_POST
+@internal_required
+def audit_skip(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead skips an audit not yet submitted (non-response), optionally replacing it with
+    the next ticket of the same stratum."""
+    audit = selectors.audit_for_page(request.user, pk)
+    try:
+        skipped = assignments.skip_audit(
+            audit, request.user, request.POST.get("reason", ""),
+            replace=request.POST.get("replace") == "1",
+        )
+    except lifecycle.NotPermitted as refused:
+        raise PermissionDenied(str(refused)) from refused
+    except lifecycle.LifecycleError as error:
+        messages.error(request, str(error))
+        return redirect("audits:audit_detail", pk=audit.pk)
+    if skipped.replacement is not None:
+        new = skipped.replacement
+        messages.success(request, f"Skipped. Replacement: ticket {new.ticket} from the same "
+                                  f"stratum, assigned to {new.auditor}.")
+        return redirect("audits:audit_detail", pk=new.pk)
+    if skipped.drawn is not None:
+        messages.warning(request, f"Skipped. Replacement ticket {skipped.drawn.ticket} was "
+                                  "drawn but no auditor in the plan's pool can take it yet.")
+    elif skipped.replacement_asked:
+        messages.warning(request, "Skipped, without a replacement: the stratum has no ticket "
+                                  "left that has not been drawn.")
+    else:
+        messages.success(request, "Skipped: the sampled ticket counts as non-response.")
+    return redirect("audits:audit_detail", pk=audit.pk)
 
 
 @internal_required

@@ -14,6 +14,11 @@ allocation gives some strata many more audits per ticket than others. n_h is the
 allocated, so a stratum still being audited is estimated from what it has. Only sampled
 audits count: an ad-hoc audit has no sampled ticket (a database constraint), so the join
 through the run's sampled tickets cannot reach one.
+
+A sampled ticket a lead skipped (audit status *skipped*) is non-response: it is counted per
+stratum and left out of n_h, so the estimates rest on the completed audits only, and the
+page says how many were skipped. A replacement drawn for it is an ordinary sampled ticket
+of the same stratum (``sampling.replacement``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from django.db.models import Count, Q
 
-from audits.models import SCORED_STATUSES, Audit, ErrorCategory
+from audits.models import SCORED_STATUSES, Audit, AuditStatus, ErrorCategory
 
 from . import stats
 from .models import STRATUM_KEY_LABELS, SampleRun, SampleStratum, SamplingPlan
@@ -65,6 +70,7 @@ class StratumOutcomes:
     done: int = 0
     passed: int = 0
     critical: int = 0
+    skipped: int = 0
     categories: dict[str, int] = field(default_factory=dict)
 
 
@@ -82,6 +88,7 @@ class StratumRow:
     audits_done: int
     margin: float | None
     expected_rate: float
+    skipped: int = 0
     accuracy: StratumRate | None = None
     critical_rate: StratumRate | None = None
 
@@ -109,6 +116,7 @@ class RunReport:
     confidence: float
     planned_margin: float | None
     achieved_margin: float | None
+    skipped: int = 0
     accuracy: stats.Estimate | None = None
     critical_rate: stats.Estimate | None = None
     categories: list[CategoryRow] = field(default_factory=list)
@@ -145,6 +153,7 @@ def run_report(run: SampleRun) -> RunReport:
             audits_done=outcomes[s.pk].done,
             margin=margin,
             expected_rate=s.expected_rate,
+            skipped=outcomes[s.pk].skipped,
             accuracy=accuracy,
             critical_rate=critical,
         )
@@ -175,6 +184,7 @@ def run_report(run: SampleRun) -> RunReport:
         allocated=sum(r.allocated for r in rows),
         drawn=sum(r.drawn for r in rows),
         audits_done=sum(r.audits_done for r in rows),
+        skipped=sum(r.skipped for r in rows),
         confidence=confidence,
         planned_margin=run.planned_margin,
         achieved_margin=run.achieved_margin,
@@ -188,8 +198,8 @@ def run_report(run: SampleRun) -> RunReport:
 
 def stratum_outcomes(run: SampleRun) -> tuple[list[SampleStratum], dict[int, StratumOutcomes]]:
     """The run's strata in report order and, per stratum pk, its completed-audit outcomes
-    (done, passed, critical): ONE grouped query, conditional COUNTs over the stratum's sampled
-    tickets' audits in a scored status."""
+    (done, passed, critical) and its skipped audits: ONE grouped query, conditional COUNTs
+    over the stratum's sampled tickets' audits."""
     done = Q(**{f"{_DONE}status__in": SCORED_STATUSES})
     strata = list(
         run.strata.order_by("position").annotate(
@@ -200,10 +210,14 @@ def stratum_outcomes(run: SampleRun) -> tuple[list[SampleStratum], dict[int, Str
             critical_n=Count(
                 "sampled_tickets__audit", filter=done & Q(**{f"{_DONE}critical_failed": True})
             ),
+            skipped_n=Count(
+                "sampled_tickets__audit", filter=Q(**{f"{_DONE}status": AuditStatus.SKIPPED})
+            ),
         )
     )
     outcomes = {
-        s.pk: StratumOutcomes(done=s.done_n, passed=s.passed_n, critical=s.critical_n)
+        s.pk: StratumOutcomes(done=s.done_n, passed=s.passed_n, critical=s.critical_n,
+                              skipped=s.skipped_n)
         for s in strata
     }
     return strata, outcomes

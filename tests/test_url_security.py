@@ -234,6 +234,10 @@ RULES: dict[str, Rule] = {
                                     fill=hidden_audits),
     "audits/<int:pk>/finalise/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
                                       fill=hidden_audits),
+    "audits/<int:pk>/reassign/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
+                                      fill=hidden_audits),
+    "audits/<int:pk>/skip/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
+                                  fill=hidden_audits),
     # --- disputes (issue 6): B's dispute and attachment 404; the queue is internal ---
     "audits/<int:pk>/dispute/": Rule(poc=NOT_FOUND, fill=hidden_audits),
     "audits/disputes/": Rule(poc=NOT_FOUND),

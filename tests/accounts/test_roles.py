@@ -28,11 +28,12 @@ def test_the_manager_home_is_the_program_overview(client_as, manager):
     assert "Vendors side by side" in page
 
 
-def test_an_auditor_lands_on_their_queue(client_as, auditor):
+def test_an_auditor_lands_on_their_own_work(client_as, auditor):
     response = client_as(auditor).get("/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/audits/queue/"
+    assert response.status_code == 200
+    assert "audits/workspace/home.html" in [t.name for t in response.templates]
+    assert 'href="/audits/queue/"' in response.content.decode()
 
 
 def test_a_vendor_poc_lands_on_the_portal(client_as, poc_a):
