@@ -47,7 +47,7 @@ from .models import (
     DisputedQuestion,
     DisputeStatus,
 )
-from .scoring import InvalidAnswers, score_audit
+from .scoring import NA, InvalidAnswers, score_audit
 
 CORRECTING = (DisputeDecision.OVERTURNED, DisputeDecision.PARTIALLY_OVERTURNED)
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -92,6 +92,28 @@ def can_raise(audit: Audit, user, now: dt.datetime | None = None) -> bool:
     except lifecycle.LifecycleError:
         return False
     return True
+
+
+def disputable_now(now: dt.datetime | None = None) -> Q:
+    """The audits a vendor POC may dispute now, as a query condition: the rule of
+    ``_check_raise`` short of who asks (final, inside the window, no open dispute). The
+    portal's "disputable now" filter uses it, so the list and the audit page's button agree."""
+    opens_after = (now or timezone.now()) - dt.timedelta(days=settings.DISPUTE_WINDOW_DAYS)
+    return (Q(status=AuditStatus.FINAL, finalised_at__gte=opens_after)
+            & ~Q(disputes__status=DisputeStatus.OPEN))
+
+
+def disputable_questions(audit: Audit) -> set[str]:
+    """The keys of the audit's questions a POC may dispute: answered (not N/A, not blank:
+    there is no finding to contest) and not decided in an earlier dispute of the audit."""
+    answered = {key for key, answer in (audit.answers or {}).items()
+                if answer not in ("", None, NA)}
+    return answered - _decided_keys(audit, answered)
+
+
+def _decided_keys(audit: Audit, keys: Iterable[str]) -> set[str]:
+    return set(DisputedQuestion.objects.filter(dispute__audit=audit, question_key__in=keys)
+               .exclude(decision="").values_list("question_key", flat=True))
 
 
 def can_resolve(dispute: Dispute, user) -> bool:
@@ -179,10 +201,13 @@ def _check_questions(audit: Audit, reasons: Mapping[str, str], attachments) -> N
     too_big = sorted(key for key, f in attachments.items() if f and f.size > MAX_ATTACHMENT_BYTES)
     if too_big:
         raise DisputeError(f"Attachments are limited to 5 MB: {', '.join(too_big)}.")
-    decided = sorted(set(
-        DisputedQuestion.objects.filter(dispute__audit=audit, question_key__in=reasons)
-        .exclude(decision="").values_list("question_key", flat=True)
-    ))
+    not_applicable = sorted(key for key in reasons if audit.answers.get(key) in ("", None, NA))
+    if not_applicable:
+        raise DisputeError(
+            f"Answered N/A or not answered, so there is no finding to dispute: "
+            f"{', '.join(not_applicable)}."
+        )
+    decided = sorted(_decided_keys(audit, reasons))
     if decided:
         raise DisputeError(
             f"Already decided in an earlier dispute of this audit: {', '.join(decided)}."
