@@ -1,6 +1,12 @@
-"""allauth hooks: who may sign up (nobody) and who may turn off two-factor (not vendors)."""
+"""allauth hooks: who may sign up (nobody), when a fresh login counts as a
+reauthentication, and who may turn off two-factor (not vendors)."""
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 
@@ -10,6 +16,26 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth asks for the password again before two-factor pages unless the session
+        holds an explicit *re*authentication, so a vendor POC sent to enrol TOTP right after
+        logging in met a second password prompt. A login within the reauthentication
+        timeout (five minutes) is as fresh as a reauthentication: no prompt then."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        return not logged_in_recently(context.request)
+
+
+def logged_in_recently(request) -> bool:
+    """Whether the session's user authenticated (password, or password and TOTP) within
+    allauth's reauthentication timeout."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    latest = max((record.get("at", 0) for record in get_authentication_records(request, user)),
+                 default=0)
+    return time.time() - latest < account_settings.REAUTHENTICATION_TIMEOUT
 
 
 class ProgramMFAAdapter(DefaultMFAAdapter):

@@ -1,5 +1,6 @@
 """Two-factor authentication: open to everyone, required of vendor users."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -60,22 +61,43 @@ def test_a_vendor_poc_enrols_totp_and_then_sees_their_vendor(client, poc_without
     response = client.post(
         "/accounts/login/", {"login": poc_without_totp.email, "password": PASSWORD}, follow=True
     )
-    # allauth asks for the password again before any change to two-factor settings.
-    reauthenticate = response.redirect_chain[-1][0]
-    assert reauthenticate == "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
-    response = client.post(reauthenticate, {"password": PASSWORD}, follow=True)
+    # Straight to enrolment: the password just typed is not asked for a second time.
     assert response.redirect_chain[-1][0] == ACTIVATE_TOTP
+    assert response.status_code == 200
     page = response.content.decode()
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page).group(1)
 
-    response = client.post(ACTIVATE_TOTP, {"code": totp_code(secret)})
+    response = client.post(ACTIVATE_TOTP, {"code": totp_code(secret)}, follow=True)
 
-    assert response.status_code == 302
     assert Authenticator.objects.filter(
         user=poc_without_totp, type=Authenticator.Type.TOTP
     ).exists()
+    # The recovery codes come next, with a way on to the portal.
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/recovery-codes/"
+    continue_link = re.search(r'<a [^>]*id="recovery-continue"[^>]*>([^<]*)</a>',
+                              response.content.decode())
+    assert continue_link, "no way on from the recovery codes"
+    assert 'href="/"' in continue_link.group(0)
+    assert continue_link.group(1) == "Continue to Acme Moderation's portal"
     assert client.get("/")["Location"] == "/portal/"
     assert client.get("/vendors/acme/").status_code == 200
+
+
+def test_two_factor_changes_ask_for_the_password_once_the_login_is_not_fresh(
+    client, poc_without_totp, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC), tick=False)
+    client.post("/accounts/login/", {"login": poc_without_totp.email, "password": PASSWORD})
+    assert client.get(ACTIVATE_TOTP).status_code == 200
+
+    time_machine.move_to(dt.datetime(2026, 11, 18, 12, 6, tzinfo=dt.UTC), tick=False)
+    response = client.get(ACTIVATE_TOTP)
+
+    # Six minutes later (allauth's reauthentication timeout is five) the password is asked.
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert client.get(ACTIVATE_TOTP).status_code == 200
 
 
 def test_with_totp_the_login_asks_for_a_code_and_refuses_a_wrong_one(client, poc_a):
