@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts.scoping import visible_to
 from sampling.models import SampledTicket
-from vendors.api import ScopedReadOnlyViewSet, ViewOrderedCursorPagination
+from vendors.api import IdFilter, ScopedReadOnlyViewSet, ViewOrderedCursorPagination
 
 from . import lifecycle
 from .models import (
@@ -45,10 +45,21 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
 
 
+class TicketFilter(django_filters.FilterSet):
+    vendor = IdFilter(label="Vendor id")
+    site = IdFilter(label="Site id")
+    agent = IdFilter(label="Agent id")
+    workflow = IdFilter(label="Workflow id")
+
+    class Meta:
+        model = Ticket
+        fields = ["vendor", "site", "agent", "workflow", "decision", "language", "automated"]
+
+
 class TicketViewSet(ScopedReadOnlyViewSet):
     queryset = Ticket.objects.all()
     serializer_class = TicketSerializer
-    filterset_fields = ["vendor", "site", "agent", "workflow", "decision", "language", "automated"]
+    filterset_class = TicketFilter
     ordering = "-id"
 
 
@@ -100,7 +111,7 @@ class FormVersionSerializer(serializers.ModelSerializer):
 
 
 class FormVersionFilter(django_filters.FilterSet):
-    workflow = django_filters.NumberFilter(field_name="form__workflows", label="Workflow id")
+    workflow = IdFilter(field_name="form__workflows", label="Workflow id")
 
     class Meta:
         model = FormVersion
@@ -201,9 +212,11 @@ SUBMISSION_PROBLEMS = inline_serializer(
 
 
 class AuditFilter(django_filters.FilterSet):
-    vendor = django_filters.NumberFilter(field_name="ticket__vendor", label="Vendor id")
-    site = django_filters.NumberFilter(field_name="ticket__site", label="Site id")
-    workflow = django_filters.NumberFilter(field_name="ticket__workflow", label="Workflow id")
+    vendor = IdFilter(field_name="ticket__vendor", label="Vendor id")
+    site = IdFilter(field_name="ticket__site", label="Site id")
+    workflow = IdFilter(field_name="ticket__workflow", label="Workflow id")
+    # QA staff only (AuditViewSet.filter_queryset): a choice of users would list emails.
+    auditor = IdFilter(label="Auditor (user id)")
     status = django_filters.MultipleChoiceFilter(choices=AuditStatus.choices)
     submitted = django_filters.IsoDateTimeFromToRangeFilter(
         field_name="submitted_at", label="Submitted between (submitted_after, submitted_before)"

@@ -26,7 +26,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.scoping import visible_to
-from vendors.api import ViewOrderedCursorPagination
+from vendors.api import IdFilter, ViewOrderedCursorPagination
 
 from . import disputes
 from .api import _lifecycle_errors
@@ -130,8 +130,8 @@ class ResolveDisputeSerializer(serializers.Serializer):
 
 class DisputeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=DisputeStatus.choices)
-    vendor = django_filters.NumberFilter(field_name="audit__ticket__vendor", label="Vendor id")
-    audit = django_filters.NumberFilter(field_name="audit", label="Audit id")
+    vendor = IdFilter(field_name="audit__ticket__vendor", label="Vendor id")
+    audit = IdFilter(label="Audit id")
     overdue = django_filters.BooleanFilter(method="filter_overdue",
                                            label="Open past the SLA deadline")
 

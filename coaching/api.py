@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from audits.models import Audit, ErrorCategory
 from audits.selectors import audits_visible_to
-from vendors.api import ViewOrderedCursorPagination
+from vendors.api import IdFilter, ViewOrderedCursorPagination
 from vendors.models import Site, Vendor, Workflow
 
 from . import actions
@@ -157,9 +157,9 @@ class CoachingActionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
     level = django_filters.ChoiceFilter(choices=Level.choices)
     # Ids as plain numbers: a choice filter would tell a vendor which other ids exist.
-    vendor = django_filters.NumberFilter(field_name="vendor", label="Vendor id")
-    site = django_filters.NumberFilter(field_name="site", label="Site id")
-    agent = django_filters.NumberFilter(field_name="agent", label="Agent id")
+    vendor = IdFilter(label="Vendor id")
+    site = IdFilter(label="Site id")
+    agent = IdFilter(label="Agent id")
     overdue = django_filters.BooleanFilter(method="filter_overdue",
                                            label="Not completed by the due date")
 

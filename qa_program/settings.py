@@ -229,6 +229,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ProgramMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # The browsable (HTML) API is for internal staff; vendor users get JSON only.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "accounts.negotiation.BrowsableAPIForStaffOnly",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

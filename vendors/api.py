@@ -1,5 +1,13 @@
-"""Read API for the vendor side. Querysets go through the scoping function."""
+"""Read API for the vendor side. Querysets go through the scoping function.
 
+Filters over related rows take plain ids (``IdFilter``), never a choice of objects: a
+choice filter's form would list every vendor, site and agent in the browsable API, and
+its "not a valid choice" error would tell a vendor user which other ids exist. A foreign
+id and an unknown one both give an empty page.
+"""
+
+import django_filters
+from django import forms
 from rest_framework import serializers, viewsets
 from rest_framework.pagination import CursorPagination
 
@@ -47,6 +55,38 @@ class ContractTargetSerializer(serializers.ModelSerializer):
         ]
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id as a plain whole number, filtered inside the already scoped queryset."""
+
+    field_class = forms.IntegerField
+
+
+class SiteFilter(django_filters.FilterSet):
+    vendor = IdFilter(label="Vendor id")
+
+    class Meta:
+        model = Site
+        fields = ["vendor", "slug", "country"]
+
+
+class AgentFilter(django_filters.FilterSet):
+    vendor = IdFilter(label="Vendor id")
+    site = IdFilter(label="Site id")
+
+    class Meta:
+        model = Agent
+        fields = ["vendor", "site", "external_id", "active"]
+
+
+class ContractTargetFilter(django_filters.FilterSet):
+    vendor = IdFilter(label="Vendor id")
+    workflow = IdFilter(label="Workflow id")
+
+    class Meta:
+        model = ContractTarget
+        fields = ["vendor", "workflow", "metric"]
+
+
 class ViewOrderedCursorPagination(CursorPagination):
     """Cursor pagination ordered by the view's ``ordering``. DRF's CursorPagination reads
     only its own ``ordering`` (default "-created", a field these models do not have)."""
@@ -76,13 +116,13 @@ class VendorViewSet(ScopedReadOnlyViewSet):
 class SiteViewSet(ScopedReadOnlyViewSet):
     queryset = Site.objects.all()
     serializer_class = SiteSerializer
-    filterset_fields = ["vendor", "slug", "country"]
+    filterset_class = SiteFilter
 
 
 class AgentViewSet(ScopedReadOnlyViewSet):
     queryset = Agent.objects.all()
     serializer_class = AgentSerializer
-    filterset_fields = ["vendor", "site", "external_id", "active"]
+    filterset_class = AgentFilter
 
 
 class WorkflowViewSet(ScopedReadOnlyViewSet):
@@ -94,7 +134,7 @@ class WorkflowViewSet(ScopedReadOnlyViewSet):
 class ContractTargetViewSet(ScopedReadOnlyViewSet):
     queryset = ContractTarget.objects.all()
     serializer_class = ContractTargetSerializer
-    filterset_fields = ["vendor", "workflow", "metric"]
+    filterset_class = ContractTargetFilter
 
 
 def register(router) -> None:
