@@ -1,7 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import User
+
+# One way in: the admin's own login form would check a password alone, skipping TOTP and
+# allauth's login rate limits. Anonymous visitors go to /accounts/login/?next=... instead;
+# a logged-in user who is not active staff gets a 403.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 @admin.register(User)

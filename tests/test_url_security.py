@@ -377,9 +377,9 @@ RULES: dict[str, Rule] = {
     "api/schema/": public("OpenAPI description of the endpoints: no data", poc=SCOPED),
     "api/docs/": public("Swagger UI shell that loads /api/schema/: no data", poc=SCOPED),
     # --- the Django admin: explicit pages here, every ModelAdmin route via ADMIN below ---
-    "admin/login/": public("the admin's login page (refuses non-staff)",
-                           poc=Expect("admin login page", frozenset({200, 302}),
-                                      ("/admin/",))),
+    # secure_admin_login: visitors go to allauth's login (TOTP, rate limits); a logged-in
+    # user who is not staff is refused.
+    "admin/login/": Rule(poc=FORBIDDEN, reason="redirects to /accounts/login/"),
     "admin/logout/": Rule(poc=ADMIN_HOME, anon=ADMIN_HOME),
 }
 
