@@ -18,7 +18,10 @@ from accounts.decorators import internal_page
 from accounts.scoping import visible_to
 
 from . import disputes, lifecycle, selectors
+from .dispute_filters import DisputeFilterForm
 from .models import Dispute, DisputedQuestion
+
+QUEUE_LIMIT = 500
 
 
 @login_required
@@ -69,32 +72,41 @@ def _why_not(audit, user) -> str:
 @internal_page
 def dispute_queue(request: HttpRequest) -> HttpResponse:
     """Leads' queue: open disputes first by deadline, overdue ones flagged, with SLA age;
-    ``?vendor=<slug>`` narrows it to one vendor."""
+    filtered by vendor (``?vendor=<slug>``), status, overdue and disputed question."""
     now = timezone.now()
-    queue = disputes.dispute_queue(request.user)
-    vendor = request.GET.get("vendor", "")
-    if vendor:
-        queue = queue.filter(audit__ticket__vendor__slug=vendor)
+    filters = DisputeFilterForm(request.user, request.GET)
+    queue, status = disputes.dispute_queue(request.user), 200
+    if filters.is_valid():
+        queue = filters.apply(queue, now)
+    else:
+        queue, status = queue.none(), 400
     rows = [
         {"dispute": d, "overdue": d.is_overdue(now), "age": disputes.sla_age(d, now)}
-        for d in queue[:500]
+        for d in queue[:QUEUE_LIMIT]
     ]
     return render(request, "audits/disputes/queue.html", {
         "rows": rows, "open_count": sum(1 for r in rows if r["dispute"].status == "open"),
-        "overdue_count": sum(1 for r in rows if r["overdue"]), "vendor": vendor,
-    })
+        "overdue_count": sum(1 for r in rows if r["overdue"]), "filters": filters,
+        "filtered": any(request.GET.get(name) for name in filters.fields),
+        "limit": QUEUE_LIMIT,
+    }, status=status)
 
 
 @login_required
 def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The dispute: each question with the auditor's answer, the vendor's reason and file,
+    """The dispute: the ticket's content, each disputed question with the auditor's answer,
+    the vendor's reason and file, every answer of the audit with the auditor's comments,
     and (for a lead other than the auditor) the decision form. POST resolves it."""
     dispute = get_object_or_404(
         visible_to(request.user, Dispute.objects.select_related(
-            "audit__ticket__vendor", "audit__form_version__form", "audit__auditor",
+            "audit__ticket__vendor", "audit__ticket__site", "audit__ticket__agent",
+            "audit__ticket__workflow", "audit__form_version__form", "audit__auditor",
             "raised_by", "resolved_by")),
         pk=pk,
     )
+    audit = dispute.audit
+    sheet = selectors.scoring_sheet(selectors.load_version(audit.form_version_id),
+                                    audit.answers, audit.comments)
     can_resolve = disputes.can_resolve(dispute, request.user)
     error, status, posted = "", 200, {}
     if request.method == "POST":
@@ -119,8 +131,10 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Dispute #{dispute.pk} resolved; the audit is final "
                                       "with its new score.")
             return redirect("audits:audit_detail", pk=dispute.audit_id)
+    rows = _rows(dispute, sheet, posted)
     return render(request, "audits/disputes/detail.html", {
-        "dispute": dispute, "audit": dispute.audit, "rows": _rows(dispute, posted),
+        "dispute": dispute, "audit": audit, "rows": rows, "sheet": sheet,
+        "disputed_keys": {r["row"].question_key for r in rows},
         "can_resolve": can_resolve, "error": error, "overdue": dispute.overdue,
         "age": disputes.sla_age(dispute), "show_internal": selectors.shows_internal(
             request.user),
@@ -128,9 +142,8 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=status)
 
 
-def _rows(dispute: Dispute, posted) -> list[dict]:
+def _rows(dispute: Dispute, sheet, posted) -> list[dict]:
     """Each disputed question with its label, answers as labels and the answer options."""
-    sheet = selectors.scoring_sheet(selectors.load_version(dispute.audit.form_version_id), {})
     by_key = {q.key: q for section in sheet for q in section.questions}
     rows = []
     for row in disputes.disputed_rows(dispute):
