@@ -190,3 +190,17 @@ def test_every_action_needs_the_csrf_token(manager, newcomer):
     assert client.post(person_url(newcomer), {"role": "manager"}).status_code == 403
     newcomer.refresh_from_db()
     assert newcomer.is_active and newcomer.role == Role.QA_AUDITOR
+
+
+def test_the_navigation_leads_managers_to_disputes_targets_and_people_and_no_one_else(
+    client_as, manager, auditor, poc_a
+):
+    links = ('href="/audits/disputes/">Disputes', 'href="/vendors/targets/">Targets',
+             'href="/people/">People')
+    as_manager = client_as(manager).get("/vendors/").content.decode()
+    assert all(link in as_manager for link in links)
+    as_auditor = client_as(auditor).get("/vendors/").content.decode()
+    assert [link in as_auditor for link in links] == [True, False, False]
+    portal = client_as(poc_a).get("/portal/")
+    assert portal.status_code == 200 and "Acme Moderation portal" in portal.content.decode()
+    assert not any(link in portal.content.decode() for link in links)
