@@ -4,14 +4,16 @@
  *   j / ↓  next question          k / ↑  previous question
  *   y  yes / pass                 n  no / fail            a  N/A (where allowed)
  *   1–5  scale value, or the n-th choice of a single-choice question
- *   c  comment on the current question
+ *   c  comment on the question just answered (or the current one after moving with j/k)
  *   Ctrl+Enter (⌘+Enter)  submit and open the next audit
  *   Escape  leave a text box and return to the questions
  *
  * Answering a question moves to the next one. Drafts are saved by a JSON POST to the form's
  * data-autosave-url a moment after each change and every few seconds while unsaved changes
- * remain, with the time spent on the page (a visible counter that pauses when the page is
- * hidden or idle) so the server never has to guess it.
+ * remain, with the time spent on the audit (a visible counter that pauses when the page is
+ * hidden or idle) so the server never has to guess it. The counter starts from the time the
+ * server has kept, and time alone is saved too (every TIME_SAVE_SECONDS and when the page is
+ * left), so time on task adds up across page loads and the submit carries the whole total.
  */
 (function () {
   "use strict";
@@ -26,18 +28,24 @@
   const timeInput = form.querySelector("input[name=time_spent_seconds]");
   const SAVE_AFTER_CHANGE_MS = 800;
   const SAVE_EVERY_MS = 5000;
+  const TIME_SAVE_SECONDS = 5;
 
   let current = 0;
   let dirty = false;
   let saving = false;
   let changeTimer = null;
   let seconds = parseInt(form.dataset.timeSpent || "0", 10) || 0;
+  let savedSeconds = seconds; // what the server holds
+  // The question a `c` opens the comment of: the one just answered, or the current one
+  // after moving with j/k or a click.
+  let commentTarget = 0;
 
   // ----- moving between questions -------------------------------------------------------
 
   function focusQuestion(index) {
     if (!questions.length) return;
     current = Math.max(0, Math.min(questions.length - 1, index));
+    commentTarget = current;
     questions.forEach((q, i) => q.classList.toggle("current", i === current));
     const question = questions[current];
     question.focus({ preventScroll: true });
@@ -119,27 +127,41 @@
     status.dataset.state = state;
   }
 
-  async function save() {
-    if (!saveUrl || saving || !dirty) return;
+  function clockTime(date) {
+    // 24-hour clock whatever the browser's locale, like every time the server prints.
+    return [date.getHours(), date.getMinutes(), date.getSeconds()]
+      .map((part) => String(part).padStart(2, "0")).join(":");
+  }
+
+  async function save(timeOnly) {
+    if (!saveUrl || saving || (!dirty && !timeOnly)) return;
     saving = true;
+    const quiet = !dirty; // time alone: no "Saving…" flicker in the status
     dirty = false;
-    showStatus("Saving…", "saving");
+    if (!quiet) showStatus("Saving…", "saving");
     try {
+      const draft = collect();
       const response = await fetch(saveUrl, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify(collect()),
+        body: JSON.stringify(draft),
       });
       const body = await response.json().catch(() => ({}));
       if (!response.ok) {
-        dirty = true;
+        if (!quiet) dirty = true;
         showStatus(body.error || `Not saved (${response.status})`, "error");
       } else {
-        showStatus(`Draft saved ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`, "saved");
+        savedSeconds = Math.max(savedSeconds, draft.time_spent_seconds);
+        // Another tab (or a last save of the page before a reload) may have kept more.
+        if (body.time_spent_seconds > seconds) {
+          seconds = body.time_spent_seconds;
+          renderClock();
+        }
+        if (!quiet) showStatus(`Draft saved ${clockTime(new Date())}`, "saved");
       }
     } catch (error) {
-      dirty = true;
+      if (!quiet) dirty = true;
       showStatus("Offline: draft not saved yet", "error");
     } finally {
       saving = false;
@@ -176,7 +198,10 @@
       renderClock();
     }
   }, 1000);
-  setInterval(save, SAVE_EVERY_MS);
+  setInterval(() => {
+    if (dirty) save();
+    else if (seconds - savedSeconds >= TIME_SAVE_SECONDS) save(true);
+  }, SAVE_EVERY_MS);
   renderClock();
 
   // ----- wiring ---------------------------------------------------------------------------
@@ -194,6 +219,7 @@
   form.addEventListener("submit", () => {
     renderClock();
     dirty = false; // the submit carries everything; no autosave should race it
+    savedSeconds = seconds;
   });
 
   function typing(target) {
@@ -224,26 +250,34 @@
       focusQuestion(current - 1);
     } else if (key === "c" && questions.length) {
       event.preventDefault();
-      const details = questions[current].querySelector("details");
+      const details = questions[commentTarget].querySelector("details");
       if (details) {
         details.open = true;
         details.querySelector("textarea").focus();
       }
     } else if (questions.length && answerByKey(questions[current], key)) {
       event.preventDefault();
+      const answered = current;
       focusQuestion(nextUnanswered(current));
+      commentTarget = answered;
     }
   });
 
-  window.addEventListener("beforeunload", () => {
-    if (dirty && saveUrl && navigator.sendBeacon) {
+  // Last chance, as early as leaving allows (beforeunload comes before the next page's
+  // request; pagehide is the fallback where beforeunload does not fire).
+  function saveOnLeave() {
+    if ((dirty || seconds > savedSeconds) && saveUrl && navigator.sendBeacon) {
       // Last chance: a beacon cannot set the CSRF header, so the token goes in the body.
       const data = new FormData();
       data.append("csrfmiddlewaretoken", csrfToken());
       data.append("payload", JSON.stringify(collect()));
       navigator.sendBeacon(saveUrl, data);
+      savedSeconds = seconds;
+      dirty = false;
     }
-  });
+  }
+  window.addEventListener("beforeunload", saveOnLeave);
+  window.addEventListener("pagehide", saveOnLeave);
 
   questions.forEach(markAnswered);
   const firstMissing = questions.findIndex((q) => q.classList.contains("missing"));
