@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from django.db.models import Count, Q
 
-from audits.models import SCORED_STATUSES, Audit, AuditStatus, ErrorCategory
+from audits.models import OPEN_STATUSES, SCORED_STATUSES, Audit, AuditStatus, ErrorCategory
 
 from . import stats
 from .models import STRATUM_KEY_LABELS, SampleRun, SampleStratum, SamplingPlan
@@ -194,6 +194,24 @@ def run_report(run: SampleRun) -> RunReport:
         uncovered=[labels[key] for key in accuracy.uncovered_strata] if accuracy else [],
         notes=list(run.parameters.get("notes", [])),
     )
+
+
+OPEN_ASSIGNMENTS_SHOWN = 50
+
+
+def open_assignments(
+    run: SampleRun, limit: int = OPEN_ASSIGNMENTS_SHOWN
+) -> tuple[list[Audit], int]:
+    """The run's audits not yet submitted, soonest due first (at most ``limit``), and how many
+    there are: where a lead goes to reassign or skip one. Two queries."""
+    pending = Audit.objects.filter(
+        sampled_ticket__run=run, status__in=OPEN_STATUSES, submitted_at__isnull=True
+    )
+    shown = list(
+        pending.select_related("ticket", "auditor", "sampled_ticket__stratum")
+        .order_by("due_at", "pk")[:limit]
+    )
+    return shown, pending.count()
 
 
 def stratum_outcomes(run: SampleRun) -> tuple[list[SampleStratum], dict[int, StratumOutcomes]]:

@@ -320,10 +320,12 @@ def run_detail(request, pk):
         runs_for(request.user).select_related("plan", "requested_by"), pk=pk
     )
     report = reporting.run_report(run) if run.status == SampleRun.Status.DONE else None
+    pending, pending_count = reporting.open_assignments(run) if report else ([], 0)
     return render(
         request,
         "sampling/run_detail.html",
-        {"run": run, "plan": run.plan, "report": report},
+        {"run": run, "plan": run.plan, "report": report, "pending": pending,
+         "pending_count": pending_count},
     )
 
 

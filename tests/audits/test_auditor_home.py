@@ -111,7 +111,8 @@ def test_a_new_auditor_sees_dashes_not_errors(client_as, auditor):
     with time_machine.travel(NOW, tick=False):
         page = client_as(auditor).get("/").content.decode()
 
-    assert 'data-metric="median">–<' in page and "0 of 0 disputed" in page
+    assert 'data-metric="median">–<' in page and "no finalised audits" in page
+    assert "no decided disputes" in page
 
 
 def test_the_auditor_home_reads_a_fixed_number_of_queries(

@@ -206,8 +206,9 @@ def test_the_run_page_reads_audit_outcomes_in_a_fixed_number_of_queries(
     client.get(url)  # warm the session
 
     # session, user, run (+plan, requester), strata with grouped audit outcomes, the
-    # category taxonomy, category counts per stratum (grouped)
-    with django_assert_num_queries(6):
+    # category taxonomy, category counts per stratum (grouped), the assignments not yet
+    # submitted (soonest due, with ticket, auditor and stratum) and their count
+    with django_assert_num_queries(8):
         response = client.get(url)
 
     html = response.content.decode()

@@ -117,3 +117,21 @@ def test_the_run_report_counts_skips_per_stratum_and_estimates_from_completed_au
     assert (f"2 sampled tickets were skipped (non-response); estimates use the {completed} "
             "completed audits.") in page
     assert 'id="run-skipped">2 skipped' in page
+
+
+def test_the_run_page_lists_assignments_not_yet_submitted_with_a_way_to_move_them(
+    run, manager, client_as
+):
+    stratum = run.strata.order_by("position").first()
+    done, skipped, *pending = audits_of(stratum)
+    submit_audit(done, done.auditor, answers=ALL_GOOD)
+    skip_audit(skipped, manager, "Content gone")
+    still_open = Audit.objects.filter(sampled_ticket__run=run, status=AuditStatus.ASSIGNED)
+
+    page = client_as(manager).get(reverse("sampling:run_detail", args=[run.pk])).content.decode()
+
+    listed = page.split('id="run-pending"')[1].split("</table>")[0]
+    assert f"{still_open.count()} audits of this run are assigned or in progress" in page
+    assert str(pending[0].ticket) in listed
+    assert reverse("audits:audit_detail", args=[pending[0].pk]) in listed
+    assert str(done.ticket) not in listed and str(skipped.ticket) not in listed
