@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test lint worker beat bench clean
+.PHONY: install demo serve test test-calendar lint worker beat bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,28 @@ demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# The suite runs with DEBUG off, as production does; it only needs a throwaway key.
+# The suite runs with DEBUG off, as production does; it only needs a throwaway key. It runs in
+# TEST_WORKERS processes (pytest-xdist; each its own test database and Redis database), a
+# file's tests in one process so module fixtures (a browser, a seeded demo) are made once.
+TEST_WORKERS ?= 3
+TEST_ENV = DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key} DJANGO_SECURE_SSL_REDIRECT=0
 test: install
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key} DJANGO_SECURE_SSL_REDIRECT=0 \
-		$(BIN)/pytest $(ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
+
+# The tests that read the calendar, run again on the days where calendars break: a month's
+# first day (a Sunday, whose week belongs to the month before), 31 Dec 2026 (ISO week 53),
+# New Year's Day 2027 and the night Europe changes to summer time (Europe/Madrid sites).
+CALENDAR_TESTS = tests/scorecards tests/portal tests/coaching tests/notifications \
+	tests/audits/test_disputes.py tests/audits/test_dispute_api.py tests/sampling \
+	tests/test_seed_demo.py
+CALENDAR_DAYS = 2026-11-01T10:00:00+00:00 2026-12-31T23:30:00+00:00 \
+	2027-01-01T00:30:00+00:00 2027-03-28T01:30:00+00:00
+test-calendar: install
+	for day in $(CALENDAR_DAYS); do \
+		echo "== the calendar tests on $$day"; \
+		$(TEST_ENV) QA_FROZEN_NOW=$$day $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -q \
+			-m "not browser and not celery_worker" $(CALENDAR_TESTS) || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ tasks eagerly, which is what `make demo` and a local `make test` use.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -29,6 +30,21 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_flag("DJANGO_DEBUG")
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def redis_url_for_test_worker(url: str, worker: str) -> str:
+    """``url`` with its database number moved past the base one by the worker's index
+    (gw0 → base + 1, gw1 → base + 2, …)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + 1 + int(worker.removeprefix('gw'))}"))
+
+
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # A parallel test run (pytest-xdist): each worker process gets its own Redis database for
+    # its broker queue, task results and rate-limit counters, as pytest-django gives each its
+    # own test database.
+    REDIS_URL = redis_url_for_test_worker(REDIS_URL, os.environ["PYTEST_XDIST_WORKER"])
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -56,6 +72,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "django_filters",
     "simple_history",
     "django_celery_beat",
@@ -71,7 +88,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qa_program.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character anywhere in a request is a 400 naming the field (PostgreSQL refuses it).
+    "qa_program.input_checks.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -200,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_coaching_deadlines",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Ticket content and dispute attachments past QA_CONTENT_RETENTION_DAYS are removed.
+    "purge-expired-content": {
+        "task": "audits.tasks.purge_expired_content",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # Disputes: a vendor POC may dispute a final audit for this many days after it was
@@ -207,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
 DISPUTE_WINDOW_DAYS = int(os.environ.get("DISPUTE_WINDOW_DAYS", "7"))
 DISPUTE_SLA_DAYS = int(os.environ.get("DISPUTE_SLA_DAYS", "3"))
 PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all vendors, unnamed
+# Ticket content (excerpt, link, extra fields, uploaded ticket files) and dispute attachments
+# are removed this many days after the ticket was handled (the attachment: after the dispute
+# was raised); audits, scores and statistics stay (audits.retention).
+QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -229,6 +258,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ProgramMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON too deeply nested or holding a NUL character is a 400 naming the field.
+    "DEFAULT_PARSER_CLASSES": [
+        "qa_program.input_checks.ProgramJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # The browsable (HTML) API is for internal staff; vendor users get JSON only.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "accounts.negotiation.BrowsableAPIForStaffOnly",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
@@ -242,6 +277,14 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs are for program members (internal staff, and vendor users with
+    # TOTP, who use the API too); qa_program/urls.py sends anonymous visitors to log in.
+    "SERVE_PERMISSIONS": ["accounts.permissions.ProgramMember"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io: the docs page loads nothing from outside.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Audits, disputes and coaching actions each have a "status" with its own choices.
     "ENUM_NAME_OVERRIDES": {
         "AuditStatusEnum": "audits.models.AuditStatus",
@@ -263,6 +306,26 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts, fonts, images and API calls come from our own origin only (no inline script, no
+# CDN; Swagger UI is served by drf-spectacular-sidecar). Inline styles stay allowed: the
+# templates carry small style attributes, and a style cannot run code.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+# No page needs the camera, microphone, location, payment or USB; none may ask for them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()" for feature in (
+        "camera", "microphone", "geolocation", "payment", "usb", "browsing-topics")
+)
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {

@@ -4,9 +4,11 @@ Run with DATABASE_URL set to a PostgreSQL URL and the same tests run there; with
 set the Celery tests use a real worker.
 """
 
+import datetime as dt
 import os
 
 import pytest
+import time_machine
 from django.db import connection
 
 from accounts.models import Role
@@ -21,6 +23,24 @@ from tests.factories import (
 pytest_plugins = ["tests.live_worker"]
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+FROZEN_NOW = "QA_FROZEN_NOW"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def calendar_day_under_test():
+    """With QA_FROZEN_NOW set (an ISO datetime, e.g. 2026-12-31T09:00:00+00:00) the whole run
+    happens on that day, the clock ticking on from it: CI runs the date-sensitive tests on a
+    month's first day, in ISO week 53, on New Year's Day and on a DST change, so no test
+    passes only on the day it was written. A test that freezes its own clock still wins."""
+    value = os.environ.get(FROZEN_NOW)
+    if not value:
+        yield None
+        return
+    moment = dt.datetime.fromisoformat(value)
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 @pytest.fixture(autouse=True)
