@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
+from django.db.models import QuerySet
 
 from .api import AuditFilter
 from .selectors import audits_visible_to, shows_internal
@@ -100,12 +101,14 @@ def exported_audits(user, filters: Mapping):
 
 
 def audit_export_rows(user, filters: Mapping, *, limit: int | None = None,
-                      chunk_size: int = 2000) -> Iterator[dict]:
+                      chunk_size: int = 2000, audits: QuerySet | None = None) -> Iterator[dict]:
     """One dict per audit, keys as ``export_columns(user)``, values plain Python (text,
     int, Decimal, bool, None); datetimes as ISO 8601 in UTC, error categories as the
-    semicolon-joined slugs that had errors. Never the internal note."""
+    semicolon-joined slugs that had errors. Never the internal note. ``audits``, when
+    given, is ``exported_audits(user, filters)`` narrowed further by the caller."""
     columns = export_columns(user)
-    audits = exported_audits(user, filters)
+    if audits is None:
+        audits = exported_audits(user, filters)
     if limit is not None:
         audits = audits[:limit]
     lookups = [c.lookup for c in columns]

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.scoping import visible_to
-from audits import exports
+from audits import disputes, exports
 from audits.models import Dispute
 from coaching.actions import actions_visible_to
 from scorecards.estimates import Scope, domain_outcomes
@@ -64,24 +64,47 @@ def handled_span(period: Period) -> tuple[dt.datetime, dt.datetime]:
                                       tzinfo=dt.UTC)
 
 
-def portal_audits(user, page_query: PageQuery) -> QuerySet:
-    """The POC's finalised audits of tickets handled in the period, newest first: the rows
-    of ``portal_export_rows``."""
+# The audit list's result filter: ``?result=failed`` or ``?result=disputable``.
+RESULTS = {"failed": "Failed", "disputable": "Disputable now"}
+
+
+class ResultInvalid(ValueError):
+    """A ``result`` filter the audit list does not know (a 400 naming the field)."""
+
+
+def result_filter(value: str | None) -> str:
+    """The ``result`` parameter, checked: "" (every audit) or one of ``RESULTS``."""
+    value = (value or "").strip()
+    if value and value not in RESULTS:
+        raise ResultInvalid(f"result: {value[:40]!r} is not one of {', '.join(RESULTS)}")
+    return value
+
+
+def _in_period(user, page_query: PageQuery, result: str) -> QuerySet:
     start, end = handled_span(page_query.period)
-    return (exports.exported_audits(user, audit_filters(page_query))
-            .filter(ticket__handled_at__gte=start, ticket__handled_at__lt=end)
+    audits = (exports.exported_audits(user, audit_filters(page_query))
+              .filter(ticket__handled_at__gte=start, ticket__handled_at__lt=end))
+    if result == "failed":
+        audits = audits.filter(passed=False)
+    elif result == "disputable":
+        # The dispute rule itself (final, inside the window, no open dispute).
+        audits = audits.filter(disputes.disputable_now())
+    return audits
+
+
+def portal_audits(user, page_query: PageQuery, result: str = "") -> QuerySet:
+    """The POC's finalised audits of tickets handled in the period, newest first, narrowed
+    to failed ones or to those they may dispute now: the rows of ``portal_export_rows``."""
+    return (_in_period(user, page_query, result)
             .select_related("ticket__site", "ticket__agent", "ticket__workflow")
             .order_by("-finalised_at", "-pk"))
 
 
-def portal_export_rows(user, page_query: PageQuery) -> Iterator[dict]:
-    """``audits.exports.audit_export_rows`` for the POC (their columns, their audits), kept
-    to tickets handled in the period like the list. The export's filter has no handled-date
-    range, so that last step reads the exported ``handled_at`` (ISO 8601, UTC)."""
-    first, end = page_query.period.first.isoformat(), page_query.period.end.isoformat()
-    for row in exports.audit_export_rows(user, audit_filters(page_query)):
-        if first <= (row["handled_at"] or "")[:10] <= end:
-            yield row
+def portal_export_rows(user, page_query: PageQuery, result: str = "") -> Iterator[dict]:
+    """``audits.exports.audit_export_rows`` for the POC (their columns, their audits): the
+    same audits as the list, oldest id first."""
+    return exports.audit_export_rows(user, audit_filters(page_query),
+                                     audits=_in_period(user, page_query, result).order_by("pk"))
 
 
 def portal_disputes(user) -> QuerySet:

@@ -5,6 +5,7 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("themes/", views.themes, name="themes"),
     path("audits/", views.audit_list, name="audits"),
     path("audits/export.csv", views.audits_csv, name="audits_csv"),
     path("disputes/", views.dispute_list, name="disputes"),

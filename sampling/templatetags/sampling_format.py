@@ -17,6 +17,16 @@ def percent(value, digits: int = 2) -> str:
 
 
 @register.filter
+def points(value, digits: int = 1) -> str:
+    """A difference of two proportions in percentage points, signed: 0.021 -> "+2.1 pts",
+    -0.004 -> "-0.4 pts"; None -> "—"."""
+    if value is None or value == "":
+        return "—"
+    shown = round(float(value) * 100, int(digits)) + 0.0  # + 0.0: no "-0.0"
+    return f"{shown:+.{int(digits)}f} pts"
+
+
+@register.filter
 def plusminus(value, digits: int = 2) -> str:
     """A margin of error: 0.02873 -> "± 2.87 %"."""
     if value is None or value == "":

@@ -98,11 +98,7 @@ def test_a_new_vendor_poc_must_enrol_totp_before_seeing_anything(page, vendor_a,
     page.fill("input[name=password]", PASSWORD)
     page.click("form.auth-form button[type=submit]")
 
-    # allauth asks for the password once more before any change to two-factor settings.
-    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.auth-form button[type=submit]")
-
+    # Straight to enrolment: the password just typed is not asked for a second time.
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
     page.screenshot(path=str(SHOTS / "totp-activate.png"), full_page=True)
     page.goto("/vendors/acme/")
@@ -113,7 +109,7 @@ def test_a_new_vendor_poc_must_enrol_totp_before_seeing_anything(page, vendor_a,
 
     expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
     page.screenshot(path=str(SHOTS / "recovery-codes.png"), full_page=True)
-    page.goto("/")
+    page.get_by_role("link", name="Continue to Acme Moderation's portal").click()
     expect(page).to_have_url(re.compile(r"/portal/$"))
     page.goto("/accounts/2fa/")
     page.screenshot(path=str(SHOTS / "mfa-index.png"), full_page=True)

@@ -16,7 +16,8 @@ from tests.portal.conftest import MARCH_QUERY
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/portal/", "/portal/audits/", "/portal/audits/export.csv", "/portal/disputes/",
+PAGES = ["/portal/", "/portal/themes/", "/portal/audits/", "/portal/audits/export.csv",
+         "/portal/disputes/",
          "/portal/coaching/"]
 
 
