@@ -1,10 +1,12 @@
-"""The demo program's ticket population: tens of thousands of tickets over the last 8 weeks.
+"""The demo program's ticket population: tens of thousands of tickets over the 8 weeks up to
+yesterday (``history_end``).
 
 The generator is pure and seeded: ticket number ``i`` always gets the same external id,
 vendor, site, agent, workflow, decision and labels, so seeding twice inserts nothing new
 (``bulk_create(ignore_conflicts=True)`` on the (source, external_id) constraint) and
 asking for more tickets later only adds the missing ones. Only ``handled_at`` depends on
-when the seed runs, because the window ends now.
+when the seed runs, because the window ends at the start of the seed's day (UTC). Each
+ticket reads as a real case: ``audits.demo_excerpts`` writes its summary.
 
 The skew is what a real program looks like: some vendors, sites, workflows and agents are
 busier than others, volume follows the site's local working day and week, and each kind of
@@ -20,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from vendors.demo import (
     VENDORS,
@@ -33,9 +34,8 @@ from vendors.demo import (
 )
 from vendors.models import Agent, Site, Vendor, Workflow
 
-from . import forms_catalog
-from .forms_json import FORMAT, FORMAT_VERSION, import_version
-from .models import AuditForm, FormVersion, Ticket
+from .demo_excerpts import ticket_excerpt
+from .models import Ticket
 from .population import sample_key
 
 SOURCE = "demo"
@@ -103,6 +103,14 @@ class DemoTicket:
     channel: str
     automated: bool
     handle_seconds: int
+    excerpt: str
+
+
+def history_end(now: dt.datetime | None = None) -> dt.datetime:
+    """Where the demo's ticket history ends: midnight UTC that began today, so it runs up to
+    the day before the seed and the latest weeks hold data whatever the date."""
+    today = (now or timezone.now()).astimezone(dt.UTC).date()
+    return dt.datetime.combine(today, dt.time(0), tzinfo=dt.UTC)
 
 
 def _cumulative(weights) -> list[float]:
@@ -201,6 +209,9 @@ def generate_tickets(
         handle_seconds = max(
             1, round(MEDIAN_HANDLE_SECONDS[kind] * rng.lognormvariate(0.0, 0.5))
         )
+        # The text has its own draws, so the tickets' other fields stay what they were.
+        excerpt = ticket_excerpt(random.Random(f"{seed}:{number}"), workflow.policy_area,
+                                 workflow.language, channel)
 
         yield DemoTicket(
             external_id=f"DEMO-{number:07d}",
@@ -215,6 +226,7 @@ def generate_tickets(
             channel=channel,
             automated=automated,
             handle_seconds=handle_seconds,
+            excerpt=excerpt,
         )
 
 
@@ -238,7 +250,7 @@ def seed(count: int = DEFAULT_TICKETS) -> dict[str, tuple[int, int]]:
     }
 
     before = Ticket.objects.filter(source=SOURCE).count()
-    tickets = generate_tickets(count, end=timezone.now())
+    tickets = generate_tickets(count, end=history_end())
     while batch := list(islice(tickets, BATCH_SIZE)):
         Ticket.objects.bulk_create(
             [
@@ -256,7 +268,7 @@ def seed(count: int = DEFAULT_TICKETS) -> dict[str, tuple[int, int]]:
                     channel=t.channel,
                     automated=t.automated,
                     content_url=f"https://content.example.com/demo/{t.external_id}",
-                    excerpt=f"Synthetic demo {t.channel} in {t.workflow} ({t.language}).",
+                    excerpt=t.excerpt,
                     extra={"handle_seconds": t.handle_seconds},
                     sample_key=sample_key(SOURCE, t.external_id),
                 )
@@ -267,90 +279,3 @@ def seed(count: int = DEFAULT_TICKETS) -> dict[str, tuple[int, int]]:
         )
     total = Ticket.objects.filter(source=SOURCE).count()
     return {"tickets": (total - before, Ticket.objects.count())}
-
-
-# --- audit forms --------------------------------------------------------------------------
-
-YES_NO, PASS_FAIL = "yes_no", "pass_fail"
-CORRECT_ACTION = {
-    "key": "correct_action", "text": "Was the correct action taken?", "kind": YES_NO,
-    "weight": 3, "critical": True, "error_category": "wrong-action",
-    "guidance": "Compare the decision with the policy's examples; a wrong action fails the "
-    "whole audit.",
-}
-POLICY_LABEL = {
-    "key": "policy_label", "text": "Was the correct policy label applied?", "kind": PASS_FAIL,
-    "weight": 2, "error_category": "policy-error",
-    "guidance": "The most specific label that applies, not the area alone.",
-}
-ESCALATION = {
-    "key": "escalation", "text": "Was the ticket escalated when the policy requires it?",
-    "kind": YES_NO, "weight": 2, "na_allowed": True, "error_category": "procedural",
-    "guidance": "N/A when the policy does not require an escalation.",
-}
-EVIDENCE = {
-    "key": "evidence_documented", "text": "Is the evidence for the decision documented?",
-    "kind": YES_NO, "weight": 1, "error_category": "procedural",
-}
-FORM_SPECS = (
-    {
-        "kind": "moderation", "name": "Moderation scorecard",
-        "description": "Decision quality on content moderation queues.",
-        "sections": [
-            {"key": "decision", "title": "Decision", "weight": 3,
-             "questions": [CORRECT_ACTION, POLICY_LABEL, ESCALATION]},
-            {"key": "documentation", "title": "Documentation", "weight": 1,
-             "questions": [EVIDENCE]},
-        ],
-    },
-    {
-        "kind": "support", "name": "Support scorecard",
-        "description": "Resolution and customer experience on support queues.",
-        "sections": [
-            {"key": "resolution", "title": "Resolution", "weight": 3,
-             "questions": [CORRECT_ACTION, POLICY_LABEL, ESCALATION, EVIDENCE]},
-            {"key": "customer", "title": "Customer experience", "weight": 2, "questions": [
-                {"key": "tone", "text": "Tone and empathy", "kind": "scale", "weight": 2,
-                 "error_category": "customer-experience", "scale_error_at_or_below": 2,
-                 "guidance": "1 = dismissive or rude, 5 = warm, clear and personal."},
-                {"key": "macro", "text": "Which reply macro was used?", "kind": "choice",
-                 "weight": 1, "error_category": "customer-experience", "choices": [
-                     {"value": "right", "label": "The right macro, personalised", "credit": 1},
-                     {"value": "generic", "label": "A generic but acceptable macro",
-                      "credit": 0.5},
-                     {"value": "wrong", "label": "The wrong macro", "credit": 0,
-                      "is_error": True},
-                 ]},
-            ]},
-        ],
-    },
-)
-
-
-def form_document(spec: dict, workflow_slugs: list[str]) -> dict:
-    """A demo form in the import format of ``audits.forms_json``."""
-    return {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
-        "form": {"name": spec["name"], "description": spec["description"],
-                 "workflows": workflow_slugs},
-        "version": {"pass_mark": 80, "critical_zeroes_score": True,
-                    "changelog": "First version for the demo program."},
-        "sections": spec["sections"],
-    }
-
-
-@transaction.atomic
-def seed_forms(by=None) -> dict[str, tuple[int, int]]:
-    """A published scorecard per workflow kind (moderation, support), linked to every demo
-    workflow of that kind. Idempotent by slug: an existing form is left as it is."""
-    forms_catalog.ensure_default_categories()
-    created = 0
-    for spec in FORM_SPECS:
-        if AuditForm.objects.filter(slug=slugify(spec["name"])).exists():
-            continue
-        slugs = [w.slug for w in WORKFLOWS if str(w.kind) == spec["kind"]]
-        draft = import_version(form_document(spec, slugs), by=by)
-        forms_catalog.publish_version(draft, by=by)
-        created += 1
-    published = FormVersion.objects.published().count()
-    return {"audit forms": (created, published)}

@@ -26,24 +26,23 @@ from django.utils import timezone
 from accounts.models import Role, User
 
 from . import lifecycle
+from .demo_forms import ERROR_ANSWERS
 from .disputes import Decision, raise_dispute, resolve_dispute
 from .models import Audit, AuditStatus, Dispute, DisputeDecision, DisputeStatus
 
 OFTEN_OVERTURNED = ("Moderation scorecard", "policy_label")  # (form, question): the signal
 DEMO_POCS = ".demo.qa"
 
-# Answers that count as an error, per question of the demo scorecards (audits.demo).
-FAILING = {
-    "correct_action": ("no",), "policy_label": ("fail",), "escalation": ("no",),
-    "evidence_documented": ("no",), "tone": ("1", "2"), "macro": ("wrong",),
-}
+# Answers that count as an error, per question of the demo scorecards (audits.demo_forms).
+FAILING = {key: tuple(value for k, value in ERROR_ANSWERS.values() if k == key)
+           for key, _ in ERROR_ANSWERS.values()}
 UPHELD, OVERTURNED, PARTIAL = (DisputeDecision.UPHELD, DisputeDecision.OVERTURNED,
                                DisputeDecision.PARTIALLY_OVERTURNED)
 REASONS = {
     "correct_action": "The content was borderline; the agent followed the escalation matrix.",
     "policy_label": "The label applied is the one the current guidelines give for this case.",
     "escalation": "The policy did not require an escalation for this queue at the time.",
-    "evidence_documented": "The evidence is in the linked case notes, not the ticket body.",
+    "documentation": "The evidence is in the linked case notes, not the ticket body.",
     "tone": "The customer was abusive; the agent stayed polite and on script.",
     "macro": "The macro used is the approved one for this request type.",
 }
@@ -54,7 +53,7 @@ REPLIES = {
 }
 # The answer a lead's correction gives, per question and decision.
 CORRECTIONS = {
-    ("policy_label", OVERTURNED): "pass", ("evidence_documented", OVERTURNED): "yes",
+    ("policy_label", OVERTURNED): "pass", ("documentation", OVERTURNED): "complete",
     ("escalation", OVERTURNED): "na", ("correct_action", OVERTURNED): "yes",
     ("tone", PARTIAL): "3", ("macro", PARTIAL): "generic",
 }
@@ -82,12 +81,12 @@ def _plan() -> list[Planned]:
     overturn = Planned((("policy_label", OVERTURNED),), moderation_only=True)
     return [
         Planned((("policy_label", None),), overdue=True),
-        Planned((("evidence_documented", None),), overdue=True),
+        Planned((("documentation", None),), overdue=True),
         *[overturn] * 5,
-        Planned((("policy_label", OVERTURNED), ("evidence_documented", UPHELD)),
+        Planned((("policy_label", OVERTURNED), ("documentation", UPHELD)),
                 moderation_only=True),
         Planned((("correct_action", UPHELD),)),
-        Planned((("evidence_documented", UPHELD),)),
+        Planned((("documentation", UPHELD),)),
         Planned((("escalation", UPHELD),)),
         Planned((("macro", PARTIAL),)),
         Planned((("tone", PARTIAL),)),

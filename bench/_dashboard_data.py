@@ -24,8 +24,9 @@ from audit_pages import _bulk_sql, _scalar
 VENDORS, SITES_PER_VENDOR, AGENTS_PER_SITE, WORKFLOWS, AUDITORS = 10, 4, 125, 300, 100
 WEEKS = 13
 WEAK_VENDOR, JUMPY_VENDOR, JUMPY_WEEK, IMPROVING_SITE = 3, 1, 9, 5
-POSITIVE_ANSWERS = ('{"correct_action": "yes", "policy_label": "pass", '
-                    '"escalation": "na", "evidence_documented": "yes"}')
+POSITIVE_ANSWERS = ('{"correct_action": "yes", "enforcement": "proportionate", '
+                    '"policy_label": "pass", "context": "yes", "escalation": "na", '
+                    '"documentation": "complete", "handling": "on_time"}')
 
 
 def first_monday(today: dt.date | None = None) -> dt.date:
@@ -43,7 +44,8 @@ def load(tickets: int, audits: int) -> dict:
     """Build the program; returns what the benchmark needs (users, slugs, the date range)."""
     from accounts.models import Role, User
     from audits import forms_catalog
-    from audits.demo import FORM_SPECS, form_document
+    from audits.demo_forms import FORM_SPECS, form_document
+    from audits.demo_taxonomy import ensure_taxonomy
     from audits.forms_json import import_version
     from sampling.models import SampleRun, SamplingPlan
     from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
@@ -64,7 +66,7 @@ def load(tickets: int, audits: int) -> dict:
     User.objects.bulk_create(
         [User(email=f"auditor{i}@bench.example", role=Role.QA_AUDITOR) for i in range(AUDITORS)])
     manager = User.objects.create(email="manager@bench.example", role=Role.PROGRAM_MANAGER)
-    forms_catalog.ensure_default_categories()
+    ensure_taxonomy()  # the categories the demo forms count
     draft = import_version(form_document(FORM_SPECS[0], [w.slug for w in workflows]), by=manager)
     version = forms_catalog.publish_version(draft, by=manager)
     ContractTarget.objects.bulk_create([

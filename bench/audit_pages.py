@@ -120,7 +120,8 @@ def _load() -> dict:
 
     from accounts.models import Role, User
     from audits import forms_catalog
-    from audits.demo import FORM_SPECS, form_document
+    from audits.demo_forms import FORM_SPECS, form_document
+    from audits.demo_taxonomy import ensure_taxonomy
     from audits.forms_json import import_version
     from sampling.models import SampleRun, SampleStratum, SamplingPlan
     from vendors.models import Agent, Site, Vendor, Workflow
@@ -138,7 +139,7 @@ def _load() -> dict:
     auditors = User.objects.bulk_create(
         [User(email=f"auditor{i}@bench.example", role=Role.QA_AUDITOR) for i in range(AUDITORS)])
     manager = User.objects.create(email="manager@bench.example", role=Role.PROGRAM_MANAGER)
-    forms_catalog.ensure_default_categories()
+    ensure_taxonomy()  # the categories the demo forms count
     draft = import_version(form_document(FORM_SPECS[0], [w.slug for w in workflows]), by=manager)
     version = forms_catalog.publish_version(draft, by=manager)
 

@@ -15,13 +15,16 @@ the others); Borealis is weak on hate speech (accuracy ~80 %); the Nairobi site 
 week on week (error rate ~20 % eight weeks ago, ~3 % now); and three weeks ago a guidelines
 update was not rolled out at Kestrel's Kraków site, whose error rate jumped to ~35 % for that
 week only (policy-label errors), an out-of-control week on the vendor's p-chart. About a
-quarter of the other errors are critical (the wrong action).
+quarter of the other errors are critical (the wrong action); the rest spread over the demo's
+error taxonomy with a few categories dominating (``FAILURES``), and every answer in error
+carries the auditor's comment.
 
 Both plans cover all eight weeks of tickets with audits enough for weekly intervals (about
-150 a week for a mid-sized vendor): a daily vendor × workflow draw, and a weekly site review
-sized per site, so its audits weigh about as much as the daily ones. Every random choice is
-seeded by the ticket and plan, and every step only adds what is missing, so seeding twice
-changes nothing.
+150 a week for a mid-sized vendor): a daily vendor × workflow draw of the actioned tickets,
+and a weekly site review of the "keep" decisions sized per site, so its audits weigh about as
+much as the daily ones. Their populations are disjoint, so no ticket is audited twice. Every
+random choice is seeded by the ticket and plan, and every step only adds what is missing, so
+seeding twice changes nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Role, User
+from audits.demo import DECISIONS_BY_AREA, MODERATION_DECISIONS, POLICY_LABELS
+from audits.demo_forms import ERROR_ANSWERS
+from audits.demo_taxonomy import auditor_comment
 from audits.lifecycle import save_draft
 from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus, FormVersion
 from audits.scoring import score_audit
@@ -59,10 +65,17 @@ IMPROVING = ("nairobi", 0.20, 0.03)  # site, fail rate eight weeks ago, fail rat
 # Out of control: the site whose guidelines update was not rolled out, how many weeks before
 # the current one (Monday UTC, the scorecards' week) and its fail rate that week.
 SPIKE = ("kestrel", "krakow", 3, 0.35)
+# The two plans sample disjoint populations (actions taken; "keep" decisions), so no ticket is
+# drawn, and audited, twice: the engine leaves out only the tickets the same plan has drawn.
+KEEP = "keep"
+ACTIONS = sorted({decision for mix in (MODERATION_DECISIONS, *DECISIONS_BY_AREA.values())
+                  for decision in mix} - {KEEP})
 PLANS = (
     {
         "name": "Daily vendor × workflow",
-        "description": "Yesterday's tickets, every vendor and workflow, ±5 % overall.",
+        "description": "Yesterday's actioned tickets (removals, restrictions, escalations, "
+                       "support resolutions), every vendor and workflow, ±5 % overall.",
+        "decision_types": ACTIONS,
         "strata_keys": ["vendor", "workflow"], "window_kind": "yesterday",
         "margin_of_error": Decimal("0.05"), "expected_rate": Decimal("0.06"),
         "allocation": "proportional", "minimum_per_stratum": 2, "audit_due_days": 2,
@@ -70,7 +83,9 @@ PLANS = (
     },
     {
         "name": "Weekly site review",
-        "description": "Last week's tickets, each site on its own to ±6 %.",
+        "description": "Last week's 'keep' decisions (no violation found), where missed harm "
+                       "hides: each site on its own to ±6 %.",
+        "decision_types": [KEEP],
         "strata_keys": ["site"], "window_kind": "last_week",
         "margin_of_error": Decimal("0.06"), "expected_rate": Decimal("0.06"),
         "margin_applies_to": "each_stratum",
@@ -109,33 +124,71 @@ def in_spike(vendor: str, site: str, weeks_ago: int | None) -> bool:
     return (vendor, site, weeks_ago) == SPIKE[:3]
 
 
+# How a failing audit's error is spread over the taxonomy, per kind of work: a few categories
+# dominate, as in any program (about a quarter of the errors are the critical wrong action).
+FAILURES = {
+    "moderation": {
+        "wrong-action": 0.25, "policy-error": 0.24, "missed-context": 0.14, "enforcement": 0.12,
+        "missed-escalation": 0.07, "evidence-missing": 0.07, "procedural": 0.04,
+        "sla-breach": 0.04, "wrong-language-routing": 0.03,
+    },
+    "support": {
+        "wrong-action": 0.25, "incomplete-resolution": 0.16, "policy-error": 0.13, "tone": 0.09,
+        "customer-experience": 0.08, "evidence-missing": 0.07, "missed-escalation": 0.06,
+        "identity-verification": 0.05, "sla-breach": 0.05, "procedural": 0.04,
+        "wrong-language-routing": 0.02,
+    },
+}
+SECOND_ERROR = 0.15  # share of failing audits with a second, minor error
+
+
+def _error_category(rng: random.Random, kind: str, decision: str, answers: dict) -> str:
+    """One category of the kind's failure mix, among those its answers leave applicable."""
+    mix = FAILURES[kind]
+    category = rng.choices(list(mix), weights=list(mix.values()))[0]
+    if category == "enforcement":  # a kept post is under-enforced, an actioned one over
+        under = decision == KEEP or (decision == "escalate" and rng.random() < 0.5)
+        category = "under-enforcement" if under else "over-enforcement"
+    key = ERROR_ANSWERS[category][0]
+    return category if answers.get(key, "na") != "na" else "evidence-missing"
+
+
 def demo_answers(rng: random.Random, kind: str, decision: str, fails: bool,
-                 policy_error: bool = False) -> dict[str, str]:
+                 policy_error: bool = False, policy_area: str = "") -> dict[str, str]:
     """Answers to the demo scorecard of ``kind``; a failing set when ``fails``, whose error
-    is a wrong policy label when ``policy_error`` (else drawn at random)."""
+    is a wrong policy label when ``policy_error`` (else drawn from ``FAILURES``)."""
     escalation_applies = decision.startswith("escalat") or rng.random() < 0.15
-    answers = {"correct_action": "yes", "policy_label": "pass", "evidence_documented": "yes",
-               "escalation": "yes" if escalation_applies else "na"}
+    answers = {"correct_action": "yes", "policy_label": "pass", "documentation": "complete",
+               "handling": "on_time", "escalation": "yes" if escalation_applies else "na"}
     if kind == "support":
-        answers |= {"tone": rng.choice("45555"), "macro": rng.choice(["right"] * 4 + ["generic"])}
+        identity_applies = policy_area == "Account recovery" or rng.random() < 0.1
+        answers |= {"resolved": "yes", "identity": "yes" if identity_applies else "na",
+                    "tone": rng.choice("45555"), "macro": rng.choice(["right"] * 4 + ["generic"])}
+    else:
+        answers |= {"enforcement": "proportionate", "context": "yes"}
     if not fails:
         return answers
-    roll = 0.5 if policy_error else rng.random()
-    if roll < 0.25:
-        answers["correct_action"] = "no"  # critical: the whole audit fails
-    elif roll < 0.65:
-        answers["policy_label"] = "fail"
-        if kind == "support":
-            answers["tone"] = "2"
-    elif escalation_applies:
-        answers["escalation"] = "no"
-        if kind == "support":
-            answers["macro"] = "wrong"
-    else:
-        answers["evidence_documented"] = "no"
-        if kind == "support":
-            answers["macro"] = "wrong"
+    first = "policy-error" if policy_error else _error_category(rng, kind, decision, answers)
+    errors = [first]
+    if rng.random() < SECOND_ERROR:
+        second = _error_category(rng, kind, decision, answers)
+        if second != "wrong-action" and ERROR_ANSWERS[second][0] != ERROR_ANSWERS[first][0]:
+            errors.append(second)
+    for category in errors:
+        key, value = ERROR_ANSWERS[category]
+        answers[key] = value
     return answers
+
+
+def demo_comments(rng: random.Random, ticket, answers: dict[str, str]) -> dict[str, str]:
+    """The auditor's comment on each answer in error (question key → comment)."""
+    area = ticket.workflow.policy_area
+    return {
+        key: auditor_comment(rng, category, policy_area=area, decision=ticket.decision,
+                             policy_label=ticket.policy_label,
+                             labels=POLICY_LABELS.get(area, ()))
+        for category, (key, value) in ERROR_ANSWERS.items() if answers.get(key) == value
+    }
 
 
 def seed_plans(auditors: list[User], by: User | None) -> list[SamplingPlan]:
@@ -181,9 +234,9 @@ def draw_past_runs(plan: SamplingPlan, count: int, step: dt.timedelta, now) -> l
 
 # What scoring an audit writes (the demo scores the audits a draw opened, in bulk).
 SCORED_FIELDS = [
-    "form_version", "status", "answers", "score", "passed", "critical_failed", "section_scores",
-    "error_categories", "errors", "error_count", "time_spent_seconds", "started_at",
-    "submitted_at", "finalised_at",
+    "form_version", "status", "answers", "comments", "score", "passed", "critical_failed",
+    "section_scores", "error_categories", "errors", "error_count", "time_spent_seconds",
+    "started_at", "submitted_at", "finalised_at",
 ]
 
 
@@ -211,7 +264,8 @@ def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, man
         vendor, site = ticket.vendor.slug, ticket.site.slug
         rate = fail_rate(vendor, site, ticket.workflow.policy_area, age, week)
         answers = demo_answers(rng, kind, ticket.decision, rng.random() < rate,
-                               policy_error=in_spike(vendor, site, week))
+                               policy_error=in_spike(vendor, site, week),
+                               policy_area=ticket.workflow.policy_area)
         result = score_audit(specs[kind], answers)
         started = audit.assigned_at + dt.timedelta(hours=rng.uniform(1, 30))
         spent = int(rng.lognormvariate(5.0, 0.4))
@@ -220,6 +274,7 @@ def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, man
         audit.form_version = versions[kind]
         audit.status = AuditStatus.FINAL if final else AuditStatus.SUBMITTED
         audit.answers = answers
+        audit.comments = demo_comments(rng, ticket, answers)
         audit.score = Decimal(str(result.score)).quantize(Decimal("0.01"))
         audit.passed, audit.critical_failed = result.passed, result.critical_failed
         audit.section_scores = result.section_scores

@@ -6,15 +6,21 @@ out-of-control week. Those tests read the seeded data through the pages' own fun
 (``scorecards.estimates.domain_outcomes``, ``scorecards.targets.verdict``, ``sampling.stats``),
 never by pooling audits. The full demo is seeded once for all the tests that only read it
 (``TestTheSeededDemo``) and rolled back after them.
+
+The clock is frozen on a Monday that opens a month (and a year after ISO week 53): the day
+when the current week and month hold no ticket yet, so the pages must open on the demo's
+latest weeks, which end the day before the seed.
 """
 
 import datetime as dt
 import io
 import re
+from collections import Counter
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
@@ -28,7 +34,8 @@ from django.utils import timezone
 from accounts.demo import DEMO_PASSWORD, demo_logins
 from accounts.models import Role, User
 from audits import demo_disputes
-from audits.demo import SOURCE, generate_tickets
+from audits.demo import SOURCE, generate_tickets, history_end
+from audits.demo_taxonomy import TAXONOMY
 from audits.disputes import dispute_rates
 from audits.models import (
     SCORED_STATUSES,
@@ -38,6 +45,7 @@ from audits.models import (
     DisputeDecision,
     DisputedQuestion,
     DisputeStatus,
+    ErrorCategory,
     FormVersion,
     Ticket,
 )
@@ -48,7 +56,7 @@ from coaching.effectiveness import coaching_report, effectiveness
 from coaching.models import ActionStatus, CoachingAction, Level
 from sampling import demo as sampling_demo
 from sampling import stats
-from sampling.models import SamplingPlan
+from sampling.models import SampledTicket, SamplingPlan
 from sampling.reporting import run_report
 from scorecards.estimates import Scope, domain_outcomes
 from scorecards.periods import Period
@@ -57,6 +65,7 @@ from vendors.demo_story import demo_period, spike_week
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 SMALL = 600
+SEEDED_ON = dt.datetime(2027, 2, 1, 12, tzinfo=dt.UTC)
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -83,21 +92,9 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_seeding_twice_leaves_every_table_as_the_first_run_left_it(seed_demo):
-    seed_demo()
-    first = row_counts()
-    first_tickets = set(Ticket.objects.values_list("external_id", "agent_id", "decision"))
-
-    seed_demo()
-
-    assert row_counts() == first
-    assert set(Ticket.objects.values_list("external_id", "agent_id", "decision")) == first_tickets
-    assert first["audits.Ticket"] == SMALL
-    assert first["scorecards.AuditCell"] > 0  # the rollups were rebuilt
-
-
-@pytest.mark.django_db
-def test_asking_for_more_tickets_later_adds_only_the_missing_ones(seed_demo):
+def test_topping_up_adds_only_missing_tickets_and_seeding_again_changes_nothing(seed_demo,
+                                                                               time_machine):
+    time_machine.move_to(SEEDED_ON, tick=False)
     seed_demo(tickets=400)
     early = dict(Ticket.objects.values_list("external_id", "handled_at"))
 
@@ -106,6 +103,14 @@ def test_asking_for_more_tickets_later_adds_only_the_missing_ones(seed_demo):
     assert Ticket.objects.filter(source=SOURCE).count() == SMALL
     kept = Ticket.objects.filter(external_id__in=early)
     assert dict(kept.values_list("external_id", "handled_at")) == early
+    first = row_counts()
+    first_tickets = set(Ticket.objects.values_list("external_id", "agent_id", "decision"))
+
+    seed_demo(tickets=SMALL)
+
+    assert row_counts() == first
+    assert set(Ticket.objects.values_list("external_id", "agent_id", "decision")) == first_tickets
+    assert first["scorecards.AuditCell"] > 0  # the rollups were rebuilt
 
 
 @pytest.mark.django_db
@@ -130,7 +135,8 @@ def test_the_ticket_generator_is_reproducible_apart_from_the_window_it_ends():
     assert [t.external_id for t in first] == [f"DEMO-{n:07d}" for n in range(1, 301)]
 
     def identity(tickets):
-        return [(t.external_id, t.agent, t.workflow, t.decision, t.policy_label) for t in tickets]
+        return [(t.external_id, t.agent, t.workflow, t.decision, t.policy_label, t.excerpt)
+                for t in tickets]
 
     assert identity(first) == identity(shifted)
     assert all(later - dt.timedelta(weeks=8) <= t.handled_at <= later for t in shifted)
@@ -160,9 +166,12 @@ def test_the_truth_the_generator_draws_from_is_stated_plainly():
 def seeded(django_db_setup, django_db_blocker):
     """The default demo, seeded once for the class inside a transaction rolled back after
     its last test (each test runs in a savepoint of it), with the settings `make demo` has
-    (DEBUG on; a fast hasher keeps the suite quick). Returns what the command printed."""
+    (DEBUG on; a fast hasher keeps the suite quick), on a clock frozen at ``SEEDED_ON`` for
+    the seed and the class's tests. Returns what the command printed."""
     demo_settings = override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER)
     atomic = transaction.atomic()
+    clock = time_machine.travel(SEEDED_ON, tick=False)
+    clock.start()
     demo_settings.enable()
     with django_db_blocker.unblock():
         atomic.__enter__()
@@ -173,6 +182,7 @@ def seeded(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
     demo_settings.disable()
+    clock.stop()
 
 
 def hate_speech_accuracy(period: Period) -> dict[str, stats.Estimate]:
@@ -229,15 +239,17 @@ class TestTheSeededDemo:
         areas = set(workflows.values_list("policy_area", flat=True))
         assert {"Hate speech", "Child safety", "Spam", "Billing", "Account recovery"} <= areas
 
-    def test_tickets_spread_over_the_last_eight_weeks_with_busier_and_quieter_vendors(self):
-        now = timezone.now()
+    def test_tickets_cover_eight_weeks_up_to_yesterday_with_busier_and_quieter_vendors(self):
+        today = dt.datetime.combine(timezone.now().date(), dt.time(0), tzinfo=dt.UTC)
 
         tickets = Ticket.objects.filter(source=SOURCE)
         assert tickets.count() >= 10_000
-        assert not tickets.filter(handled_at__gt=now).exists()
-        assert not tickets.filter(handled_at__lt=now - dt.timedelta(weeks=8)).exists()
+        assert history_end() == today
+        assert not tickets.filter(handled_at__gte=today).exists()
+        assert not tickets.filter(handled_at__lt=today - dt.timedelta(weeks=8)).exists()
+        assert tickets.filter(handled_at__gte=today - dt.timedelta(days=1)).exists()
         for week in range(8):
-            newest = now - dt.timedelta(weeks=week)
+            newest = today - dt.timedelta(weeks=week)
             assert tickets.filter(
                 handled_at__lte=newest, handled_at__gt=newest - dt.timedelta(weeks=1)
             ).exists(), f"no tickets {week} weeks ago"
@@ -469,6 +481,76 @@ class TestTheSeededDemo:
         trends = client.get(next(link for link in links if "vendor=kestrel" in link
                                  and "/trends/" in link)).content.decode()
         assert f"{spike_week():%G-W%V}" in trends and "out of control" in trends
+
+    # --- a program that reads like a real one (issue 11) ---------------------------------------
+
+    def test_tickets_read_as_cases_of_their_workflow_in_its_language(self):
+        tickets = Ticket.objects.filter(source=SOURCE)
+        texts = {}
+        for slug, excerpt in tickets.values_list("workflow__slug", "excerpt"):
+            texts.setdefault(slug, []).append(excerpt)
+
+        assert set(texts) == set(Workflow.objects.values_list("slug", flat=True))
+        for slug, excerpts in texts.items():
+            assert all(excerpts), slug
+            # Templates and word lists: many different cases, none repeated over and over.
+            assert len(set(excerpts)) >= min(50, len(excerpts) // 2), slug
+        most_repeated = max(Counter(e for many in texts.values() for e in many).values())
+        assert most_repeated < tickets.count() / 100
+        # Each workflow's texts are its own: a queue in another language shares none.
+        assert not set(texts["hate-speech-es"]) & set(texts["hate-speech-en"])
+        assert not set(texts["harassment-pt"]) & set(texts["harassment-en"])
+        assert not set(texts["billing-es"]) & set(texts["billing-en"])
+        assert all(re.search("[\u0900-\u097f]", e) for e in texts["misinformation-hi"])
+        assert any("usuário" in e.lower() or "conta" in e for e in texts["harassment-pt"])
+        assert any("cliente" in e for e in texts["billing-es"])
+        assert any("counterfeit" in e for e in texts["spam-en"])
+
+    def test_every_answer_in_error_carries_the_auditors_comment(self):
+        failed = Audit.objects.filter(status__in=SCORED_STATUSES, passed=False)
+        assert failed.count() >= 100
+
+        for errors, comments in failed.values_list("errors", "comments"):
+            assert errors
+            for key in errors:
+                assert 10 < len(comments.get(key, "")) <= 200, (key, comments)
+        assert not Audit.objects.filter(status__in=SCORED_STATUSES, passed=True,
+                                        disputes__isnull=True).exclude(comments={}).exists()
+        policy = [c["policy_label"] for c in failed.values_list("comments", flat=True)
+                  if "policy_label" in c]
+        assert any(re.fullmatch(r"Policy \d+\.\d+ \(.+\) applies, not .+ — .+\.", c)
+                   for c in policy)
+
+    def test_errors_fall_into_a_taxonomy_of_trust_and_safety_categories_a_few_dominate(self):
+        categories = set(ErrorCategory.objects.values_list("slug", flat=True))
+        assert 10 <= len(categories) <= 15
+        assert categories == {slug for _, slug, _, _ in TAXONOMY}
+        asked = set()
+        for version in FormVersion.objects.published():
+            for question in version.to_spec().questions():
+                asked |= {question.error_category} | {c.error_category for c in question.choices}
+        assert categories <= asked
+
+        counts = Counter()
+        for found in Audit.objects.filter(status__in=SCORED_STATUSES).values_list(
+                "error_categories", flat=True):
+            counts.update(found)
+        assert set(counts) == categories
+        shares = sorted((n / sum(counts.values()) for n in counts.values()), reverse=True)
+        assert sum(shares[:3]) >= 0.5  # a few categories dominate
+        assert shares[-1] < 0.05  # and a long tail
+        assert counts.most_common(2)[0][0] in {"wrong-action", "policy-error"}
+
+    def test_no_ticket_is_drawn_or_audited_twice_by_the_overlapping_plans(self):
+        twice = Audit.objects.values("ticket").annotate(n=Count("id")).filter(n__gt=1)
+        assert not twice.exists()
+        drawn = SampledTicket.objects.values("ticket").annotate(n=Count("id")).filter(n__gt=1)
+        assert not drawn.exists()
+        # Both plans draw every week, over the same weeks and vendors.
+        plans = SamplingPlan.objects.all()
+        weeks = {plan.name: set(plan.runs.values_list("window_start__date", flat=True))
+                 for plan in plans}
+        assert len(plans) == 2 and all(len(found) >= 8 for found in weeks.values())
 
     # --- disputes and coaching (issue 6) -----------------------------------------------------
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.demo import WINDOW_DAYS
+from audits.demo import WINDOW_DAYS, history_end
 from audits.demo_disputes import open_disputes
 from coaching.demo import improving_action
 from coaching.effectiveness import effectiveness
@@ -43,9 +43,11 @@ def _today(now: dt.datetime | None) -> dt.date:
 
 
 def demo_period(now: dt.datetime | None = None) -> Period:
-    """The weeks the demo's tickets fall in (the last eight, as a custom period)."""
-    today = _today(now)
-    return Period("custom", monday(today - dt.timedelta(days=WINDOW_DAYS)), monday(today))
+    """The weeks the demo's tickets fall in (eight weeks up to yesterday, as a custom
+    period)."""
+    end = history_end(now).date()
+    return Period("custom", monday(end - dt.timedelta(days=WINDOW_DAYS)),
+                  monday(end - dt.timedelta(days=1)))
 
 
 def spike_week(now: dt.datetime | None = None) -> dt.date:
@@ -141,7 +143,7 @@ def _dispute_and_coaching() -> list[str]:
     """An overdue dispute in the leads' queue, and a coaching action that worked."""
     dispute = open_disputes().select_related("audit__ticket__vendor").first()
     action = improving_action()
-    lines = []
+    lines = ["Disputes and coaching:"] if dispute is not None or action is not None else []
     if dispute is not None:
         lines += _wrap(f"Open dispute: {dispute.audit.ticket.vendor.name} contests audit "
                        f"#{dispute.audit_id}" + (", past its SLA." if dispute.overdue else "."))

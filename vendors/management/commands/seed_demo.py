@@ -8,10 +8,14 @@ Seeding goes through the domain functions, which notify people (findings, disput
 after each commit. The notifications are kept, so the demo inboxes have items, but their
 emails go to Django's dummy backend: a seed would otherwise print hundreds of emails to the
 console (the development backend) or mail the demo addresses. A separate Celery worker
-(``REDIS_URL`` set) sends with its own settings.
+(``REDIS_URL`` set) sends with its own settings. Without a worker the tasks run eagerly in
+the command, whose Celery log lines are silenced while it seeds (``quiet_loggers``): the
+command prints its summary and the logins, nothing else.
 """
 
+import logging
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -20,7 +24,7 @@ from django.test.utils import override_settings
 
 from accounts import demo as accounts_demo
 from audits import demo as audits_demo
-from audits import demo_disputes
+from audits import demo_disputes, demo_forms
 from coaching import demo as coaching_demo
 from sampling import demo as sampling_demo
 from scorecards.rollups import rebuild_all
@@ -29,6 +33,24 @@ from vendors.demo_story import story_lines
 
 SERVE_URL = "http://127.0.0.1:8000"
 QUIET_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
+# Loggers that would print a line per eager Celery task ("Task … succeeded in 0.1s") and
+# kombu's notice that the in-memory broker has no hostname; the level they are raised to
+# still lets a failing task's error through.
+QUIET_LOGGERS = {"celery.app.trace": logging.WARNING, "kombu.connection": logging.ERROR}
+
+
+@contextmanager
+def quiet_loggers():
+    """Raise ``QUIET_LOGGERS`` to their quiet level while seeding, then restore them."""
+    loggers = {logging.getLogger(name): level for name, level in QUIET_LOGGERS.items()}
+    before = {logger: logger.level for logger in loggers}
+    for logger, level in loggers.items():
+        logger.setLevel(max(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        for logger, level in before.items():
+            logger.setLevel(level)
 
 
 def _manager(logins):
@@ -67,12 +89,14 @@ class Command(BaseCommand):
                 "throwaway non-debug deployment anyway."
             )
         started = time.monotonic()
-        # Around the transaction: the notifications' emails are queued when it commits.
-        with override_settings(EMAIL_BACKEND=QUIET_EMAIL), transaction.atomic():
+        # Around the transaction: the notifications' emails and the scorecard refreshes are
+        # queued when it commits (and run there, eagerly, without a worker).
+        with quiet_loggers(), override_settings(EMAIL_BACKEND=QUIET_EMAIL), \
+                transaction.atomic():
             counts = vendors_demo.seed()
             logins = accounts_demo.seed()
             counts |= audits_demo.seed(tickets)
-            counts |= audits_demo.seed_forms(by=_manager(logins))
+            counts |= demo_forms.seed_forms(by=_manager(logins))
             counts |= sampling_demo.seed()
             counts |= demo_disputes.seed()
             # The demo scores audits in bulk, past the lifecycle's incremental refresh: the
