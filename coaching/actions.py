@@ -60,24 +60,28 @@ def _check_owner(owner, vendor: Vendor) -> None:
 def open_action(
     by, *, category: ErrorCategory, title: str, due_date: dt.date,
     audits: Iterable[Audit] = (), vendor: Vendor | None = None, site: Site | None = None,
-    workflow: Workflow | None = None, description: str = "", owner=None,
+    agent: Agent | None = None, workflow: Workflow | None = None, description: str = "",
+    owner=None,
 ) -> CoachingAction:
     """Open an action (QA only). With ``audits``: an agent-level action for the one agent
-    whose scored audits they all are. Without: a gap action for ``site`` (site level) or
-    ``vendor`` (vendor level)."""
+    whose scored audits they all are. With ``agent`` alone: an agent-level action from the
+    agent's page. Without: a gap action for ``site`` (site level) or ``vendor`` (vendor
+    level)."""
     if not is_qa(by):
         raise NotAllowed("Only QA opens coaching actions.")
     audits = list(audits)
-    agent = None
     if audits:
         agents = {a.ticket.agent_id for a in audits}
         if len(agents) != 1:
             raise CoachingError("The audits of one action must all be of one agent.")
         if any(a.status not in SCORED_STATUSES for a in audits):
             raise CoachingError("Only scored audits can be coached on.")
+        if agent is not None and agent.pk not in agents:
+            raise CoachingError(f"The audits are not of agent {agent.external_id}.")
         agent = Agent.objects.select_related("site", "vendor").get(pk=agents.pop())
+    if agent is not None:
         if (vendor and vendor.pk != agent.vendor_id) or (site and site.pk != agent.site_id):
-            raise CoachingError("The audits are not of that vendor or site.")
+            raise CoachingError(f"Agent {agent.external_id} is not of that vendor or site.")
         vendor, site, level = agent.vendor, agent.site, Level.AGENT
     elif site is not None:
         if vendor is not None and site.vendor_id != vendor.pk:

@@ -6,6 +6,8 @@ acknowledge and complete; opening, the report and verification are QA's.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -17,11 +19,11 @@ from accounts.decorators import internal_page
 from accounts.scoping import visible_to
 from audits.models import Audit
 from audits.selectors import audits_visible_to
-from vendors.models import Site, Vendor
+from vendors.models import Vendor
 
 from . import actions
 from .effectiveness import BEFORE_WEEKS, coaching_report, effectiveness
-from .forms import ActionForm, CompleteForm
+from .forms import ActionForm, CompleteForm, SubjectForm
 from .models import ActionStatus
 
 LIST_RELATED = ("vendor", "site", "agent", "category", "workflow", "owner")
@@ -50,30 +52,41 @@ def action_list(request):
     })
 
 
-def _target_from_query(request):
-    """The audits, or the vendor/site of a gap, named by the link that opened this page."""
-    ids = [part for part in request.GET.get("audits", "").split(",") if part.strip()]
-    if ids:
-        try:
-            pks = [int(part) for part in ids]
-        except ValueError:
-            raise Http404("Audit ids are numbers.") from None
-        audits = list(audits_visible_to(request.user, Audit.objects.filter(pk__in=pks))
-                      .select_related("ticket__agent__site", "ticket__vendor"))
-        if len(audits) != len(set(pks)):
-            raise Http404("No such audit.")
-        return {"audits": audits, "vendor": audits[0].ticket.vendor, "site": None}
-    vendor = get_object_or_404(Vendor, slug=request.GET.get("vendor", ""))
-    site = None
-    if request.GET.get("site"):
-        site = get_object_or_404(Site, vendor=vendor, slug=request.GET["site"])
-    return {"audits": [], "vendor": vendor, "site": site}
+def _target_from_audits(request, ids: list[str]) -> dict:
+    """The audits named by the link that opened this page (?audits=1,2): one agent's."""
+    try:
+        pks = [int(part) for part in ids]
+    except ValueError:
+        raise Http404("Audit ids are numbers.") from None
+    audits = list(audits_visible_to(request.user, Audit.objects.filter(pk__in=pks))
+                  .select_related("ticket__agent__site", "ticket__vendor"))
+    if len(audits) != len(set(pks)):
+        raise Http404("No such audit.")
+    return {"audits": audits, "vendor": audits[0].ticket.vendor, "site": None,
+            "agent": audits[0].ticket.agent}
+
+
+SUBJECT_PARAMS = ("vendor", "site", "agent")
 
 
 @internal_page
 def action_new(request):
-    """QA opens an action from audits (?audits=1,2) or a gap (?vendor=&site=&category=)."""
-    target = _target_from_query(request)
+    """QA opens an action from audits (?audits=1,2), an agent (?vendor=&agent=), or a gap
+    (?vendor=&site=&category=). With no subject named, the page asks for one first (a GET
+    form whose answer is the same query string)."""
+    ids = [part for part in request.GET.get("audits", "").split(",") if part.strip()]
+    if ids:
+        target = _target_from_audits(request, ids)
+    else:
+        named = any(request.GET.get(name) for name in SUBJECT_PARAMS)
+        subject = SubjectForm(request.GET if named else None, user=request.user)
+        if not subject.is_valid():
+            return render(request, "coaching/pick.html", {
+                "subject": subject,
+                "carry": {name: request.GET[name] for name in ("category", "workflow")
+                          if request.GET.get(name)},
+            }, status=400 if named else 200)
+        target = subject.target()
     initial = {"category": request.GET.get("category") or None,
                "workflow": request.GET.get("workflow") or None}
     if target["audits"]:
@@ -88,8 +101,9 @@ def action_new(request):
             action = actions.open_action(
                 request.user, category=data["category"], title=data["title"],
                 due_date=data["due_date"], audits=target["audits"], vendor=target["vendor"],
-                site=target["site"], workflow=data["workflow"],
-                description=data["description"], owner=data["owner"])
+                site=target["site"], agent=None if target["audits"] else target["agent"],
+                workflow=data["workflow"], description=data["description"],
+                owner=data["owner"])
         except actions.CoachingError as problem:
             error = str(problem)
         else:
@@ -97,7 +111,8 @@ def action_new(request):
             return redirect("coaching:action_detail", pk=action.pk)
     return render(request, "coaching/new.html", {
         "form": form, "error": error, **target,
-        "agent": target["audits"][0].ticket.agent if target["audits"] else None,
+        "pick_query": urlencode({name: request.GET[name] for name in ("category", "workflow")
+                                 if request.GET.get(name)}),
     }, status=400 if error else 200)
 
 
