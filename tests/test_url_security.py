@@ -145,6 +145,13 @@ RULES: dict[str, Rule] = {
     "healthz": public("load balancer probe: database and broker reachability, no data",
                       poc=SCOPED),
     "people/invite/": Rule(poc=FORBIDDEN),
+    # the People pages are for program managers: they do not exist for vendor users
+    "people/": Rule(poc=NOT_FOUND, fill=lambda w: [{}, {"?query": {"role": "vendor_poc"}}]),
+    "people/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {"pk": w.b.poc.pk, "?query": {"role": "auditor"}}, {"pk": w.a.poc.pk}]),
+    "people/<int:pk>/active/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {"pk": w.b.poc.pk, "?query": {"active": "no"}}]),
+    "people/<int:pk>/invitation/": Rule(poc=NOT_FOUND, fill=lambda w: [{"pk": w.b.poc.pk}]),
     # --- allauth ---
     "accounts/login/": public("the login page"),
     "accounts/logout/": public("logging out needs no login"),
@@ -184,6 +191,13 @@ RULES: dict[str, Rule] = {
     "vendors/<slug:slug>/": Rule(poc=NOT_FOUND, fill=b_vendor),
     "vendors/<slug:vendor_slug>/sites/<slug:site_slug>/": Rule(poc=NOT_FOUND, fill=b_site),
     "vendors/<slug:vendor_slug>/agents/<int:agent_pk>/": Rule(poc=NOT_FOUND, fill=b_agent),
+    # contract targets are edited by managers only: the pages do not exist for vendor users
+    "vendors/targets/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {}, {"?query": {"vendor": w.b.vendor.slug}}]),
+    "vendors/targets/new/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {}, {"?query": {"vendor": w.b.vendor.pk, "target_percent": "10"}}]),
+    "vendors/targets/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {"pk": w.b.target.pk}, {"pk": w.a.target.pk}]),
     # --- tickets and imports ---
     "audits/tickets/": Rule(poc=SCOPED, fill=ticket_queries,
                             reason="ticket list through visible_to, filters included"),
