@@ -128,6 +128,13 @@ class RunReport:
         """The headline estimate: accuracy (the share of tickets handled correctly)."""
         return self.accuracy
 
+    @property
+    def uncovered_population(self) -> int:
+        """Tickets in the strata with no completed audit yet: what the estimates leave out."""
+        if self.accuracy is None:
+            return 0
+        return self.population - self.accuracy.covered_population
+
 
 def run_report(run: SampleRun) -> RunReport:
     """The report of one run: per stratum N_h, n_h, W_h = N_h/N, inclusion probability

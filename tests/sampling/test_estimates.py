@@ -15,6 +15,7 @@ import random
 
 import pandas as pd
 import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
 from audits.lifecycle import finalise_audit, open_assigned_audits, start_adhoc_audit, submit_audit
@@ -184,6 +185,11 @@ def test_a_stratum_without_completed_audits_is_reported_as_uncovered(audited_run
     html = html.content.decode()
     assert "no audits yet" in html
     assert "with no completed audits yet" in html and skipped.label in html
+    # The uncovered strata's own tickets are named as theirs, the covered ones as the estimates'.
+    assert report.uncovered_population == skipped.population
+    assert (f"These strata hold {intcomma(skipped.population)} of the run's "
+            f"{intcomma(report.population)} tickets; the estimates describe the other "
+            f"{intcomma(report.population - skipped.population)}.") in html
 
 
 @pytest.mark.django_db
