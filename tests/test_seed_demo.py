@@ -25,7 +25,7 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.test import override_settings
 from django.urls import reverse
@@ -177,6 +177,10 @@ def seeded(django_db_setup, django_db_blocker):
         atomic.__enter__()
         out = io.StringIO()
         call_command("seed_demo", stdout=out)
+        # Check the seed's deferred foreign keys now, once: each test's teardown checks the
+        # constraints still pending (SET CONSTRAINTS ALL IMMEDIATE) and rolls back to its
+        # savepoint, so without this every test re-checks the whole seed (seconds each).
+        connection.check_constraints()
     yield out.getvalue()
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
