@@ -34,7 +34,7 @@ class RoleForm(forms.Form):
 
     role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.ADMIN])
     vendor = forms.ModelChoiceField(
-        queryset=Vendor.objects.all(), required=False,
+        queryset=Vendor.objects.all(), required=False, empty_label="None (internal role)",
         help_text="Only for vendor POCs, who see only this vendor's data.",
     )
 

@@ -153,6 +153,7 @@ def _rows(dispute: Dispute, sheet, posted) -> list[dict]:
         rows.append({
             "row": row, "number": question.number if question else "",
             "label": question.label if question else row.question_key, "options": options,
+            "comment": question.note if question else "",
             "original": label_of.get(row.original_answer, row.original_answer or "–"),
             "corrected": label_of.get(row.corrected_answer, row.corrected_answer),
             "posted_decision": posted.get(f"decision_{row.question_key}", ""),

@@ -21,6 +21,9 @@ class ContractTargetForm(forms.ModelForm):
         help_text="Optional, e.g. “contract amendment 3”.",
     )
 
+    field_order = ["vendor", "workflow", "metric", "direction", "target_percent",
+                   "effective_from", "effective_to", "reason"]
+
     class Meta:
         model = ContractTarget
         fields = ["vendor", "workflow", "metric", "direction", "effective_from", "effective_to"]

@@ -123,6 +123,8 @@ def test_the_decision_page_shows_the_ticket_every_answer_with_comments_and_the_r
     assert "Curt closing line." in answers
     assert answers.count('<span class="badge">disputed</span>') == 1
     assert "Vendor's reason: “The closing line is our approved template.”" in page
+    disputed = page[page.index('class="disputed-question"'):page.index('id="answers"')]
+    assert "Auditor's answer: <strong>2</strong> · comment: “Curt closing line.”" in disputed
 
 
 def test_a_poc_sees_their_own_dispute_page_with_the_ticket_but_not_another_vendors(
