@@ -41,6 +41,7 @@ class Headline:
     label: str
     estimate: stats.Estimate | None
     audits: int
+    counted: str = ""  # the counts behind it in words, on an agent's page ("6 of 8 passed")
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,17 @@ class Scorecard:
     @property
     def tables(self) -> list[Table]:
         return [metrics_table(self), breakdown_table(self)]
+
+    @property
+    def estimated_children(self) -> list[Child]:
+        """The breakdown's rows with enough audits for a rate."""
+        return [child for child in self.children if child.outcome.enough]
+
+    @property
+    def thin_children(self) -> list[Child]:
+        """The rows with too few audits: the page folds them into one line (the downloads
+        keep a row each)."""
+        return [child for child in self.children if not child.outcome.enough]
 
 
 def too_few(audits: int) -> str:
