@@ -1,5 +1,7 @@
 """The thematic gaps pages: thin; the numbers and lists come from ``scorecards.gaps``."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,6 +25,15 @@ AUDITS_PER_PAGE = 50
 
 def _stem(page_query, *words: str) -> str:
     return "-".join([*words, *page_query.params(confidence=None).values()])
+
+
+def coaching_link(page_query, category: str) -> str:
+    """The coaching form for the page's scope (vendor, site or agent; workflow) on a theme;
+    with no vendor chosen, the form asks for the subject first."""
+    params = {name: value for name, value in page_query.params().items()
+              if name in ("vendor", "site", "agent", "workflow")}
+    return (f"{reverse('coaching:action_new')}?"
+            f"{urlencode({**params, 'category': category})}")
 
 
 @internal_page
@@ -64,12 +75,21 @@ def gaps(request):
         "min_audits": MIN_AUDITS,
         "breakdown_rows": [
             (row, [row.rates.get(theme.slug) for theme in found.current.themes],
-             page_query.url_query(**({"site": row.slug, "agent": None} if found.by == "site"
-                                     else {"vendor": row.slug, "site": None, "agent": None})))
-            for row in found.breakdown
+             _row_query(page_query, found.by, row))
+            for row in found.breakdown if row.enough
         ],
+        # Rows with too few audits fold into one line (the download keeps a row each).
+        "thin_rows": [(row, _row_query(page_query, found.by, row))
+                      for row in found.breakdown if not row.enough],
+        "coaching_links": {theme.slug: coaching_link(page_query, theme.slug)
+                           for theme in found.current.themes},
         **page_query.period_context(),
     })
+
+
+def _row_query(page_query, by: str, row) -> str:
+    return page_query.url_query(**({"site": row.slug, "agent": None} if by == "site"
+                                   else {"vendor": row.slug, "site": None, "agent": None}))
 
 
 @internal_page
@@ -96,5 +116,6 @@ def gap_audits(request, category):
         "page_obj": page, "rows": zip(listed, rows, strict=True),
         "capped": page.paginator.count > themes.EXPORT_CAP, "cap": themes.EXPORT_CAP,
         "gaps_query": page_query.url_query(),
+        "coaching_link": coaching_link(page_query, theme.slug),
         **page_query.period_context(),
     })

@@ -207,15 +207,15 @@ def test_a_workflow_target_is_read_on_that_workflow_of_the_pages_scope(
     assert cebu.targets[0].text == "too few audits (n 0)"
 
 
-def test_a_site_with_fewer_than_ten_audits_says_so_instead_of_a_rate(
+def test_a_site_with_fewer_than_ten_audits_folds_into_one_line_instead_of_a_rate(
     client_as, manager, vendor_a, program
 ):
     rows = table_rows(open_scorecard(client_as(manager), vendor_a), "breakdown")
 
-    cebu = next(row for row in rows if row[0] == "Cebu")
-    assert cebu[1] == "6"
-    assert "too few audits (n 6)" in cebu[2]
-    assert "%" not in cebu[2]
+    assert [row[0] for row in rows[:-1]] == ["Manila"]
+    [folded] = rows[-1]
+    assert folded.startswith("1 site with too few audits to estimate")
+    assert "Cebu n 6" in folded and "%" not in folded
 
 
 def test_drilling_from_vendor_to_agent_shows_each_levels_own_audits_and_interval(
@@ -225,8 +225,8 @@ def test_drilling_from_vendor_to_agent_shows_each_levels_own_audits_and_interval
     batches, hate, client = program["batches"], program["hate"], client_as(manager)
 
     vendor_rows = table_rows(open_scorecard(client, vendor_a), "breakdown")
-    assert [row[:2] for row in vendor_rows] == [["Cebu", "6"], ["Manila", "62"]]
-    assert shown(expected(batches, handled_at=MARCH, site=site_a)) in vendor_rows[1][2]
+    assert [row[:2] for row in vendor_rows[:-1]] == [["Manila", "62"]]  # Cebu (6): folded
+    assert shown(expected(batches, handled_at=MARCH, site=site_a)) in vendor_rows[0][2]
 
     site_page = open_scorecard(client, vendor_a, site="manila")
     site_rows = table_rows(site_page, "breakdown")
@@ -300,16 +300,18 @@ def test_the_csv_downloads_carry_the_numbers_the_page_shows(
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     exported = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert [row["site"] for row in exported] == [row[0] for row in page_rows]
-    for csv_row, page_row in zip(exported, page_rows, strict=True):
+    # The download keeps a row per site; the page folds those with too few audits.
+    estimated, folded = page_rows[:-1], page_rows[-1][0]
+    assert [row["site"] for row in exported if row["accuracy"]] == [row[0] for row in estimated]
+    for csv_row, page_row in zip([r for r in exported if r["accuracy"]], estimated, strict=True):
         assert csv_row["audits"] == page_row[1]
         assert csv_row["verdict"] == page_row[-1]
-        if csv_row["accuracy"]:
-            low, p, high = (float(csv_row[c]) * 100
-                            for c in ("accuracy_low", "accuracy", "accuracy_high"))
-            assert page_row[2].startswith(f"{p:.1f} % {low:.1f} % – {high:.1f} %")
-        else:
-            assert page_row[2] == f"too few audits (n {csv_row['audits']})"
+        low, p, high = (float(csv_row[c]) * 100
+                        for c in ("accuracy_low", "accuracy", "accuracy_high"))
+        assert page_row[2].startswith(f"{p:.1f} % {low:.1f} % – {high:.1f} %")
+    for csv_row in (r for r in exported if not r["accuracy"]):
+        assert csv_row["verdict"] == f"too few audits (n {csv_row['audits']})"
+        assert f"{csv_row['site']} n {csv_row['audits']}" in folded
 
     url, query = scorecard_url(vendor_a, format="csv", table="metrics")
     response = client.get(url, query)
