@@ -369,8 +369,8 @@ def _run_flags(runs: list[RunProgress], now: dt.datetime) -> list[RedFlag]:
 
 
 def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
-    """Weeks of a vendor whose error rate is above its p-chart's upper limit, over the
-    TREND_WEEKS ending with the period (as on the trends page). The trends page reads one scope
+    """Weeks of the period in which a vendor's error rate is above its p-chart's upper limit,
+    the limits drawn over the TREND_WEEKS ending with the period (as on the trends page). The trends page reads one scope
     at a time (two queries each); here every vendor's weekly series comes from
     one grouped read and gets the same ``trends.control_series``, so the page's query
     count does not grow with the number of vendors. A week *below* the lower limit went better
@@ -381,8 +381,10 @@ def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
     series: dict[int, dict[dt.date, DomainOutcome]] = defaultdict(dict)
     for (vendor, week), outcome in outcomes.items():
         series[vendor][week] = outcome
+    in_period = set(page_query.period.weeks)  # the flags of a page belong to its period
     flagged = {
-        vendor: [point for point in control_series(span, weeks) if point.signal == "above"]
+        vendor: [point for point in control_series(span, weeks)
+                 if point.signal == "above" and point.week in in_period]
         for vendor, weeks in series.items()
     }
     flagged = {vendor: points for vendor, points in flagged.items() if points}

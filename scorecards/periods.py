@@ -132,9 +132,22 @@ def _date(query: Mapping[str, str], name: str) -> dt.date:
     return day
 
 
-def period_from_query(query: Mapping[str, str], today: dt.date | None = None) -> Period:
-    """Read ``period`` (week, month, quarter, custom) with ``date`` (any day inside it;
-    default today) or ``start``/``end`` for custom. Raises PeriodInvalid naming the field."""
+def period_containing(kind: str, day: dt.date) -> Period:
+    """The period of ``kind`` whose weeks hold ``day``. A week belongs to the month its Monday
+    falls in, so a month's first days may belong to the month before: on Sunday 6 Dec 2026
+    the period holding today is November (2 Nov – 6 Dec)."""
+    return period_of(kind, monday(day))
+
+
+def period_from_query(query: Mapping[str, str], today: dt.date | None = None,
+                      latest: dt.date | None = None) -> Period:
+    """Read ``period`` (week, month, quarter, custom) with ``date`` (any day of the month,
+    quarter or week it names) or ``start``/``end`` for custom. Raises PeriodInvalid naming the
+    field.
+
+    Without a date the page opens on the period holding ``today`` (so an audit of a ticket
+    handled today counts in it), unless nothing was audited since that period began: then on
+    the period holding ``latest``, the last day with audits, never on an empty period."""
     today = today or timezone.now().date()
     kind = query.get("period") or DEFAULT_KIND
     if kind not in KINDS:
@@ -146,5 +159,9 @@ def period_from_query(query: Mapping[str, str], today: dt.date | None = None) ->
         if (end - start).days > 366 * 3:
             raise PeriodInvalid("end: a custom period spans at most three years")
         return Period("custom", monday(start), monday(end))
-    day = _date(query, "date") if query.get("date") else today
-    return period_of(kind, day)
+    if query.get("date"):
+        return period_of(kind, _date(query, "date"))
+    current = period_containing(kind, today)
+    if latest is not None and latest < current.first:
+        return period_containing(kind, latest)
+    return current

@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db.models import Max
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.scoping import visible_to
 from vendors.models import Agent, Site, Vendor, Workflow
 
 from .estimates import CONFIDENCE, Scope
+from .models import AuditCell, SiteCell, VendorCell
 from .periods import KINDS, Period, PeriodInvalid, period_from_query
 
 CONFIDENCES = (0.80, 0.90, 0.95, 0.99)
@@ -67,12 +70,17 @@ class PageQuery:
         """What ``scorecards/_period.html`` needs."""
         keep = {k: v for k, v in self.params().items()
                 if k not in ("period", "date", "start", "end")}
+        today = timezone.now().date()
+        following = self.period.following()
         return {
             "period": self.period,
             "period_kinds": KINDS,
             "keep": keep,
             "previous_query": urlencode({**keep, **self.period.previous().query()}),
-            "next_query": urlencode({**keep, **self.period.following().query()}),
+            # No link into a period that has not begun: it can hold no audits.
+            "next_query": (urlencode({**keep, **following.query()})
+                           if following.first <= today else ""),
+            "to_date": self.period.first <= today <= self.period.end,
             "confidences": CONFIDENCES,
         }
 
@@ -81,7 +89,6 @@ def read_query(request: HttpRequest, vendor_slug: str | None = None) -> PageQuer
     """Read the page's query; raises PeriodInvalid (a 400 for the caller) on a bad period or
     confidence, Http404 on a vendor, site, workflow or agent the user may not see."""
     params = request.GET
-    period = period_from_query(params)
     try:
         confidence = float(params.get("confidence") or CONFIDENCE)
     except ValueError:
@@ -105,5 +112,29 @@ def read_query(request: HttpRequest, vendor_slug: str | None = None) -> PageQuer
                                   external_id=params["agent"])
     workflow = (get_object_or_404(visible_to(user, Workflow.objects.all()),
                                   slug=params["workflow"]) if params.get("workflow") else None)
+    # A vendor user's latest week is their own vendor's, whatever the page names.
+    latest = latest_audited_week(vendor=vendor or _own_vendor(user), site=site,
+                                 workflow=workflow, agent=agent)
+    period = period_from_query(params, latest=latest)
     return PageQuery(period=period, vendor=vendor, site=site, workflow=workflow, agent=agent,
                      confidence=confidence)
+
+
+def _own_vendor(user) -> int | None:
+    return user.vendor_id if getattr(user, "is_vendor_user", False) else None
+
+
+def latest_audited_week(*, vendor=None, site=None, workflow=None, agent=None):
+    """The Monday of the last week with audits in the scope (None if it has none): one
+    index read of the narrowest cells that answer it."""
+    if agent is not None:
+        cells = AuditCell.objects.filter(agent=agent)
+    elif site is not None:
+        cells = SiteCell.objects.filter(site=site)
+    else:
+        cells = VendorCell.objects.all()
+        if vendor is not None:
+            cells = cells.filter(vendor=vendor)
+    if workflow is not None:
+        cells = cells.filter(workflow=workflow)
+    return cells.aggregate(latest=Max("week"))["latest"]

@@ -21,11 +21,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from sampling import stats
 from vendors.models import Vendor
 
 from .estimates import DomainOutcome, Scope, complement, domain_outcomes
-from .periods import Period, PeriodInvalid
+from .periods import Period, PeriodInvalid, monday
 from .query import PageQuery
 
 WEEKS = 12
@@ -66,14 +68,17 @@ def read_weeks(query: Mapping[str, str]) -> int:
     field otherwise, so the page answers 400 like any other unreadable period."""
     raw = query.get("weeks") or str(WEEKS)
     low, high = WEEKS_RANGE
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise PeriodInvalid(f"weeks: {raw!r} is not a whole number from {low} to {high}")
     return int(raw)
 
 
-def trend_span(period: Period, weeks: int = WEEKS) -> Period:
-    """The ``weeks`` ISO weeks ending with the period's last week."""
-    return Period("custom", period.last - dt.timedelta(weeks=weeks - 1), period.last)
+def trend_span(period: Period, weeks: int = WEEKS, today: dt.date | None = None) -> Period:
+    """The ``weeks`` ISO weeks ending with the period's last week, or with this week when the
+    period runs on into weeks that have not begun (a trend is history: no empty future)."""
+    last = min(period.last, monday(today or timezone.now().date()))
+    return Period("custom", last - dt.timedelta(weeks=weeks - 1), last)
 
 
 def weekly_series(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:

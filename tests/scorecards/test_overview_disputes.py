@@ -3,7 +3,7 @@ audits were disputed and how many disputed answers were overturned, which disput
 coaching actions are late, and which question or auditor is overturned often enough to need
 calibration.
 
-The program built here (this month, through the real dispute and coaching functions):
+The program built here (the month holding today, through the real dispute and coaching functions):
 
 - Acme: 4 audits finalised by the auditor. The POC disputed two: the first on policy_cited
   (overturned) and tone (upheld); the second on policy_cited is still open and past its SLA.
@@ -27,7 +27,7 @@ from audits.models import Audit, Dispute, ErrorCategory
 from coaching import actions
 from coaching.models import CoachingAction
 from scorecards import follow_ups
-from scorecards.periods import period_of
+from scorecards.periods import period_containing
 from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 
@@ -40,7 +40,9 @@ UPHOLD = Decision("upheld", "The auditor was right.")
 
 
 def this_month() -> str:
-    return f"/scorecards/?period=month&date={timezone.now().date():%Y-%m-%d}"
+    """The overview as it opens: on the month holding today, which holds today's audits
+    whatever the date (a week belongs to the month its Monday falls in)."""
+    return "/scorecards/?period=month"
 
 
 def final_audits(auditor, manager, workflow, site, count: int) -> list[Audit]:
@@ -220,7 +222,7 @@ def test_the_calibration_rule_counts_one_question_not_the_form(
         if n == 0:
             questions["tone"] = Decision("overturned", "Polite enough.", "5")
         disputed(audit, poc_b, manager, questions)
-    rates = disputes.dispute_rates(period_of("month", timezone.now().date())).by_question
+    rates = disputes.dispute_rates(period_containing("month", timezone.now().date())).by_question
 
     assert {r.key[1]: (r.decided, r.overturned) for r in rates} == {
         "policy_cited": (4, 4), "tone": (1, 1)}
@@ -243,7 +245,7 @@ def test_the_demo_story_quotes_the_overviews_dispute_and_coaching_flags(client_a
                                                                        program):
     from vendors.demo_story import overview_follow_up_lines
 
-    period = period_of("month", timezone.now().date())
+    period = period_containing("month", timezone.now().date())
     lines = overview_follow_up_lines(period)
 
     story = " ".join(" ".join(lines).split())

@@ -8,11 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scorecards.periods import Period, PeriodInvalid, period_from_query, period_of
+from scorecards.periods import (
+    Period,
+    PeriodInvalid,
+    period_containing,
+    period_from_query,
+    period_of,
+)
 
 D = dt.date
 FAST = settings(max_examples=200, deadline=None)
-days = st.dates(min_value=D(2000, 1, 1), max_value=D(2100, 12, 31))
+days = st.dates(min_value=D(2000, 1, 3), max_value=D(2099, 12, 31))  # Mondays within 2000–2099
 
 
 def mondays_between(start: dt.date, stop: dt.date) -> list[dt.date]:
@@ -159,6 +165,53 @@ def test_without_a_date_the_period_is_todays():
     assert period_from_query({}, today=today) == period_of("month", today)
     assert period_from_query({"period": "week", "date": ""}, today=today) == period_of(
         "week", today)
+
+
+@pytest.mark.parametrize(("today", "month", "quarter"), [
+    (D(2026, 12, 6), "November 2026", "Q4 2026"),   # a Sunday: its week began on 30 Nov
+    (D(2026, 11, 1), "October 2026", "Q4 2026"),    # a month's first day, a Sunday
+    (D(2026, 12, 31), "December 2026", "Q4 2026"),  # ISO week 53 of 2026
+    (D(2027, 1, 1), "December 2026", "Q4 2026"),    # New Year's Day, in week 53 of 2026
+    (D(2027, 1, 4), "January 2027", "Q1 2027"),
+    (D(2027, 3, 28), "March 2027", "Q1 2027"),      # Europe's change to summer time
+])
+def test_the_period_a_page_opens_on_holds_today(today, month, quarter):
+    """An audit of a ticket handled today counts in the period a page opens on: the period
+    whose weeks hold today, which near a month's start is the month before."""
+    for kind, label in (("week", None), ("month", month), ("quarter", quarter)):
+        period = period_from_query({"period": kind}, today=today)
+        assert period.first <= today <= period.end
+        assert period == period_containing(kind, today)
+        if label:
+            assert period.label == label
+
+
+@given(days, st.sampled_from(["week", "month", "quarter"]))
+@FAST
+def test_every_day_is_in_the_period_containing_it(day, kind):
+    period = period_containing(kind, day)
+    assert period.first <= day <= period.end
+
+
+def test_a_page_opens_on_the_latest_period_with_audits_not_an_empty_one():
+    today = D(2026, 12, 6)
+    # Audits up to the week of 12 October: November (the period holding today) has none.
+    latest = D(2026, 10, 12)
+    assert period_from_query({"period": "month"}, today=today, latest=latest).label == (
+        "October 2026")
+    assert period_from_query({"period": "week"}, today=today, latest=latest).first == latest
+    # Audits in the current period: it opens on today's period.
+    assert period_from_query({"period": "month"}, today=today,
+                             latest=D(2026, 11, 30)).label == "November 2026"
+    # A date in the query is what the viewer asked for, audits or not.
+    assert period_from_query({"period": "month", "date": "2026-12-01"}, today=today,
+                             latest=latest).label == "December 2026"
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
+def test_a_date_outside_the_years_a_program_covers_is_refused_by_name(value):
+    with pytest.raises(PeriodInvalid, match="^date: "):
+        period_from_query({"period": "month", "date": value})
 
 
 @pytest.mark.parametrize(("query", "field"), [
