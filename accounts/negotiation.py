@@ -4,7 +4,8 @@ The browsable API renders forms around the data — filter forms, raw-data forms
 from querysets that do not pass through the scoping function. For a vendor user (or
 anyone not internal) such a page could name other vendors, sites, agents or people, so
 they get JSON only: ``?format=api`` and ``Accept: text/html`` are answered in JSON, with
-the same status and body as a plain request. Endpoints keep their other renderers.
+the same status and body as a plain request (on an endpoint with other renderers, such as
+the schema, in its first one, as if no format had been asked for).
 """
 
 from rest_framework.exceptions import NotAcceptable
@@ -28,7 +29,7 @@ class BrowsableAPIForStaffOnly(DefaultContentNegotiation):
         if sees_browsable_api(request.user):
             return super().select_renderer(request, renderers, format_suffix)
         plain = [r for r in renderers if not isinstance(r, BrowsableAPIRenderer)]
-        if not plain or len(plain) == len(renderers):
+        if not plain:
             return super().select_renderer(request, renderers, format_suffix)
         requested = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         if requested == BROWSABLE_FORMAT:

@@ -3,7 +3,9 @@
 The walk takes every pattern Django resolves (allauth, the DRF router, the admin included),
 fills its parameters from RULES with the ids and slugs of vendor B's objects (and of
 internal ones: plans, runs, forms, uploads), and requests it with GET and with an empty
-POST, as an anonymous visitor and as vendor A's POC (TOTP enrolled). Anonymous visitors
+POST, as an anonymous visitor and as vendor A's POC (TOTP enrolled) — A's POC also asking
+for DRF's browsable API (``?format=api``) and for HTML (``Accept: text/html``), which no
+API route may serve a vendor user. Anonymous visitors
 must be sent to a login page or refused (401/403); A's POC must get what RULES says
 (404 for another vendor's object, 403/404 for internal sections, 405 for a method a view
 does not take, or a scoped page), and nothing either of them receives may name vendor B
@@ -392,8 +394,10 @@ RULES: dict[str, Rule] = {
     **{rf"api/v1/^coaching-actions/(?P<pk>[^/.]+)/{step}/$": Rule(
         poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=coaching_fills.detail)
        for step in ("acknowledge", "complete", "verify", "cancel")},
-    "api/schema/": public("OpenAPI description of the endpoints: no data", poc=SCOPED),
-    "api/docs/": public("Swagger UI shell that loads /api/schema/: no data", poc=SCOPED),
+    "api/schema/": Rule(poc=(SCOPED, POST_ONLY),
+                        reason="OpenAPI description of the endpoints for program members"),
+    "api/docs/": Rule(poc=(SCOPED, POST_ONLY),
+                      reason="Swagger UI (local assets) that loads /api/schema/: no data"),
     # --- the Django admin: explicit pages here, every ModelAdmin route via ADMIN below ---
     # secure_admin_login: visitors go to allauth's login (TOTP, rate limits); a logged-in
     # user who is not staff is refused.
@@ -438,18 +442,35 @@ def requests_for(world: World):
             yield route, rule, url_of(route, params), query
 
 
-def walk_as(world: World, role: str, login_as=None) -> tuple[list[str], int]:
-    """Request every route (GET and empty POST) as ``role``; returns problems and count."""
+# How a request may ask for another rendering of the same route: DRF's browsable API by
+# query parameter, or HTML by Accept header, as a browser or a probe would.
+BROWSABLE = "?format=api"
+HTML = "Accept: text/html"
+
+
+def walk_as(world: World, role: str, login_as=None,
+            renderer: str | None = None) -> tuple[list[str], int]:
+    """Request every route (GET and empty POST) as ``role``; returns problems and count.
+
+    With ``renderer`` each request also asks for the browsable API or for HTML: the answer
+    must be what RULES says all the same, and no API route may answer a vendor user in
+    HTML (the browsable API's forms are not scoped)."""
     forbidden = world.b_identifiers() + world.internal_markers()
+    headers = {"HTTP_ACCEPT": "text/html"} if renderer == HTML else {}
     problems, count = [], 0
-    for route, rule, path, query in requests_for(world):
+    for route, rule, base_path, query in requests_for(world):
         for method in ("GET", "POST"):
             client = Client()  # fresh each time: a POST to a logout must not leak into others
             if login_as is not None:
                 client.force_login(login_as, backend="django.contrib.auth.backends.ModelBackend")
             send = client.get if method == "GET" else client.post
+            path, data = base_path, query
+            if renderer == BROWSABLE and method == "GET":  # a query's own format= wins
+                data = {"format": "api", **query}
+            elif renderer == BROWSABLE:  # the POST body is the query; format= goes on the URL
+                path += "?format=api"
             try:
-                response = send(path, query)
+                response = send(path, data, **headers)
             except Exception as error:  # a crash is a finding too; keep walking
                 problems.append(f"{method} {path} {query or ''}: raised {error!r}")
                 continue
@@ -459,6 +480,10 @@ def walk_as(world: World, role: str, login_as=None) -> tuple[list[str], int]:
             unechoed = [s for s in forbidden if not any(s in value for value in echoed)]
             problem = problem_with(response, rule.expected(role, method), unechoed,
                                    world.b.vendor.pk)
+            if (not problem and renderer and login_as is not None and login_as.is_vendor_user
+                    and base_path.startswith("/api/v1/")
+                    and response.get("Content-Type", "").startswith("text/html")):
+                problem = "the browsable API, in HTML, for a vendor user"
             if problem:
                 problems.append(f"{method} {path} {query or ''} [{route.route}]: {problem}")
     return problems, count
@@ -496,6 +521,14 @@ def test_anonymous_visitors_are_sent_to_log_in_everywhere(world):
 
 def test_vendor_a_poc_reaches_nothing_of_vendor_b_or_internal(world, poc_a):
     problems, count = walk_as(world, "poc", login_as=poc_a)
+    assert count > 500
+    assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("renderer", [BROWSABLE, HTML])
+def test_asking_for_another_rendering_shows_vendor_a_poc_nothing_more(world, poc_a, renderer):
+    """Every route again, as A's POC asking for the browsable API or for HTML."""
+    problems, count = walk_as(world, "poc", login_as=poc_a, renderer=renderer)
     assert count > 500
     assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
 
