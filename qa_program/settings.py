@@ -7,6 +7,7 @@ tasks eagerly, which is what `make demo` and a local `make test` use.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -29,6 +30,21 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_flag("DJANGO_DEBUG")
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def redis_url_for_test_worker(url: str, worker: str) -> str:
+    """``url`` with its database number moved past the base one by the worker's index
+    (gw0 → base + 1, gw1 → base + 2, …)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + 1 + int(worker.removeprefix('gw'))}"))
+
+
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # A parallel test run (pytest-xdist): each worker process gets its own Redis database for
+    # its broker queue, task results and rate-limit counters, as pytest-django gives each its
+    # own test database.
+    REDIS_URL = redis_url_for_test_worker(REDIS_URL, os.environ["PYTEST_XDIST_WORKER"])
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -74,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "qa_program.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character anywhere in a request is a 400 naming the field (PostgreSQL refuses it).
+    "qa_program.input_checks.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_coaching_deadlines",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Ticket content and dispute attachments past QA_CONTENT_RETENTION_DAYS are removed.
+    "purge-expired-content": {
+        "task": "audits.tasks.purge_expired_content",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # Disputes: a vendor POC may dispute a final audit for this many days after it was
@@ -209,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
 DISPUTE_WINDOW_DAYS = int(os.environ.get("DISPUTE_WINDOW_DAYS", "7"))
 DISPUTE_SLA_DAYS = int(os.environ.get("DISPUTE_SLA_DAYS", "3"))
 PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all vendors, unnamed
+# Ticket content (excerpt, link, extra fields, uploaded ticket files) and dispute attachments
+# are removed this many days after the ticket was handled (the attachment: after the dispute
+# was raised); audits, scores and statistics stay (audits.retention).
+QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -231,6 +258,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ProgramMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON too deeply nested or holding a NUL character is a 400 naming the field.
+    "DEFAULT_PARSER_CLASSES": [
+        "qa_program.input_checks.ProgramJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # The browsable (HTML) API is for internal staff; vendor users get JSON only.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "accounts.negotiation.BrowsableAPIForStaffOnly",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
