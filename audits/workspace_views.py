@@ -7,8 +7,6 @@ Thin: each view reads the request, calls ``audits.selectors`` to load and
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_required
 from accounts.scoping import visible_to
+from qa_program.input_checks import UnreadableInput, load_json
 
 from . import assignments, lifecycle, selectors, workspace_stats
 from .models import OPEN_STATUSES, Audit, AuditStatus, FormVersion, Ticket
@@ -121,9 +120,9 @@ def audit_draft(request: HttpRequest, pk: int) -> JsonResponse:
         raw = request.body if request.content_type == "application/json" else (
             request.POST.get("payload", "")
         )
-        payload = json.loads(raw or "{}")
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"error": "The draft was not valid JSON."}, status=400)
+        payload = load_json(raw or "{}")
+    except UnreadableInput as error:
+        return JsonResponse({"error": f"The draft could not be read: {error}"}, status=400)
     if not isinstance(payload, dict):
         return JsonResponse({"error": "The draft must be a JSON object."}, status=400)
     try:
@@ -258,7 +257,9 @@ def audit_skip(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("audits:audit_detail", pk=new.pk)
     if skipped.drawn is not None:
         messages.warning(request, f"Skipped. Replacement ticket {skipped.drawn.ticket} was "
-                                  "drawn but no auditor in the plan's pool can take it yet.")
+                                  "drawn but is not in a queue yet: no auditor in the plan's "
+                                  "pool is free of conflicts, or its workflow has no "
+                                  "published form.")
     elif skipped.replacement_asked:
         messages.warning(request, "Skipped, without a replacement: the stratum has no ticket "
                                   "left that has not been drawn.")

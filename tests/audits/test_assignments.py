@@ -137,6 +137,9 @@ def test_a_lead_skips_an_audit_with_a_reason_and_it_leaves_the_queue(
     assert SampledTicket.objects.get(pk=audit.sampled_ticket_id).completed_at == NOW
     queue = client_as(auditor).get(reverse("audits:queue")).content.decode()
     assert str(audit.ticket) not in queue
+    page = client_as(manager).get(reverse("audits:audit_detail", args=[audit.pk])).content.decode()
+    assert "skipped by a lead" in page and "Content removed by the platform" in page
+    assert 'id="move-audit"' not in page  # a skipped audit cannot be moved again
     with pytest.raises(lifecycle.LifecycleError):
         lifecycle.save_draft(audit, auditor, answers=ALL_GOOD)
 

@@ -424,8 +424,9 @@ def test_the_run_report_reads_in_a_fixed_number_of_queries(
     client = client_as(manager)
     url = eager_draws(client, plan)["Location"]
     client.get(url)
-    # session, user, the run with its plan and requester, the strata with audits done.
-    with django_assert_num_queries(4):
+    # session, user, the run with its plan and requester, the strata with audits done, the
+    # assignments not yet submitted and their count.
+    with django_assert_num_queries(6):
         response = client.get(url)
 
     assert len(response.context["report"].strata) == 2
