@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from accounts.scoping import visible_to
 from sampling.models import SampledTicket
 from vendors.api import IdFilter, ScopedReadOnlyViewSet, ViewOrderedCursorPagination
+from vendors.api_filters import DateTimeRangeFilter
 
 from . import lifecycle
 from .models import (
@@ -218,8 +219,9 @@ class AuditFilter(django_filters.FilterSet):
     # QA staff only (AuditViewSet.filter_queryset): a choice of users would list emails.
     auditor = IdFilter(label="Auditor (user id)")
     status = django_filters.MultipleChoiceFilter(choices=AuditStatus.choices)
-    submitted = django_filters.IsoDateTimeFromToRangeFilter(
-        field_name="submitted_at", label="Submitted between (submitted_after, submitted_before)"
+    submitted = DateTimeRangeFilter(
+        field_name="submitted_at", param="submitted",
+        label="Submitted between (submitted_after, submitted_before)",
     )
 
     class Meta:

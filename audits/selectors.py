@@ -318,7 +318,8 @@ def tickets_by_id(user, query: str, *, limit: int = 10) -> list[Ticket]:
     if not query:
         return []
     match = Q(external_id=query)
-    if query.isdigit():
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    if query.isascii() and query.isdigit():
         match |= Q(pk=int(query))
     return list(
         visible_to(user, Ticket.objects.select_related("vendor", "site", "agent", "workflow"))

@@ -7,7 +7,6 @@ domain modules (planning, population, drawing, scheduling, reporting) and render
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import asdict
 
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import internal_page, manager_required
 from accounts.scoping import visible_to
+from qa_program.input_checks import load_json
 
 from . import planning, reporting
 from .drawing import request_run
@@ -160,7 +160,7 @@ def planner_calculate(request):
     """JSON: the plan for given precision inputs and strata sizes (no database access), so
     the page can update on every keystroke without recounting the population."""
     try:
-        body = json.loads(request.body or b"{}")
+        body = load_json(request.body or b"{}")
         strata = _strata_from_json(body.get("strata", []))
     except (ValueError, AttributeError) as error:
         return JsonResponse({"errors": {"__all__": [{"message": str(error)}]}}, status=400)
