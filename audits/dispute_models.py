@@ -124,6 +124,10 @@ class DisputedQuestion(models.Model):
     reason = models.TextField()
     attachment = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
     attachment_name = models.CharField(max_length=255, blank=True)
+    attachment_purged_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When retention deleted the attachment and its name (audits.retention).",
+    )
     original_answer = models.CharField(max_length=64, blank=True)
     decision = models.CharField(max_length=24, choices=DisputeDecision.choices, blank=True)
     corrected_answer = models.CharField(max_length=64, blank=True)
@@ -150,3 +154,11 @@ class DisputedQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_key} in dispute {self.dispute_id}"
+
+    @property
+    def attachment_removed_note(self) -> str:
+        """What pages show for an attachment retention deleted ("" while kept)."""
+        if self.attachment_purged_at is None:
+            return ""
+        return (f"Attachment removed after {settings.QA_CONTENT_RETENTION_DAYS} days "
+                "(retention).")

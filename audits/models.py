@@ -1,5 +1,6 @@
 """The ticket population (vendor work that can be audited) and, later, its audits."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -32,6 +33,10 @@ class Ticket(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     sample_key = models.BigIntegerField(default=0)
     imported_at = models.DateTimeField(auto_now_add=True)
+    content_purged_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When retention removed the excerpt, link and extra fields (audits.retention).",
+    )
 
     class Meta:
         ordering = ["-handled_at"]
@@ -50,6 +55,13 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id}" if self.source else self.external_id
+
+    @property
+    def content_removed_note(self) -> str:
+        """What pages show instead of content that retention removed ("" while kept)."""
+        if self.content_purged_at is None:
+            return ""
+        return f"Content removed after {settings.QA_CONTENT_RETENTION_DAYS} days (retention)."
 
 
 class TicketImport(models.Model):
