@@ -140,3 +140,10 @@ def test_an_agent_named_with_audits_of_another_agent_is_refused(manager, failed,
         actions.open_action(manager, audits=[failed], agent=other,
                             category=ErrorCategory.objects.get(slug="policy-error"),
                             title="x", due_date=dt.date(2026, 12, 1))
+
+
+def test_the_list_offers_a_new_action_to_qa_only(client_as, manager, poc_a):
+    assert f'id="new-coaching" href="{NEW}"' in client_as(manager).get(
+        reverse("coaching:action_list")).content.decode()
+    assert 'id="new-coaching"' not in client_as(poc_a).get(
+        reverse("coaching:action_list")).content.decode()
