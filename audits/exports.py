@@ -20,12 +20,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
 from django.db.models import QuerySet
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .api import AuditFilter
 from .selectors import audits_visible_to, shows_internal
@@ -164,17 +166,42 @@ def csv_lines(columns: list[str], rows: Iterable[dict]) -> Iterator[str]:
 # ----- XLSX ---------------------------------------------------------------------------------
 
 
+# Excel refuses these in a sheet title, and titles longer than 31 characters (ECMA-376
+# §18.2.19 and Excel's own limit); openpyxl raises on them.
+SHEET_TITLE_FORBIDDEN = re.compile(r"[:/\\?*\[\]]")
+SHEET_TITLE_MAX = 31
+
+
+def sheet_title(title: str, taken: Iterable[str] = ()) -> str:
+    """``title`` as Excel accepts it: control characters dropped, ``: / \\ ? * [ ]`` made
+    hyphens, no leading or trailing apostrophe, at most 31 characters, and unlike
+    every title in ``taken`` (compared as Excel does, ignoring case) by a " (2)" suffix."""
+    clean = SHEET_TITLE_FORBIDDEN.sub("-", ILLEGAL_CHARACTERS_RE.sub("", title))
+    clean = clean.strip().strip("'").strip() or "Sheet"
+    used = {t.casefold() for t in taken}
+    candidate, number = clean[:SHEET_TITLE_MAX], 1
+    while candidate.casefold() in used:
+        number += 1
+        suffix = f" ({number})"
+        candidate = clean[: SHEET_TITLE_MAX - len(suffix)] + suffix
+    return candidate
+
+
 def _xlsx_cell(value):
     if isinstance(value, Decimal):
         return float(value)  # a number cell, not text
+    if isinstance(value, str):
+        # Control characters (a pasted ticket id, say) make openpyxl refuse the whole file.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return spreadsheet_safe(value)
 
 
 def xlsx_bytes(columns: list[str], rows: Iterable[dict], *, sheet: str = "Audits") -> bytes:
-    """An XLSX workbook of ``rows`` (built in memory: callers cap the row count)."""
+    """An XLSX workbook of ``rows`` (built in memory: callers cap the row count) on one
+    sheet titled ``sheet`` (made a valid title by ``sheet_title``)."""
     frame = pd.DataFrame.from_records(
         ([_xlsx_cell(row[name]) for name in columns] for row in rows), columns=columns
     )
     out = io.BytesIO()
-    frame.to_excel(out, sheet_name=sheet, index=False, engine="openpyxl")
+    frame.to_excel(out, sheet_name=sheet_title(sheet), index=False, engine="openpyxl")
     return out.getvalue()

@@ -60,7 +60,7 @@ def table_response(
                                 content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(exports.xlsx_bytes(table.columns, table.rows,
-                                                   sheet=table.title[:31] or "Table"),
+                                                   sheet=table.title or "Table"),
                                 content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
