@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
 from tests.factories import UserFactory
@@ -203,3 +205,18 @@ def test_the_navigation_leads_managers_to_disputes_targets_and_people_and_no_one
     portal = client_as(poc_a).get("/portal/")
     assert portal.status_code == 200 and "Acme Moderation portal" in portal.content.decode()
     assert not any(link in portal.content.decode() for link in links)
+
+
+def test_the_people_list_costs_the_same_queries_for_many_people(client_as, manager, vendor_a):
+    client = client_as(manager)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(PEOPLE).status_code == 200
+        return len(captured)
+
+    queries_for_list()  # the first asks for the user content type once per process
+    few = queries_for_list()
+    for n in range(5):
+        UserFactory(email=f"poc{n}@acme.example", role=Role.VENDOR_POC, vendor=vendor_a)
+    assert queries_for_list() == few

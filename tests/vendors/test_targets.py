@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from tests.factories import ContractTargetFactory, UserFactory, WorkflowFactory
@@ -175,3 +177,18 @@ def test_vendor_users_find_no_target_pages_and_auditors_are_refused(
 
 def test_an_unknown_target_is_a_404(client_as, manager):
     assert client_as(manager).get("/vendors/targets/999999/").status_code == 404
+
+
+def test_the_target_list_costs_the_same_queries_for_many_targets(client_as, manager, vendor_a):
+    client = client_as(manager)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(LIST).status_code == 200
+        return len(captured)
+
+    ContractTargetFactory(vendor=vendor_a)
+    few = queries_for_list()
+    for _ in range(5):
+        ContractTargetFactory(vendor=vendor_a)
+    assert queries_for_list() == few
