@@ -78,10 +78,6 @@ WHY_LABEL = {
     "Appeals": ("the appeal is about the suspension, not the removed post",),
 }
 COMMENTS = {
-    "wrong-action": (
-        "Should have been {other_action}, not {action}: {why}.",
-        "Wrong outcome: {why}, so the case needed to be {other_action}.",
-    ),
     "policy-error": (
         "Policy {right_code} ({right_label}) applies, not {code} ({label}) — {why}.",
         "Label should be {right_code} ({right_label}): {why}.",
@@ -103,7 +99,6 @@ COMMENTS = {
     "missed-escalation": (
         "Names a time and place: escalate to the threats team within 1 hour (matrix E2).",
         "Possible minor involved: always escalate to child safety specialists (matrix E1).",
-        "Refund over the agent's limit: goes to billing operations (matrix B3).",
     ),
     "evidence-missing": (
         "No screenshot or message ids in the notes; the decision cannot be reviewed.",
@@ -118,8 +113,8 @@ COMMENTS = {
         "Picked up late ({hours} h against a {sla} h SLA) while the queue was short.",
     ),
     "wrong-language-routing": (
-        "Ticket is not in English; route it to its language queue, not machine translation.",
-        "Handled in the English queue; the customer wrote in Spanish.",
+        "Handled with machine translation outside its language queue; route it to its team.",
+        "Sent to the wrong language queue first; it waited a day for the re-route.",
     ),
     "identity-verification": (
         "Changed the account email before the two verification questions (KYC step 2).",
@@ -138,12 +133,39 @@ COMMENTS = {
         "Generic macro with the placeholder '[NAME]' left in.",
     ),
 }
-OTHER_ACTION = {
-    "remove": ("kept up", "removed"), "keep": ("removed", "kept up"),
-    "age_restrict": ("removed", "age-restricted"), "escalate": ("removed", "escalated"),
-    "resolved": ("escalated", "resolved"), "refunded": ("resolved without a refund", "refunded"),
-    "escalated": ("resolved in the queue", "escalated"),
+# Support queues' own wording where a category's moderation comments do not fit.
+SUPPORT_AREAS = {"Billing", "Account recovery", "Appeals"}
+SUPPORT_COMMENTS = {
+    "missed-escalation": (
+        "Refund over the agent's limit: goes to billing operations (matrix B3).",
+        "Signs of a compromised account: hand over to account security (matrix A1).",
+    ),
+    "evidence-missing": (
+        "No transaction id in the notes; billing cannot check what was refunded.",
+        "Notes say 'customer verified' without saying how.",
+    ),
+    "procedural": (
+        "Closed without the follow-up survey and case category (procedure S2).",
+        "Merged into the wrong ticket instead of linking the duplicate (procedure S1).",
+    ),
 }
+
+# The wrong action, per decision taken: what should have happened instead, and why.
+WRONG_ACTION = {
+    "keep": ("Should have been removed: it breaks policy {right_code} ({right_label}).",),
+    "remove": ("Should have been kept up: {benign}; nothing in it breaks the policy.",),
+    "age_restrict": ("Should have been removed, not age-restricted: policy {right_code} "
+                     "({right_label}) applies to every audience.",
+                     "Should have been kept up without a restriction: {benign}."),
+    "escalate": ("No escalation needed: policy {right_code} ({right_label}) covers it; remove "
+                 "in the queue.",),
+    "resolved": ("Should have been escalated: {team} must handle this case.",),
+    "refunded": ("Refund not due: the charge was valid under the plan's terms.",),
+    "escalated": ("Could have been resolved in the queue with the standard steps.",),
+}
+BENIGN = ("criticism of an idea, not of people", "news reporting on the topic",
+          "a joke between friends in the thread", "counter-speech quoting the abuse")
+TEAMS = ("billing operations", "the account security team", "the appeals review board")
 
 
 def auditor_comment(rng: random.Random, category: str, *, policy_area: str, decision: str,
@@ -155,8 +177,9 @@ def auditor_comment(rng: random.Random, category: str, *, policy_area: str, deci
     taken = policy_label.rsplit(".", 1)[-1]
     index = labels.index(taken) if taken in labels else None
     right = rng.choice([i for i in range(len(labels)) if i != index] or [0])
-    other_action, action = OTHER_ACTION.get(decision, ("handled differently", decision))
-    templates = COMMENTS[category]
+    support = SUPPORT_COMMENTS if policy_area in SUPPORT_AREAS else {}
+    templates = support.get(category) or COMMENTS.get(category) or WRONG_ACTION.get(
+        decision, ("The decision does not follow the guidelines' examples.",))
     if category == "policy-error" and index is None:
         templates = ("Policy {right_code} ({right_label}) applies, not 'no violation' — {why}.",)
     return rng.choice(templates).format(
@@ -164,6 +187,6 @@ def auditor_comment(rng: random.Random, category: str, *, policy_area: str, deci
         label=taken.replace("_", " "),
         right_code=f"{section}.{right + 1}", right_label=labels[right].replace("_", " "),
         why=rng.choice(WHY_LABEL.get(policy_area, ("the guidelines' examples say so",))),
-        action=action, other_action=other_action,
+        benign=rng.choice(BENIGN), team=rng.choice(TEAMS),
         days=rng.choice((3, 7, 30)), hours=rng.randint(5, 30), sla=rng.choice((2, 4)),
     )

@@ -145,12 +145,14 @@ SECOND_ERROR = 0.15  # share of failing audits with a second, minor error
 def _error_category(rng: random.Random, kind: str, decision: str, answers: dict) -> str:
     """One category of the kind's failure mix, among those its answers leave applicable."""
     mix = FAILURES[kind]
-    category = rng.choices(list(mix), weights=list(mix.values()))[0]
-    if category == "enforcement":  # a kept post is under-enforced, an actioned one over
-        under = decision == KEEP or (decision == "escalate" and rng.random() < 0.5)
-        category = "under-enforcement" if under else "over-enforcement"
-    key = ERROR_ANSWERS[category][0]
-    return category if answers.get(key, "na") != "na" else "evidence-missing"
+    for _ in range(10):  # drawn again when the question is N/A for this ticket
+        category = rng.choices(list(mix), weights=list(mix.values()))[0]
+        if category == "enforcement":  # a kept post is under-enforced, an actioned one over
+            under = decision == KEEP or (decision == "escalate" and rng.random() < 0.5)
+            category = "under-enforcement" if under else "over-enforcement"
+        if answers.get(ERROR_ANSWERS[category][0], "na") != "na":
+            return category
+    return "policy-error"
 
 
 def demo_answers(rng: random.Random, kind: str, decision: str, fails: bool,
