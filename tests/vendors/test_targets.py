@@ -192,3 +192,12 @@ def test_the_target_list_costs_the_same_queries_for_many_targets(client_as, mana
     for _ in range(5):
         ContractTargetFactory(vendor=vendor_a)
     assert queries_for_list() == few
+
+
+def test_a_vendors_page_leads_a_manager_to_its_targets_and_a_poc_nowhere(
+    client_as, manager, poc_a, vendor_a
+):
+    link = f'href="/vendors/targets/?vendor={vendor_a.slug}"'
+    assert link in client_as(manager).get(f"/vendors/{vendor_a.slug}/").content.decode()
+    own = client_as(poc_a).get(f"/vendors/{vendor_a.slug}/")
+    assert own.status_code == 200 and link not in own.content.decode()
