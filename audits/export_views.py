@@ -2,8 +2,10 @@
 
 Thin: the rows, scoping and cell safety are ``audits.exports``; these views turn the query
 string into filters and the rows into a file. Both take the API's audit filters (vendor,
-site, workflow, auditor, status, unsampled, submitted_after, submitted_before). File names
-carry only the date, never a vendor's name.
+site, workflow, auditor, status, unsampled, submitted_after, submitted_before), where vendor,
+site and workflow are the slugs of the page URLs (``vendor=acme&site=manila``) or ids, and
+``answers=1`` adds every question's answer and comment. File names carry only the date,
+never a vendor's name.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ def _bad_filters(error: exports.ExportFiltersInvalid) -> HttpResponse:
 @require_GET
 @login_required
 def audits_csv(request: HttpRequest) -> HttpResponse:
-    columns = [c.name for c in exports.export_columns(request.user)]
     try:
         # Validate now, so a bad filter is a 400 rather than an error mid-stream.
-        exports.exported_audits(request.user, request.GET)
+        audits = exports.exported_audits(request.user, request.GET)
+        columns = exports.export_column_names(request.user, request.GET, audits)
     except exports.ExportFiltersInvalid as error:
         return _bad_filters(error)
     rows = exports.audit_export_rows(request.user, request.GET.copy())
@@ -48,7 +50,8 @@ def audits_csv(request: HttpRequest) -> HttpResponse:
 @login_required
 def audits_xlsx(request: HttpRequest) -> HttpResponse:
     try:
-        count = exports.exported_audits(request.user, request.GET).count()
+        audits = exports.exported_audits(request.user, request.GET)
+        count = audits.count()
     except exports.ExportFiltersInvalid as error:
         return _bad_filters(error)
     cap = exports.XLSX_MAX_ROWS
@@ -60,7 +63,7 @@ def audits_xlsx(request: HttpRequest) -> HttpResponse:
             "analyst_audits view.",
             content_type="text/plain; charset=utf-8",
         )
-    columns = [c.name for c in exports.export_columns(request.user)]
+    columns = exports.export_column_names(request.user, request.GET, audits)
     rows = exports.audit_export_rows(request.user, request.GET, limit=cap)
     response = HttpResponse(exports.xlsx_bytes(columns, rows), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_file_name("xlsx")}"'

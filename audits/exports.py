@@ -27,9 +27,14 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db.models import QuerySet
+from django.http import QueryDict
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from accounts.scoping import visible_to
+from vendors.models import Site, Vendor, Workflow
+
 from .api import AuditFilter
+from .form_models import FormQuestion
 from .selectors import audits_visible_to, shows_internal
 
 # XLSX files are built in memory (openpyxl keeps every cell), so they are capped; CSV
@@ -88,6 +93,46 @@ def export_columns(user) -> list[Column]:
     return [c for c in COLUMNS if internal or not c.internal]
 
 
+# vendor, site and workflow take the slug every page URL uses (vendor=acme, site=manila) or,
+# as in the API, the id: the model each names and the audit's path to it.
+SLUG_FILTERS = {"vendor": (Vendor, "ticket__vendor"), "site": (Site, "ticket__site"),
+                "workflow": (Workflow, "ticket__workflow")}
+SLUG = re.compile(r"^[-\w]+$", re.ASCII)
+
+
+def _slug_filters(user, filters: Mapping) -> tuple[dict, dict]:
+    """Split ``filters`` into what ``AuditFilter`` reads (ids and the rest) and lookups by
+    slug. A slug must name something the user can see: another vendor's slug gets the
+    same 400 as one that does not exist, so the answer tells nothing about it."""
+    # A QueryDict stays one (status may be given several times); a plain mapping is copied.
+    rest = filters.copy() if isinstance(filters, QueryDict) else dict(filters)
+    by_slug, errors = {}, {}
+    for name, (model, path) in SLUG_FILTERS.items():
+        value = (rest.get(name) or "").strip()
+        if not value or value.isascii() and value.isdigit():
+            continue  # no filter, or an id for AuditFilter
+        del rest[name]
+        if not SLUG.match(value):
+            errors[name] = [f"{value[:60]!r} is neither a {name} slug nor an id."]
+        elif not visible_to(user, model.objects.filter(slug=value)).exists():
+            errors[name] = [f"No {name} {value!r} among those you can see."]
+        else:
+            by_slug[f"{path}__slug"] = value
+    if errors:
+        raise ExportFiltersInvalid(errors)
+    return rest, by_slug
+
+
+def wants_answers(filters: Mapping) -> bool:
+    """The ``answers`` option: 1/true/yes adds each question's answer and comment."""
+    value = (filters.get("answers") or "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ExportFiltersInvalid({"answers": [f"{value[:20]!r} is not 1 or 0."]})
+
+
 def exported_audits(user, filters: Mapping):
     """The audits an export of ``user`` with ``filters`` holds, oldest id first.
 
@@ -96,26 +141,61 @@ def exported_audits(user, filters: Mapping):
     if filters.get("auditor") and not shows_internal(user):
         # Which audits one auditor did would give vendors the auditor's identity back.
         raise ExportFiltersInvalid({"auditor": ["Filtering by auditor is for QA staff."]})
-    filterset = AuditFilter(filters, queryset=audits_visible_to(user))
+    wants_answers(filters)
+    filters, by_slug = _slug_filters(user, filters)
+    filterset = AuditFilter(filters, queryset=audits_visible_to(user).filter(**by_slug))
     if not filterset.is_valid():
         raise ExportFiltersInvalid(filterset.errors)
     return filterset.qs.order_by("pk")
 
 
+def question_keys(audits: QuerySet) -> list[str]:
+    """The question keys of the form versions ``audits`` were scored with, each once, in
+    form order (newest version first, then section and question position)."""
+    versions = audits.order_by().values("form_version").distinct()
+    keys = (FormQuestion.objects.filter(version__in=versions)
+            .order_by("-version__number", "section__position", "position", "id")
+            .values_list("key", flat=True))
+    return list(dict.fromkeys(keys))
+
+
+def answer_columns(keys: Iterable[str]) -> list[str]:
+    """Two columns per question: ``answer_<key>`` and ``comment_<key>``."""
+    return [name for key in keys for name in (f"answer_{key}", f"comment_{key}")]
+
+
+def export_column_names(user, filters: Mapping, audits: QuerySet | None = None) -> list[str]:
+    """The header of an export: ``export_columns(user)``, then with ``answers=1`` the
+    answer and comment of every question of the audits' forms."""
+    names = [c.name for c in export_columns(user)]
+    if wants_answers(filters):
+        audits = exported_audits(user, filters) if audits is None else audits
+        names += answer_columns(question_keys(audits))
+    return names
+
+
 def audit_export_rows(user, filters: Mapping, *, limit: int | None = None,
                       chunk_size: int = 2000, audits: QuerySet | None = None) -> Iterator[dict]:
-    """One dict per audit, keys as ``export_columns(user)``, values plain Python (text,
+    """One dict per audit, keys as ``export_column_names``, values plain Python (text,
     int, Decimal, bool, None); datetimes as ISO 8601 in UTC, error categories as the
-    semicolon-joined slugs that had errors. Never the internal note. ``audits``, when
-    given, is ``exported_audits(user, filters)`` narrowed further by the caller."""
+    semicolon-joined slugs that had errors; with ``answers=1`` each question's answer and
+    comment (empty where the audit's form has no such question). Never the internal note.
+    ``audits``, when given, is ``exported_audits(user, filters)`` narrowed by the caller."""
     columns = export_columns(user)
     if audits is None:
         audits = exported_audits(user, filters)
+    keys = question_keys(audits) if wants_answers(filters) else []
     if limit is not None:
         audits = audits[:limit]
-    lookups = [c.lookup for c in columns]
+    lookups = [c.lookup for c in columns] + (["answers", "comments"] if keys else [])
     for values in audits.values_list(*lookups).iterator(chunk_size=chunk_size):
-        yield {c.name: _plain(v) for c, v in zip(columns, values, strict=True)}
+        row = {c.name: _plain(v) for c, v in zip(columns, values, strict=False)}
+        if keys:
+            answers, comments = values[-2] or {}, values[-1] or {}
+            for key in keys:
+                row[f"answer_{key}"] = answers.get(key)
+                row[f"comment_{key}"] = comments.get(key) or None
+        yield row
 
 
 def _plain(value):
