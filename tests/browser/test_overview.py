@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from scorecards.periods import period_of
+from scorecards.periods import period_containing
 from tests.scorecards.test_overview import benchmark_program
 
 pytestmark = pytest.mark.browser
@@ -19,9 +19,9 @@ SHOTS = Path("/tmp/shots")
 
 @pytest.fixture
 def program(auditor, manager, workflow, site_a, site_b):
-    """The overview test's program, handled in the first week of this month's period (the
+    """The overview test's program, handled in the first week of the month holding today (the
     page's default) and submitted today."""
-    first = period_of("month", timezone.now().date()).first
+    first = period_containing("month", timezone.now().date()).first
     handled = dt.datetime.combine(first, dt.time(12), tzinfo=dt.UTC)
     return benchmark_program(auditor, manager, workflow, site_a, site_b, handled=handled,
                              submitted=timezone.now(), earlier=handled - dt.timedelta(weeks=6))
