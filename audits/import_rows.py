@@ -9,7 +9,8 @@ never the file.
 Timestamps: ISO 8601. With an offset or ``Z`` they mean what they say. Without one they
 are read in the row's site timezone (``Site.timezone``), and a local time that the site's
 clocks skipped (spring forward) or passed twice (fall back) is refused, because guessing
-would silently move a ticket by an hour. Everything is stored in UTC.
+would silently move a ticket by an hour. Everything is stored in UTC. A time before 2000 or
+more than a day ahead of the import is refused as a typo.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from vendors.models import Agent, Site, Vendor, Workflow
 
@@ -41,6 +44,8 @@ AUTOMATED_WORDS = {
 # "surrogateescape" error handler) and NUL, which PostgreSQL text refuses.
 UNSTORABLE = re.compile("[\x00\udc80-\udcff]")
 UTC = dt.UTC
+# The earliest handling time an import accepts (see parse_handled_at).
+EARLIEST_HANDLED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # What Ticket.content_url may hold: an absolute http(s) URL with a host and no whitespace.
 # (Django's URLValidator is far slower per row and this is what the field needs.)
 HTTP_URL = re.compile(r"https?://[^\s/?#@]+(?::\d+)?(?:[/?#]\S*)?\Z", re.IGNORECASE)
@@ -133,11 +138,21 @@ def _did_you_mean(value: str, choices: tuple[str, ...]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def parse_handled_at(value: str, zone: ZoneInfo) -> tuple[dt.datetime | None, str]:
+def latest_handled_at(now: dt.datetime | None = None) -> dt.datetime:
+    """The latest handling time an import accepts: a day after ``now`` (clocks and
+    timezones of the vendor's tooling may run a little ahead, never a year)."""
+    return (now or timezone.now()) + dt.timedelta(days=1)
+
+
+def parse_handled_at(
+    value: str, zone: ZoneInfo, latest: dt.datetime | None = None
+) -> tuple[dt.datetime | None, str]:
     """An aware UTC datetime from an ISO 8601 cell, or (None, the problem).
 
     A naive time is read in ``zone``; it is refused when that local time happened twice
-    or never (PEP 495: the two folds give different UTC offsets exactly then).
+    or never (PEP 495: the two folds give different UTC offsets exactly then). Times
+    before EARLIEST_HANDLED_AT or after ``latest`` (default ``latest_handled_at()``) are
+    refused: a year 0001 or 9999 is a typo, and would overflow the week arithmetic.
     """
     try:
         parsed = dt.datetime.fromisoformat(value)
@@ -147,6 +162,17 @@ def parse_handled_at(value: str, zone: ZoneInfo) -> tuple[dt.datetime | None, st
         )
     if "T" not in value and " " not in value:
         return None, f"{shown(value)} has no time of day (use e.g. 2026-03-01T14:05:00Z)"
+    latest = latest or latest_handled_at()
+    # Checked on the local date first: moving year 0001 or 9999 to UTC can overflow.
+    if not EARLIEST_HANDLED_AT.year <= parsed.year <= latest.year or not (
+        EARLIEST_HANDLED_AT <= (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone))
+        <= latest
+    ):
+        return None, (
+            f"{shown(value)} is outside {EARLIEST_HANDLED_AT:%Y-%m-%d} to "
+            f"{latest:%Y-%m-%d %H:%M} UTC (a ticket cannot be handled before 2000 or in "
+            "the future)"
+        )
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC), ""
     local = parsed.replace(tzinfo=zone)
@@ -191,6 +217,7 @@ class TicketRowChecker:
             ]
         ]
         self.source_limit = _max_length(Ticket, "source")
+        self.latest_handled_at = latest_handled_at()
         self.vendor_choices = tuple(reference.vendors)
         self.workflow_choices = tuple(reference.workflows)
 
@@ -262,7 +289,7 @@ class TicketRowChecker:
             )
 
         handled_at, problem = parse_handled_at(
-            values[at["handled_at"]], site[1] if site else UTC_ZONE
+            values[at["handled_at"]], site[1] if site else UTC_ZONE, self.latest_handled_at
         )
         if problem:
             errors.append(RowError(row, "handled_at", problem))
