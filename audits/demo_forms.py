@@ -129,29 +129,44 @@ ERROR_ANSWERS = {
 }
 
 
-def form_document(spec: dict, workflow_slugs: list[str]) -> dict:
+def form_document(spec: dict, workflow_slugs: list[str],
+                  changelog: str = "First version for the demo program.") -> dict:
     """A demo form in the import format of ``audits.forms_json``."""
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "form": {"name": spec["name"], "description": spec["description"],
                  "workflows": workflow_slugs},
         "version": {"pass_mark": PASS_MARK, "critical_zeroes_score": True,
-                    "changelog": "First version for the demo program."},
+                    "changelog": changelog},
         "sections": spec["sections"],
     }
+
+
+def _question_keys(spec: dict) -> set[str]:
+    return {question["key"] for section in spec["sections"] for question in section["questions"]}
 
 
 @transaction.atomic
 def seed_forms(by=None) -> dict[str, tuple[int, int]]:
     """A published scorecard per workflow kind (moderation, support), linked to every demo
-    workflow of that kind. Idempotent by slug: an existing form is left as it is."""
+    workflow of that kind. Idempotent by slug: an existing form is left as it is, unless its
+    published version asks other questions than the demo answers (a demo seeded before the
+    error taxonomy): then the demo's questions are published as its next version."""
     ensure_taxonomy()
     created = 0
     for spec in FORM_SPECS:
-        if AuditForm.objects.filter(slug=slugify(spec["name"])).exists():
-            continue
         slugs = [w.slug for w in WORKFLOWS if str(w.kind) == spec["kind"]]
-        draft = import_version(form_document(spec, slugs), by=by)
+        form = AuditForm.objects.filter(slug=slugify(spec["name"])).first()
+        if form is None:
+            draft = import_version(form_document(spec, slugs), by=by)
+        else:
+            published = form.versions.published().first()
+            asked = set(published.questions.values_list("key", flat=True)) if published else None
+            if asked in (None, _question_keys(spec)) or form.versions.drafts().exists():
+                continue
+            draft = import_version(
+                form_document(spec, slugs, "The demo's trust-and-safety error taxonomy."),
+                by=by, form=form)
         forms_catalog.publish_version(draft, by=by)
         created += 1
     published = FormVersion.objects.published().count()

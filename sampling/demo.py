@@ -202,6 +202,10 @@ def seed_plans(auditors: list[User], by: User | None) -> list[SamplingPlan]:
         if created:
             plan.auditors.set(auditors)
             sync_plan_schedule(plan)
+        elif plan.decision_types != spec["decision_types"]:
+            # A demo seeded before the plans' populations were made disjoint.
+            plan.decision_types, plan.description = spec["decision_types"], spec["description"]
+            plan.save(update_fields=["decision_types", "description"])
         plans.append(plan)
     return plans
 
