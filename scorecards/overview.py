@@ -370,11 +370,11 @@ def _run_flags(runs: list[RunProgress], now: dt.datetime) -> list[RedFlag]:
 
 def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
     """Weeks of the period in which a vendor's error rate is above its p-chart's upper limit,
-    the limits drawn over the TREND_WEEKS ending with the period (as on the trends page). The trends page reads one scope
-    at a time (two queries each); here every vendor's weekly series comes from
-    one grouped read and gets the same ``trends.control_series``, so the page's query
-    count does not grow with the number of vendors. A week *below* the lower limit went better
-    than usual: worth a look on the trends page, not a red flag."""
+    the limits drawn over the TREND_WEEKS ending with the period (as on the trends page).
+    The trends page reads one scope at a time (two queries each); here every vendor's weekly
+    series comes from one grouped read and gets the same ``trends.control_series``, so the
+    page's query count does not grow with the number of vendors. A week *below* the lower
+    limit went better than usual: worth a look on the trends page, not a red flag."""
     span = trend_span(page_query.period, TREND_WEEKS)
     outcomes = domain_outcomes(Scope(period=span), by=("vendor", "week"),
                                confidence=page_query.confidence)

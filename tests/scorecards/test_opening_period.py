@@ -25,8 +25,8 @@ def audited_in_october(time_machine, version, auditor, manager, workflow, site_a
     time_machine.move_to(TODAY, tick=False)
 
 
-@pytest.mark.parametrize("path", ["/scorecards/", "/scorecards/vendors/acme/", "/scorecards/trends/",
-                                  "/scorecards/gaps/"])
+@pytest.mark.parametrize("path", ["/scorecards/", "/scorecards/vendors/acme/",
+                                  "/scorecards/trends/", "/scorecards/gaps/"])
 def test_every_page_opens_on_the_latest_month_with_audits(client_as, manager,
                                                          audited_in_october, path):
     response = client_as(manager).get(path)
