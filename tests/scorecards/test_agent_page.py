@@ -11,6 +11,8 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audits.models import ErrorCategory
@@ -260,3 +262,21 @@ def test_an_error_theme_and_its_audit_list_open_coaching_for_their_scope(
         assert f'{new}?audits={audit.pk}&amp;category=procedural"' in html
     form = client.get(f"{new}?audits={rows[0].pk}&category=procedural").content.decode()
     assert 'value="procedural" selected' in form and "agent M1 (Manila)" in form
+
+
+def test_the_agent_page_reads_as_many_queries_whatever_the_audits_and_open_actions(
+        client_as, manager, vendor_a, program):
+    client = client_as(manager)
+
+    def count(**params):
+        with CaptureQueriesContext(connection) as queries:
+            assert agent_page(client, vendor_a, **params).status_code == 200
+        return len(queries)
+
+    full = count()  # 25 audits listed, some with errors
+    assert count(result="failed") == full  # 3 listed, all with errors
+    policy = ErrorCategory.objects.get(slug="policy-error")
+    for n in range(3):
+        actions.open_action(manager, agent=program["m1"], category=policy, title=f"Open {n}",
+                            due_date=dt.date(2026, 5, 1))
+    assert count() == full
