@@ -14,8 +14,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, settings
@@ -67,8 +68,16 @@ def manager_token(django_db_setup, django_db_blocker) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def any_host(settings):
+def wsgi_requests_in_the_test_transaction(settings):
+    """Requests go through the real WSGI handler, which closes the database connection at
+    the start and end of each request (in a transaction, always): that would end the test's
+    transaction. Django's test client unhooks the same handler for the same reason."""
     settings.ALLOWED_HOSTS = ["*"]  # the WSGI transport's host name
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 schema = api_schema()
