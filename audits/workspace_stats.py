@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from accounts.formats import percent as _percent
+
 from .dispute_models import CORRECTING_DECISIONS, Dispute, DisputedQuestion
 from .models import SCORED_STATUSES, Audit
 
@@ -128,6 +130,3 @@ def minutes_and_seconds(seconds: float | None) -> str:
     return f"{minutes}:{rest:02d}"
 
 
-def _percent(rate: float | None) -> str:
-    """One decimal, as every page writes a proportion: 0.05 -> "5.0 %"."""
-    return "–" if rate is None else f"{rate * 100:.1f} %"

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from accounts.formats import percent as _percent
+
 WIDTH, HEIGHT = 720, 280
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 28, 44
 INK, BAND, MUTED, GRID, ALERT = "#1f4e99", "#c9d7ee", "#555b66", "#e3e6eb", "#b3261e"
@@ -31,10 +33,6 @@ class SeriesPoint:
     value: float | None = None
     low: float | None = None
     high: float | None = None
-
-
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f} %"
 
 
 def _y_range(values: Sequence[float]) -> tuple[float, float, float]:

@@ -20,5 +20,3 @@ class RedFlag:
     url: str
 
 
-def percent(value: float, digits: int = 1) -> str:
-    return f"{value * 100:.{digits}f} %"

@@ -29,11 +29,12 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.formats import percent
 from audits.disputes import DisputeRate, OpenDisputes, dispute_rates, open_disputes_by_vendor
 from coaching.models import PENDING_STATUSES, CoachingAction
 from vendors.models import Vendor
 
-from .flags import RedFlag, percent
+from .flags import RedFlag
 
 CALIBRATION_MIN_DECIDED = 5
 CALIBRATION_OVERTURN_SHARE = 0.5

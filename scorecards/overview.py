@@ -35,6 +35,7 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.formats import percent as _percent
 from audits.disputes import DisputeRate
 from sampling.models import SampleRun, SampleStratum
 from sampling.stats import Estimate
@@ -42,7 +43,6 @@ from vendors.models import ContractTarget, Vendor, Workflow
 
 from .estimates import DomainOutcome, Scope, domain_outcomes
 from .flags import RedFlag
-from .flags import percent as _percent
 from .follow_ups import FollowUps, follow_ups
 from .models import AuditorDay, StratumTotal, VendorCell
 from .query import PageQuery

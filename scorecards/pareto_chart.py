@@ -17,6 +17,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.formats import percent as _percent
+
 # Layout, in SVG user units (the chart scales to its container through viewBox).
 HEIGHT = 320
 TOP = 40
@@ -42,10 +44,6 @@ class Bar:
     low: float | None = None
     high: float | None = None
     href: str | None = None
-
-
-def _percent(value: float, digits: int = 1) -> str:
-    return f"{value * 100:.{digits}f} %"
 
 
 def _scale_top(bars: Sequence[Bar]) -> tuple[float, float]:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from accounts.formats import percent as _percent
+from accounts.formats import points
 from sampling import stats
 from vendors.models import Vendor
 
@@ -156,15 +158,6 @@ def verdict(comparison: stats.Comparison, *, unchanged: str = "no significant ch
         return unchanged
     direction = "better" if comparison.difference > 0 else "worse"
     return f"{direction} (significant at {confidence_label(comparison.confidence)})"
-
-
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f} %"
-
-
-def points(value: float) -> str:
-    """A difference of rates in percentage points, signed: 0.0314 → "+3.1 points"."""
-    return f"{value * 100:+.1f} points"
 
 
 @dataclass(frozen=True)

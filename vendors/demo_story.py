@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.formats import percent as _percent
 from audits.demo import WINDOW_DAYS, history_end
 from audits.demo_disputes import open_disputes
 from coaching.demo import improving_action
@@ -53,10 +54,6 @@ def demo_period(now: dt.datetime | None = None) -> Period:
 def spike_week(now: dt.datetime | None = None) -> dt.date:
     """Monday of the out-of-control week."""
     return monday(_today(now)) - dt.timedelta(weeks=SPIKE[2])
-
-
-def _percent(p: float) -> str:
-    return f"{100 * p:.1f} %"
 
 
 def _url(name: str, period: Period, *args, **params) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+
+from accounts.formats import percent
 
 from .models import ContractTarget, Vendor
 
@@ -26,11 +27,6 @@ class TargetOverlap(ValueError):
     def __init__(self, other: ContractTarget):
         self.other = other
         super().__init__(overlap_message(other))
-
-
-def percent(proportion: Decimal) -> str:
-    """A target as pages show percentages: one decimal (0.955 → "95.5 %")."""
-    return f"{proportion * 100:.1f} %"
 
 
 def overlap_message(other: ContractTarget) -> str:

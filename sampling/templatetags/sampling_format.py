@@ -1,45 +1,23 @@
-"""How sampling pages write proportions, identically to static/js/planner.js."""
+"""How sampling and scorecard pages write proportions (``accounts.formats``, as
+static/js/planner.js does) and draw an interval bar."""
 
 from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
 
+from accounts.formats import day, percent, plus_minus, points, score, setting_percent
+
 register = template.Library()
 
 
-@register.filter
-def percent(value, digits: int = 2) -> str:
-    """0.02873 -> "2.87 %"; None -> "—" (a margin that cannot be stated)."""
-    if value is None or value == "":
-        return "—"
-    return f"{float(value) * 100:.{int(digits)}f} %"
-
-
-@register.filter
-def points(value, digits: int = 1) -> str:
-    """A difference of two proportions in percentage points, signed: 0.021 -> "+2.1 pts",
-    -0.004 -> "-0.4 pts"; None -> "—"."""
-    if value is None or value == "":
-        return "—"
-    shown = round(float(value) * 100, int(digits)) + 0.0  # + 0.0: no "-0.0"
-    return f"{shown:+.{int(digits)}f} pts"
-
-
-@register.filter
-def plusminus(value, digits: int = 2) -> str:
-    """A margin of error: 0.02873 -> "± 2.87 %"."""
-    if value is None or value == "":
-        return "—"
-    return f"± {float(value) * 100:.{int(digits)}f} %"
-
-
-@register.filter
-def pct(value) -> str:
-    """A setting as typed: Decimal("0.9500") -> "95 %", 0.025 -> "2.5 %"."""
-    if value is None or value == "":
-        return "—"
-    return f"{round(float(value) * 100, 4):g} %"
+# The program's one set of formats (accounts.formats), under the names these pages use.
+register.filter("percent", percent)
+register.filter("points", points)
+register.filter("pct", setting_percent)
+register.filter("plusminus", plus_minus)
+register.filter("day", day)
+register.filter("score", score)
 
 
 @register.simple_tag

@@ -6,7 +6,8 @@ from html import escape
 from django import template
 from django.utils.safestring import mark_safe
 
-from sampling.templatetags.sampling_format import interval_bar, percent
+from accounts.formats import percent
+from sampling.templatetags.sampling_format import interval_bar
 from scorecards.estimates import MIN_AUDITS
 
 register = template.Library()

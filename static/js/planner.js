@@ -20,7 +20,8 @@
 
   function integer(n) { return Number(n).toLocaleString("en-US"); }
   function percent(x, digits) {
-    return x === null || x === undefined ? "—" : (x * 100).toFixed(digits === undefined ? 2 : digits) + " %";
+    // As accounts/formats.py writes them: one decimal unless asked, "93.4%".
+    return x === null || x === undefined ? "—" : (x * 100).toFixed(digits === undefined ? 1 : digits) + "%";
   }
   function plusminus(x, digits) { return x === null || x === undefined ? "—" : "± " + percent(x, digits); }
   function el(tag, className, text) {

@@ -102,8 +102,8 @@ def test_the_home_page_of_an_auditor_shows_their_numbers_with_counts(
     assert 'data-window="week" data-metric="done">3<' in page
     assert 'data-window="four_weeks" data-metric="median">1:00<' in page
     assert 'data-window="week" data-metric="median">2:00<' in page
-    assert "50.0 % <span class=\"muted small\">2 of 4 disputed</span>" in page
-    assert "1 of 2 overturned" in page and "33.3 %" in page
+    assert "50.0% <span class=\"muted small\">2 of 4 disputed</span>" in page
+    assert "1 of 2 overturned" in page and "33.3%" in page
     assert "calibration" not in page.lower()  # no stub for results that do not exist yet
 
 

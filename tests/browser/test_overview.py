@@ -41,7 +41,7 @@ def test_a_manager_lands_on_the_overview_and_clicks_through_to_a_vendor(
     expect(benchmark.get_by_role("columnheader", name="Hate speech (EN)")).to_be_visible()
     expect(benchmark).to_contain_text("too few audits (n 5)")
     expect(page.locator("#red-flags li.flag-target")).to_contain_text(
-        "Acme Moderation: accuracy on Hate speech (EN) is 85.0 %")
+        "Acme Moderation: accuracy on Hate speech (EN) is 85.0%")
     expect(page.locator("#red-flags li.flag-run")).to_contain_text("Weekly review")
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
 

@@ -44,7 +44,7 @@ def test_a_poc_reads_their_scorecard_and_opens_a_finalised_audit(
 
     page.goto("/portal/?period=month&date=2026-03-01")
     expect(page.locator("#period-label")).to_have_text("March 2026")
-    expect(page.locator("#headline-accuracy .value")).to_have_text(f"{accuracy.p * 100:.1f} %")
+    expect(page.locator("#headline-accuracy .value")).to_have_text(f"{accuracy.p * 100:.1f}%")
     expect(page.locator("body")).not_to_contain_text("Borealis")
 
     page.get_by_role("link", name="Audits of this period").click()

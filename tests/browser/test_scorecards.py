@@ -101,5 +101,5 @@ def test_a_manager_drills_from_vendor_to_agent_switches_period_and_downloads_the
         low, p, high = (float(csv_row[name]) * 100
                         for name in ("accuracy_low", "accuracy", "accuracy_high"))
         assert csv_row["audits"] == page_row[1]
-        assert page_row[2].startswith(f"{p:.1f} % {low:.1f} % – {high:.1f} %")
+        assert page_row[2].startswith(f"{p:.1f}% {low:.1f}% – {high:.1f}%")
         assert csv_row["verdict"] == page_row[-1]

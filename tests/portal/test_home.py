@@ -21,7 +21,7 @@ MARCH = period_of("month", dt.date(2026, 3, 1))
 
 def shown(estimate) -> str:
     """How a rate is written on the page (percent, one decimal)."""
-    return f"{estimate.p * 100:.1f} %"
+    return f"{estimate.p * 100:.1f}%"
 
 
 def body(response) -> str:

@@ -353,7 +353,7 @@ def test_the_plan_list_summarises_each_plan(
     assert "Weekly hate speech" in html
     assert "All vendors · Hate speech (EN) · last 7 days (ending yesterday) (UTC)" in html
     assert "never drawn" in html
-    assert "± 5 %" in html
+    assert "± 5%" in html
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def test_the_trend_chart_has_one_point_per_week_with_a_value_and_breaks_at_gaps(
     # Gaps split the line (and its band) into three runs: W03–W04, W06–W10, W12–W14.
     assert len([e for e in markers(root, "line") if e.tag == "path"]) == 3
     assert len(markers(root, "band")) == 3
-    assert "latest accuracy 2026-W14: 95.0 %" in root.get("aria-label")
+    assert "latest accuracy 2026-W14: 95.0%" in root.get("aria-label")
 
 
 def test_the_y_axis_zooms_to_the_data_but_stays_within_0_and_100_percent():

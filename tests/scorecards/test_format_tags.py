@@ -15,10 +15,10 @@ def render(source: str, **context) -> str:
 def test_a_rate_shows_the_estimate_its_interval_the_bar_and_the_audits():
     estimate = domain_proportion({"a": (1000, 100, 40, 30), "b": (500, 50, 50, 45)})
     html = render("{% domain_rate estimate 90 'accuracy' %}", estimate=estimate)
-    low, high = f"{estimate.low * 100:.1f} %", f"{estimate.high * 100:.1f} %"
-    assert f"<strong>{estimate.p * 100:.1f} %</strong>" in html
+    low, high = f"{estimate.low * 100:.1f}%", f"{estimate.high * 100:.1f}%"
+    assert f"<strong>{estimate.p * 100:.1f}%</strong>" in html
     assert f'<span class="interval">{low} – {high}</span>' in html
-    assert f'aria-label="accuracy {estimate.p * 100:.1f} %, interval {low} to {high}"' in html
+    assert f'aria-label="accuracy {estimate.p * 100:.1f}%, interval {low} to {high}"' in html
     # The bar spans low…high on a 0–100 scale, the tick sits at the estimate.
     assert f"left:{round(estimate.low * 100)}%;width:{round(estimate.margin * 200)}%" in html
     assert f"left:{round(estimate.p * 100)}%;width:2px" in html

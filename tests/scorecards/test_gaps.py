@@ -241,8 +241,8 @@ def test_the_page_shows_the_chart_its_table_and_a_csv_with_the_same_numbers(
     assert [r["category"] for r in rows] == ["Policy error", "Procedural"]
     shown = {row[0]: row for row in page.tables["gaps-themes"][1:]}
     for row in rows:
-        assert shown[row["category"]][1].startswith(f"{float(row['rate']) * 100:.1f} %")
-        assert shown[row["category"]][2] == f"{float(row['share']) * 100:.1f} %"
+        assert shown[row["category"]][1].startswith(f"{float(row['rate']) * 100:.1f}%")
+        assert shown[row["category"]][2] == f"{float(row['share']) * 100:.1f}%"
     table_view = [r for r in page.tables.values() if r and r[0][:2] == ["category", "slug"]][0]
     assert table_view[1:] == [list(row.values()) for row in rows]
     assert "No significant movers" not in html
@@ -340,7 +340,7 @@ def test_the_pareto_chart_is_accessible_printable_svg():
     ], title="Error themes")
 
     assert svg.startswith("<svg") and 'role="img"' in svg and "viewBox=" in svg
-    assert "<title>Error themes, Pareto chart: Policy &lt;error&gt; 30.0 %" in svg
+    assert "<title>Error themes, Pareto chart: Policy &lt;error&gt; 30.0%" in svg
     assert "<error>" not in svg and "<script" not in svg and "http" not in svg
     assert 'href="/scorecards/gaps/x/?a=1&amp;b=2"' in svg
     assert svg.count("<rect") == 3 and svg.count("<circle") == 3  # legend + bars, points

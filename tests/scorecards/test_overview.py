@@ -247,15 +247,15 @@ def test_a_vendor_significantly_below_target_is_a_red_flag_and_one_meeting_it_is
     flags = response.context["overview"].red_flags
     texts = " ".join(flag.text for flag in flags)
     target = next(flag for flag in flags if flag.kind == "target")
-    assert target.text.startswith("Acme Moderation: accuracy on Hate speech (EN) is 85.0 %")
+    assert target.text.startswith("Acme Moderation: accuracy on Hate speech (EN) is 85.0%")
     assert "below target (significant at 95%)" in target.text
-    assert "at least 99.0 %" in target.text
+    assert "at least 99.0%" in target.text
     assert target.url.endswith("/scorecards/vendors/acme/?period=month&date=2026-03-01"
                                "&workflow=hate-speech-en")
     assert "Borealis" not in texts
     assert [flag.kind for flag in flags] == ["target", "run"]
     assert texts.endswith(f"Run {program['weekly'].pk} of Weekly review: 2 of 10 audits done "
-                          "(20 %) 5 days after the draw.")
+                          "(20%) 5 days after the draw.")
     page = response.content.decode()
     assert "Acme Moderation: accuracy on Hate speech (EN)" in page
 
@@ -282,7 +282,7 @@ def test_an_out_of_control_week_of_a_vendor_is_a_red_flag(client_as, manager, pr
              if flag.kind == "out_of_control"]
     assert [flag.text.split(" (")[0] for flag in flags] == [
         "Borealis Support: the error rate of week 2026-W10"]
-    assert "40.0 %, n 20) is above the p-chart's upper limit" in flags[0].text
+    assert "40.0%, n 20) is above the p-chart's upper limit" in flags[0].text
     assert flags[0].url == "/scorecards/trends/?period=month&date=2026-03-01&vendor=borealis"
 
 
@@ -344,7 +344,7 @@ def test_a_target_on_a_workflow_not_in_the_matrix_is_still_checked(
 
     texts = [flag.text for flag in response.context["overview"].red_flags]
     assert any(text.startswith("Acme Moderation: policy decision accuracy on Spam (ES) is "
-                               "50.0 %") for text in texts)
+                               "50.0%") for text in texts)
     assert any(text.startswith("Acme Moderation: accuracy on Hate speech (EN)")
                for text in texts)
 

@@ -201,7 +201,7 @@ def test_a_question_overturned_often_on_enough_decisions_is_a_calibration_signal
     flags = [f for f in client_as(manager).get(this_month()).context["overview"].red_flags
              if f.kind == "calibration"]
 
-    share = f"{round(100 * overturned / decided)} %"
+    share = f"{round(100 * overturned / decided)}%"
     question = (f"Moderation scorecard, question policy_cited: {overturned} of {decided} "
                 f"disputed answers overturned ({share}) on audits finalised in the period: a "
                 "calibration signal.")

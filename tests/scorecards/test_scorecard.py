@@ -132,7 +132,7 @@ def table_rows(response, table_id):
 
 def shown(estimate) -> str:
     """How the page writes a rate (scorecard_format.domain_rate, percent with one decimal)."""
-    return f"{estimate.p * 100:.1f} % {estimate.low * 100:.1f} % – {estimate.high * 100:.1f} %"
+    return f"{estimate.p * 100:.1f}% {estimate.low * 100:.1f}% – {estimate.high * 100:.1f}%"
 
 
 def test_the_headline_is_the_stratified_estimate_not_the_pooled_average(
@@ -308,7 +308,7 @@ def test_the_csv_downloads_carry_the_numbers_the_page_shows(
         assert csv_row["verdict"] == page_row[-1]
         low, p, high = (float(csv_row[c]) * 100
                         for c in ("accuracy_low", "accuracy", "accuracy_high"))
-        assert page_row[2].startswith(f"{p:.1f} % {low:.1f} % – {high:.1f} %")
+        assert page_row[2].startswith(f"{p:.1f}% {low:.1f}% – {high:.1f}%")
     for csv_row in (r for r in exported if not r["accuracy"]):
         assert csv_row["verdict"] == f"too few audits (n {csv_row['audits']})"
         assert f"{csv_row['site']} n {csv_row['audits']}" in folded

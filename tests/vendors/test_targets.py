@@ -58,10 +58,10 @@ def test_the_manager_sees_every_vendors_targets_and_which_are_in_force(
     page = client_as(manager).get(LIST).content.decode()
 
     assert "Acme" in page and vendor_b.name in page
-    assert "95.0 %" in page and "90.0 %" in page and "97.0 %" in page
+    assert "95.0%" in page and "90.0%" in page and "97.0%" in page
     assert "In force" in page and "Ended" in page and "Starts 2027-01-01" in page
     only_b = client_as(manager).get(LIST, {"vendor": vendor_b.slug}).content.decode()
-    assert "95.0 %" not in only_b and "97.0 %" in only_b
+    assert "95.0%" not in only_b and "97.0%" in only_b
 
 
 def test_a_manager_adds_a_target_as_a_percentage(client_as, manager, vendor_a, workflow):
@@ -96,7 +96,7 @@ def test_an_edit_is_kept_in_the_history_with_who_when_and_old_to_new(
     history = page[page.index('id="history"'):]
     assert ("<strong>2026-11-18 09:30</strong> · lead@example.com · Changed · “Renegotiated”"
             in history)
-    assert "<del>95.0 %</del> → <ins>96.5 %</ins>" in history
+    assert "<del>95.0%</del> → <ins>96.5%</ins>" in history
     assert "Effective to: <del>open</del> → <ins>2026-12-31</ins>" in history
     # The manager's save changed nothing, so it adds no line of changes.
     assert history.count("Changed") == 1
@@ -150,7 +150,7 @@ def test_a_target_overlapping_another_of_the_same_vendor_workflow_and_metric_is_
     page = response.content.decode()
     assert "<strong>Effective from</strong>" in page
     assert "overlap another accuracy (share of audits passed) target of Acme" in page
-    assert "2026-01-01 to open-ended, 95.0 %" in page
+    assert "2026-01-01 to open-ended, 95.0%" in page
     assert ContractTarget.objects.count() == 1
     # Another workflow, another metric, or the first target ended before: all fine.
     other = WorkflowFactory()
