@@ -46,8 +46,10 @@ def _worker_environment(media_dir: Path) -> dict:
     from django.db import connection
 
     real = urlsplit(os.environ["DATABASE_URL"])
+    # Not a test worker itself: REDIS_URL below already names this test worker's database.
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
     return {
-        **os.environ,
+        **inherited,
         "DATABASE_URL": urlunsplit(real._replace(path="/" + connection.settings_dict["NAME"])),
         "REDIS_URL": django_settings.REDIS_URL,
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "test-only-secret-key"),
