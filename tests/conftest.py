@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
+from django.test import override_settings
 
 from accounts.models import Role
 from tests.factories import (
@@ -78,6 +79,15 @@ def copy_of_migrated_template(run: str):
     connection.settings_dict["NAME"] = own
     connection.ensure_connection()
     return connection, original, True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Test users' passwords are hashed with MD5: production's PBKDF2 costs 0.3 s a hash, and
+    the suite makes thousands of users and logins. Production keeps Django's default
+    hashers (the settings name none)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 FROZEN_NOW = "QA_FROZEN_NOW"
