@@ -25,11 +25,12 @@ demo: install
 
 # The suite runs with DEBUG off, as production does; it only needs a throwaway key. It runs in
 # TEST_WORKERS processes (pytest-xdist; each its own test database and Redis database), a
-# file's tests in one process so module fixtures (a browser, a seeded demo) are made once.
-TEST_WORKERS ?= 3
+# file's tests in one process so module fixtures (a browser, a seeded demo) are made once, in
+# collection order (files marked slow first; tests/conftest.py).
+TEST_WORKERS ?= 4
 TEST_ENV = DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key} DJANGO_SECURE_SSL_REDIRECT=0
 test: install
-	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(ARGS)
 
 # The tests that read the calendar, run again on the days where calendars break: a month's
 # first day (a Sunday, whose week belongs to the month before), 31 Dec 2026 (ISO week 53),
@@ -42,7 +43,8 @@ CALENDAR_DAYS = 2026-11-01T10:00:00+00:00 2026-12-31T23:30:00+00:00 \
 test-calendar: install
 	for day in $(CALENDAR_DAYS); do \
 		echo "== the calendar tests on $$day"; \
-		$(TEST_ENV) QA_FROZEN_NOW=$$day $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -q \
+		$(TEST_ENV) QA_FROZEN_NOW=$$day $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile \
+			--no-loadscope-reorder -q \
 			-m "not browser and not celery_worker" $(CALENDAR_TESTS) || exit 1; \
 	done
 

@@ -75,6 +75,9 @@ def copy_of_migrated_template(run: str):
         with creation._nodb_cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{own}"')
             cursor.execute(f'CREATE DATABASE "{own}" TEMPLATE "{template}"')
+            # A test database need not survive a crash: commits return without waiting for
+            # the disk (the browser, worker and concurrency tests commit for real).
+            cursor.execute(f'ALTER DATABASE "{own}" SET synchronous_commit TO off')
     django_settings.DATABASES[connection.alias]["NAME"] = own
     connection.settings_dict["NAME"] = own
     connection.ensure_connection()
@@ -88,6 +91,12 @@ def fast_password_hashing():
     hashers (the settings name none)."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+def pytest_collection_modifyitems(items):
+    """The files marked slow run first: a parallel run hands out files in collection order,
+    and a long file handed out last keeps one worker busy while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 FROZEN_NOW = "QA_FROZEN_NOW"

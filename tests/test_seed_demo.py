@@ -64,6 +64,8 @@ from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, ve
 from vendors.demo_story import demo_period, spike_week
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
+pytestmark = pytest.mark.slow
+
 SMALL = 600
 SEEDED_ON = dt.datetime(2027, 2, 1, 12, tzinfo=dt.UTC)
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]

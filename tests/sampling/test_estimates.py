@@ -27,6 +27,8 @@ from tests.audits.workspace_helpers import ALL_GOOD, published_form
 
 from .conftest import WINDOW
 
+pytestmark = pytest.mark.slow
+
 # Vendor A is good, vendor C is weak: with equal allocation the pooled sample over-represents
 # the small strata, so a naive average of the pooled sample is visibly wrong.
 FAIL_RATE = {"Vendor A": 0.04, "Vendor B": 0.10, "Vendor C": 0.35}

@@ -37,7 +37,7 @@ from tests.lock_waits import wait_until_another_connection_waits
 from .conftest import WINDOW, make_population, wait_until_finished
 from .test_drawing import expected_sample
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.slow]
 
 SEED = 4242
 VISIBILITY_TIMEOUT = 3  # the second worker's: its start-up sweep redelivers older messages

@@ -23,7 +23,7 @@ from tests.audits.workspace_helpers import published_form
 from tests.factories import AgentFactory, SiteFactory, WorkflowFactory
 from tests.scorecards.test_scorecard import APRIL, MARCH, audit_batch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 NOW = dt.datetime(2026, 4, 20, 12, 0, tzinfo=dt.UTC)
 

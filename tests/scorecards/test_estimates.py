@@ -29,7 +29,7 @@ from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, sample_run
 from tests.factories import AgentFactory, TicketFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 WEEK_1 = dt.date(2026, 3, 2)
 WEEK_2 = dt.date(2026, 3, 9)

@@ -27,7 +27,7 @@ from scorecards.productivity import (
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 FLAWED = {**ALL_GOOD, "policy_cited": "fail", "tone": "2"}
 CORRECTED = {"policy_cited": "pass", "tone": "5"}

@@ -29,7 +29,7 @@ from tests.factories import AgentFactory, SiteFactory, WorkflowFactory
 from tests.scorecards.rollup_helpers import sampled_audits
 from vendors.models import ContractTarget
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 MARCH = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 APRIL = dt.datetime(2026, 4, 14, 12, 0, tzinfo=dt.UTC)

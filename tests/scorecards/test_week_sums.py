@@ -30,7 +30,7 @@ from tests.scorecards.rollup_helpers import (
     submitted_in_bulk,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 FIRST_MONDAY = dt.date(2026, 3, 2)
 MARCH = period_of("month", FIRST_MONDAY)
