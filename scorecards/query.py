@@ -112,9 +112,12 @@ def read_query(request: HttpRequest, vendor_slug: str | None = None) -> PageQuer
                                   external_id=params["agent"])
     workflow = (get_object_or_404(visible_to(user, Workflow.objects.all()),
                                   slug=params["workflow"]) if params.get("workflow") else None)
-    # A vendor user's latest week is their own vendor's, whatever the page names.
-    latest = latest_audited_week(vendor=vendor or _own_vendor(user), site=site,
-                                 workflow=workflow, agent=agent)
+    latest = None
+    if not params.get("date") and params.get("period") != "custom":
+        # The page opens on a default period: the latest with audits (for a vendor user, of
+        # their own vendor, whatever the page names) is where it falls back to.
+        latest = latest_audited_week(vendor=vendor or _own_vendor(user), site=site,
+                                     workflow=workflow, agent=agent)
     period = period_from_query(params, latest=latest)
     return PageQuery(period=period, vendor=vendor, site=site, workflow=workflow, agent=agent,
                      confidence=confidence)
