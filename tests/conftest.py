@@ -94,9 +94,18 @@ def fast_password_hashing():
 
 
 def pytest_collection_modifyitems(items):
-    """The files marked slow run first: a parallel run hands out files in collection order,
-    and a long file handed out last keeps one worker busy while the others wait."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Long files first: the files marked slow, then those that start a browser or a Celery
+    worker, then the rest. A parallel run hands out files in collection order, and a long
+    file handed out last keeps one worker busy while the others wait."""
+
+    def rank(item) -> int:
+        if item.get_closest_marker("slow"):
+            return 0
+        if item.get_closest_marker("browser") or item.get_closest_marker("celery_worker"):
+            return 1
+        return 2
+
+    items.sort(key=rank)
 
 
 FROZEN_NOW = "QA_FROZEN_NOW"
