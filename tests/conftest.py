@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import override_settings
 
 from accounts.models import Role
+from audits.forms_catalog import ensure_default_categories
 from tests.factories import (
     SiteFactory,
     UserFactory,
@@ -106,6 +107,24 @@ def pytest_collection_modifyitems(items):
         return 2
 
     items.sort(key=rank)
+
+
+def runs_in_transactions(request) -> bool:
+    """The test commits for real (a live server, a worker, concurrent connections)."""
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def migration_data_after_a_flush(request, django_db_blocker):
+    """A test that commits ends by emptying every table, and with them the default error
+    categories that migration 0004 seeds; they are put back for the tests that run after it
+    in the same process (set up before the database fixtures, so torn down after them)."""
+    yield
+    if runs_in_transactions(request):
+        with django_db_blocker.unblock():
+            ensure_default_categories()
 
 
 FROZEN_NOW = "QA_FROZEN_NOW"
