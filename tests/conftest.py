@@ -15,6 +15,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import override_settings
+from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import Role
 from audits.forms_catalog import ensure_default_categories
@@ -109,22 +110,23 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)
 
 
-def runs_in_transactions(request) -> bool:
+def commits(item) -> bool:
     """The test commits for real (a live server, a worker, concurrent connections)."""
-    marker = request.node.get_closest_marker("django_db")
+    marker = item.get_closest_marker("django_db")
     return bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames))
+        {"transactional_db", "live_server"} & set(item.fixturenames))
 
 
-@pytest.fixture(autouse=True)
-def migration_data_after_a_flush(request, django_db_blocker):
-    """A test that commits ends by emptying every table, and with them the default error
-    categories that migration 0004 seeds; they are put back for the tests that run after it
-    in the same process (set up before the database fixtures, so torn down after them)."""
-    yield
-    if runs_in_transactions(request):
-        with django_db_blocker.unblock():
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A test that commits ends by emptying every table (its last fixture teardown), and with
+    them the default error categories that migration 0004 seeds: they are put back for the
+    tests that run after it in the same process."""
+    result = yield
+    if commits(item):
+        with item.config.stash[blocking_manager_key].unblock():
             ensure_default_categories()
+    return result
 
 
 FROZEN_NOW = "QA_FROZEN_NOW"
