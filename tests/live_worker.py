@@ -102,6 +102,14 @@ class RunningWorker:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def log_once_it_says(self, text: str, seconds: float = 30) -> str:
+        """The log, once it holds ``text``: a task writes its results before the worker
+        logs that it succeeded, so a test that saw the result may be ahead of the log."""
+        deadline = time.monotonic() + seconds
+        while text not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return log
+
 
 def start_celery_worker(
     log_path: Path, media_dir: Path, *, name: str = "test-worker", extra_env: dict | None = None

@@ -23,7 +23,8 @@ def test_a_requested_run_is_drawn_by_a_real_worker(live_celery_worker, make_plan
     run = wait_until_finished(run, WAIT_SECONDS)
     assert run.status == SampleRun.Status.DONE, run.failure_reason or "worker did not finish"
     assert run.celery_task_id
-    assert f"draw_sample_run[{run.celery_task_id}] succeeded" in live_celery_worker.log()
+    done = f"draw_sample_run[{run.celery_task_id}] succeeded"
+    assert done in live_celery_worker.log_once_it_says(done)
     assert run.population_size == len(population.in_window())
     assert SampledTicket.objects.filter(run=run).count() == run.sample_size > 0
     assert not SampledTicket.objects.filter(run=run, auditor__isnull=True).exists()

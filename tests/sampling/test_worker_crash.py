@@ -152,7 +152,8 @@ def test_a_draw_whose_worker_is_killed_mid_run_is_redrawn_once_by_another_worker
     run = wait_until_finished(run)
 
     assert run.status == SampleRun.Status.DONE, run.failure_reason or "not redrawn"
-    assert f"draw_sample_run[{run.celery_task_id}] succeeded" in second.log()
+    done = f"draw_sample_run[{run.celery_task_id}] succeeded"
+    assert done in second.log_once_it_says(done)
     rows = SampledTicket.objects.filter(run=run)
     assert rows.count() == rows.values("ticket").distinct().count() == run.sample_size > 0
     strata = list(run.strata.order_by("position"))
