@@ -1,0 +1,15 @@
+"""Browser flows in headless Chromium."""
+
+import os
+from pathlib import Path
+
+
+def keep_a_picture(page, name):
+    """Save a full-page screenshot under $QA_SHOTS, for a person to look at; off by default.
+
+    A picture is not an assertion, and Chromium can refuse one on a loaded machine.
+    """
+    folder = os.environ.get("QA_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -8,7 +8,6 @@ audit carries the whole total.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,11 +15,10 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from audits.models import Audit, AuditStatus
 from tests.audits.workspace_helpers import assigned_audits, published_form
+from tests.browser import keep_a_picture
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/qa/h5")
 
 
 @pytest.fixture
@@ -44,14 +42,13 @@ def saved_seconds(audit) -> int:
 def test_a_lead_reassigns_an_audit_and_the_other_auditor_finds_it(
     page, log_in, manager, auditor, audit
 ):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     bea = UserFactory(email="bea@example.com", role=Role.QA_AUDITOR)
     log_in(manager)
 
     page.goto(f"/audits/{audit.pk}/")
     expect(page.locator("#assignment")).to_contain_text(auditor.email)
-    page.screenshot(path=str(SHOTS / "audit-reassign.png"), full_page=True)
+    keep_a_picture(page, "audit-reassign")
     page.get_by_label("Reassign to").select_option(label=bea.email)
     page.get_by_label("Reason (kept in the trail)").fill("Ana is on leave until Monday")
     page.get_by_role("button", name="Reassign").click()
@@ -66,7 +63,7 @@ def test_a_lead_reassigns_an_audit_and_the_other_auditor_finds_it(
     page.goto("/")
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
     expect(page.locator(".counts .stat").first).to_contain_text("1")
-    page.screenshot(path=str(SHOTS / "auditor-home.png"), full_page=True)
+    keep_a_picture(page, "auditor-home")
     page.get_by_role("link", name="My queue").click()
     expect(page.locator("table.data tbody tr")).to_have_count(1)
     expect(page.locator("table.data tbody")).to_contain_text(str(audit.ticket))
@@ -103,8 +100,9 @@ def test_time_on_task_adds_up_across_a_reload(page, log_in, auditor, audit):
     page.goto(f"/audits/{audit.pk}/score/")
 
     # Time alone is saved while the auditor reads: no answer is needed for it to count.
-    expect(page.locator("#time-spent")).to_have_text(re.compile(r"^0:(0[6-9]|[1-5]\d)$"),
-                                                     timeout=20_000)
+    expect(page.locator("#time-spent")).to_have_text(
+        re.compile(r"^0:(0[6-9]|[1-5]\d)$"), timeout=20_000
+    )
     for _ in range(40):
         if saved_seconds(audit) >= 5:
             break

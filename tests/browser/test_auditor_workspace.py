@@ -7,7 +7,6 @@ next audit of the queue.
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,10 +14,9 @@ from playwright.sync_api import expect
 from audits.models import Audit, AuditStatus
 from audits.scoring import score_audit
 from tests.audits.workspace_helpers import assigned_audits, published_form
+from tests.browser import keep_a_picture
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -26,7 +24,7 @@ def queue(auditor, manager, workflow, site_a):
     published_form(workflow, by=manager)
     first, second = assigned_audits(auditor, workflow, 2, site=site_a, due_in_hours=(5, 30))
     first.ticket.excerpt = (
-        "User reply: \"people like you should go back where you came from\". "
+        'User reply: "people like you should go back where you came from". '
         "Reported twice within an hour; the agent removed the reply under hateful conduct."
     )
     first.ticket.policy_label = "hateful_conduct"
@@ -39,13 +37,12 @@ def test_an_auditor_scores_an_audit_with_the_keyboard_and_gets_the_next_one(
     page, log_in, auditor, queue
 ):
     first, second = queue
-    SHOTS.mkdir(exist_ok=True)
     log_in(auditor)
 
     page.goto("/audits/queue/")
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
     expect(page.locator("table.data tbody tr")).to_have_count(2)
-    page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
+    keep_a_picture(page, "queue")
     # Chromium applies autofocus at its next rendering step, which may follow "load".
     expect(page.get_by_role("button", name="Start next")).to_be_focused()
     page.keyboard.press("Enter")
@@ -68,7 +65,7 @@ def test_an_auditor_scores_an_audit_with_the_keyboard_and_gets_the_next_one(
     page.keyboard.type("Needed L2: the user threatened self-harm.")
     page.keyboard.press("Escape")
     expect(page.locator("#save-status")).to_contain_text("Draft saved")
-    page.screenshot(path=str(SHOTS / "scoring.png"), full_page=True)
+    keep_a_picture(page, "scoring")
 
     page.keyboard.press("Control+Enter")
 
@@ -86,12 +83,10 @@ def test_an_auditor_scores_an_audit_with_the_keyboard_and_gets_the_next_one(
     page.goto(f"/audits/{first.pk}/")
     expect(page.get_by_role("heading", name=f"Audit #{first.pk}")).to_be_visible()
     expect(page.locator("body")).to_contain_text("Missed")
-    page.screenshot(path=str(SHOTS / "audit-detail.png"), full_page=True)
+    keep_a_picture(page, "audit-detail")
 
 
-def test_submitting_an_incomplete_audit_names_the_missing_questions(
-    page, log_in, auditor, queue
-):
+def test_submitting_an_incomplete_audit_names_the_missing_questions(page, log_in, auditor, queue):
     first, _ = queue
     log_in(auditor)
     page.goto(f"/audits/{first.pk}/score/")
@@ -103,7 +98,7 @@ def test_submitting_an_incomplete_audit_names_the_missing_questions(
     expect(page.get_by_role("alert")).to_contain_text("4. Escalation")
     expect(page.locator(".question.missing")).to_have_count(3)
     expect(page.locator(".question.current")).to_have_attribute("data-key", "policy_cited")
-    page.screenshot(path=str(SHOTS / "scoring-missing.png"), full_page=True)
+    keep_a_picture(page, "scoring-missing")
 
 
 def test_an_auditor_audits_a_ticket_found_by_id_outside_any_sample(
@@ -112,8 +107,12 @@ def test_an_auditor_audits_a_ticket_found_by_id_outside_any_sample(
     from tests.factories import AgentFactory, TicketFactory
 
     published_form(workflow, by=manager)
-    ticket = TicketFactory(agent=AgentFactory(site=site_a), workflow=workflow,
-                           external_id="ZD-4471", excerpt="Spam link in a product review.")
+    ticket = TicketFactory(
+        agent=AgentFactory(site=site_a),
+        workflow=workflow,
+        external_id="ZD-4471",
+        excerpt="Spam link in a product review.",
+    )
     log_in(auditor)
 
     page.goto("/audits/adhoc/")
@@ -121,7 +120,7 @@ def test_an_auditor_audits_a_ticket_found_by_id_outside_any_sample(
     page.keyboard.type("ZD-4471")
     page.keyboard.press("Enter")
     expect(page.locator("body")).to_contain_text("Spam link in a product review.")
-    page.screenshot(path=str(SHOTS / "adhoc.png"), full_page=True)
+    keep_a_picture(page, "adhoc")
     page.get_by_role("button", name="Start unsampled audit").click()
 
     expect(page.get_by_role("heading", name="Audit of ZD-4471")).to_be_visible()

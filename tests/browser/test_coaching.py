@@ -18,8 +18,10 @@ pytestmark = pytest.mark.browser
 def audits(auditor, manager, workflow, site_a):
     published_form(workflow, by=manager)
     opened = assigned_audits(auditor, workflow, 2, site=site_a)
-    return [lifecycle.submit_audit(a, auditor, answers={**ALL_GOOD, "right_action": "no"})
-            for a in opened]
+    return [
+        lifecycle.submit_audit(a, auditor, answers={**ALL_GOOD, "right_action": "no"})
+        for a in opened
+    ]
 
 
 def log_out(page):
@@ -62,4 +64,7 @@ def test_a_coaching_action_goes_from_audits_to_verified(page, log_in, manager, p
     expect(page.locator("#action-status")).to_have_text("Verified")
     action.refresh_from_db()
     assert (action.status, action.completed_by, action.verified_by) == (
-        ActionStatus.VERIFIED, poc_a, manager)
+        ActionStatus.VERIFIED,
+        poc_a,
+        manager,
+    )

@@ -5,7 +5,6 @@ page then lists both in the coaching history.
 The period shown is derived from the audited ticket (no wall clock)."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,10 +12,9 @@ from playwright.sync_api import expect
 from audits import lifecycle
 from coaching.models import CoachingAction, Level
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
+from tests.browser import keep_a_picture
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -26,9 +24,7 @@ def failed(auditor, manager, workflow, site_a):
     return lifecycle.submit_audit(audit, auditor, answers={**ALL_GOOD, "right_action": "no"})
 
 
-def test_coaching_opens_from_a_failed_audit_and_from_the_agents_page(page, log_in, manager,
-                                                                     failed):
-    SHOTS.mkdir(exist_ok=True)
+def test_coaching_opens_from_a_failed_audit_and_from_the_agents_page(page, log_in, manager, failed):
     agent = failed.ticket.agent
     log_in(manager)
 
@@ -44,16 +40,18 @@ def test_coaching_opens_from_a_failed_audit_and_from_the_agents_page(page, log_i
     expect(page.locator("#action-sources")).to_contain_text(f"Audit {failed.pk}")
 
     handled = failed.ticket.handled_at.date().isoformat()
-    page.goto(f"/scorecards/vendors/{agent.vendor.slug}/?period=week&date={handled}"
-              f"&agent={agent.external_id}")
+    page.goto(
+        f"/scorecards/vendors/{agent.vendor.slug}/?period=week&date={handled}"
+        f"&agent={agent.external_id}"
+    )
     expect(page.locator("#agent-audit-list")).to_contain_text(f"Audit {failed.pk}")
-    expect(page.locator("#agent-coaching-list")).to_contain_text(
-        "Wrong action on a reported post")
+    expect(page.locator("#agent-coaching-list")).to_contain_text("Wrong action on a reported post")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(SHOTS / "agent-page.png"), full_page=True)
+    keep_a_picture(page, "agent-page")
     page.get_by_role("link", name="Open coaching action").click()
     expect(page.locator("#coaching-target")).to_contain_text(
-        f"agent {agent.external_id} ({agent.site.name})")
+        f"agent {agent.external_id} ({agent.site.name})"
+    )
     page.fill("input[name=title]", "Follow-up on reported posts")
     page.select_option("select[name=category]", "procedural")
     page.get_by_role("button", name="Open action").click()
@@ -61,7 +59,10 @@ def test_coaching_opens_from_a_failed_audit_and_from_the_agents_page(page, log_i
     expect(page).to_have_url(re.compile(rf"/coaching/{from_page.pk}/$"))
     expect(page.locator("h1")).to_contain_text("Follow-up on reported posts")
     assert (from_page.level, from_page.agent, from_page.category.slug) == (
-        Level.AGENT, agent, "procedural")
+        Level.AGENT,
+        agent,
+        "procedural",
+    )
     assert not from_page.audits.exists()
 
     page.go_back()

@@ -2,20 +2,19 @@
 and edits it by starting draft v2."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from audits.models import FormQuestion, FormVersion
+from tests.browser import keep_a_picture
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots")
 
-
-def add_question(section, text: str, kind: str, *, weight: str = "1", critical=False,
-                 na_allowed=False) -> None:
+def add_question(
+    section, text: str, kind: str, *, weight: str = "1", critical=False, na_allowed=False
+) -> None:
     adder = section.locator("details.add-question")
     if not adder.evaluate("el => el.open"):
         adder.locator("summary").click()
@@ -32,7 +31,6 @@ def add_question(section, text: str, kind: str, *, weight: str = "1", critical=F
 
 
 def test_a_manager_builds_publishes_and_versions_a_form(page, log_in, manager):
-    SHOTS.mkdir(exist_ok=True)
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(manager)
 
@@ -55,7 +53,7 @@ def test_a_manager_builds_publishes_and_versions_a_form(page, log_in, manager):
     expect(question.locator(".badge.critical")).to_be_visible()
     expect(question).to_contain_text("75.0% of score")
     expect(page.locator(".question", has_text="procedure")).to_contain_text("N/A allowed")
-    page.screenshot(path=str(SHOTS / "form_builder_draft.png"), full_page=True)
+    keep_a_picture(page, "form_builder_draft")
 
     page.locator("#publish").click()
     expect(page.locator("#version-status")).to_have_text("Published")
@@ -64,7 +62,7 @@ def test_a_manager_builds_publishes_and_versions_a_form(page, log_in, manager):
     expect(page.get_by_text("Edit question")).to_have_count(0)
     expect(page.get_by_text("Add a question")).to_have_count(0)
     expect(page.locator("#add-section")).to_have_count(0)
-    page.screenshot(path=str(SHOTS / "form_builder_published.png"), full_page=True)
+    keep_a_picture(page, "form_builder_published")
 
     # A hand-made POST to the question's edit URL is refused and changes nothing.
     v1 = FormVersion.objects.get(form__name="Spam review", number=1)
@@ -97,7 +95,7 @@ def test_a_manager_builds_publishes_and_versions_a_form(page, log_in, manager):
     expect(edit.locator("[data-field='scale_error_at_or_below']")).to_be_hidden()
     edit.locator("[name$='-kind']").select_option("scale")
     expect(edit.locator("[data-field='scale_error_at_or_below']")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "form_builder_edit_question.png"), full_page=True)
+    keep_a_picture(page, "form_builder_edit_question")
     v1.refresh_from_db()
     assert v1.status == "published"
 
@@ -106,4 +104,4 @@ def test_a_manager_builds_publishes_and_versions_a_form(page, log_in, manager):
     expect(versions).to_have_count(2)
     expect(versions.filter(has_text="v2")).to_contain_text("Draft")
     expect(versions.filter(has_text="v1")).to_contain_text("Published")
-    page.screenshot(path=str(SHOTS / "form_versions.png"), full_page=True)
+    keep_a_picture(page, "form_versions")

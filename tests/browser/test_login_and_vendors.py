@@ -2,16 +2,14 @@
 users) and find their way from the overview to a vendor's sites and agents."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import keep_a_picture
 from tests.factories import AgentFactory, TicketFactory
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -27,10 +25,9 @@ def program(site_a, site_b, workflow):
 def test_a_manager_logs_in_lands_on_the_overview_and_drills_from_vendors_to_an_agent(
     page, log_in, manager, program
 ):
-    SHOTS.mkdir(exist_ok=True)
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "login.png"), full_page=True)
+    keep_a_picture(page, "login")
 
     log_in(manager)
 
@@ -45,7 +42,7 @@ def test_a_manager_logs_in_lands_on_the_overview_and_drills_from_vendors_to_an_a
     page.get_by_role("link", name="Acme Moderation").click()
     expect(page).to_have_url(re.compile(r"/vendors/acme/$"))
     expect(page.get_by_role("heading", name="Acme Moderation")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "vendor.png"), full_page=True)
+    keep_a_picture(page, "vendor")
 
     page.get_by_role("link", name="Manila").click()
     expect(page.get_by_role("heading", name=re.compile("Manila"))).to_be_visible()
@@ -63,7 +60,7 @@ def test_a_vendor_poc_logs_in_with_a_totp_code_and_sees_only_their_vendor(
     expect(page).to_have_url(re.compile(r"/portal/$"))
     expect(page.get_by_role("heading", name="Acme Moderation")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text("Borealis")
-    page.screenshot(path=str(SHOTS / "vendor-poc.png"), full_page=True)
+    keep_a_picture(page, "vendor-poc")
 
     response = page.goto("/vendors/borealis/")
     assert response.status == 404
@@ -100,7 +97,7 @@ def test_a_new_vendor_poc_must_enrol_totp_before_seeing_anything(page, vendor_a,
 
     # Straight to enrolment: the password just typed is not asked for a second time.
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
-    page.screenshot(path=str(SHOTS / "totp-activate.png"), full_page=True)
+    keep_a_picture(page, "totp-activate")
     page.goto("/vendors/acme/")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
     secret = page.input_value("#authenticator_secret")
@@ -108,8 +105,8 @@ def test_a_new_vendor_poc_must_enrol_totp_before_seeing_anything(page, vendor_a,
     page.click("form.auth-form button[type=submit]")
 
     expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "recovery-codes.png"), full_page=True)
+    keep_a_picture(page, "recovery-codes")
     page.get_by_role("link", name="Continue to Acme Moderation's portal").click()
     expect(page).to_have_url(re.compile(r"/portal/$"))
     page.goto("/accounts/2fa/")
-    page.screenshot(path=str(SHOTS / "mfa-index.png"), full_page=True)
+    keep_a_picture(page, "mfa-index")

@@ -3,18 +3,16 @@ vendors side by side and a red flag, and clicks a vendor through to its scorecar
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from scorecards.periods import period_containing
+from tests.browser import keep_a_picture
 from tests.scorecards.test_overview import benchmark_program
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -23,14 +21,21 @@ def program(auditor, manager, workflow, site_a, site_b):
     page's default) and submitted today."""
     first = period_containing("month", timezone.now().date()).first
     handled = dt.datetime.combine(first, dt.time(12), tzinfo=dt.UTC)
-    return benchmark_program(auditor, manager, workflow, site_a, site_b, handled=handled,
-                             submitted=timezone.now(), earlier=handled - dt.timedelta(weeks=6))
+    return benchmark_program(
+        auditor,
+        manager,
+        workflow,
+        site_a,
+        site_b,
+        handled=handled,
+        submitted=timezone.now(),
+        earlier=handled - dt.timedelta(weeks=6),
+    )
 
 
 def test_a_manager_lands_on_the_overview_and_clicks_through_to_a_vendor(
     page, log_in, manager, program
 ):
-    SHOTS.mkdir(exist_ok=True)
     log_in(manager)
 
     expect(page).to_have_url(re.compile(r"/$"))
@@ -41,9 +46,10 @@ def test_a_manager_lands_on_the_overview_and_clicks_through_to_a_vendor(
     expect(benchmark.get_by_role("columnheader", name="Hate speech (EN)")).to_be_visible()
     expect(benchmark).to_contain_text("too few audits (n 5)")
     expect(page.locator("#red-flags li.flag-target")).to_contain_text(
-        "Acme Moderation: accuracy on Hate speech (EN) is 85.0%")
+        "Acme Moderation: accuracy on Hate speech (EN) is 85.0%"
+    )
     expect(page.locator("#red-flags li.flag-run")).to_contain_text("Weekly review")
-    page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
+    keep_a_picture(page, "overview")
 
     benchmark.get_by_role("link", name="Acme Moderation").click()
 

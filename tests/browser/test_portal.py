@@ -22,12 +22,24 @@ pytestmark = pytest.mark.browser
 def finalised(manager, auditor, workflow, site_a, site_b):
     """Twelve finalised audits of Acme in March, and six of Borealis."""
     published_form(workflow, by=manager)
-    ours = final_stratum("Acme March", auditor, manager, workflow,
-                         AgentFactory(site=site_a, external_id="ACME-7"),
-                         population=300, outcomes=[ALL_GOOD] * 11 + [FAIL])
-    final_stratum("Borealis March", auditor, manager, workflow,
-                  AgentFactory(site=site_b, external_id="BOR-9"),
-                  population=50, outcomes=[FAIL] * 6)
+    ours = final_stratum(
+        "Acme March",
+        auditor,
+        manager,
+        workflow,
+        AgentFactory(site=site_a, external_id="ACME-7"),
+        population=300,
+        outcomes=[ALL_GOOD] * 11 + [FAIL],
+    )
+    final_stratum(
+        "Borealis March",
+        auditor,
+        manager,
+        workflow,
+        AgentFactory(site=site_b, external_id="BOR-9"),
+        population=50,
+        outcomes=[FAIL] * 6,
+    )
     rebuild_all()
     return ours
 

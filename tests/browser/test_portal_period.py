@@ -12,7 +12,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_poc_picks_a_period_switches_tabs_and_filters_failed_audits(
-    page, log_in, poc_a, portal_world  # noqa: F811
+    page,
+    log_in,
+    poc_a,
+    portal_world,  # noqa: F811
 ):
     log_in(poc_a)
     expect(page).to_have_url(re.compile(r"/portal/$"))
@@ -28,7 +31,8 @@ def test_a_poc_picks_a_period_switches_tabs_and_filters_failed_audits(
         tabs.get_by_role("link", name=tab, exact=True).click()
         expect(page).to_have_url(re.compile(r"[?&]period=month&date=2026-03-01"))
         expect(tabs.get_by_role("link", name=tab, exact=True)).to_have_attribute(
-            "aria-current", "page")
+            "aria-current", "page"
+        )
 
     # On the audit list, March is the period shown, and the failed filter keeps it.
     expect(page.locator(".period-dates")).to_contain_text("March 2026")

@@ -3,7 +3,6 @@ keyboard without a page reload), saves a plan, draws it and reads the run report
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -13,11 +12,10 @@ from audits.models import Ticket
 from sampling import stats
 from sampling.drawing import draw_sample
 from sampling.models import SampleRun, SamplingPlan
+from tests.browser import keep_a_picture
 from tests.factories import AgentFactory, TicketFactory
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -36,7 +34,6 @@ def program(site_a, site_b, workflow, auditor):
 def test_the_planner_updates_the_required_sample_as_the_manager_types(
     page, log_in, manager, program
 ):
-    SHOTS.mkdir(exist_ok=True)
     log_in(manager)
     page.goto("/sampling/planner/")
     required = page.locator("#required-fpc")
@@ -71,13 +68,12 @@ def test_the_planner_updates_the_required_sample_as_the_manager_types(
     page.fill("#id_margin", "3")
     expect(page.locator('[data-field="margin"] .field-errors')).to_be_empty()
     assert page.evaluate("window.__samePage") is True
-    page.screenshot(path=str(SHOTS / "sampling-planner.png"), full_page=True)
+    keep_a_picture(page, "sampling-planner")
 
 
 def test_a_manager_creates_a_plan_draws_it_and_reads_the_run_report(
     page, log_in, manager, auditor, program
 ):
-    SHOTS.mkdir(exist_ok=True)
     log_in(manager)
     page.goto("/sampling/")
     page.get_by_role("link", name="New plan").click()
@@ -93,14 +89,14 @@ def test_a_manager_creates_a_plan_draws_it_and_reads_the_run_report(
     errors = page.locator("#form-errors")
     expect(errors).to_contain_text("Margin of error (± %): Enter a percentage strictly between")
     expect(errors).to_contain_text("Give the time of day to draw at.")
-    page.screenshot(path=str(SHOTS / "sampling-plan-form.png"), full_page=True)
+    keep_a_picture(page, "sampling-plan-form")
     page.fill("#id_margin_of_error", "8")
     page.select_option("#id_schedule", "manual")
     page.get_by_role("button", name="Create plan").click()
 
     expect(page.get_by_role("heading", name="Hate speech weekly")).to_be_visible()
     expect(page.locator("body")).to_contain_text("± 8%")
-    page.screenshot(path=str(SHOTS / "sampling-plan.png"), full_page=True)
+    keep_a_picture(page, "sampling-plan")
     page.get_by_role("button", name="Draw now").click()
 
     expect(page).to_have_url(re.compile(r"/sampling/runs/\d+/$"))
@@ -114,13 +110,13 @@ def test_a_manager_creates_a_plan_draws_it_and_reads_the_run_report(
     n = stats.sample_size(0.08, 0.95, 0.1, population=400)
     drawn = int(page.locator("#run-sample").inner_text().replace(",", ""))
     assert n <= drawn <= n + 1  # one more when rounding leaves the margin a hair wide
-    page.screenshot(path=str(SHOTS / "sampling-run.png"), full_page=True)
+    keep_a_picture(page, "sampling-run")
 
     page.get_by_role("link", name="Hate speech weekly").click()
     expect(page.locator("#runs tbody tr")).to_have_count(1)
     page.get_by_role("link", name="Sampling").first.click()
     expect(page.locator("#plan-list")).to_contain_text("Done")
-    page.screenshot(path=str(SHOTS / "sampling-plans.png"), full_page=True)
+    keep_a_picture(page, "sampling-plans")
 
 
 def test_the_run_page_follows_a_draw_in_progress_and_shows_the_report_when_done(

@@ -13,12 +13,11 @@ from playwright.sync_api import expect
 
 from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import published_form
+from tests.browser import keep_a_picture
 from tests.factories import AgentFactory, SiteFactory
 from tests.scorecards.test_scorecard import APRIL, MARCH, accuracy_target, audit_batch
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -31,14 +30,34 @@ def program(manager, auditor, vendor_a, site_a, workflow):
     m2 = AgentFactory(site=site_a, external_id="M2")
     c1 = AgentFactory(site=cebu, external_id="C1")
     batches = []
-    audit_batch(batches, auditor, workflow, m1, population=600, handled_at=MARCH,
-                passed=27, failed=2, critical=1)
-    audit_batch(batches, auditor, workflow, m2, population=200, handled_at=MARCH,
-                passed=16, failed=3, critical=1)
-    audit_batch(batches, auditor, workflow, c1, population=80, handled_at=MARCH,
-                passed=10, failed=2)
-    audit_batch(batches, auditor, workflow, m1, population=400, handled_at=APRIL,
-                passed=5, failed=10)
+    audit_batch(
+        batches,
+        auditor,
+        workflow,
+        m1,
+        population=600,
+        handled_at=MARCH,
+        passed=27,
+        failed=2,
+        critical=1,
+    )
+    audit_batch(
+        batches,
+        auditor,
+        workflow,
+        m2,
+        population=200,
+        handled_at=MARCH,
+        passed=16,
+        failed=3,
+        critical=1,
+    )
+    audit_batch(
+        batches, auditor, workflow, c1, population=80, handled_at=MARCH, passed=10, failed=2
+    )
+    audit_batch(
+        batches, auditor, workflow, m1, population=400, handled_at=APRIL, passed=5, failed=10
+    )
     accuracy_target(vendor_a, Decimal("0.8500"))
     rebuild_all()
     return batches
@@ -46,20 +65,21 @@ def program(manager, auditor, vendor_a, site_a, workflow):
 
 def breakdown_on_page(page) -> list[list[str]]:
     rows = page.locator("#breakdown tbody tr")
-    return [[" ".join(cell.split()) for cell in rows.nth(i).locator("th, td").all_inner_texts()]
-            for i in range(rows.count())]
+    return [
+        [" ".join(cell.split()) for cell in rows.nth(i).locator("th, td").all_inner_texts()]
+        for i in range(rows.count())
+    ]
 
 
 def test_a_manager_drills_from_vendor_to_agent_switches_period_and_downloads_the_table(
     page, log_in, manager, program
 ):
-    SHOTS.mkdir(exist_ok=True)
     log_in(manager)
     page.goto("/scorecards/vendors/acme/?period=month&date=2026-03-01")
     expect(page.get_by_role("heading", name="Acme Moderation scorecard")).to_be_visible()
     expect(page.locator("#period-label")).to_have_text("March 2026")
     expect(page.locator("#breakdown tbody tr")).to_have_count(2)
-    page.screenshot(path=str(SHOTS / "scorecard-vendor.png"), full_page=True)
+    keep_a_picture(page, "scorecard-vendor")
 
     breakdown = page.locator("#breakdown")
     breakdown.get_by_role("link", name="Manila").click()
@@ -73,7 +93,8 @@ def test_a_manager_drills_from_vendor_to_agent_switches_period_and_downloads_the
     expect(page.get_by_role("heading", name="M1 scorecard")).to_be_visible()
     expect(page.locator("#breakdown")).to_have_count(0)
     expect(page.locator(".breadcrumbs")).to_have_text(
-        "Acme Moderation › Manila › Hate speech (EN) › M1")
+        "Acme Moderation › Manila › Hate speech (EN) › M1"
+    )
     expect(page.locator("#headline-accuracy")).to_contain_text("n 30")
 
     page.select_option("#period-kind", "week")
@@ -88,7 +109,7 @@ def test_a_manager_drills_from_vendor_to_agent_switches_period_and_downloads_the
     expect(page.locator("#period-label")).to_have_text("Week 11, 2026")
     shown = breakdown_on_page(page)
     assert [row[:2] for row in shown] == [["Cebu", "12"], ["Manila", "50"]]
-    page.screenshot(path=str(SHOTS / "scorecard-week.png"), full_page=True)
+    keep_a_picture(page, "scorecard-week")
 
     with page.expect_download() as info:
         page.locator("a[href*='format=csv'][href*='table=breakdown']").click()
@@ -98,8 +119,9 @@ def test_a_manager_drills_from_vendor_to_agent_switches_period_and_downloads_the
     exported = list(csv.DictReader(io.StringIO(text)))
     assert [row["site"] for row in exported] == ["Cebu", "Manila"]
     for csv_row, page_row in zip(exported, shown, strict=True):
-        low, p, high = (float(csv_row[name]) * 100
-                        for name in ("accuracy_low", "accuracy", "accuracy_high"))
+        low, p, high = (
+            float(csv_row[name]) * 100 for name in ("accuracy_low", "accuracy", "accuracy_high")
+        )
         assert csv_row["audits"] == page_row[1]
         assert page_row[2].startswith(f"{p:.1f}% {low:.1f}% – {high:.1f}%")
         assert csv_row["verdict"] == page_row[-1]
