@@ -24,9 +24,11 @@ from audit_pages import _bulk_sql, _scalar
 VENDORS, SITES_PER_VENDOR, AGENTS_PER_SITE, WORKFLOWS, AUDITORS = 10, 4, 125, 300, 100
 WEEKS = 13
 WEAK_VENDOR, JUMPY_VENDOR, JUMPY_WEEK, IMPROVING_SITE = 3, 1, 9, 5
-POSITIVE_ANSWERS = ('{"correct_action": "yes", "enforcement": "proportionate", '
-                    '"policy_label": "pass", "context": "yes", "escalation": "na", '
-                    '"documentation": "complete", "handling": "on_time"}')
+POSITIVE_ANSWERS = (
+    '{"correct_action": "yes", "enforcement": "proportionate", '
+    '"policy_label": "pass", "context": "yes", "escalation": "na", '
+    '"documentation": "complete", "handling": "on_time"}'
+)
 
 
 def first_monday(today: dt.date | None = None) -> dt.date:
@@ -44,50 +46,92 @@ def load(tickets: int, audits: int) -> dict:
     """Build the program; returns what the benchmark needs (users, slugs, the date range)."""
     from accounts.models import Role, User
     from audits import forms_catalog
-    from audits.demo_forms import FORM_SPECS, form_document
-    from audits.demo_taxonomy import ensure_taxonomy
     from audits.forms_json import import_version
+    from demo.forms import FORM_SPECS, form_document
+    from demo.taxonomy import ensure_taxonomy
     from sampling.models import SampleRun, SamplingPlan
     from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
     start = first_monday()
     vendors = Vendor.objects.bulk_create(
-        [Vendor(name=f"Vendor {i}", slug=f"vendor-{i}") for i in range(VENDORS)])
+        [Vendor(name=f"Vendor {i}", slug=f"vendor-{i}") for i in range(VENDORS)]
+    )
     sites = Site.objects.bulk_create(
-        [Site(vendor=vendors[i // SITES_PER_VENDOR], name=f"Site {i}", slug=f"site-{i}",
-              country="PH", timezone="Asia/Manila")
-         for i in range(VENDORS * SITES_PER_VENDOR)])
+        [
+            Site(
+                vendor=vendors[i // SITES_PER_VENDOR],
+                name=f"Site {i}",
+                slug=f"site-{i}",
+                country="PH",
+                timezone="Asia/Manila",
+            )
+            for i in range(VENDORS * SITES_PER_VENDOR)
+        ]
+    )
     Agent.objects.bulk_create(
-        [Agent(vendor=site.vendor, site=site, external_id=f"{site.slug}-agent-{j}")
-         for site in sites for j in range(AGENTS_PER_SITE)], batch_size=5000)
+        [
+            Agent(vendor=site.vendor, site=site, external_id=f"{site.slug}-agent-{j}")
+            for site in sites
+            for j in range(AGENTS_PER_SITE)
+        ],
+        batch_size=5000,
+    )
     workflows = Workflow.objects.bulk_create(
-        [Workflow(name=f"Workflow {i:03d}", slug=f"workflow-{i}", policy_area=f"Area {i % 12}")
-         for i in range(WORKFLOWS)])
+        [
+            Workflow(name=f"Workflow {i:03d}", slug=f"workflow-{i}", policy_area=f"Area {i % 12}")
+            for i in range(WORKFLOWS)
+        ]
+    )
     User.objects.bulk_create(
-        [User(email=f"auditor{i}@bench.example", role=Role.QA_AUDITOR) for i in range(AUDITORS)])
+        [User(email=f"auditor{i}@bench.example", role=Role.QA_AUDITOR) for i in range(AUDITORS)]
+    )
     manager = User.objects.create(email="manager@bench.example", role=Role.PROGRAM_MANAGER)
     ensure_taxonomy()  # the categories the demo forms count
     draft = import_version(form_document(FORM_SPECS[0], [w.slug for w in workflows]), by=manager)
     version = forms_catalog.publish_version(draft, by=manager)
-    ContractTarget.objects.bulk_create([
-        ContractTarget(vendor=vendor, metric=metric, direction=direction, target=target,
-                       effective_from=start)
-        for vendor in vendors
-        for metric, direction, target in [("accuracy", "at_least", "0.9300"),
-                                          ("critical_error_rate", "at_most", "0.0150"),
-                                          ("policy_accuracy", "at_least", "0.9700")]])
+    ContractTarget.objects.bulk_create(
+        [
+            ContractTarget(
+                vendor=vendor,
+                metric=metric,
+                direction=direction,
+                target=target,
+                effective_from=start,
+            )
+            for vendor in vendors
+            for metric, direction, target in [
+                ("accuracy", "at_least", "0.9300"),
+                ("critical_error_rate", "at_most", "0.0150"),
+                ("policy_accuracy", "at_least", "0.9700"),
+            ]
+        ]
+    )
 
     plan = SamplingPlan.objects.create(
-        name="Weekly program sample", strata_keys=["vendor", "workflow"], form=version.form,
-        allocation="neyman", minimum_per_stratum=2, schedule="manual")
+        name="Weekly program sample",
+        strata_keys=["vendor", "workflow"],
+        form=version.form,
+        allocation="neyman",
+        minimum_per_stratum=2,
+        schedule="manual",
+    )
     window = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
-    SampleRun.objects.bulk_create([
-        SampleRun(plan=plan, seed=w, window_start=window + dt.timedelta(weeks=w),
-                  window_end=window + dt.timedelta(weeks=w + 1), status=SampleRun.Status.DONE,
-                  progress=100, planned_margin=0.01, achieved_margin=0.01,
-                  parameters={"confidence": 0.95, "strata_keys": ["vendor", "workflow"],
-                              "notes": []})
-        for w in range(WEEKS)])
+    SampleRun.objects.bulk_create(
+        [
+            SampleRun(
+                plan=plan,
+                seed=w,
+                window_start=window + dt.timedelta(weeks=w),
+                window_end=window + dt.timedelta(weeks=w + 1),
+                status=SampleRun.Status.DONE,
+                progress=100,
+                planned_margin=0.01,
+                achieved_margin=0.01,
+                parameters={"confidence": 0.95, "strata_keys": ["vendor", "workflow"], "notes": []},
+            )
+            for w in range(WEEKS)
+        ]
+    )
 
     _tickets(tickets, start)
     _strata_and_picks(tickets, audits, start)
@@ -99,7 +143,9 @@ def load(tickets: int, audits: int) -> dict:
 
 def _tickets(count: int, start: dt.date) -> None:
     sites, span = VENDORS * SITES_PER_VENDOR, WEEKS * 7 * 86400
-    _bulk_sql("audits_ticket", f"""
+    _bulk_sql(
+        "audits_ticket",
+        f"""
         WITH s AS (SELECT array_agg(id ORDER BY id) ids, array_agg(vendor_id ORDER BY id) v
                    FROM vendors_site),
              w AS (SELECT array_agg(id ORDER BY id) ids FROM vendors_workflow),
@@ -115,11 +161,12 @@ def _tickets(count: int, start: dt.date) -> None:
             'queue', i % 5 = 0, 'https://content.example.com/item/' || i,
             'Reported item ' || i, '{{}}', key, now()
         FROM (SELECT i,
-                 floor({sites} * power({_uniform('i', 2654435761)}, 1.3))::int AS si,
-                 floor({AGENTS_PER_SITE} * {_uniform('i', 2246822519)})::int AS ai,
-                 floor({WORKFLOWS} * power({_uniform('i', 3266489917)}, 2))::int AS wi,
+                 floor({sites} * power({_uniform("i", 2654435761)}, 1.3))::int AS si,
+                 floor({AGENTS_PER_SITE} * {_uniform("i", 2246822519)})::int AS ai,
+                 floor({WORKFLOWS} * power({_uniform("i", 3266489917)}, 2))::int AS wi,
                  (i::bigint * 668265263) % 2147483647 AS key
-              FROM generate_series(0, {count - 1}) AS i) g, s, w, a""")
+              FROM generate_series(0, {count - 1}) AS i) g, s, w, a""",
+    )
 
 
 def _strata_and_picks(tickets: int, audits: int, start: dt.date) -> None:
@@ -142,7 +189,9 @@ def _strata_and_picks(tickets: int, audits: int, start: dt.date) -> None:
                    {week} AS wk, row_number() OVER (ORDER BY t.id) AS n
             FROM audits_ticket t JOIN {ranks} ON wr.id = t.workflow_id WHERE {picked}""")
         cursor.execute("ANALYZE bench_pick")
-    _bulk_sql("sampling_samplestratum", f"""
+    _bulk_sql(
+        "sampling_samplestratum",
+        f"""
         WITH r AS (SELECT array_agg(id ORDER BY window_start) ids FROM sampling_samplerun)
         INSERT INTO sampling_samplestratum (run_id, position, label, vendor_id, workflow_id,
             language, decision, population, allocated, drawn, expected_rate, stddev, cost)
@@ -155,12 +204,15 @@ def _strata_and_picks(tickets: int, audits: int, start: dt.date) -> None:
               FROM audits_ticket t JOIN {ranks} ON wr.id = t.workflow_id
               GROUP BY 1, 2, 3) g
         JOIN vendors_vendor v ON v.id = g.vendor_id
-        JOIN vendors_workflow f ON f.id = g.workflow_id, r""")
+        JOIN vendors_workflow f ON f.id = g.workflow_id, r""",
+    )
 
 
 def _sampled_tickets(audits: int) -> None:
     """Drawn tickets in ticket order (so ids follow time); the first ``audits`` completed."""
-    _bulk_sql("sampling_sampledticket", f"""
+    _bulk_sql(
+        "sampling_sampledticket",
+        f"""
         WITH r AS (SELECT array_agg(id ORDER BY window_start) ids FROM sampling_samplerun),
              u AS (SELECT array_agg(id ORDER BY id) ids FROM accounts_user
                    WHERE role = 'auditor')
@@ -174,19 +226,21 @@ def _sampled_tickets(audits: int) -> None:
         FROM bench_pick p, r, u, sampling_samplestratum st
         WHERE st.run_id = r.ids[1 + p.wk] AND st.vendor_id = p.vendor_id
           AND st.workflow_id = p.workflow_id
-        ORDER BY p.ticket_id""")
+        ORDER BY p.ticket_id""",
+    )
 
 
 def _audits(version: int) -> None:
     """One audit per sampled ticket; outcomes from the story in the module docstring."""
     weeks = WEEKS - 1
-    u1, u2, u3, u4 = (_uniform("st.id", m) for m in
-                      (2654435761, 2246822519, 3266489917, 668265263))
+    u1, u2, u3, u4 = (_uniform("st.id", m) for m in (2654435761, 2246822519, 3266489917, 668265263))
     fail = f"""CASE WHEN vi = {WEAK_VENDOR} THEN 0.15
                     WHEN vi = {JUMPY_VENDOR} AND wk = {JUMPY_WEEK} THEN 0.20
                     WHEN si = {IMPROVING_SITE} THEN 0.04 + 0.10 * ({weeks} - wk) / {weeks}
                     ELSE 0.06 END"""
-    _bulk_sql("audits_audit", f"""
+    _bulk_sql(
+        "audits_audit",
+        f"""
         INSERT INTO audits_audit (ticket_id, form_version_id, auditor_id, sampled_ticket_id,
             unsampled, status, answers, comments, internal_note, score, passed,
             critical_failed, section_scores, error_categories, errors, error_count,
@@ -223,7 +277,8 @@ def _audits(version: int) -> None:
                     JOIN (SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS vi
                           FROM vendors_vendor) v ON v.id = p.vendor_id
                     JOIN (SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS si
-                          FROM vendors_site) s ON s.id = p.site_id) x) y""")
+                          FROM vendors_site) s ON s.id = p.site_id) x) y""",
+    )
 
 
 def _run_totals() -> None:
@@ -240,13 +295,17 @@ def _run_totals() -> None:
 
 
 def summary() -> str:
-    return (f"{_scalar('SELECT count(*) FROM audits_ticket'):,} tickets, "
-            f"{_scalar('SELECT count(*) FROM sampling_samplestratum'):,} strata in "
-            f"{_scalar('SELECT count(*) FROM sampling_samplerun')} runs, "
-            f"{_scalar('SELECT count(*) FROM audits_audit'):,} audits "
-            f"({_scalar(COMPLETED_COUNT):,} completed), "
-            f"database {_scalar('SELECT pg_size_pretty(pg_database_size(current_database()))')}")
+    return (
+        f"{_scalar('SELECT count(*) FROM audits_ticket'):,} tickets, "
+        f"{_scalar('SELECT count(*) FROM sampling_samplestratum'):,} strata in "
+        f"{_scalar('SELECT count(*) FROM sampling_samplerun')} runs, "
+        f"{_scalar('SELECT count(*) FROM audits_audit'):,} audits "
+        f"({_scalar(COMPLETED_COUNT):,} completed), "
+        f"database {_scalar('SELECT pg_size_pretty(pg_database_size(current_database()))')}"
+    )
 
 
-COMPLETED_COUNT = ("SELECT count(*) FROM audits_audit "
-                   "WHERE status IN ('submitted', 'disputed', 'resolved', 'final')")
+COMPLETED_COUNT = (
+    "SELECT count(*) FROM audits_audit "
+    "WHERE status IN ('submitted', 'disputed', 'resolved', 'final')"
+)

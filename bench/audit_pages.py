@@ -51,9 +51,11 @@ def main() -> int:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        print("bench/audit_pages.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-              "(any database on the server; a scratch database is created beside it).",
-              file=sys.stderr)
+        print(
+            "bench/audit_pages.py needs PostgreSQL: set DATABASE_URL=postgres://… "
+            "(any database on the server; a scratch database is created beside it).",
+            file=sys.stderr,
+        )
         return 2
     _admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}", f"CREATE DATABASE {SCRATCH}")
     os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
@@ -74,16 +76,20 @@ def main() -> int:
         from django.test.utils import setup_test_environment
 
         setup_test_environment()  # the test Client's host, a fast in-memory mail backend
-        settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
         _add_baseline_view(settings)
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         world = _load()
-        print(f"PostgreSQL {_scalar('SHOW server_version')}; loaded "
-              f"{_scalar('SELECT count(*) FROM audits_audit'):,} audits, "
-              f"{_scalar('SELECT count(*) FROM audits_ticket'):,} tickets, "
-              f"{RUNS} runs × {SITES * WORKFLOWS} strata in {time.perf_counter() - started:.0f} s")
+        print(
+            f"PostgreSQL {_scalar('SHOW server_version')}; loaded "
+            f"{_scalar('SELECT count(*) FROM audits_audit'):,} audits, "
+            f"{_scalar('SELECT count(*) FROM audits_ticket'):,} tickets, "
+            f"{RUNS} runs × {SITES * WORKFLOWS} strata in {time.perf_counter() - started:.0f} s"
+        )
         _measure(world)
     finally:
         from django.db import connections
@@ -120,24 +126,34 @@ def _load() -> dict:
 
     from accounts.models import Role, User
     from audits import forms_catalog
-    from audits.demo_forms import FORM_SPECS, form_document
-    from audits.demo_taxonomy import ensure_taxonomy
     from audits.forms_json import import_version
+    from demo.forms import FORM_SPECS, form_document
+    from demo.taxonomy import ensure_taxonomy
     from sampling.models import SampleRun, SampleStratum, SamplingPlan
     from vendors.models import Agent, Site, Vendor, Workflow
 
     vendors = Vendor.objects.bulk_create(
-        [Vendor(name=f"Vendor {i}", slug=f"vendor-{i}") for i in range(VENDORS)])
+        [Vendor(name=f"Vendor {i}", slug=f"vendor-{i}") for i in range(VENDORS)]
+    )
     sites = Site.objects.bulk_create(
-        [Site(vendor=vendors[i % VENDORS], name=f"Site {i}", slug=f"site-{i}", country="PH")
-         for i in range(SITES)])
+        [
+            Site(vendor=vendors[i % VENDORS], name=f"Site {i}", slug=f"site-{i}", country="PH")
+            for i in range(SITES)
+        ]
+    )
     Agent.objects.bulk_create(
-        [Agent(vendor=site.vendor, site=site, external_id=f"{site.slug}-agent-{j}")
-         for site in sites for j in range(AGENTS_PER_SITE)])
+        [
+            Agent(vendor=site.vendor, site=site, external_id=f"{site.slug}-agent-{j}")
+            for site in sites
+            for j in range(AGENTS_PER_SITE)
+        ]
+    )
     workflows = Workflow.objects.bulk_create(
-        [Workflow(name=f"Workflow {i}", slug=f"workflow-{i}") for i in range(WORKFLOWS)])
+        [Workflow(name=f"Workflow {i}", slug=f"workflow-{i}") for i in range(WORKFLOWS)]
+    )
     auditors = User.objects.bulk_create(
-        [User(email=f"auditor{i}@bench.example", role=Role.QA_AUDITOR) for i in range(AUDITORS)])
+        [User(email=f"auditor{i}@bench.example", role=Role.QA_AUDITOR) for i in range(AUDITORS)]
+    )
     manager = User.objects.create(email="manager@bench.example", role=Role.PROGRAM_MANAGER)
     ensure_taxonomy()  # the categories the demo forms count
     draft = import_version(form_document(FORM_SPECS[0], [w.slug for w in workflows]), by=manager)
@@ -145,25 +161,52 @@ def _load() -> dict:
 
     plan = SamplingPlan.objects.create(name="Bench plan", strata_keys=["site", "workflow"])
     start = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
-    runs = SampleRun.objects.bulk_create([
-        SampleRun(plan=plan, seed=r, window_start=start + dt.timedelta(days=r),
-                  window_end=start + dt.timedelta(days=r + 1), status=SampleRun.Status.DONE,
-                  progress=100, parameters={"confidence": 0.95, "notes": []},
-                  population_size=STRATUM_POPULATION * SITES * WORKFLOWS,
-                  sample_size=TICKETS // RUNS, strata_count=SITES * WORKFLOWS,
-                  planned_margin=0.01, achieved_margin=0.01)
-        for r in range(RUNS)])
+    runs = SampleRun.objects.bulk_create(
+        [
+            SampleRun(
+                plan=plan,
+                seed=r,
+                window_start=start + dt.timedelta(days=r),
+                window_end=start + dt.timedelta(days=r + 1),
+                status=SampleRun.Status.DONE,
+                progress=100,
+                parameters={"confidence": 0.95, "notes": []},
+                population_size=STRATUM_POPULATION * SITES * WORKFLOWS,
+                sample_size=TICKETS // RUNS,
+                strata_count=SITES * WORKFLOWS,
+                planned_margin=0.01,
+                achieved_margin=0.01,
+            )
+            for r in range(RUNS)
+        ]
+    )
     per_stratum = TICKETS // RUNS // (SITES * WORKFLOWS)
-    SampleStratum.objects.bulk_create([
-        SampleStratum(run=run, position=s * WORKFLOWS + w, label=f"{site.name} · {wf.name}",
-                      site=site, workflow=wf, population=STRATUM_POPULATION,
-                      allocated=per_stratum, drawn=per_stratum, expected_rate=0.05, stddev=0.2)
-        for run in runs for s, site in enumerate(sites) for w, wf in enumerate(workflows)
-    ], batch_size=5000)
+    SampleStratum.objects.bulk_create(
+        [
+            SampleStratum(
+                run=run,
+                position=s * WORKFLOWS + w,
+                label=f"{site.name} · {wf.name}",
+                site=site,
+                workflow=wf,
+                population=STRATUM_POPULATION,
+                allocated=per_stratum,
+                drawn=per_stratum,
+                expected_rate=0.05,
+                stddev=0.2,
+            )
+            for run in runs
+            for s, site in enumerate(sites)
+            for w, wf in enumerate(workflows)
+        ],
+        batch_size=5000,
+    )
 
     # Ticket i: site i % 50, workflow (i / 50) % 10, run (i / 500) % 100, so each block of
     # 500 consecutive tickets holds every (site, workflow) once and each run 20 per stratum.
-    _bulk_sql("audits_ticket", f"""
+    _bulk_sql(
+        "audits_ticket",
+        f"""
         WITH s AS (SELECT array_agg(id ORDER BY id) ids, array_agg(vendor_id ORDER BY id) v
                    FROM vendors_site),
              w AS (SELECT array_agg(id ORDER BY id) ids FROM vendors_workflow),
@@ -176,9 +219,12 @@ def _load() -> dict:
             w.ids[1 + (i / {SITES}) % {WORKFLOWS}],
             timestamptz '2026-01-05 00:00+00' + (i % (86400 * 100)) * interval '1 second',
             'remove', '', 'en', '', false, '', 'Bench ticket.', '{{}}', i, now()
-        FROM generate_series(0, {TICKETS - 1}) AS i, s, w, a""")
+        FROM generate_series(0, {TICKETS - 1}) AS i, s, w, a""",
+    )
     first_ticket = _scalar("SELECT min(id) FROM audits_ticket")
-    _bulk_sql("sampling_sampledticket", f"""
+    _bulk_sql(
+        "sampling_sampledticket",
+        f"""
         WITH r AS (SELECT array_agg(id ORDER BY id) ids FROM sampling_samplerun),
              st AS (SELECT array_agg(id ORDER BY run_id, position) ids FROM sampling_samplestratum),
              u AS (SELECT array_agg(id ORDER BY id) ids FROM accounts_user
@@ -193,8 +239,11 @@ def _load() -> dict:
             CASE WHEN (i / {AUDITORS}) % 100 = 0 THEN NULL ELSE t.handled_at + interval '2 days' END
         FROM (SELECT id, handled_at, id - {first_ticket} AS i,
                      ((id - {first_ticket}) / {SITES * WORKFLOWS}) % {RUNS} AS run
-              FROM audits_ticket) t, r, st, u""")
-    _bulk_sql("audits_audit", f"""
+              FROM audits_ticket) t, r, st, u""",
+    )
+    _bulk_sql(
+        "audits_audit",
+        f"""
         INSERT INTO audits_audit (ticket_id, form_version_id, auditor_id, sampled_ticket_id,
             unsampled, status, answers, comments, internal_note, score, passed,
             critical_failed, section_scores, error_categories, errors, error_count,
@@ -213,7 +262,8 @@ def _load() -> dict:
             st.completed_at + interval '1 day', 0, st.assigned_at, now()
         FROM (SELECT *, completed_at IS NULL AS open,
                      (id % 25 = 0 OR id % 101 = 0) AS failed, id % 101 = 0 AS critical
-              FROM sampling_sampledticket) st""")
+              FROM sampling_sampledticket) st""",
+    )
     return {"auditor": auditors[0], "manager": manager, "run": runs[RUNS // 2]}
 
 
@@ -225,12 +275,15 @@ def _bulk_sql(table: str, sql: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f', 'c')", [table])
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f', 'c')",
+            [table],
+        )
         constraints = cursor.fetchall()
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
             "AND indexname <> %s AND indexname <> ALL(%s)",
-            [table, f"{table}_pkey", [name for name, _ in constraints]])
+            [table, f"{table}_pkey", [name for name, _ in constraints]],
+        )
         indexes = cursor.fetchall()
         for name, _ in constraints:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
@@ -297,8 +350,11 @@ def _measure(world: dict) -> None:
         times = _timed(client, url)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        results[label] = (statistics.median(times), statistics.quantiles(times, n=20)[18],
-                          len(queries))
+        results[label] = (
+            statistics.median(times),
+            statistics.quantiles(times, n=20)[18],
+            len(queries),
+        )
     base = results["baseline (hello)"][0]
     print(f"{'page':<20} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p50/baseline':>13}")
     for label, (p50, p95, count) in results.items():

@@ -52,19 +52,28 @@ def main() -> int:
     parser.add_argument("--audits", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--warm-ups", type=int, default=3)
-    parser.add_argument("--budget", type=float, default=60.0,
-                        help="seconds per page after which timing stops (at least 5 requests)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="seconds per page after which timing stops (at least 5 requests)",
+    )
     parser.add_argument("--submit", type=int, default=1_000, help="audits submitted")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN slow pages' worst SQL")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure a kept scratch database without loading (implies --keep)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure a kept scratch database without loading (implies --keep)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        print("bench/dashboards.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-              "(any database on the server; a scratch database is created beside it).",
-              file=sys.stderr)
+        print(
+            "bench/dashboards.py needs PostgreSQL: set DATABASE_URL=postgres://… "
+            "(any database on the server; a scratch database is created beside it).",
+            file=sys.stderr,
+        )
         return 2
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -90,8 +99,10 @@ def main() -> int:
         from django.test.utils import setup_test_environment
 
         setup_test_environment()
-        settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
         audit_pages._add_baseline_view(settings)
         call_command("migrate", verbosity=0)
         if args.reuse:
@@ -127,9 +138,15 @@ def _rebuild() -> None:
     started = time.perf_counter()
     cells = rebuild_all()
     seconds = time.perf_counter() - started
-    for table in ("scorecards_auditcell", "scorecards_sitecell", "scorecards_vendorcell",
-                  "scorecards_stratumtotal", "scorecards_weeksums", "scorecards_auditorday",
-                  "scorecards_finalisedday"):
+    for table in (
+        "scorecards_auditcell",
+        "scorecards_sitecell",
+        "scorecards_vendorcell",
+        "scorecards_stratumtotal",
+        "scorecards_weeksums",
+        "scorecards_auditorday",
+        "scorecards_finalisedday",
+    ):
         _analyze(table)  # fresh statistics, as autovacuum would leave them
     print(f"rebuild_all: {cells:,} cells in {seconds:.1f} s")
 
@@ -151,8 +168,10 @@ def _page_list(world: dict) -> list[tuple[str, str]]:
         ("home /", "/"),
         ("scorecard vendor", f"/scorecards/vendors/vendor-0/?{month}"),
         ("scorecard → site", f"/scorecards/vendors/vendor-0/?{month}&site=site-1"),
-        ("scorecard → agent",
-         f"/scorecards/vendors/vendor-0/?{month}&site=site-1&agent=site-1-agent-7"),
+        (
+            "scorecard → agent",
+            f"/scorecards/vendors/vendor-0/?{month}&site=site-1&agent=site-1-agent-7",
+        ),
         ("scorecard vendor, quarter", f"/scorecards/vendors/vendor-0/?{quarter}"),
         ("trends vendor", f"/scorecards/trends/?vendor=vendor-0&{quarter}"),
         ("trends vendor (default)", "/scorecards/trends/?vendor=vendor-0"),
@@ -172,20 +191,26 @@ def _pages(world: dict, args) -> None:
     results = {label: _measure_page(client, url, args) for label, client, url in pages}
     base = results["baseline (hello)"]["p50"]
     print(f"\n{args.requests} requests after {args.warm_ups} warm-ups, as the program manager")
-    print(f"{'page':<28} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'SQL ms':>7} "
-          f"{'p50/baseline':>13}")
+    print(
+        f"{'page':<28} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'SQL ms':>7} "
+        f"{'p50/baseline':>13}"
+    )
     for label, result in results.items():
         if "status" in result:
             print(f"{label:<28} {result['status']}")
             continue
-        print(f"{label:<28} {result['requests']:3d} {result['p50']:8.1f} {result['p95']:8.1f} "
-              f"{result['queries']:8d} {result['sql_ms']:7.1f} {result['p50'] / base:12.1f}×")
+        print(
+            f"{label:<28} {result['requests']:3d} {result['p50']:8.1f} {result['p95']:8.1f} "
+            f"{result['queries']:8d} {result['sql_ms']:7.1f} {result['p50'] / base:12.1f}×"
+        )
     for label, result in results.items():
         if "status" in result or result["p50"] < SLOW_MS or label == "healthz":
             continue
         ms, sql = result["slowest"]
-        print(f"\nslow: {label} ({result['p50']:.0f} ms p50); slowest query {ms:.0f} ms:\n"
-              f"  {sql[:600]}")
+        print(
+            f"\nslow: {label} ({result['p50']:.0f} ms p50); slowest query {ms:.0f} ms:\n"
+            f"  {sql[:600]}"
+        )
         if args.explain:
             _explain(sql)
 
@@ -239,11 +264,14 @@ def _rollup(count: int) -> None:
     import scorecards.tasks
     from audits.lifecycle import submit_audit
     from audits.models import OPEN_STATUSES, Audit
-    from sampling.demo import demo_answers
+    from demo.sampling import demo_answers
     from scorecards.rollups import refresh_cells
 
-    audits = list(Audit.objects.filter(status__in=OPEN_STATUSES, sampled_ticket__isnull=False)
-                  .select_related("ticket", "auditor").order_by("pk")[:count])
+    audits = list(
+        Audit.objects.filter(status__in=OPEN_STATUSES, sampled_ticket__isnull=False)
+        .select_related("ticket", "auditor")
+        .order_by("pk")[:count]
+    )
     if not audits:
         print("\nrollup: no open audit left to submit")
         return
@@ -271,12 +299,16 @@ def _rollup(count: int) -> None:
     refresh_cells(ids)
     batched = time.perf_counter() - started
     n, per = len(audits), 1000 / len(audits)
-    print(f"\nrollup: {n:,} audits submitted through audits.lifecycle.submit_audit, "
-          f"{len(refreshes):,} on-commit refreshes")
+    print(
+        f"\nrollup: {n:,} audits submitted through audits.lifecycle.submit_audit, "
+        f"{len(refreshes):,} on-commit refreshes"
+    )
     print(f"  submissions in all          {total:8.2f} s  ({total * per:.2f} s per 1,000)")
-    print(f"  of which cell refreshes     {sum(refreshes):8.2f} s  "
-          f"({sum(refreshes) * per:.2f} s per 1,000; p50 {statistics.median(refreshes) * 1000:.1f}"
-          f" ms, max {max(refreshes) * 1000:.1f} ms per refresh)")
+    print(
+        f"  of which cell refreshes     {sum(refreshes):8.2f} s  "
+        f"({sum(refreshes) * per:.2f} s per 1,000; p50 {statistics.median(refreshes) * 1000:.1f}"
+        f" ms, max {max(refreshes) * 1000:.1f} ms per refresh)"
+    )
     print(f"  one batched refresh_cells   {batched:8.2f} s  (the same {n:,} ids at once)")
 
 

@@ -42,9 +42,11 @@ def main() -> int:
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        print("bench/draw_sample.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-              "(any database on the server; a scratch database is created beside it).",
-              file=sys.stderr)
+        print(
+            "bench/draw_sample.py needs PostgreSQL: set DATABASE_URL=postgres://… "
+            "(any database on the server; a scratch database is created beside it).",
+            file=sys.stderr,
+        )
         return 2
     admin_url = url
     scratch_url = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
@@ -118,12 +120,17 @@ def _program() -> dict:
         [Vendor(name=f"Vendor {i}", slug=f"vendor-{i}") for i in range(VENDORS)]
     )
     sites = Site.objects.bulk_create(
-        [Site(vendor=vendors[i % VENDORS], name=f"Site {i}", slug=f"site-{i}", country="PH")
-         for i in range(SITES)]
+        [
+            Site(vendor=vendors[i % VENDORS], name=f"Site {i}", slug=f"site-{i}", country="PH")
+            for i in range(SITES)
+        ]
     )
     Agent.objects.bulk_create(
-        [Agent(vendor=site.vendor, site=site, external_id=f"{site.slug}-agent-{j}")
-         for site in sites for j in range(AGENTS_PER_SITE)]
+        [
+            Agent(vendor=site.vendor, site=site, external_id=f"{site.slug}-agent-{j}")
+            for site in sites
+            for j in range(AGENTS_PER_SITE)
+        ]
     )
     Workflow.objects.bulk_create(
         [Workflow(name=f"Workflow {i}", slug=f"workflow-{i}") for i in range(WORKFLOWS)]
@@ -197,8 +204,11 @@ def _measure(world: dict, size: int) -> None:
     plans = []
     for i in range(3):
         plan = SamplingPlan.objects.create(
-            name=f"Bench {size} #{i}", strata_keys=["site", "workflow"],
-            margin_applies_to="each_stratum", margin_of_error="0.0600", expected_rate="0.1000",
+            name=f"Bench {size} #{i}",
+            strata_keys=["site", "workflow"],
+            margin_applies_to="each_stratum",
+            margin_of_error="0.0600",
+            expected_rate="0.1000",
         )
         plan.auditors.set(world["auditors"])
         plans.append(plan)
@@ -230,15 +240,26 @@ def _measure(world: dict, size: int) -> None:
     baseline, draw = statistics.median(counts), statistics.median(draws)
     selection = statistics.median(selections)
     run = runs[0]
-    print(f"population {count_result:,} in the window; {run.strata_count} strata; "
-          f"sample {run.sample_size:,} ({run.sample_size / run.population_size:.1%}), "
-          f"all assigned: {run.unassigned_count == 0}")
-    print(f"baseline SELECT count(*)  {baseline:8.3f} s   (runs: "
-          + ", ".join(f"{t:.3f}" for t in counts) + ")")
-    print(f"draw_sample               {draw:8.3f} s   (runs: "
-          + ", ".join(f"{t:.3f}" for t in draws) + ")")
-    print(f"  of which selection      {selection:8.3f} s   (runs: "
-          + ", ".join(f"{t:.3f}" for t in selections) + ")")
+    print(
+        f"population {count_result:,} in the window; {run.strata_count} strata; "
+        f"sample {run.sample_size:,} ({run.sample_size / run.population_size:.1%}), "
+        f"all assigned: {run.unassigned_count == 0}"
+    )
+    print(
+        f"baseline SELECT count(*)  {baseline:8.3f} s   (runs: "
+        + ", ".join(f"{t:.3f}" for t in counts)
+        + ")"
+    )
+    print(
+        f"draw_sample               {draw:8.3f} s   (runs: "
+        + ", ".join(f"{t:.3f}" for t in draws)
+        + ")"
+    )
+    print(
+        f"  of which selection      {selection:8.3f} s   (runs: "
+        + ", ".join(f"{t:.3f}" for t in selections)
+        + ")"
+    )
     print(f"ratio draw / count        {draw / baseline:8.1f} ×")
     print(f"ratio selection / count   {selection / baseline:8.1f} ×")
 

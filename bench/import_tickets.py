@@ -34,8 +34,19 @@ SCRATCH_DB = "qa_bench_import"
 VENDORS, SITES_PER_VENDOR, WORKFLOWS, AGENTS = 10, 4, 300, 5000
 TIMEZONES = ["Asia/Manila", "America/Bogota", "Europe/Lisbon", "Africa/Nairobi"]
 COLUMNS = [
-    "external_id", "vendor", "site", "agent", "workflow", "handled_at", "decision", "policy",
-    "language", "channel", "automated", "content_url", "excerpt",
+    "external_id",
+    "vendor",
+    "site",
+    "agent",
+    "workflow",
+    "handled_at",
+    "decision",
+    "policy",
+    "language",
+    "channel",
+    "automated",
+    "content_url",
+    "excerpt",
 ]
 
 
@@ -68,16 +79,25 @@ def write_tickets(path: Path, rows: int, first: int = 0) -> None:
             day, minute = rng.randrange(1, 28), rng.randrange(24 * 60)
             second = rng.randrange(60)
             stamp = f"2026-02-{day:02d}T{minute // 60:02d}:{minute % 60:02d}:{second:02d}"
-            writer.writerow([
-                f"BENCH-{i:09d}", f"vendor-{v}", f"site-{s}",
-                f"agent-{rng.randrange(AGENTS // VENDORS)}",
-                f"workflow-{rng.randrange(WORKFLOWS)}",
-                stamp + ("Z" if i % 4 else ""),  # a quarter naive, read in the site's zone
-                rng.choice(["remove", "approve", "escalate", "label"]), "hate_speech", "en",
-                rng.choice(["chat", "email", "queue"]), rng.choice(["manual", "automated"]),
-                f"https://content.example.com/item/{i}" if i % 2 else "",
-                "" if i % 3 else f"Reported item {i}: text quoted for the auditor, with a comma.",
-            ])
+            writer.writerow(
+                [
+                    f"BENCH-{i:09d}",
+                    f"vendor-{v}",
+                    f"site-{s}",
+                    f"agent-{rng.randrange(AGENTS // VENDORS)}",
+                    f"workflow-{rng.randrange(WORKFLOWS)}",
+                    stamp + ("Z" if i % 4 else ""),  # a quarter naive, read in the site's zone
+                    rng.choice(["remove", "approve", "escalate", "label"]),
+                    "hate_speech",
+                    "en",
+                    rng.choice(["chat", "email", "queue"]),
+                    rng.choice(["manual", "automated"]),
+                    f"https://content.example.com/item/{i}" if i % 2 else "",
+                    ""
+                    if i % 3
+                    else f"Reported item {i}: text quoted for the auditor, with a comma.",
+                ]
+            )
 
 
 def peak_rss_reset() -> None:
@@ -103,8 +123,13 @@ def seed_program() -> None:
     for v in range(VENDORS):
         vendor = Vendor.objects.create(name=f"Vendor {v}", slug=f"vendor-{v}")
         for s in range(SITES_PER_VENDOR):
-            Site.objects.create(vendor=vendor, name=f"Site {v}.{s}", slug=f"site-{s}",
-                                country="PH", timezone=TIMEZONES[s])
+            Site.objects.create(
+                vendor=vendor,
+                name=f"Site {v}.{s}",
+                slug=f"site-{s}",
+                country="PH",
+                timezone=TIMEZONES[s],
+            )
     Workflow.objects.bulk_create(
         Workflow(name=f"Workflow {w}", slug=f"workflow-{w}") for w in range(WORKFLOWS)
     )
@@ -142,8 +167,10 @@ def main() -> int:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if urlsplit(url).scheme not in {"postgres", "postgresql"}:
-        print("bench/import_tickets.py needs DATABASE_URL=postgres://… (it compares with COPY).",
-              file=sys.stderr)
+        print(
+            "bench/import_tickets.py needs DATABASE_URL=postgres://… (it compares with COPY).",
+            file=sys.stderr,
+        )
         return 2
 
     recreate_scratch_database(url)
@@ -176,13 +203,19 @@ def main() -> int:
     import_rate, copy_rate = args.rows / import_seconds, args.rows / copy_seconds
     print(f"ticket import benchmark: {args.rows:,} rows, {size_mib:,.0f} MiB CSV, PostgreSQL")
     print(f"  raw COPY into a bare table : {copy_seconds:8.1f} s  {copy_rate:>10,.0f} rows/s")
-    print(f"  import_tickets             : {import_seconds:8.1f} s  {import_rate:>10,.0f} rows/s"
-          f"  peak RSS {import_peak:,.0f} MiB")
-    print(f"  import_tickets, {small_rows:,} rows : {small_seconds:6.1f} s  "
-          f"{small_rows / small_seconds:>10,.0f} rows/s  peak RSS {small_peak:,.0f} MiB")
+    print(
+        f"  import_tickets             : {import_seconds:8.1f} s  {import_rate:>10,.0f} rows/s"
+        f"  peak RSS {import_peak:,.0f} MiB"
+    )
+    print(
+        f"  import_tickets, {small_rows:,} rows : {small_seconds:6.1f} s  "
+        f"{small_rows / small_seconds:>10,.0f} rows/s  peak RSS {small_peak:,.0f} MiB"
+    )
     print(f"  ratio import / raw COPY    : {import_seconds / copy_seconds:8.1f}x slower")
-    print(f"  memory: {args.rows // small_rows}x the rows took "
-          f"{import_peak / small_peak:.2f}x the peak RSS")
+    print(
+        f"  memory: {args.rows // small_rows}x the rows took "
+        f"{import_peak / small_peak:.2f}x the peak RSS"
+    )
     return 0
 
 

@@ -41,9 +41,11 @@ def main() -> int:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        print("bench/rollups.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-              "(any database on the server; a scratch database is created beside it).",
-              file=sys.stderr)
+        print(
+            "bench/rollups.py needs PostgreSQL: set DATABASE_URL=postgres://… "
+            "(any database on the server; a scratch database is created beside it).",
+            file=sys.stderr,
+        )
         return 2
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -66,9 +68,11 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         audit_pages._load()
-        print(f"PostgreSQL {audit_pages._scalar('SHOW server_version')}; loaded "
-              f"{audit_pages._scalar('SELECT count(*) FROM audits_audit'):,} audits in "
-              f"{time.perf_counter() - started:.0f} s")
+        print(
+            f"PostgreSQL {audit_pages._scalar('SHOW server_version')}; loaded "
+            f"{audit_pages._scalar('SELECT count(*) FROM audits_audit'):,} audits in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         _measure()
     finally:
         from django.db import connections
@@ -97,24 +101,30 @@ def _measure() -> None:
     from scorecards.rollups import rebuild_all, refresh_cells
 
     baseline = statistics.median(
-        _timed(lambda: _scalar("SELECT count(*) FROM audits_audit"), BASELINE_REPEATS))
+        _timed(lambda: _scalar("SELECT count(*) FROM audits_audit"), BASELINE_REPEATS)
+    )
     rebuild = statistics.median(_timed(rebuild_all, REBUILD_REPEATS))
     cells = AuditCell.objects.count()
 
-    completed = list(Audit.objects.filter(status__in=SCORED_STATUSES)
-                     .values_list("pk", flat=True))
+    completed = list(Audit.objects.filter(status__in=SCORED_STATUSES).values_list("pk", flat=True))
     rng = random.Random(2026)
     batches = [rng.sample(completed, BATCH) for _ in range(REFRESH_BATCHES + 1)]
-    before = list(AuditCell.objects.values_list(
-        "stratum_id", "agent_id", "site_id", "week", "audited", "passed"))
+    before = list(
+        AuditCell.objects.values_list(
+            "stratum_id", "agent_id", "site_id", "week", "audited", "passed"
+        )
+    )
     refresh_times = []
     for index, batch in enumerate(batches):
         started = time.perf_counter()
         refresh_cells(batch)
         if index:  # the first batch is the warm-up
             refresh_times.append((time.perf_counter() - started) * 1000)
-    after = list(AuditCell.objects.values_list(
-        "stratum_id", "agent_id", "site_id", "week", "audited", "passed"))
+    after = list(
+        AuditCell.objects.values_list(
+            "stratum_id", "agent_id", "site_id", "week", "audited", "passed"
+        )
+    )
     assert sorted(before) == sorted(after), "refreshing unchanged audits changed the cells"
     refresh = statistics.median(refresh_times)
 
@@ -126,8 +136,10 @@ def _measure() -> None:
         (f"refresh_cells ({BATCH:,} audit ids)", refresh),
     ]:
         print(f"{label:<34} {value:10.1f} {value / baseline:10.1f}×")
-    print(f"refresh per audit: {refresh / BATCH:.2f} ms; refresh p95 of {REFRESH_BATCHES} "
-          f"batches: {statistics.quantiles(refresh_times, n=20)[18]:.1f} ms")
+    print(
+        f"refresh per audit: {refresh / BATCH:.2f} ms; refresh p95 of {REFRESH_BATCHES} "
+        f"batches: {statistics.quantiles(refresh_times, n=20)[18]:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

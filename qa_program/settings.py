@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "scorecards",
     "coaching",
     "notifications",
+    "demo",
     "portal",
 ]
 

@@ -33,8 +33,14 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb,
-                    django_db_createdb, django_db_modify_db_settings):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
     """pytest-django's test database, made faster for a parallel run on PostgreSQL: the first
     worker migrates a template database once and every worker copies it (CREATE DATABASE …
     TEMPLATE) instead of each running every migration."""
@@ -114,7 +120,8 @@ def commits(item) -> bool:
     """The test commits for real (a live server, a worker, concurrent connections)."""
     marker = item.get_closest_marker("django_db")
     return bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"transactional_db", "live_server"} & set(item.fixturenames))
+        {"transactional_db", "live_server"} & set(item.fixturenames)
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -334,5 +341,6 @@ def log_in(page):
 def postgres_only(transactional_db):
     """Tests of concurrent connections to one test database: PostgreSQL only."""
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: concurrent connections to one test database "
-                    "(set DATABASE_URL)")
+        pytest.skip(
+            "needs PostgreSQL: concurrent connections to one test database (set DATABASE_URL)"
+        )

@@ -65,8 +65,10 @@ def require_live_worker() -> None:
     if not django_settings.REDIS_URL:
         pytest.skip("REDIS_URL is unset: the real Celery worker test needs Redis")
     if connection.vendor != "postgresql":
-        pytest.skip("a Celery worker process cannot reach the in-memory SQLite test database; "
-                    "set DATABASE_URL to PostgreSQL")
+        pytest.skip(
+            "a Celery worker process cannot reach the in-memory SQLite test database; "
+            "set DATABASE_URL to PostgreSQL"
+        )
 
 
 @pytest.fixture
@@ -124,9 +126,21 @@ def start_celery_worker(
     hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
     with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "qa_program", "worker", "--pool=solo",
-             "--concurrency=1", "--loglevel=info", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", f"--hostname={hostname}"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "qa_program",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--loglevel=info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                f"--hostname={hostname}",
+            ],
             cwd=django_settings.BASE_DIR,
             env={**_worker_environment(media_dir), **(extra_env or {})},
             stdout=log,
@@ -162,5 +176,7 @@ def _wait_until_ready(app, worker: subprocess.Popen, hostname: str, log_path: Pa
             pytest.fail(f"the Celery worker exited at start:\n{log_path.read_text()}")
         if app.control.ping(destination=[hostname], timeout=1.0):
             return
-    pytest.fail(f"the Celery worker did not answer a ping in {WORKER_START_TIMEOUT} s:\n"
-                f"{log_path.read_text()}")
+    pytest.fail(
+        f"the Celery worker did not answer a ping in {WORKER_START_TIMEOUT} s:\n"
+        f"{log_path.read_text()}"
+    )

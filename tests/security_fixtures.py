@@ -77,7 +77,10 @@ class World:
         """Strings that identify vendor B: none may appear on anything vendor A's POC sees."""
         b = self.b
         return [
-            b.vendor.name, b.vendor.slug, b.site.name, "Bogot",
+            b.vendor.name,
+            b.vendor.slug,
+            b.site.name,
+            "Bogot",
             *(agent.external_id for agent in b.agents),
             *(ticket.external_id for ticket in b.tickets),
         ]
@@ -88,13 +91,26 @@ class World:
         return [INTERNAL_NOTE_A, INTERNAL_NOTE_B, FINALISE_REASON_A, PLAN_NAME, IMPORT_NAME]
 
 
-def _vendor_world(vendor, site, prefix: str, workflow, run, auditor, manager,
-                  statuses: tuple[str, ...], note: str, final_reason: str = "") -> VendorWorld:
+def _vendor_world(
+    vendor,
+    site,
+    prefix: str,
+    workflow,
+    run,
+    auditor,
+    manager,
+    statuses: tuple[str, ...],
+    note: str,
+    final_reason: str = "",
+) -> VendorWorld:
     agents = [AgentFactory(site=site, external_id=f"{prefix}-AGENT-{n}") for n in (1, 2)]
     tickets = [
-        TicketFactory(agent=agents[n % 2], workflow=workflow,
-                      external_id=f"{prefix}-TICKET-{n:03d}",
-                      excerpt=f"Reported post {n} handled by {prefix}.")
+        TicketFactory(
+            agent=agents[n % 2],
+            workflow=workflow,
+            external_id=f"{prefix}-TICKET-{n:03d}",
+            excerpt=f"Reported post {n} handled by {prefix}.",
+        )
         for n in range(len(statuses) + 1)  # one ticket more than audits: never sampled
     ]
     target = ContractTargetFactory(vendor=vendor, workflow=workflow)
@@ -106,8 +122,7 @@ def _vendor_world(vendor, site, prefix: str, workflow, run, auditor, manager,
         if status == "in_progress":
             audit = lifecycle.start_audit(audit, auditor)
         elif status != "assigned":
-            audit = lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD,
-                                           internal_note=note)
+            audit = lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD, internal_note=note)
             if status in ("final", "disputed"):
                 audit = lifecycle.finalise_audit(audit, manager, final_reason)
             if status == "disputed":
@@ -117,24 +132,41 @@ def _vendor_world(vendor, site, prefix: str, workflow, run, auditor, manager,
     return world
 
 
-def build_world(*, vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor,
-                poc_a) -> World:
+def build_world(*, vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a) -> World:
     """The whole program: both vendors, their POCs, one run sampling from both, audits."""
     version = published_form(workflow, by=manager)
     run = sample_run(PLAN_NAME)
-    b = _vendor_world(vendor_b, site_b, "BOR", workflow, run, auditor, manager, B_STATUSES,
-                      INTERNAL_NOTE_B)
+    b = _vendor_world(
+        vendor_b, site_b, "BOR", workflow, run, auditor, manager, B_STATUSES, INTERNAL_NOTE_B
+    )
     SiteFactory(vendor=vendor_b, name="Borealis Cali", slug="cali")
-    a = _vendor_world(vendor_a, site_a, "ACME", workflow, run, auditor, manager, A_STATUSES,
-                      INTERNAL_NOTE_A, FINALISE_REASON_A)
+    a = _vendor_world(
+        vendor_a,
+        site_a,
+        "ACME",
+        workflow,
+        run,
+        auditor,
+        manager,
+        A_STATUSES,
+        INTERNAL_NOTE_A,
+        FINALISE_REASON_A,
+    )
     a.poc = poc_a
     b.poc = UserFactory(email="poc@borealis.example", role=Role.VENDOR_POC, vendor=vendor_b)
     enrol_totp(b.poc)
-    upload = TicketImport.objects.create(file="ticket_imports/internal.csv",
-                                         original_name=IMPORT_NAME, uploaded_by=manager)
+    upload = TicketImport.objects.create(
+        file="ticket_imports/internal.csv", original_name=IMPORT_NAME, uploaded_by=manager
+    )
     return World(
-        a=a, b=b, workflow=workflow, version=version, run=run, ticket_import=upload,
-        category=ErrorCategory.objects.get(slug="policy-error"), manager=manager,
+        a=a,
+        b=b,
+        workflow=workflow,
+        version=version,
+        run=run,
+        ticket_import=upload,
+        category=ErrorCategory.objects.get(slug="policy-error"),
+        manager=manager,
         auditor=auditor,
     )
 
@@ -220,8 +252,7 @@ class Expect:
     to: tuple[str, ...] = ()
 
 
-def problem_with(response, expect: Expect, forbidden: list[str],
-                 b_vendor_pk: int) -> str | None:
+def problem_with(response, expect: Expect, forbidden: list[str], b_vendor_pk: int) -> str | None:
     """Why ``response`` breaks ``expect`` or leaks a forbidden string, or (for JSON) a row
     whose ``vendor`` is vendor B's id — API rows carry ids, not names. None when fine.
 
@@ -288,9 +319,14 @@ def admin_fill(route: str) -> Callable[[World], list[dict]]:
 def admin_object(w: World, app_label: str, model_name: str):
     model = apps.get_model(app_label, model_name)
     b_rows = {
-        "vendor": w.b.vendor, "site": w.b.site, "agent": w.b.agents[0],
-        "contracttarget": w.b.target, "ticket": w.b.tickets[0],
-        "audit": w.b.audits["final"], "sampledticket": w.b.sampled[0], "user": w.b.poc,
+        "vendor": w.b.vendor,
+        "site": w.b.site,
+        "agent": w.b.agents[0],
+        "contracttarget": w.b.target,
+        "ticket": w.b.tickets[0],
+        "audit": w.b.audits["final"],
+        "sampledticket": w.b.sampled[0],
+        "user": w.b.poc,
     }
     row = b_rows.get(model_name) or model.objects.order_by("pk").first()
     if row is None:  # an empty table (e.g. groups): any id still exercises the route

@@ -38,8 +38,11 @@ def api_schema():
     loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)))
     loaded.app = get_wsgi_application()
     loaded.config.generation.update(
-        modes=["positive", "negative"], max_examples=EXAMPLES_PER_OPERATION,
-        deterministic=True, database="none")
+        modes=["positive", "negative"],
+        max_examples=EXAMPLES_PER_OPERATION,
+        deterministic=True,
+        database="none",
+    )
     return loaded
 
 
@@ -57,8 +60,7 @@ def manager_token(django_db_setup, django_db_blocker) -> dict:
         site = SiteFactory(vendor=VendorFactory(slug="fuzz-vendor"), slug="fuzz-site")
         published_form(workflow, by=manager)
         assigned, done = assigned_audits(auditor, workflow, count=2, site=site)
-        lifecycle.finalise_audit(lifecycle.submit_audit(done, auditor, answers=ALL_GOOD),
-                                 manager)
+        lifecycle.finalise_audit(lifecycle.submit_audit(done, auditor, answers=ALL_GOOD), manager)
         token = Token.objects.create(user=manager).key
         connection.check_constraints()
     yield {"Authorization": f"Token {token}"}
@@ -84,9 +86,14 @@ schema = api_schema()
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None,
-          database=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_request_to_the_api_is_a_server_error(case, manager_token):
     response = case.call(headers=manager_token)
     case.validate_response(response, checks=[not_a_server_error])

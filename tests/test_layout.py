@@ -9,7 +9,7 @@ NAV_START = '<nav class="mainnav"'
 
 
 def main_nav(html: str) -> str:
-    return html[html.index(NAV_START):html.index("</nav>")]
+    return html[html.index(NAV_START) : html.index("</nav>")]
 
 
 def test_a_manager_finds_every_page_in_a_few_groups(client_as, manager):
@@ -19,9 +19,18 @@ def test_a_manager_finds_every_page_in_a_few_groups(client_as, manager):
     assert nav.count('<details class="navgroup" name="mainnav">') == 3
     for group in ("Audits", "Program", "Manage"):
         assert f">{group}</summary>" in nav
-    for page in ("/audits/queue/", "/audits/tickets/", "/audits/forms/", "/audits/tickets/import/",
-                 "/scorecards/trends/", "/scorecards/gaps/", "/vendors/", "/sampling/",
-                 "/coaching/", "/people/"):
+    for page in (
+        "/audits/queue/",
+        "/audits/tickets/",
+        "/audits/forms/",
+        "/audits/tickets/import/",
+        "/scorecards/trends/",
+        "/scorecards/gaps/",
+        "/vendors/",
+        "/sampling/",
+        "/coaching/",
+        "/people/",
+    ):
         assert f'href="{page}' in nav, page
 
 

@@ -45,12 +45,16 @@ def final_audit_disputed(auditor, manager, poc, workflow, site, *, at: dt.dateti
     with time_machine.travel(at, tick=False):
         audit = assigned_audits(auditor, workflow, site=site)[0]
         Ticket.objects.filter(pk=audit.ticket_id).update(
-            handled_at=at - dt.timedelta(days=1), excerpt=excerpt,
-            content_url="https://tool.example/content/1", extra={"queue": "escalations"})
+            handled_at=at - dt.timedelta(days=1),
+            excerpt=excerpt,
+            content_url="https://tool.example/content/1",
+            extra={"queue": "escalations"},
+        )
         audit = lifecycle.submit_audit(audit, auditor, answers={**ALL_GOOD, "tone": "1"})
         audit = lifecycle.finalise_audit(audit, manager)
-        evidence = SimpleUploadedFile("screenshot of the post.png", b"\x89PNG evidence",
-                                      content_type="image/png")
+        evidence = SimpleUploadedFile(
+            "screenshot of the post.png", b"\x89PNG evidence", content_type="image/png"
+        )
         raise_dispute(audit, poc, {"tone": "The tone was fine."}, {"tone": evidence})
     return Audit.objects.get(pk=audit.pk)
 
@@ -59,25 +63,47 @@ def final_audit_disputed(auditor, manager, poc, workflow, site, *, at: dt.dateti
 def program(auditor, manager, poc_a, workflow, site_a):
     with time_machine.travel(EARLY - dt.timedelta(days=1), tick=False):
         published_form(workflow, by=manager)
-    old = final_audit_disputed(auditor, manager, poc_a, workflow, site_a, at=EARLY,
-                               excerpt=OLD_EXCERPT)
-    new = final_audit_disputed(auditor, manager, poc_a, workflow, site_a, at=RECENT,
-                               excerpt=NEW_EXCERPT)
+    old = final_audit_disputed(
+        auditor, manager, poc_a, workflow, site_a, at=EARLY, excerpt=OLD_EXCERPT
+    )
+    new = final_audit_disputed(
+        auditor, manager, poc_a, workflow, site_a, at=RECENT, excerpt=NEW_EXCERPT
+    )
     return old, new
 
 
 def what_was_measured() -> dict:
     """Everything retention must leave alone."""
     return {
-        "audits": list(Audit.objects.order_by("pk").values(
-            "pk", "status", "score", "passed", "critical_failed", "answers", "comments",
-            "error_categories", "submitted_at", "finalised_at")),
-        "disputes": list(Dispute.objects.order_by("pk").values(
-            "pk", "status", "score_before", "score_after", "raised_at")),
-        "questions": list(DisputedQuestion.objects.order_by("pk").values(
-            "pk", "question_key", "reason", "original_answer", "decision")),
-        "tickets": list(Ticket.objects.order_by("pk").values(
-            "pk", "external_id", "decision", "policy_label", "handled_at", "agent_id")),
+        "audits": list(
+            Audit.objects.order_by("pk").values(
+                "pk",
+                "status",
+                "score",
+                "passed",
+                "critical_failed",
+                "answers",
+                "comments",
+                "error_categories",
+                "submitted_at",
+                "finalised_at",
+            )
+        ),
+        "disputes": list(
+            Dispute.objects.order_by("pk").values(
+                "pk", "status", "score_before", "score_after", "raised_at"
+            )
+        ),
+        "questions": list(
+            DisputedQuestion.objects.order_by("pk").values(
+                "pk", "question_key", "reason", "original_answer", "decision"
+            )
+        ),
+        "tickets": list(
+            Ticket.objects.order_by("pk").values(
+                "pk", "external_id", "decision", "policy_label", "handled_at", "agent_id"
+            )
+        ),
     }
 
 
@@ -100,8 +126,10 @@ def test_content_older_than_the_retention_is_removed_and_newer_content_kept(
         purged = purge_expired_content()
 
     assert purged == Purged(tickets=1, attachments=1, ticket_files=0)
-    old_ticket, new_ticket = Ticket.objects.get(pk=old.ticket_id), Ticket.objects.get(
-        pk=new.ticket_id)
+    old_ticket, new_ticket = (
+        Ticket.objects.get(pk=old.ticket_id),
+        Ticket.objects.get(pk=new.ticket_id),
+    )
     assert (old_ticket.excerpt, old_ticket.content_url, old_ticket.extra) == ("", "", {})
     assert old_ticket.content_purged_at == PURGE_DAY
     assert new_ticket.excerpt == NEW_EXCERPT and new_ticket.extra == {"queue": "escalations"}
@@ -127,18 +155,22 @@ def test_a_second_purge_removes_nothing_more(program, django_capture_on_commit_c
         assert purge_expired_content() == Purged()
 
 
-def test_the_retention_is_counted_from_the_setting(program, settings,
-                                                   django_capture_on_commit_callbacks):
+def test_the_retention_is_counted_from_the_setting(
+    program, settings, django_capture_on_commit_callbacks
+):
     settings.QA_CONTENT_RETENTION_DAYS = 100  # the September ticket is 78 days old
-    with time_machine.travel(PURGE_DAY, tick=False), django_capture_on_commit_callbacks(
-            execute=True):
+    with (
+        time_machine.travel(PURGE_DAY, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert purge_expired_content() == Purged()
     assert Ticket.objects.filter(content_purged_at__isnull=False).count() == 0
 
 
 @time_machine.travel(PURGE_DAY, tick=False)
-def test_pages_say_the_content_was_removed_for_retention(program, client_as, manager,
-                                                         django_capture_on_commit_callbacks):
+def test_pages_say_the_content_was_removed_for_retention(
+    program, client_as, manager, django_capture_on_commit_callbacks
+):
     old, new = program
     with django_capture_on_commit_callbacks(execute=True):
         purge_expired_content()
@@ -160,13 +192,15 @@ def test_pages_say_the_content_was_removed_for_retention(program, client_as, man
 
 def test_uploaded_ticket_files_expire_too(manager, django_capture_on_commit_callbacks):
     with time_machine.travel(EARLY, tick=False):
-        upload = TicketImport(original_name="week-35.csv", uploaded_by=manager,
-                              status=TicketImport.Status.SUCCEEDED)
+        upload = TicketImport(
+            original_name="week-35.csv", uploaded_by=manager, status=TicketImport.Status.SUCCEEDED
+        )
         upload.file.save("week-35.csv", ContentFile(b"external_id,excerpt\nT-1,old text\n"))
         path = Path(upload.file.path)
     with time_machine.travel(RECENT, tick=False):
-        fresh = TicketImport(original_name="week-45.csv", uploaded_by=manager,
-                             status=TicketImport.Status.SUCCEEDED)
+        fresh = TicketImport(
+            original_name="week-45.csv", uploaded_by=manager, status=TicketImport.Status.SUCCEEDED
+        )
         fresh.file.save("week-45.csv", ContentFile(b"external_id\nT-2\n"))
     assert path.exists()
     with time_machine.travel(PURGE_DAY, tick=False):

@@ -32,11 +32,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD, demo_logins
 from accounts.models import Role, User
-from audits import demo_disputes
-from audits.demo import SOURCE, generate_tickets, history_end
-from audits.demo_taxonomy import TAXONOMY
 from audits.disputes import dispute_rates
 from audits.models import (
     SCORED_STATUSES,
@@ -51,18 +47,22 @@ from audits.models import (
     Ticket,
 )
 from audits.scoring import score_audit
-from coaching import demo as coaching_demo
 from coaching.actions import repeat_offenders
 from coaching.effectiveness import coaching_report, effectiveness
 from coaching.models import ActionStatus, CoachingAction, Level
-from sampling import demo as sampling_demo
+from demo import coaching as coaching_demo
+from demo import disputes as demo_disputes
+from demo import sampling as sampling_demo
+from demo.people import DEMO_PASSWORD, demo_logins
+from demo.story import demo_period, spike_week
+from demo.taxonomy import TAXONOMY
+from demo.tickets import SOURCE, generate_tickets, history_end
 from sampling import stats
 from sampling.models import SampledTicket, SamplingPlan
 from sampling.reporting import run_report
 from scorecards.estimates import Scope, domain_outcomes
 from scorecards.periods import Period
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
-from vendors.demo_story import demo_period, spike_week
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 pytestmark = pytest.mark.slow
@@ -95,8 +95,9 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_topping_up_adds_only_missing_tickets_and_seeding_again_changes_nothing(seed_demo,
-                                                                               time_machine):
+def test_topping_up_adds_only_missing_tickets_and_seeding_again_changes_nothing(
+    seed_demo, time_machine
+):
     time_machine.move_to(SEEDED_ON, tick=False)
     seed_demo(tickets=400)
     early = dict(Ticket.objects.values_list("external_id", "handled_at"))
@@ -138,8 +139,10 @@ def test_the_ticket_generator_is_reproducible_apart_from_the_window_it_ends():
     assert [t.external_id for t in first] == [f"DEMO-{n:07d}" for n in range(1, 301)]
 
     def identity(tickets):
-        return [(t.external_id, t.agent, t.workflow, t.decision, t.policy_label, t.excerpt)
-                for t in tickets]
+        return [
+            (t.external_id, t.agent, t.workflow, t.decision, t.policy_label, t.excerpt)
+            for t in tickets
+        ]
 
     assert identity(first) == identity(shifted)
     assert all(later - dt.timedelta(weeks=8) <= t.handled_at <= later for t in shifted)
@@ -209,8 +212,9 @@ def hate_speech_accuracy(period: Period) -> dict[str, stats.Estimate]:
     return {
         slugs[vendor]: outcome.accuracy
         for workflow in Workflow.objects.filter(policy_area="Hate speech")
-        for vendor, outcome in domain_outcomes(Scope(period, workflow=workflow.pk),
-                                               by="vendor").items()
+        for vendor, outcome in domain_outcomes(
+            Scope(period, workflow=workflow.pk), by="vendor"
+        ).items()
     }
 
 
@@ -220,9 +224,11 @@ def weekly_error_chart(scope: Scope) -> tuple[list[dt.date], list[float], list[f
     Weighted estimates enter the chart as binomial counts of their effective size (rate ·
     n_eff out of n_eff; Korn & Graubard 1998), limits p̄ ± 3·sqrt(p̄(1-p̄)/n_i) (Montgomery
     2009, Introduction to Statistical Quality Control, §7.2.2)."""
-    weeks = sorted((week, outcome.accuracy)
-                   for week, outcome in domain_outcomes(scope, by="week").items()
-                   if outcome.accuracy is not None)
+    weeks = sorted(
+        (week, outcome.accuracy)
+        for week, outcome in domain_outcomes(scope, by="week").items()
+        if outcome.accuracy is not None
+    )
     sizes = [estimate.effective_n for _, estimate in weeks]
     rates = [1 - estimate.p for _, estimate in weeks]
     _, _, ucl = stats.p_chart([r * n for r, n in zip(rates, sizes, strict=True)], sizes)
@@ -279,7 +285,8 @@ class TestTheSeededDemo:
         assert per_vendor[-1] >= 2 * per_vendor[0]
         # Decisions fit the kind of work, and every ticket has a stable sample key.
         moderation = set(
-            tickets.filter(workflow__kind="moderation").values_list("decision", flat=True))
+            tickets.filter(workflow__kind="moderation").values_list("decision", flat=True)
+        )
         support = set(tickets.filter(workflow__kind="support").values_list("decision", flat=True))
         assert moderation <= {"remove", "keep", "escalate", "age_restrict"}
         assert support <= {"resolved", "refunded", "escalated"}
@@ -292,9 +299,14 @@ class TestTheSeededDemo:
         for vendor in Vendor.objects.all():
             overall = ContractTarget.objects.filter(vendor=vendor, workflow__isnull=True)
             assert set(overall.values_list("metric", "direction", "target")) == {
-                (A, "at_least", Decimal("0.95")), (C, "at_most", Decimal("0.02"))}
-            hate = set(Ticket.objects.filter(vendor=vendor, workflow__policy_area="Hate speech")
-                       .values_list("workflow", flat=True))
+                (A, "at_least", Decimal("0.95")),
+                (C, "at_most", Decimal("0.02")),
+            }
+            hate = set(
+                Ticket.objects.filter(
+                    vendor=vendor, workflow__policy_area="Hate speech"
+                ).values_list("workflow", flat=True)
+            )
             targets = ContractTarget.objects.filter(vendor=vendor, workflow__in=hate, metric=A)
             assert set(targets.values_list("workflow", flat=True)) == hate, vendor
         assert not ContractTarget.objects.filter(metric=A).exclude(direction="at_least").exists()
@@ -322,7 +334,8 @@ class TestTheSeededDemo:
         settings.SECURE_SSL_REDIRECT = False
 
         response = client.post(
-            "/accounts/login/", {"login": "manager@demo.qa", "password": DEMO_PASSWORD},
+            "/accounts/login/",
+            {"login": "manager@demo.qa", "password": DEMO_PASSWORD},
             follow=True,
         )
 
@@ -334,7 +347,8 @@ class TestTheSeededDemo:
         settings.SECURE_SSL_REDIRECT = False
 
         response = client.post(
-            "/accounts/login/", {"login": "poc@acme.demo.qa", "password": DEMO_PASSWORD},
+            "/accounts/login/",
+            {"login": "poc@acme.demo.qa", "password": DEMO_PASSWORD},
             follow=True,
         )
         if response.wsgi_request.path == reverse("account_reauthenticate"):
@@ -350,8 +364,10 @@ class TestTheSeededDemo:
     # --- audit forms, sampling runs and scored audits (issue 4) ----------------------------
 
     def test_each_workflow_kind_has_a_published_scorecard_with_a_critical_question(self):
-        for slug, kind in (("moderation-scorecard", "moderation"),
-                           ("support-scorecard", "support")):
+        for slug, kind in (
+            ("moderation-scorecard", "moderation"),
+            ("support-scorecard", "support"),
+        ):
             form = AuditForm.objects.get(slug=slug)
             version = form.versions.published().get()
             assert set(form.workflows.values_list("kind", flat=True)) == {kind}
@@ -370,7 +386,9 @@ class TestTheSeededDemo:
         assert daily.runs.filter(status="done").count() == sampling_demo.DAILY_RUNS
         assert weekly.runs.filter(status="done").count() == sampling_demo.WEEKLY_RUNS
         assert set(daily.auditors.values_list("email", flat=True)) == {
-            "auditor1@demo.qa", "auditor2@demo.qa", "auditor3@demo.qa"
+            "auditor1@demo.qa",
+            "auditor2@demo.qa",
+            "auditor3@demo.qa",
         }
         scored = Audit.objects.filter(status__in=SCORED_STATUSES)
         assert scored.count() >= 5000
@@ -409,13 +427,17 @@ class TestTheSeededDemo:
     def test_borealis_is_significantly_below_its_hate_speech_target_and_behind_the_rest(self):
         period = demo_period()
         borealis = Vendor.objects.get(slug="borealis")
-        targets = [t for t in targets_in_effect(period, vendors=[borealis.pk])
-                   if t.workflow and t.workflow.policy_area == "Hate speech"]
+        targets = [
+            t
+            for t in targets_in_effect(period, vendors=[borealis.pk])
+            if t.workflow and t.workflow.policy_area == "Hate speech"
+        ]
         assert targets
 
         for target in targets:
             outcome = domain_outcomes(
-                Scope(period, vendor=borealis.pk, workflow=target.workflow_id))[None]
+                Scope(period, vendor=borealis.pk, workflow=target.workflow_id)
+            )[None]
             said = verdict(outcome.accuracy, float(target.target), target.direction)
             assert said.kind == BELOW
             assert said.text == "below target (significant at 95%)"
@@ -447,16 +469,19 @@ class TestTheSeededDemo:
 
         weeks, rates, ucl = weekly_error_chart(Scope(demo_period(), vendor=kestrel.pk))
 
-        flagged = [week for week, rate, limit in zip(weeks, rates, ucl, strict=True)
-                   if rate > limit]
+        flagged = [
+            week for week, rate, limit in zip(weeks, rates, ucl, strict=True) if rate > limit
+        ]
         assert flagged == [spike]
         assert len(weeks) >= 8
         # The errors that week are wrong policy labels at Kraków: the theme the gaps page shows.
         krakow = Site.objects.get(slug="krakow")
-        themes = domain_outcomes(Scope(demo_period(), site=krakow.pk), by="week",
-                                 categories=True)
-        policy = {week: outcome.categories["policy-error"].p
-                  for week, outcome in themes.items() if outcome.enough}
+        themes = domain_outcomes(Scope(demo_period(), site=krakow.pk), by="week", categories=True)
+        policy = {
+            week: outcome.categories["policy-error"].p
+            for week, outcome in themes.items()
+            if outcome.enough
+        }
         assert max(policy, key=policy.get) == spike
         assert policy[spike] > 0.2
 
@@ -465,10 +490,14 @@ class TestTheSeededDemo:
         verdicts = {}
         for target in targets_in_effect(period):
             outcome = domain_outcomes(
-                Scope(period, vendor=target.vendor_id, workflow=target.workflow_id))[None]
+                Scope(period, vendor=target.vendor_id, workflow=target.workflow_id)
+            )[None]
             estimate = outcome.metric(target.metric)
-            key = (target.vendor.slug, target.workflow.slug if target.workflow else None,
-                   target.metric)
+            key = (
+                target.vendor.slug,
+                target.workflow.slug if target.workflow else None,
+                target.metric,
+            )
             verdicts[key] = verdict(estimate, float(target.target), target.direction)
 
         kinds = {said.kind for said in verdicts.values()}
@@ -476,11 +505,14 @@ class TestTheSeededDemo:
         # The strong vendor meets its contract over all its work.
         assert verdicts[("acme", None, "accuracy")].text == "meets target"
         undecided = [said for said in verdicts.values() if said.kind == INCONCLUSIVE]
-        assert any(said.more_audits and re.fullmatch(
-            r"inconclusive: need about [\d,]+ more audits", said.text) for said in undecided)
+        assert any(
+            said.more_audits
+            and re.fullmatch(r"inconclusive: need about [\d,]+ more audits", said.text)
+            for said in undecided
+        )
 
     def test_the_printed_story_names_what_to_look_at_and_the_login(self, seeded):
-        story = " ".join(seeded[seeded.index("The story to look for"):].split())
+        story = " ".join(seeded[seeded.index("The story to look for") :].split())
 
         assert "Borealis Support" in story and "below target (significant at 95%)" in story
         assert "Nairobi" in story and "significant" in story
@@ -496,8 +528,9 @@ class TestTheSeededDemo:
 
         for link in links:
             assert client.get(link).status_code == 200, link
-        trends = client.get(next(link for link in links if "vendor=kestrel" in link
-                                 and "/trends/" in link)).content.decode()
+        trends = client.get(
+            next(link for link in links if "vendor=kestrel" in link and "/trends/" in link)
+        ).content.decode()
         assert f"{spike_week():%G-W%V}" in trends and "out of control" in trends
 
     # --- a program that reads like a real one (issue 11) ---------------------------------------
@@ -532,12 +565,19 @@ class TestTheSeededDemo:
             assert errors
             for key in errors:
                 assert 10 < len(comments.get(key, "")) <= 200, (key, comments)
-        assert not Audit.objects.filter(status__in=SCORED_STATUSES, passed=True,
-                                        disputes__isnull=True).exclude(comments={}).exists()
-        policy = [c["policy_label"] for c in failed.values_list("comments", flat=True)
-                  if "policy_label" in c]
-        assert any(re.fullmatch(r"Policy \d+\.\d+ \(.+\) applies, not .+ — .+\.", c)
-                   for c in policy)
+        assert (
+            not Audit.objects.filter(status__in=SCORED_STATUSES, passed=True, disputes__isnull=True)
+            .exclude(comments={})
+            .exists()
+        )
+        policy = [
+            c["policy_label"]
+            for c in failed.values_list("comments", flat=True)
+            if "policy_label" in c
+        ]
+        assert any(
+            re.fullmatch(r"Policy \d+\.\d+ \(.+\) applies, not .+ — .+\.", c) for c in policy
+        )
 
     def test_errors_fall_into_a_taxonomy_of_trust_and_safety_categories_a_few_dominate(self):
         categories = set(ErrorCategory.objects.values_list("slug", flat=True))
@@ -551,7 +591,8 @@ class TestTheSeededDemo:
 
         counts = Counter()
         for found in Audit.objects.filter(status__in=SCORED_STATUSES).values_list(
-                "error_categories", flat=True):
+            "error_categories", flat=True
+        ):
             counts.update(found)
         assert set(counts) == categories
         shares = sorted((n / sum(counts.values()) for n in counts.values()), reverse=True)
@@ -566,8 +607,9 @@ class TestTheSeededDemo:
         assert not drawn.exists()
         # Both plans draw every week, over the same weeks and vendors.
         plans = SamplingPlan.objects.all()
-        weeks = {plan.name: set(plan.runs.values_list("window_start__date", flat=True))
-                 for plan in plans}
+        weeks = {
+            plan.name: set(plan.runs.values_list("window_start__date", flat=True)) for plan in plans
+        }
         assert len(plans) == 2 and all(len(found) >= 8 for found in weeks.values())
 
     # --- disputes and coaching (issue 6) -----------------------------------------------------
@@ -589,8 +631,9 @@ class TestTheSeededDemo:
             assert dispute.resolved_by_id != dispute.audit.auditor_id
             assert dispute.audit.status == "final"
             assert dispute.audit.score == dispute.score_after
-        decisions = set(DisputedQuestion.objects.exclude(decision="")
-                        .values_list("decision", flat=True))
+        decisions = set(
+            DisputedQuestion.objects.exclude(decision="").values_list("decision", flat=True)
+        )
         assert decisions == set(DisputeDecision.values)
         overturned = Dispute.objects.filter(questions__decision="overturned").first()
         assert overturned.score_after > overturned.score_before
@@ -611,8 +654,7 @@ class TestTheSeededDemo:
         assert actions.overdue().count() == 1
         for action in actions.filter(level=Level.AGENT):
             assert action.audits.exists()
-            assert set(action.audits.values_list("ticket__agent", flat=True)) == {
-                action.agent_id}
+            assert set(action.audits.values_list("ticket__agent", flat=True)) == {action.agent_id}
         for action in actions.exclude(owner=None):
             assert action.owner.vendor_id == action.vendor_id
 
@@ -643,16 +685,22 @@ class TestTheSeededDemo:
         assert first.status == "verified" and second.opened_at > first.completed_at
 
     def test_seeding_disputes_and_coaching_again_adds_nothing(self):
-        counts = (Dispute.objects.count(), DisputedQuestion.objects.count(),
-                  CoachingAction.objects.count())
+        counts = (
+            Dispute.objects.count(),
+            DisputedQuestion.objects.count(),
+            CoachingAction.objects.count(),
+        )
 
         assert demo_disputes.seed()["disputes"][0] == 0
         assert coaching_demo.seed()["coaching actions"][0] == 0
-        assert (Dispute.objects.count(), DisputedQuestion.objects.count(),
-                CoachingAction.objects.count()) == counts
+        assert (
+            Dispute.objects.count(),
+            DisputedQuestion.objects.count(),
+            CoachingAction.objects.count(),
+        ) == counts
 
     def test_the_story_links_an_open_dispute_and_the_coaching_that_worked(self, seeded, client):
-        story = seeded[seeded.index("The story to look for"):]
+        story = seeded[seeded.index("The story to look for") :]
         dispute = demo_disputes.open_disputes().first()
         action = coaching_demo.improving_action()
         dispute_link = reverse("audits:dispute_detail", args=[dispute.pk])

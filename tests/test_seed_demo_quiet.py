@@ -21,8 +21,9 @@ FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_seeding_fills_the_inboxes_and_prints_only_its_summary(settings, capfd, caplog,
-                                                               time_machine):
+def test_seeding_fills_the_inboxes_and_prints_only_its_summary(
+    settings, capfd, caplog, time_machine
+):
     time_machine.move_to(dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC), tick=False)
     settings.DEBUG = True  # as `make demo` runs it (DJANGO_DEBUG=1)
     settings.PASSWORD_HASHERS = FAST_HASHER

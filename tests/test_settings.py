@@ -88,7 +88,10 @@ def test_with_redis_celery_sends_tasks_to_the_broker_and_the_cache_is_shared():
 
     found = settings_under(
         {**PRODUCTION, "REDIS_URL": url},
-        "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHES",
+        "CELERY_TASK_ALWAYS_EAGER",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+        "CACHES",
     )
 
     assert found["CELERY_TASK_ALWAYS_EAGER"] is False
@@ -155,8 +158,14 @@ def test_an_email_host_switches_mail_to_smtp():
     }
 
     found = settings_under(
-        env, "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
-        "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "DEFAULT_FROM_EMAIL",
+        env,
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+        "EMAIL_USE_TLS",
+        "DEFAULT_FROM_EMAIL",
     )
 
     assert found == {

@@ -49,8 +49,7 @@ POST_ONLY = Expect("405", frozenset({405}))
 SCOPED = Expect("scoped page", frozenset({200}))
 # allauth's account pages answer a logged-in user with the page, a form error or a
 # redirect to a next step (home, reauthentication); none carries program data.
-ACCOUNT = Expect("account page", frozenset({200, 302, 400, 404}),
-                 ("/", "/accounts/"))
+ACCOUNT = Expect("account page", frozenset({200, 302, 400, 404}), ("/", "/accounts/"))
 PUBLIC = Expect("public", frozenset({200, 302, 400, 404}), ("/", "/accounts/", "/admin/"))
 
 Fill = Callable[[World], list[dict]]
@@ -89,47 +88,116 @@ def account(fill: Fill | None = None) -> Rule:
 
 # ----- parameter fills: vendor B's objects, and mixed A/B pairs for nested routes --------
 
-def b_vendor(w): return [{"slug": w.b.vendor.slug}]
-def b_site(w): return [{"vendor_slug": v, "site_slug": w.b.site.slug}
-                       for v in (w.b.vendor.slug, w.a.vendor.slug)] + [
-    {"vendor_slug": w.b.vendor.slug, "site_slug": w.a.site.slug}]
-def b_agent(w): return [{"vendor_slug": v, "agent_pk": w.b.agents[0].pk}
-                        for v in (w.b.vendor.slug, w.a.vendor.slug)] + [
-    {"vendor_slug": w.b.vendor.slug, "agent_pk": w.a.agents[0].pk}]
-def workflow_slug(w): return [{"slug": w.workflow.slug}]
-def b_tickets(w): return [{"pk": t.pk} for t in w.b.tickets]
-def upload(w): return [{"pk": w.ticket_import.pk}]
-def version(w): return [{"pk": w.version.pk}]
-def form_slug(w): return [{"slug": w.version.form.slug}]
-def section(w): return [{"pk": w.version.sections.first().pk}]
-def question(w): return [{"pk": w.version.sections.first().questions.first().pk}]
-def choice(w): return [{"pk": w.version.sections.last().questions.last().choices.first().pk}]
-def category(w): return [{"pk": w.category.pk}]
-def part(w): return [{"part": "sections", "pk": section(w)[0]["pk"], "action": "up"}]
-def plan(w): return [{"pk": w.run.plan.pk}]
-def run(w): return [{"pk": w.run.pk}]
+
+def b_vendor(w):
+    return [{"slug": w.b.vendor.slug}]
+
+
+def b_site(w):
+    return [
+        {"vendor_slug": v, "site_slug": w.b.site.slug} for v in (w.b.vendor.slug, w.a.vendor.slug)
+    ] + [{"vendor_slug": w.b.vendor.slug, "site_slug": w.a.site.slug}]
+
+
+def b_agent(w):
+    return [
+        {"vendor_slug": v, "agent_pk": w.b.agents[0].pk} for v in (w.b.vendor.slug, w.a.vendor.slug)
+    ] + [{"vendor_slug": w.b.vendor.slug, "agent_pk": w.a.agents[0].pk}]
+
+
+def workflow_slug(w):
+    return [{"slug": w.workflow.slug}]
+
+
+def b_tickets(w):
+    return [{"pk": t.pk} for t in w.b.tickets]
+
+
+def upload(w):
+    return [{"pk": w.ticket_import.pk}]
+
+
+def version(w):
+    return [{"pk": w.version.pk}]
+
+
+def form_slug(w):
+    return [{"slug": w.version.form.slug}]
+
+
+def section(w):
+    return [{"pk": w.version.sections.first().pk}]
+
+
+def question(w):
+    return [{"pk": w.version.sections.first().questions.first().pk}]
+
+
+def choice(w):
+    return [{"pk": w.version.sections.last().questions.last().choices.first().pk}]
+
+
+def category(w):
+    return [{"pk": w.category.pk}]
+
+
+def part(w):
+    return [{"part": "sections", "pk": section(w)[0]["pk"], "action": "up"}]
+
+
+def plan(w):
+    return [{"pk": w.run.plan.pk}]
+
+
+def run(w):
+    return [{"pk": w.run.pk}]
+
+
 def hidden_audits(w):
     """Every audit of B (each status, final ones included) and A's unfinalised one."""
     return [{"pk": a.pk} for a in w.b.audits.values()] + [{"pk": w.a.audits["submitted"].pk}]
+
+
 def ticket_queries(w):
     b = w.b
-    return [{}, {"?query": {"vendor": b.vendor.slug}},
-            {"?query": {"q": b.tickets[0].external_id}}, {"?query": {"q": str(b.tickets[0].pk)}}]
-def api_pk(objects): return lambda w: [{"pk": o.pk} for o in objects(w)]
-def api_list(*filters): return lambda w: [{}] + [{"?query": f(w)} for f in filters]
-def by_b_vendor(w): return {"vendor": w.b.vendor.pk}
+    return [
+        {},
+        {"?query": {"vendor": b.vendor.slug}},
+        {"?query": {"q": b.tickets[0].external_id}},
+        {"?query": {"q": str(b.tickets[0].pk)}},
+    ]
+
+
+def api_pk(objects):
+    return lambda w: [{"pk": o.pk} for o in objects(w)]
+
+
+def api_list(*filters):
+    return lambda w: [{}] + [{"?query": f(w)} for f in filters]
+
+
+def by_b_vendor(w):
+    return {"vendor": w.b.vendor.pk}
+
+
 def _b_dispute(w):
     """An open dispute of B's final audit with an attachment (made once per world; the
     file name is stored without writing a file: the scoped lookup answers before it)."""
     from audits.models import Dispute, DisputedQuestion
 
     dispute, made = Dispute.objects.get_or_create(
-        audit=w.b.audits["final"], status="open",
-        defaults={"raised_by": w.b.poc, "due_at": w.b.audits["final"].finalised_at})
+        audit=w.b.audits["final"],
+        status="open",
+        defaults={"raised_by": w.b.poc, "due_at": w.b.audits["final"].finalised_at},
+    )
     if made:
         DisputedQuestion.objects.create(
-            dispute=dispute, question_key="tone", reason=f"{w.b.vendor.name} disagrees",
-            attachment="dispute_attachments/security-walk.txt", attachment_name="b.txt")
+            dispute=dispute,
+            question_key="tone",
+            reason=f"{w.b.vendor.name} disagrees",
+            attachment="dispute_attachments/security-walk.txt",
+            attachment_name="b.txt",
+        )
     return dispute
 
 
@@ -138,21 +206,25 @@ def _b_dispute(w):
 BAD_BODY_OR_NOT_FOUND = Expect("400 or 404", frozenset({400, 404}))
 INTERNAL = NOT_FOUND  # sampling and form-builder pages do not exist for vendor users
 API_LIST_REASON = "a list through visible_to: vendor A's rows only"
-EXPORT_REASON = ("audits_visible_to: vendor A's final audits only, no internal notes, "
-                 "no auditor emails; B's vendor/site ids give an empty file")
+EXPORT_REASON = (
+    "audits_visible_to: vendor A's final audits only, no internal notes, "
+    "no auditor emails; B's vendor/site ids give an empty file"
+)
 
 RULES: dict[str, Rule] = {
     # --- home, health, people ---
     "": Rule(poc=Expect("own portal", frozenset({302}), ("/portal/",))),
-    "healthz": public("load balancer probe: database and broker reachability, no data",
-                      poc=SCOPED),
+    "healthz": public("load balancer probe: database and broker reachability, no data", poc=SCOPED),
     "people/invite/": Rule(poc=FORBIDDEN),
     # the People pages are for program managers: they do not exist for vendor users
     "people/": Rule(poc=NOT_FOUND, fill=lambda w: [{}, {"?query": {"role": "vendor_poc"}}]),
-    "people/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
-        {"pk": w.b.poc.pk, "?query": {"role": "auditor"}}, {"pk": w.a.poc.pk}]),
-    "people/<int:pk>/active/": Rule(poc=NOT_FOUND, fill=lambda w: [
-        {"pk": w.b.poc.pk, "?query": {"active": "no"}}]),
+    "people/<int:pk>/": Rule(
+        poc=NOT_FOUND,
+        fill=lambda w: [{"pk": w.b.poc.pk, "?query": {"role": "auditor"}}, {"pk": w.a.poc.pk}],
+    ),
+    "people/<int:pk>/active/": Rule(
+        poc=NOT_FOUND, fill=lambda w: [{"pk": w.b.poc.pk, "?query": {"active": "no"}}]
+    ),
     "people/<int:pk>/invitation/": Rule(poc=NOT_FOUND, fill=lambda w: [{"pk": w.b.poc.pk}]),
     # --- allauth ---
     "accounts/login/": public("the login page"),
@@ -170,11 +242,13 @@ RULES: dict[str, Rule] = {
     "accounts/login/code/confirm/": public("login-by-code step (off: redirects to login)"),
     r"accounts/^confirm-email/(?P<key>[-:\w]+)/$": public(
         "email confirmation link; a guessed key shows an 'invalid link' page",
-        fill=lambda w: [{"key": "MQ:guessed-key"}]),
+        fill=lambda w: [{"key": "MQ:guessed-key"}],
+    ),
     "accounts/password/reset/key/done/": public("password-reset confirmation notice"),
     r"accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": public(
         "password reset link; B's POC's uid with a guessed key is a 'bad token' page",
-        fill=lambda w: [{"uidb36": uidb36(w.b.poc.pk), "key": "set-password"}]),
+        fill=lambda w: [{"uidb36": uidb36(w.b.poc.pk), "key": "set-password"}],
+    ),
     "accounts/password/reset/done/": public("password reset 'email sent' notice"),
     "accounts/2fa/": account(),
     "accounts/2fa/authenticate/": public("TOTP step of login (needs a pending login)"),
@@ -188,32 +262,46 @@ RULES: dict[str, Rule] = {
     "vendors/": Rule(poc=SCOPED, reason="vendor list through visible_to: only Acme"),
     "vendors/workflows/": Rule(poc=SCOPED, reason="workflows are shared reference data"),
     "vendors/workflows/<slug:slug>/": Rule(
-        poc=SCOPED, fill=workflow_slug,
-        reason="shared workflow; its 'vendors working it' list is scoped"),
+        poc=SCOPED,
+        fill=workflow_slug,
+        reason="shared workflow; its 'vendors working it' list is scoped",
+    ),
     "vendors/<slug:slug>/": Rule(poc=NOT_FOUND, fill=b_vendor),
     "vendors/<slug:vendor_slug>/sites/<slug:site_slug>/": Rule(poc=NOT_FOUND, fill=b_site),
     "vendors/<slug:vendor_slug>/agents/<int:agent_pk>/": Rule(poc=NOT_FOUND, fill=b_agent),
     # contract targets are edited by managers only: the pages do not exist for vendor users
-    "vendors/targets/": Rule(poc=NOT_FOUND, fill=lambda w: [
-        {}, {"?query": {"vendor": w.b.vendor.slug}}]),
-    "vendors/targets/new/": Rule(poc=NOT_FOUND, fill=lambda w: [
-        {}, {"?query": {"vendor": w.b.vendor.pk, "target_percent": "10"}}]),
-    "vendors/targets/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
-        {"pk": w.b.target.pk}, {"pk": w.a.target.pk}]),
+    "vendors/targets/": Rule(
+        poc=NOT_FOUND, fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}}]
+    ),
+    "vendors/targets/new/": Rule(
+        poc=NOT_FOUND,
+        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.pk, "target_percent": "10"}}],
+    ),
+    "vendors/targets/<int:pk>/": Rule(
+        poc=NOT_FOUND, fill=lambda w: [{"pk": w.b.target.pk}, {"pk": w.a.target.pk}]
+    ),
     # --- tickets and imports ---
-    "audits/tickets/": Rule(poc=SCOPED, fill=ticket_queries,
-                            reason="ticket list through visible_to, filters included"),
+    "audits/tickets/": Rule(
+        poc=SCOPED, fill=ticket_queries, reason="ticket list through visible_to, filters included"
+    ),
     "audits/tickets/import/": Rule(poc=FORBIDDEN),
     "audits/tickets/import/<int:pk>/": Rule(poc=FORBIDDEN, fill=upload),
     "audits/tickets/<int:pk>/": Rule(poc=NOT_FOUND, fill=b_tickets),
     # --- audit list exports (GET only; POST is 405 for everyone) ---
     "audits/export.csv": Rule(
-        poc=(SCOPED, POST_ONLY), anon=(LOGIN, POST_ONLY), reason=EXPORT_REASON,
-        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk},
-                      lambda w: {"status": "submitted"})),
+        poc=(SCOPED, POST_ONLY),
+        anon=(LOGIN, POST_ONLY),
+        reason=EXPORT_REASON,
+        fill=api_list(
+            by_b_vendor, lambda w: {"site": w.b.site.pk}, lambda w: {"status": "submitted"}
+        ),
+    ),
     "audits/export.xlsx": Rule(
-        poc=(SCOPED, POST_ONLY), anon=(LOGIN, POST_ONLY), reason=EXPORT_REASON,
-        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk})),
+        poc=(SCOPED, POST_ONLY),
+        anon=(LOGIN, POST_ONLY),
+        reason=EXPORT_REASON,
+        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk}),
+    ),
     # --- the form builder (internal) ---
     "audits/forms/": Rule(poc=INTERNAL),
     "audits/forms/new/": Rule(poc=INTERNAL),
@@ -240,27 +328,33 @@ RULES: dict[str, Rule] = {
     # --- the auditor workspace (internal) ---
     "audits/queue/": Rule(poc=FORBIDDEN),
     "audits/queue/next/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN)),
-    "audits/adhoc/": Rule(poc=FORBIDDEN, fill=lambda w: [
-        {}, {"?query": {"q": w.b.tickets[0].external_id}}]),
+    "audits/adhoc/": Rule(
+        poc=FORBIDDEN, fill=lambda w: [{}, {"?query": {"q": w.b.tickets[0].external_id}}]
+    ),
     "audits/<int:pk>/": Rule(poc=NOT_FOUND, fill=hidden_audits),
     "audits/<int:pk>/score/": Rule(poc=FORBIDDEN, fill=hidden_audits),
-    "audits/<int:pk>/draft/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
-                                   fill=hidden_audits),
-    "audits/<int:pk>/reopen/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
-                                    fill=hidden_audits),
-    "audits/<int:pk>/finalise/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
-                                      fill=hidden_audits),
-    "audits/<int:pk>/reassign/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
-                                      fill=hidden_audits),
-    "audits/<int:pk>/skip/": Rule(poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN),
-                                  fill=hidden_audits),
+    "audits/<int:pk>/draft/": Rule(
+        poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN), fill=hidden_audits
+    ),
+    "audits/<int:pk>/reopen/": Rule(
+        poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN), fill=hidden_audits
+    ),
+    "audits/<int:pk>/finalise/": Rule(
+        poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN), fill=hidden_audits
+    ),
+    "audits/<int:pk>/reassign/": Rule(
+        poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN), fill=hidden_audits
+    ),
+    "audits/<int:pk>/skip/": Rule(
+        poc=(POST_ONLY, FORBIDDEN), anon=(POST_ONLY, LOGIN), fill=hidden_audits
+    ),
     # --- disputes (issue 6): B's dispute and attachment 404; the queue is internal ---
     "audits/<int:pk>/dispute/": Rule(poc=NOT_FOUND, fill=hidden_audits),
     "audits/disputes/": Rule(poc=NOT_FOUND),
-    "audits/disputes/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
-        {"pk": _b_dispute(w).pk}]),
-    "audits/disputes/attachments/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [
-        {"pk": _b_dispute(w).questions.get().pk}]),
+    "audits/disputes/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [{"pk": _b_dispute(w).pk}]),
+    "audits/disputes/attachments/<int:pk>/": Rule(
+        poc=NOT_FOUND, fill=lambda w: [{"pk": _b_dispute(w).questions.get().pk}]
+    ),
     # --- sampling (internal) ---
     "sampling/": Rule(poc=INTERNAL),
     "sampling/planner/": Rule(poc=INTERNAL),
@@ -274,130 +368,217 @@ RULES: dict[str, Rule] = {
     "sampling/runs/<int:pk>/status.json": Rule(poc=INTERNAL, fill=run),
     # --- scorecards and dashboards (internal until the partner portal) ---
     "scorecards/": Rule(poc=INTERNAL, fill=lambda w: [{}, {"?query": {"format": "csv"}}]),
-    "scorecards/vendors/<slug:vendor>/": Rule(poc=INTERNAL, fill=lambda w: [
-        {"vendor": w.b.vendor.slug}, {"vendor": w.a.vendor.slug},
-        {"vendor": w.b.vendor.slug, "?query": {"format": "csv"}}]),
-    "scorecards/trends/": Rule(poc=INTERNAL, fill=lambda w: [
-        {}, {"?query": {"vendor": w.b.vendor.slug, "format": "csv"}}]),
-    "scorecards/gaps/": Rule(poc=INTERNAL, fill=lambda w: [
-        {}, {"?query": {"vendor": w.b.vendor.slug, "format": "xlsx"}}]),
-    "scorecards/gaps/<slug:category>/audits/": Rule(poc=INTERNAL, fill=lambda w: [
-        {"category": w.category.slug, "?query": {"vendor": w.b.vendor.slug}}]),
+    "scorecards/vendors/<slug:vendor>/": Rule(
+        poc=INTERNAL,
+        fill=lambda w: [
+            {"vendor": w.b.vendor.slug},
+            {"vendor": w.a.vendor.slug},
+            {"vendor": w.b.vendor.slug, "?query": {"format": "csv"}},
+        ],
+    ),
+    "scorecards/trends/": Rule(
+        poc=INTERNAL, fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug, "format": "csv"}}]
+    ),
+    "scorecards/gaps/": Rule(
+        poc=INTERNAL, fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug, "format": "xlsx"}}]
+    ),
+    "scorecards/gaps/<slug:category>/audits/": Rule(
+        poc=INTERNAL,
+        fill=lambda w: [{"category": w.category.slug, "?query": {"vendor": w.b.vendor.slug}}],
+    ),
     # --- partner portal (issue 6): vendor POCs only, always their own vendor (visible_to);
     # a vendor parameter naming B is ignored, B's disputes and actions exist in every walk ---
     "portal/": Rule(
-        poc=SCOPED, reason="the POC's own vendor's scorecard and trend (visible_to)",
-        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}},
-                        {"?query": {"vendor": w.b.vendor.slug, "format": "csv",
-                                    "table": "breakdown"}},
-                        {"?query": {"format": "xlsx", "table": "weekly"}}]),
+        poc=SCOPED,
+        reason="the POC's own vendor's scorecard and trend (visible_to)",
+        fill=lambda w: [
+            {},
+            {"?query": {"vendor": w.b.vendor.slug}},
+            {"?query": {"vendor": w.b.vendor.slug, "format": "csv", "table": "breakdown"}},
+            {"?query": {"format": "xlsx", "table": "weekly"}},
+        ],
+    ),
     "portal/themes/": Rule(
-        poc=SCOPED, reason="the POC's own vendor's error themes (visible_to), by site",
-        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}},
-                        {"?query": {"format": "csv", "table": "breakdown"}}]),
+        poc=SCOPED,
+        reason="the POC's own vendor's error themes (visible_to), by site",
+        fill=lambda w: [
+            {},
+            {"?query": {"vendor": w.b.vendor.slug}},
+            {"?query": {"format": "csv", "table": "breakdown"}},
+        ],
+    ),
     "portal/audits/": Rule(
-        poc=SCOPED, reason="audits_visible_to: the POC's vendor's final audits only",
-        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}}]),
+        poc=SCOPED,
+        reason="audits_visible_to: the POC's vendor's final audits only",
+        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}}],
+    ),
     "portal/audits/export.csv": Rule(
-        poc=SCOPED, reason=EXPORT_REASON,
-        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}}]),
+        poc=SCOPED,
+        reason=EXPORT_REASON,
+        fill=lambda w: [{}, {"?query": {"vendor": w.b.vendor.slug}}],
+    ),
     "portal/disputes/": Rule(
-        poc=SCOPED, reason="the POC's vendor's disputes (visible_to)",
-        fill=lambda w: [{"?query": {"dispute": _b_dispute(w).pk}}]),
+        poc=SCOPED,
+        reason="the POC's vendor's disputes (visible_to)",
+        fill=lambda w: [{"?query": {"dispute": _b_dispute(w).pk}}],
+    ),
     "portal/coaching/": Rule(
-        poc=SCOPED, reason="the POC's vendor's coaching actions (visible_to)",
-        fill=coaching_fills.list_queries),
+        poc=SCOPED,
+        reason="the POC's vendor's coaching actions (visible_to)",
+        fill=coaching_fills.list_queries,
+    ),
     # --- coaching (vendor POCs: their own vendor's actions only; B's action is made by the
     # fills in tests/coaching/security_fills.py) ---
     "coaching/": Rule(
-        poc=SCOPED, reason="the POC's own vendor's coaching actions (visible_to)",
-        fill=coaching_fills.list_queries),
+        poc=SCOPED,
+        reason="the POC's own vendor's coaching actions (visible_to)",
+        fill=coaching_fills.list_queries,
+    ),
     "coaching/new/": Rule(poc=INTERNAL, fill=coaching_fills.new_queries),
     "coaching/report/": Rule(poc=INTERNAL),
     "coaching/<int:pk>/": Rule(poc=NOT_FOUND, fill=coaching_fills.detail),
     "coaching/<int:pk>/<slug:step>/": Rule(poc=NOT_FOUND, fill=coaching_fills.steps),
     # --- inbox (issue 6 notifications): personal, recipient = the user. The read fill makes
     # notifications naming vendor B for B's POC and the manager; none may ever show to A ---
-    "inbox/<int:pk>/read/": Rule(poc=(POST_ONLY, NOT_FOUND), fill=lambda w: [
-        {"pk": user.notifications.get_or_create(event_key="security-walk", defaults={
-            "kind": "finding", "subject": f"{w.b.vendor.name}: {w.b.tickets[0].external_id}",
-            "body": w.b.site.name, "link": "/audits/"})[0].pk} for user in (w.b.poc, w.manager)]),
-    "inbox/": Rule(poc=SCOPED, fill=lambda w: [{}] * bool(RULES["inbox/<int:pk>/read/"].fill(w)),
-                   reason="the POC's own notifications only (recipient = request.user)"),
+    "inbox/<int:pk>/read/": Rule(
+        poc=(POST_ONLY, NOT_FOUND),
+        fill=lambda w: [
+            {
+                "pk": user.notifications.get_or_create(
+                    event_key="security-walk",
+                    defaults={
+                        "kind": "finding",
+                        "subject": f"{w.b.vendor.name}: {w.b.tickets[0].external_id}",
+                        "body": w.b.site.name,
+                        "link": "/audits/",
+                    },
+                )[0].pk
+            }
+            for user in (w.b.poc, w.manager)
+        ],
+    ),
+    "inbox/": Rule(
+        poc=SCOPED,
+        fill=lambda w: [{}] * bool(RULES["inbox/<int:pk>/read/"].fill(w)),
+        reason="the POC's own notifications only (recipient = request.user)",
+    ),
     "inbox/read-all/": Rule(
         poc=(POST_ONLY, Expect("back to the inbox", frozenset({302}), ("/inbox/",))),
         fill=lambda w: [{}] * bool(RULES["inbox/<int:pk>/read/"].fill(w)),
-        reason="marks the POC's own notifications read; shows nothing"),
+        reason="marks the POC's own notifications read; shows nothing",
+    ),
     # --- API v1 (each also served with a ".json" suffix, same rule) ---
     "api/v1/": Rule(poc=(SCOPED, POST_ONLY), reason="the router's index of endpoint links"),
-    "api/v1/^vendors/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
-                              fill=api_list(lambda w: {"slug": w.b.vendor.slug})),
-    r"api/v1/^vendors/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
-                                              fill=api_pk(lambda w: [w.b.vendor])),
-    "api/v1/^sites/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
-                            fill=api_list(by_b_vendor)),
-    r"api/v1/^sites/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
-                                            fill=api_pk(lambda w: [w.b.site])),
-    "api/v1/^agents/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
-                             fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk})),
-    r"api/v1/^agents/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
-                                             fill=api_pk(lambda w: w.b.agents)),
+    "api/v1/^vendors/$": Rule(
+        poc=(SCOPED, POST_ONLY),
+        reason=API_LIST_REASON,
+        fill=api_list(lambda w: {"slug": w.b.vendor.slug}),
+    ),
+    r"api/v1/^vendors/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=api_pk(lambda w: [w.b.vendor])
+    ),
+    "api/v1/^sites/$": Rule(
+        poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON, fill=api_list(by_b_vendor)
+    ),
+    r"api/v1/^sites/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=api_pk(lambda w: [w.b.site])
+    ),
+    "api/v1/^agents/$": Rule(
+        poc=(SCOPED, POST_ONLY),
+        reason=API_LIST_REASON,
+        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk}),
+    ),
+    r"api/v1/^agents/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=api_pk(lambda w: w.b.agents)
+    ),
     "api/v1/^workflows/$": Rule(poc=(SCOPED, POST_ONLY), reason="shared reference data"),
     r"api/v1/^workflows/(?P<pk>[^/.]+)/$": Rule(
-        poc=(SCOPED, POST_ONLY), reason="shared reference data",
-        fill=api_pk(lambda w: [w.workflow])),
-    "api/v1/^contract-targets/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
-                                       fill=api_list(by_b_vendor)),
-    r"api/v1/^contract-targets/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
-                                                       fill=api_pk(lambda w: [w.b.target])),
-    "api/v1/^tickets/$": Rule(poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON,
-                              fill=api_list(by_b_vendor,
-                                            lambda w: {"agent": w.b.agents[0].pk})),
-    r"api/v1/^tickets/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
-                                              fill=api_pk(lambda w: w.b.tickets)),
+        poc=(SCOPED, POST_ONLY), reason="shared reference data", fill=api_pk(lambda w: [w.workflow])
+    ),
+    "api/v1/^contract-targets/$": Rule(
+        poc=(SCOPED, POST_ONLY), reason=API_LIST_REASON, fill=api_list(by_b_vendor)
+    ),
+    r"api/v1/^contract-targets/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=api_pk(lambda w: [w.b.target])
+    ),
+    "api/v1/^tickets/$": Rule(
+        poc=(SCOPED, POST_ONLY),
+        reason=API_LIST_REASON,
+        fill=api_list(by_b_vendor, lambda w: {"agent": w.b.agents[0].pk}),
+    ),
+    r"api/v1/^tickets/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=api_pk(lambda w: w.b.tickets)
+    ),
     "api/v1/^forms/$": Rule(
         poc=(SCOPED, POST_ONLY),
         reason="published form versions: AuditForm.vendor_path = None ('forms are shared; "
-               "vendors see the questions of their own audits'). Whether vendor users "
-               "should list every form with weights and guidance is a product decision"),
+        "vendors see the questions of their own audits'). Whether vendor users "
+        "should list every form with weights and guidance is a product decision",
+    ),
     r"api/v1/^forms/(?P<pk>[^/.]+)/$": Rule(
-        poc=(SCOPED, POST_ONLY), fill=version,
-        reason="a published form version, shared as above"),
+        poc=(SCOPED, POST_ONLY), fill=version, reason="a published form version, shared as above"
+    ),
     "api/v1/^audits/$": Rule(
-        poc=(SCOPED, FORBIDDEN), reason="vendor A's finalised audits, no internal notes",
-        fill=api_list(by_b_vendor, lambda w: {"site": w.b.site.pk},
-                      lambda w: {"ticket": w.b.tickets[0].pk, "form_version": w.version.pk},
-                      lambda w: {"sampled_ticket": w.b.sampled[0].pk})),
+        poc=(SCOPED, FORBIDDEN),
+        reason="vendor A's finalised audits, no internal notes",
+        fill=api_list(
+            by_b_vendor,
+            lambda w: {"site": w.b.site.pk},
+            lambda w: {"ticket": w.b.tickets[0].pk, "form_version": w.version.pk},
+            lambda w: {"sampled_ticket": w.b.sampled[0].pk},
+        ),
+    ),
     r"api/v1/^audits/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY), fill=hidden_audits),
-    r"api/v1/^audits/(?P<pk>[^/.]+)/draft/$": Rule(poc=(POST_ONLY, NOT_FOUND),
-                                                   anon=LOGIN, fill=hidden_audits),
-    r"api/v1/^audits/(?P<pk>[^/.]+)/submit/$": Rule(poc=(POST_ONLY, NOT_FOUND),
-                                                    anon=LOGIN, fill=hidden_audits),
+    r"api/v1/^audits/(?P<pk>[^/.]+)/draft/$": Rule(
+        poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=hidden_audits
+    ),
+    r"api/v1/^audits/(?P<pk>[^/.]+)/submit/$": Rule(
+        poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=hidden_audits
+    ),
     # --- disputes and coaching actions: B's rows 404; raising needs a body naming an audit
     # A may dispute (B's final audit is a 404); opening an action is QA's ---
     "api/v1/^disputes/$": Rule(
-        poc=(SCOPED, BAD_BODY_OR_NOT_FOUND), reason="disputes through visible_to: A's only",
-        fill=lambda w: [{"?query": {"vendor": _b_dispute(w).audit.ticket.vendor_id}}, {},
-                        {"?query": {"status": "open", "overdue": "true"}},
-                        {"?query": {"audit": w.b.final_audit.pk,
-                                    "questions[0]question_key": "tone",
-                                    "questions[0]reason": "B's audit, raised by A"}}]),
-    r"api/v1/^disputes/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY), fill=lambda w: [
-        {"pk": _b_dispute(w).pk}]),
+        poc=(SCOPED, BAD_BODY_OR_NOT_FOUND),
+        reason="disputes through visible_to: A's only",
+        fill=lambda w: [
+            {"?query": {"vendor": _b_dispute(w).audit.ticket.vendor_id}},
+            {},
+            {"?query": {"status": "open", "overdue": "true"}},
+            {
+                "?query": {
+                    "audit": w.b.final_audit.pk,
+                    "questions[0]question_key": "tone",
+                    "questions[0]reason": "B's audit, raised by A",
+                }
+            },
+        ],
+    ),
+    r"api/v1/^disputes/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=lambda w: [{"pk": _b_dispute(w).pk}]
+    ),
     r"api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": Rule(
-        poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=lambda w: [{"pk": _b_dispute(w).pk}]),
+        poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=lambda w: [{"pk": _b_dispute(w).pk}]
+    ),
     "api/v1/^coaching-actions/$": Rule(
-        poc=(SCOPED, FORBIDDEN), reason="coaching actions through actions_visible_to: A's only",
-        fill=coaching_fills.api_list_queries),
-    r"api/v1/^coaching-actions/(?P<pk>[^/.]+)/$": Rule(poc=(NOT_FOUND, POST_ONLY),
-                                                       fill=coaching_fills.detail),
-    **{rf"api/v1/^coaching-actions/(?P<pk>[^/.]+)/{step}/$": Rule(
-        poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=coaching_fills.detail)
-       for step in ("acknowledge", "complete", "verify", "cancel")},
-    "api/schema/": Rule(poc=(SCOPED, POST_ONLY),
-                        reason="OpenAPI description of the endpoints for program members"),
-    "api/docs/": Rule(poc=(SCOPED, POST_ONLY),
-                      reason="Swagger UI (local assets) that loads /api/schema/: no data"),
+        poc=(SCOPED, FORBIDDEN),
+        reason="coaching actions through actions_visible_to: A's only",
+        fill=coaching_fills.api_list_queries,
+    ),
+    r"api/v1/^coaching-actions/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=coaching_fills.detail
+    ),
+    **{
+        rf"api/v1/^coaching-actions/(?P<pk>[^/.]+)/{step}/$": Rule(
+            poc=(POST_ONLY, NOT_FOUND), anon=LOGIN, fill=coaching_fills.detail
+        )
+        for step in ("acknowledge", "complete", "verify", "cancel")
+    },
+    "api/schema/": Rule(
+        poc=(SCOPED, POST_ONLY), reason="OpenAPI description of the endpoints for program members"
+    ),
+    "api/docs/": Rule(
+        poc=(SCOPED, POST_ONLY), reason="Swagger UI (local assets) that loads /api/schema/: no data"
+    ),
     # --- the Django admin: explicit pages here, every ModelAdmin route via ADMIN below ---
     # secure_admin_login: visitors go to allauth's login (TOTP, rate limits); a logged-in
     # user who is not staff is refused.
@@ -427,8 +608,16 @@ def rule_for(route) -> Rule | None:
 
 @pytest.fixture
 def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a) -> World:
-    return build_world(vendor_a=vendor_a, site_a=site_a, vendor_b=vendor_b, site_b=site_b,
-                       workflow=workflow, manager=manager, auditor=auditor, poc_a=poc_a)
+    return build_world(
+        vendor_a=vendor_a,
+        site_a=site_a,
+        vendor_b=vendor_b,
+        site_b=site_b,
+        workflow=workflow,
+        manager=manager,
+        auditor=auditor,
+        poc_a=poc_a,
+    )
 
 
 def requests_for(world: World):
@@ -448,8 +637,9 @@ BROWSABLE = "?format=api"
 HTML = "Accept: text/html"
 
 
-def walk_as(world: World, role: str, login_as=None,
-            renderer: str | None = None) -> tuple[list[str], int]:
+def walk_as(
+    world: World, role: str, login_as=None, renderer: str | None = None
+) -> tuple[list[str], int]:
     """Request every route (GET and empty POST) as ``role``; returns problems and count.
 
     With ``renderer`` each request also asks for the browsable API or for HTML: the answer
@@ -478,11 +668,17 @@ def walk_as(world: World, role: str, login_as=None,
             # A filter form echoes what was typed into it; that is not B's data leaking.
             echoed = [str(v) for v in query.values()]
             unechoed = [s for s in forbidden if not any(s in value for value in echoed)]
-            problem = problem_with(response, rule.expected(role, method), unechoed,
-                                   world.b.vendor.pk)
-            if (not problem and renderer and login_as is not None and login_as.is_vendor_user
-                    and base_path.startswith("/api/v1/")
-                    and response.get("Content-Type", "").startswith("text/html")):
+            problem = problem_with(
+                response, rule.expected(role, method), unechoed, world.b.vendor.pk
+            )
+            if (
+                not problem
+                and renderer
+                and login_as is not None
+                and login_as.is_vendor_user
+                and base_path.startswith("/api/v1/")
+                and response.get("Content-Type", "").startswith("text/html")
+            ):
                 problem = "the browsable API, in HTML, for a vendor user"
             if problem:
                 problems.append(f"{method} {path} {query or ''} [{route.route}]: {problem}")
@@ -497,9 +693,11 @@ def test_every_url_pattern_has_a_security_rule():
         "anonymous visitor and another vendor's POC must get from each before shipping it:\n  "
         + "\n  ".join(missing)
     )
-    unreasoned = sorted(k for k, rule in RULES.items()
-                        if (rule.anon is PUBLIC or SCOPED in _poc_expectations(rule))
-                        and not rule.reason)
+    unreasoned = sorted(
+        k
+        for k, rule in RULES.items()
+        if (rule.anon is PUBLIC or SCOPED in _poc_expectations(rule)) and not rule.reason
+    )
     assert not unreasoned, f"public or vendor-readable routes need a reason: {unreasoned}"
 
 
@@ -563,8 +761,13 @@ def test_the_same_walk_lets_vendor_b_poc_see_what_a_poc_cannot(client, world):
     """The fills really point at B's objects: B's own POC gets 200 where A's got 404."""
     client.force_login(world.b.poc, backend="django.contrib.auth.backends.ModelBackend")
     b = world.b
-    for path in (f"/vendors/{b.vendor.slug}/", f"/vendors/{b.vendor.slug}/sites/{b.site.slug}/",
-                 f"/vendors/{b.vendor.slug}/agents/{b.agents[0].pk}/",
-                 f"/audits/tickets/{b.tickets[0].pk}/", f"/audits/{b.final_audit.pk}/",
-                 f"/api/v1/vendors/{b.vendor.pk}/", f"/api/v1/audits/{b.final_audit.pk}/"):
+    for path in (
+        f"/vendors/{b.vendor.slug}/",
+        f"/vendors/{b.vendor.slug}/sites/{b.site.slug}/",
+        f"/vendors/{b.vendor.slug}/agents/{b.agents[0].pk}/",
+        f"/audits/tickets/{b.tickets[0].pk}/",
+        f"/audits/{b.final_audit.pk}/",
+        f"/api/v1/vendors/{b.vendor.pk}/",
+        f"/api/v1/audits/{b.final_audit.pk}/",
+    ):
         assert client.get(path).status_code == 200, path

@@ -14,8 +14,7 @@ TOTP_STEP = "/accounts/2fa/authenticate/"
 
 @pytest.fixture
 def staff_with_totp(db):
-    user = UserFactory(email="admin@example.com", role=Role.ADMIN, is_staff=True,
-                       is_superuser=True)
+    user = UserFactory(email="admin@example.com", role=Role.ADMIN, is_staff=True, is_superuser=True)
     user.totp_secret = enrol_totp(user)
     return user
 
@@ -41,8 +40,9 @@ def test_a_password_posted_to_the_admin_login_opens_no_session(client, staff_wit
 
 
 def test_staff_with_totp_reach_the_admin_only_after_the_code(client, staff_with_totp):
-    response = client.post(LOGIN, {"login": staff_with_totp.email, "password": PASSWORD,
-                                   "next": "/admin/"})
+    response = client.post(
+        LOGIN, {"login": staff_with_totp.email, "password": PASSWORD, "next": "/admin/"}
+    )
     assert response["Location"] == TOTP_STEP
     assert not get_user(client).is_authenticated
     assert client.get("/admin/")["Location"].startswith(ADMIN_LOGIN)  # no admin yet
@@ -54,7 +54,8 @@ def test_staff_with_totp_reach_the_admin_only_after_the_code(client, staff_with_
 
 
 def test_the_admin_login_takes_no_password_guesses_and_the_login_limits_them(
-        client, staff_with_totp):
+    client, staff_with_totp
+):
     for _ in range(10):
         response = client.post(ADMIN_LOGIN, admin_form(staff_with_totp, "guess"))
         assert response["Location"].startswith(LOGIN)

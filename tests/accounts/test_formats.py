@@ -12,18 +12,33 @@ from django.template import Context, Template
 from accounts import formats
 
 
-@pytest.mark.parametrize(("value", "digits", "shown"), [
-    (0.9342, 1, "93.4%"), (0.9, 1, "90.0%"), (1, 1, "100.0%"), (0.02873, 2, "2.87%"),
-    (Decimal("0.955"), 1, "95.5%"), (0.2, 0, "20%"), (None, 1, "—"), ("", 1, "—"),
-])
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [
+        (0.9342, 1, "93.4%"),
+        (0.9, 1, "90.0%"),
+        (1, 1, "100.0%"),
+        (0.02873, 2, "2.87%"),
+        (Decimal("0.955"), 1, "95.5%"),
+        (0.2, 0, "20%"),
+        (None, 1, "—"),
+        ("", 1, "—"),
+    ],
+)
 def test_a_proportion_is_a_percentage_with_one_decimal(value, digits, shown):
     assert formats.percent(value, digits) == shown
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (0.021, "+2.1 pts"), (-0.004, "-0.4 pts"), (0.0, "+0.0 pts"), (-0.0004, "+0.0 pts"),
-    (None, "—"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.021, "+2.1 pts"),
+        (-0.004, "-0.4 pts"),
+        (0.0, "+0.0 pts"),
+        (-0.0004, "+0.0 pts"),
+        (None, "—"),
+    ],
+)
 def test_a_difference_is_in_signed_percentage_points(value, shown):
     assert formats.points(value) == shown
 
@@ -41,8 +56,17 @@ def test_the_template_filters_are_the_same_functions():
     html = Template(
         "{% load formats %}{{ p|percent }} {{ d|points }} {{ c|pct }} {{ when|day }} "
         "{{ s|score }}|{% load sampling_format %}{{ p|percent }} {{ d|points }}"
-    ).render(Context({"p": 0.9342, "d": 0.021, "c": 0.95, "when": dt.date(2026, 12, 6),
-                      "s": Decimal("87.50")}))
+    ).render(
+        Context(
+            {
+                "p": 0.9342,
+                "d": 0.021,
+                "c": 0.95,
+                "when": dt.date(2026, 12, 6),
+                "s": Decimal("87.50"),
+            }
+        )
+    )
 
     assert html == "93.4% +2.1 pts 95% 6 Dec 2026 87.5|93.4% +2.1 pts"
 

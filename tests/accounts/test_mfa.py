@@ -74,8 +74,9 @@ def test_a_vendor_poc_enrols_totp_and_then_sees_their_vendor(client, poc_without
     ).exists()
     # The recovery codes come next, with a way on to the portal.
     assert response.redirect_chain[-1][0] == "/accounts/2fa/recovery-codes/"
-    continue_link = re.search(r'<a [^>]*id="recovery-continue"[^>]*>([^<]*)</a>',
-                              response.content.decode())
+    continue_link = re.search(
+        r'<a [^>]*id="recovery-continue"[^>]*>([^<]*)</a>', response.content.decode()
+    )
     assert continue_link, "no way on from the recovery codes"
     assert 'href="/"' in continue_link.group(0)
     assert continue_link.group(1) == "Continue to Acme Moderation's portal"

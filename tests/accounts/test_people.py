@@ -71,17 +71,22 @@ def test_the_people_list_filters_by_role_status_and_email(client_as, manager, au
 def test_a_manager_makes_an_auditor_a_vendor_poc_of_one_vendor_and_it_is_in_the_history(
     client_as, manager, auditor, vendor_a
 ):
-    response = client_as(manager).post(person_url(auditor),
-                                       {"role": "vendor_poc", "vendor": vendor_a.pk})
+    response = client_as(manager).post(
+        person_url(auditor), {"role": "vendor_poc", "vendor": vendor_a.pk}
+    )
 
     assert response.status_code == 302
     auditor.refresh_from_db()
     assert (auditor.role, auditor.vendor) == (Role.VENDOR_POC, vendor_a)
     page = client_as(manager).get(person_url(auditor)).content.decode()
-    assert "manager@example.com · auditor@example.com: Role: QA auditor → Vendor POC " \
-           "(Acme Moderation)" in page
-    assert "Role: QA auditor → Vendor POC (Acme Moderation)" in client_as(manager).get(
-        PEOPLE).content.decode()
+    assert (
+        "manager@example.com · auditor@example.com: Role: QA auditor → Vendor POC "
+        "(Acme Moderation)" in page
+    )
+    assert (
+        "Role: QA auditor → Vendor POC (Acme Moderation)"
+        in client_as(manager).get(PEOPLE).content.decode()
+    )
 
 
 def test_a_vendor_role_needs_a_vendor_and_an_internal_role_none(
@@ -90,13 +95,16 @@ def test_a_vendor_role_needs_a_vendor_and_an_internal_role_none(
     client = client_as(manager)
     response = client.post(person_url(auditor), {"role": "vendor_poc", "vendor": ""})
     assert response.status_code == 400
-    assert "<strong>Vendor</strong>: A vendor POC must be bound to one vendor." in \
-        response.content.decode()
+    assert (
+        "<strong>Vendor</strong>: A vendor POC must be bound to one vendor."
+        in response.content.decode()
+    )
 
     response = client.post(person_url(poc_a), {"role": "auditor", "vendor": vendor_a.pk})
     assert response.status_code == 400
-    assert "<strong>Vendor</strong>: Only vendor POCs belong to a vendor" in \
-        response.content.decode()
+    assert (
+        "<strong>Vendor</strong>: Only vendor POCs belong to a vendor" in response.content.decode()
+    )
 
     response = client.post(person_url(auditor), {"role": "admin"})
     assert response.status_code == 400 and "<strong>Role</strong>" in response.content.decode()
@@ -173,8 +181,12 @@ def test_admins_are_left_to_the_django_admin(client_as, manager):
 def test_vendor_users_find_no_people_pages_and_auditors_are_refused(
     client_as, poc_a, auditor, newcomer
 ):
-    urls = [PEOPLE, person_url(newcomer), person_url(newcomer, "active"),
-            person_url(newcomer, "invitation")]
+    urls = [
+        PEOPLE,
+        person_url(newcomer),
+        person_url(newcomer, "active"),
+        person_url(newcomer, "invitation"),
+    ]
     for url in urls:
         assert client_as(poc_a).get(url).status_code == 404, url
         assert client_as(poc_a).post(url, {"active": "no", "role": "manager"}).status_code == 404
@@ -196,8 +208,11 @@ def test_every_action_needs_the_csrf_token(manager, newcomer):
 def test_the_navigation_leads_managers_to_disputes_targets_and_people_and_no_one_else(
     client_as, manager, auditor, poc_a
 ):
-    links = ('href="/audits/disputes/">Disputes', 'href="/vendors/targets/">Targets',
-             'href="/people/">People')
+    links = (
+        'href="/audits/disputes/">Disputes',
+        'href="/vendors/targets/">Targets',
+        'href="/people/">People',
+    )
     as_manager = client_as(manager).get("/vendors/").content.decode()
     assert all(link in as_manager for link in links)
     as_auditor = client_as(auditor).get("/vendors/").content.decode()

@@ -14,21 +14,33 @@ HEADER = ["external_id", "vendor", "site", "agent", "workflow", "handled_at", "d
 @pytest.fixture
 def new_york(vendor_a):
     """A site of vendor A whose clocks change for daylight saving."""
-    return SiteFactory(vendor=vendor_a, name="New York", slug="new-york", country="US",
-                       timezone="America/New_York")
+    return SiteFactory(
+        vendor=vendor_a, name="New York", slug="new-york", country="US", timezone="America/New_York"
+    )
 
 
 @pytest.fixture
 def program(vendor_a, site_a, vendor_b, site_b, workflow, new_york):
     """Two vendors with sites in three timezones and one workflow, ready to import into."""
-    return {"vendor_a": vendor_a, "site_a": site_a, "vendor_b": vendor_b, "site_b": site_b,
-            "workflow": workflow, "new_york": new_york}
+    return {
+        "vendor_a": vendor_a,
+        "site_a": site_a,
+        "vendor_b": vendor_b,
+        "site_b": site_b,
+        "workflow": workflow,
+        "new_york": new_york,
+    }
 
 
 def good_row(external_id="T-1", **overrides) -> dict:
     row = {
-        "external_id": external_id, "vendor": "acme", "site": "manila", "agent": "ag-1",
-        "workflow": "hate-speech-en", "handled_at": "2026-03-01T10:00:00Z", "decision": "remove",
+        "external_id": external_id,
+        "vendor": "acme",
+        "site": "manila",
+        "agent": "ag-1",
+        "workflow": "hate-speech-en",
+        "handled_at": "2026-03-01T10:00:00Z",
+        "decision": "remove",
     }
     row.update(overrides)
     return row

@@ -21,15 +21,26 @@ def build_small_form(manager, name: str = "Hate speech review") -> FormVersion:
     version = create_form(name=name, created_by=manager)
     decision = add_section(version, title="Decision", key="decision", weight=2)
     add_question(
-        decision, text="Was the right action taken?", key="right-action", kind="yes_no",
-        critical=True, error_category=error_category(),
+        decision,
+        text="Was the right action taken?",
+        key="right-action",
+        kind="yes_no",
+        critical=True,
+        error_category=error_category(),
     )
     handling = add_section(version, title="Handling", key="handling", weight=1)
-    cited = add_question(handling, text="Was the policy cited?", key="policy-cited",
-                         kind="choice", weight=2)
+    cited = add_question(
+        handling, text="Was the policy cited?", key="policy-cited", kind="choice", weight=2
+    )
     add_choice(cited, label="Fully", value="full", credit=1)
     add_choice(cited, label="Partly", value="partly", credit="0.5")
-    add_choice(cited, label="Not at all", value="none", credit=0, is_error=True,
-               error_category=error_category("policy-error", "policy"))
+    add_choice(
+        cited,
+        label="Not at all",
+        value="none",
+        credit=0,
+        is_error=True,
+        error_category=error_category("policy-error", "policy"),
+    )
     add_question(handling, text="Tone", key="tone", kind="scale", na_allowed=True)
     return version

@@ -25,8 +25,7 @@ def audits(version, auditor, workflow, site_a, site_b, manager):
         lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD, internal_note="Agent is new")
     for audit in (a_final, b_final):
         lifecycle.finalise_audit(audit, manager)
-    return {"a_final": a_final, "a_submitted": a_submitted, "a_open": a_open,
-            "b_final": b_final}
+    return {"a_final": a_final, "a_submitted": a_submitted, "a_open": a_open, "b_final": b_final}
 
 
 def results(response):
@@ -66,18 +65,23 @@ def test_a_vendor_poc_gets_404_for_another_vendors_or_unfinalised_audits(
 
 def test_a_vendor_poc_cannot_submit_or_create_audits(client_as, poc_a, audits, version):
     client = client_as(poc_a)
-    response = client.post(f"/api/v1/audits/{audits['a_open'].pk}/submit/",
-                           {"answers": ALL_GOOD}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/audits/{audits['a_open'].pk}/submit/",
+        {"answers": ALL_GOOD},
+        content_type="application/json",
+    )
     assert response.status_code == 404
     ticket = audits["a_open"].ticket
-    response = client.post("/api/v1/audits/", {"ticket": ticket.pk, "form_version": version.pk},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/audits/",
+        {"ticket": ticket.pk, "form_version": version.pk},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert Audit.objects.filter(unsampled=True).count() == 0
 
 
-def test_staff_see_internal_notes_and_filter_audits(client_as, manager, audits, vendor_b,
-                                                    auditor):
+def test_staff_see_internal_notes_and_filter_audits(client_as, manager, audits, vendor_b, auditor):
     client = client_as(manager)
 
     rows = results(client.get(f"/api/v1/audits/?vendor={vendor_b.pk}"))
@@ -85,9 +89,11 @@ def test_staff_see_internal_notes_and_filter_audits(client_as, manager, audits, 
     assert rows[0]["internal_note"] == "Agent is new"
     final = results(client.get("/api/v1/audits/?status=final"))
     assert {row["id"] for row in final} == {audits["a_final"].pk, audits["b_final"].pk}
-    submitted = results(client.get(
-        "/api/v1/audits/?status=submitted&status=final&submitted_after=2000-01-01T00:00:00Z"
-    ))
+    submitted = results(
+        client.get(
+            "/api/v1/audits/?status=submitted&status=final&submitted_after=2000-01-01T00:00:00Z"
+        )
+    )
     assert len(submitted) == 3
     assert results(client.get("/api/v1/audits/?submitted_before=2000-01-01T00:00:00Z")) == []
     assert len(results(client.get(f"/api/v1/audits/?auditor={auditor.pk}&status=assigned"))) == 1
@@ -96,8 +102,9 @@ def test_staff_see_internal_notes_and_filter_audits(client_as, manager, audits, 
 # ----- forms --------------------------------------------------------------------------------
 
 
-def test_published_forms_come_with_sections_questions_and_choices(client_as, auditor, version,
-                                                                  workflow):
+def test_published_forms_come_with_sections_questions_and_choices(
+    client_as, auditor, version, workflow
+):
     rows = results(client_as(auditor).get(f"/api/v1/forms/?workflow={workflow.pk}"))
 
     assert [row["id"] for row in rows] == [version.pk]
@@ -111,16 +118,19 @@ def test_published_forms_come_with_sections_questions_and_choices(client_as, aud
 # ----- creating and submitting --------------------------------------------------------------
 
 
-def test_the_assigned_auditor_opens_an_audit_from_an_assignment_once(client_as, auditor,
-                                                                     version, workflow):
+def test_the_assigned_auditor_opens_an_audit_from_an_assignment_once(
+    client_as, auditor, version, workflow
+):
     run = sample_run()
     (assignment,) = assign_tickets(run, [TicketFactory(workflow=workflow)], auditor)
     client = client_as(auditor)
 
-    first = client.post("/api/v1/audits/", {"sampled_ticket": assignment.pk},
-                        content_type="application/json")
-    again = client.post("/api/v1/audits/", {"sampled_ticket": assignment.pk},
-                        content_type="application/json")
+    first = client.post(
+        "/api/v1/audits/", {"sampled_ticket": assignment.pk}, content_type="application/json"
+    )
+    again = client.post(
+        "/api/v1/audits/", {"sampled_ticket": assignment.pk}, content_type="application/json"
+    )
 
     assert first.status_code == 201 and again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
@@ -128,14 +138,16 @@ def test_the_assigned_auditor_opens_an_audit_from_an_assignment_once(client_as, 
     assert Audit.objects.filter(sampled_ticket=assignment).count() == 1
 
 
-def test_another_auditor_cannot_open_someone_elses_assignment(client_as, auditor, version,
-                                                             workflow):
+def test_another_auditor_cannot_open_someone_elses_assignment(
+    client_as, auditor, version, workflow
+):
     run = sample_run()
     (assignment,) = assign_tickets(run, [TicketFactory(workflow=workflow)], auditor)
     other = UserFactory(email="someone.else@example.com", role=Role.QA_AUDITOR)
 
-    response = client_as(other).post("/api/v1/audits/", {"sampled_ticket": assignment.pk},
-                                     content_type="application/json")
+    response = client_as(other).post(
+        "/api/v1/audits/", {"sampled_ticket": assignment.pk}, content_type="application/json"
+    )
 
     assert response.status_code == 403
     assert not Audit.objects.exists()
@@ -145,7 +157,8 @@ def test_an_ad_hoc_audit_is_created_unsampled(client_as, auditor, version, workf
     ticket = TicketFactory(workflow=workflow)
 
     response = client_as(auditor).post(
-        "/api/v1/audits/", {"ticket": ticket.pk, "form_version": version.pk},
+        "/api/v1/audits/",
+        {"ticket": ticket.pk, "form_version": version.pk},
         content_type="application/json",
     )
 
@@ -157,17 +170,24 @@ def test_submitting_reports_each_unanswered_question_then_scores(client_as, audi
     audit = audits["a_open"]
     client = client_as(auditor)
 
-    refused = client.post(f"/api/v1/audits/{audit.pk}/submit/",
-                          {"answers": {"right_action": "yes"}}, content_type="application/json")
+    refused = client.post(
+        f"/api/v1/audits/{audit.pk}/submit/",
+        {"answers": {"right_action": "yes"}},
+        content_type="application/json",
+    )
     assert refused.status_code == 400
     assert [p["question"] for p in refused.json()["problems"]] == [
-        "policy_cited", "tone", "escalation"
+        "policy_cited",
+        "tone",
+        "escalation",
     ]
     assert refused.json()["problems"][1]["label"] == "3. Tone of the reply"
 
-    accepted = client.post(f"/api/v1/audits/{audit.pk}/submit/",
-                           {"answers": {**ALL_GOOD, "tone": "3"}, "time_spent_seconds": 80},
-                           content_type="application/json")
+    accepted = client.post(
+        f"/api/v1/audits/{audit.pk}/submit/",
+        {"answers": {**ALL_GOOD, "tone": "3"}, "time_spent_seconds": 80},
+        content_type="application/json",
+    )
     assert accepted.status_code == 200, accepted.content
     body = accepted.json()
     assert body["status"] == AuditStatus.SUBMITTED and body["passed"] is True
@@ -189,8 +209,11 @@ def test_a_draft_saved_over_the_api_keeps_partial_answers(client_as, auditor, au
 
 
 def test_only_the_assigned_auditor_submits_over_the_api(client_as, manager, audits):
-    response = client_as(manager).post(f"/api/v1/audits/{audits['a_open'].pk}/submit/",
-                                       {"answers": ALL_GOOD}, content_type="application/json")
+    response = client_as(manager).post(
+        f"/api/v1/audits/{audits['a_open'].pk}/submit/",
+        {"answers": ALL_GOOD},
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
@@ -200,9 +223,7 @@ def test_a_vendor_b_poc_gets_404_on_vendor_as_final_audit(client_as, audits, ven
     client = client_as(poc_b)
 
     assert client.get(f"/api/v1/audits/{audits['a_final'].pk}/").status_code == 404
-    assert [row["id"] for row in results(client.get("/api/v1/audits/"))] == [
-        audits["b_final"].pk
-    ]
+    assert [row["id"] for row in results(client.get("/api/v1/audits/"))] == [audits["b_final"].pk]
 
 
 def test_the_schema_documents_the_audit_endpoints(client_as, auditor):
@@ -211,4 +232,3 @@ def test_the_schema_documents_the_audit_endpoints(client_as, auditor):
     text = response.content.decode()
     for path in ("/api/v1/audits/{id}/submit/", "/api/v1/forms/", "/api/v1/audits/"):
         assert path in text
-

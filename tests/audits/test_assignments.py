@@ -91,8 +91,10 @@ def test_reassigning_needs_a_reason_and_an_eligible_auditor(
 def test_only_a_lead_reassigns_or_skips(client_as, auditor, other_auditor, audit):
     client = client_as(auditor)
 
-    reassign = client.post(reverse("audits:audit_reassign", args=[audit.pk]),
-                           {"auditor": other_auditor.pk, "reason": "swap"})
+    reassign = client.post(
+        reverse("audits:audit_reassign", args=[audit.pk]),
+        {"auditor": other_auditor.pk, "reason": "swap"},
+    )
     skip = client.post(reverse("audits:audit_skip", args=[audit.pk]), {"reason": "bored"})
 
     assert reassign.status_code == 403 and skip.status_code == 403
@@ -100,9 +102,7 @@ def test_only_a_lead_reassigns_or_skips(client_as, auditor, other_auditor, audit
     assert audit.auditor == auditor and audit.status == AuditStatus.ASSIGNED
 
 
-def test_a_submitted_audit_cannot_be_reassigned_or_skipped(
-    manager, auditor, other_auditor, audit
-):
+def test_a_submitted_audit_cannot_be_reassigned_or_skipped(manager, auditor, other_auditor, audit):
     lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD)
 
     with pytest.raises(lifecycle.LifecycleError, match="only an audit not yet submitted"):
@@ -124,7 +124,8 @@ def test_a_lead_skips_an_audit_with_a_reason_and_it_leaves_the_queue(
 ):
     response = client_as(manager).post(
         reverse("audits:audit_skip", args=[audit.pk]),
-        {"reason": "Content removed by the platform before the audit"}, follow=True,
+        {"reason": "Content removed by the platform before the audit"},
+        follow=True,
     )
 
     assert "counts as non-response" in response.content.decode()
@@ -145,8 +146,9 @@ def test_a_lead_skips_an_audit_with_a_reason_and_it_leaves_the_queue(
 
 
 def test_skipping_needs_a_reason(client_as, manager, audit):
-    response = client_as(manager).post(reverse("audits:audit_skip", args=[audit.pk]),
-                                       {"reason": ""}, follow=True)
+    response = client_as(manager).post(
+        reverse("audits:audit_skip", args=[audit.pk]), {"reason": ""}, follow=True
+    )
 
     assert "Give a reason for skipping" in response.content.decode()
     audit.refresh_from_db()
@@ -184,7 +186,8 @@ def test_skipping_with_no_ticket_left_in_the_stratum_skips_without_a_replacement
     # the window, so nothing is left to draw.
     response = client_as(manager).post(
         reverse("audits:audit_skip", args=[audit.pk]),
-        {"reason": "Unreadable transcript", "replace": "1"}, follow=True,
+        {"reason": "Unreadable transcript", "replace": "1"},
+        follow=True,
     )
 
     assert "without a replacement" in response.content.decode()

@@ -33,8 +33,9 @@ def refused(**fields) -> bool:
 def test_an_audit_without_a_sample_assignment_must_be_flagged_unsampled(version, auditor):
     ticket = TicketFactory()
     assert refused(ticket=ticket, form_version=version, auditor=auditor, unsampled=False)
-    audit = Audit.objects.create(ticket=ticket, form_version=version, auditor=auditor,
-                                 unsampled=True)
+    audit = Audit.objects.create(
+        ticket=ticket, form_version=version, auditor=auditor, unsampled=True
+    )
     assert audit.status == "assigned"
     # The same ticket is not audited ad hoc twice with the same form version.
     assert refused(ticket=ticket, form_version=version, auditor=auditor, unsampled=True)
@@ -44,16 +45,24 @@ def test_statuses_and_verdicts_are_checked_by_the_database(version, auditor):
     base = {"form_version": version, "auditor": auditor, "unsampled": True}
     assert refused(ticket=TicketFactory(), status="archived", **base)
     assert refused(ticket=TicketFactory(), status="submitted", **base)  # no verdict
-    assert refused(ticket=TicketFactory(), status="final", passed=True,
-                   submitted_at=timezone.now(), **base)  # no finalised_at
+    assert refused(
+        ticket=TicketFactory(), status="final", passed=True, submitted_at=timezone.now(), **base
+    )  # no finalised_at
     assert refused(ticket=TicketFactory(), score=101, **base)
-    assert not refused(ticket=TicketFactory(), status="submitted", passed=False, score=0,
-                       submitted_at=timezone.now(), **base)
+    assert not refused(
+        ticket=TicketFactory(),
+        status="submitted",
+        passed=False,
+        score=0,
+        submitted_at=timezone.now(),
+        **base,
+    )
 
 
 def test_every_saved_change_of_an_audit_is_kept_in_its_history(version, auditor):
-    audit = Audit.objects.create(ticket=TicketFactory(), form_version=version,
-                                 auditor=auditor, unsampled=True)
+    audit = Audit.objects.create(
+        ticket=TicketFactory(), form_version=version, auditor=auditor, unsampled=True
+    )
     audit.answers = {"right-action": "yes", "policy-cited": "full", "tone": "5"}
     audit.status, audit.score, audit.passed = "submitted", 100, True
     audit.submitted_at = timezone.now()
@@ -68,10 +77,12 @@ def test_every_saved_change_of_an_audit_is_kept_in_its_history(version, auditor)
 
 
 def test_audit_events_are_append_only(version, auditor):
-    audit = Audit.objects.create(ticket=TicketFactory(), form_version=version,
-                                 auditor=auditor, unsampled=True)
-    event = AuditEvent.objects.create(audit=audit, by=auditor, kind="started",
-                                      from_status="assigned", to_status="in_progress")
+    audit = Audit.objects.create(
+        ticket=TicketFactory(), form_version=version, auditor=auditor, unsampled=True
+    )
+    event = AuditEvent.objects.create(
+        audit=audit, by=auditor, kind="started", from_status="assigned", to_status="in_progress"
+    )
     event.reason = "rewritten"
     with pytest.raises(ValueError, match="append-only"):
         event.save()
@@ -82,7 +93,8 @@ def test_audit_events_are_append_only(version, auditor):
 
 
 def test_a_form_version_with_audits_cannot_be_deleted(version, auditor):
-    Audit.objects.create(ticket=TicketFactory(), form_version=version,
-                         auditor=auditor, unsampled=True)
+    Audit.objects.create(
+        ticket=TicketFactory(), form_version=version, auditor=auditor, unsampled=True
+    )
     with pytest.raises(ProtectedError):
         FormVersion.objects.filter(pk=version.pk).delete()

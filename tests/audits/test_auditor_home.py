@@ -44,12 +44,20 @@ def dispute(audit, poc, manager, decisions):
     """A resolved dispute of ``audit`` with one question per decision ("" = undecided)."""
     raised = audit.finalised_at + dt.timedelta(hours=1)
     row = Dispute.objects.create(
-        audit=audit, raised_by=poc, raised_at=raised, due_at=raised + dt.timedelta(days=5),
-        status="resolved", resolved_by=manager, resolved_at=raised + dt.timedelta(hours=2),
+        audit=audit,
+        raised_by=poc,
+        raised_at=raised,
+        due_at=raised + dt.timedelta(days=5),
+        status="resolved",
+        resolved_by=manager,
+        resolved_at=raised + dt.timedelta(hours=2),
     )
     for key, decision in zip(("right_action", "tone", "escalation"), decisions, strict=False):
         DisputedQuestion.objects.create(
-            dispute=row, question_key=key, reason="We disagree", decision=decision,
+            dispute=row,
+            question_key=key,
+            reason="We disagree",
+            decision=decision,
             corrected_answer="yes" if decision in ("overturned", "partially_overturned") else "",
         )
 
@@ -71,8 +79,12 @@ def history(score, auditor, manager, poc_a):
     ]
     score(auditor, dt.datetime(2026, 10, 7, 9, tzinfo=dt.UTC), 900, final=True)
     other = UserFactory(email="bea@example.com", role=Role.QA_AUDITOR)
-    dispute(score(other, MONDAY + dt.timedelta(hours=8), 999, final=True), poc_a, manager,
-            ["overturned"])
+    dispute(
+        score(other, MONDAY + dt.timedelta(hours=8), 999, final=True),
+        poc_a,
+        manager,
+        ["overturned"],
+    )
     dispute(this_week[0], poc_a, manager, ["overturned", "upheld"])
     dispute(earlier[0], poc_a, manager, ["upheld"])
     return this_week, earlier
@@ -90,9 +102,7 @@ def test_the_auditor_sees_their_numbers_this_week_and_over_four_weeks(auditor, h
     assert (four_weeks.questions_overturned, four_weeks.questions_decided) == (1, 3)
 
 
-def test_the_home_page_of_an_auditor_shows_their_numbers_with_counts(
-    client_as, auditor, history
-):
+def test_the_home_page_of_an_auditor_shows_their_numbers_with_counts(client_as, auditor, history):
     with time_machine.travel(NOW, tick=False):
         response = client_as(auditor).get("/")
 
@@ -102,7 +112,7 @@ def test_the_home_page_of_an_auditor_shows_their_numbers_with_counts(
     assert 'data-window="week" data-metric="done">3<' in page
     assert 'data-window="four_weeks" data-metric="median">1:00<' in page
     assert 'data-window="week" data-metric="median">2:00<' in page
-    assert "50.0% <span class=\"muted small\">2 of 4 disputed</span>" in page
+    assert '50.0% <span class="muted small">2 of 4 disputed</span>' in page
     assert "1 of 2 overturned" in page and "33.3%" in page
     assert "calibration" not in page.lower()  # no stub for results that do not exist yet
 

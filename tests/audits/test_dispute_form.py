@@ -38,8 +38,9 @@ def test_the_form_leaves_out_a_question_answered_na(audit, poc_a, client_as):
 
 
 def test_a_posted_na_question_is_refused_naming_it(audit, poc_a, client_as):
-    response = client_as(poc_a).post(f"/audits/{audit.pk}/dispute/",
-                                     {"reason_policy_cited": "It applied."})
+    response = client_as(poc_a).post(
+        f"/audits/{audit.pk}/dispute/", {"reason_policy_cited": "It applied."}
+    )
 
     # The field is not on the form, so nothing of it is read: no question chosen.
     assert response.status_code == 400

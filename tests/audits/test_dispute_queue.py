@@ -37,13 +37,20 @@ def final_audit(auditor, manager, workflow, site) -> Audit:
 def queue(version, auditor, manager, workflow, site_a, site_b, poc_a, poc_b):
     """Three disputes: A's open one on the tone, A's overdue one on the policy citation,
     and B's resolved one on the tone."""
-    on_tone = disputes.raise_dispute(final_audit(auditor, manager, workflow, site_a), poc_a,
-                                     {"tone": "The closing line is our approved template."})
-    overdue = disputes.raise_dispute(final_audit(auditor, manager, workflow, site_a), poc_a,
-                                     {"policy_cited": "Policy 4.2 is cited in line two."})
+    on_tone = disputes.raise_dispute(
+        final_audit(auditor, manager, workflow, site_a),
+        poc_a,
+        {"tone": "The closing line is our approved template."},
+    )
+    overdue = disputes.raise_dispute(
+        final_audit(auditor, manager, workflow, site_a),
+        poc_a,
+        {"policy_cited": "Policy 4.2 is cited in line two."},
+    )
     Dispute.objects.filter(pk=overdue.pk).update(due_at=NOW - dt.timedelta(hours=2))
-    resolved = disputes.raise_dispute(final_audit(auditor, manager, workflow, site_b), poc_b,
-                                      {"tone": "Polite enough."})
+    resolved = disputes.raise_dispute(
+        final_audit(auditor, manager, workflow, site_b), poc_b, {"tone": "Polite enough."}
+    )
     lead = manager
     disputes.resolve_dispute(resolved, lead, {"tone": Decision("upheld", "It was curt.")})
     return {"on_tone": on_tone, "overdue": overdue, "resolved": resolved}
@@ -66,8 +73,9 @@ def test_the_queue_filters_by_vendor_status_overdue_and_question(
     assert listed(client.get(QUEUE, {"status": "resolved"})) == {resolved}
     assert listed(client.get(QUEUE, {"overdue": "on"})) == {overdue}
     assert listed(client.get(QUEUE, {"question": "tone"})) == {on_tone, resolved}
-    assert listed(client.get(QUEUE, {"question": "tone", "status": "open",
-                                     "vendor": vendor_a.slug})) == {on_tone}
+    assert listed(
+        client.get(QUEUE, {"question": "tone", "status": "open", "vendor": vendor_a.slug})
+    ) == {on_tone}
 
 
 def test_the_question_filter_offers_the_disputed_questions_by_their_wording(
@@ -82,18 +90,24 @@ def test_the_question_filter_offers_the_disputed_questions_by_their_wording(
 def test_the_queue_counts_each_disputes_questions_under_a_question_filter(
     client_as, manager, auditor, workflow, site_a, poc_a, version
 ):
-    two = disputes.raise_dispute(final_audit(auditor, manager, workflow, site_a), poc_a,
-                                 {"tone": "Fine.", "policy_cited": "Cited."})
+    two = disputes.raise_dispute(
+        final_audit(auditor, manager, workflow, site_a),
+        poc_a,
+        {"tone": "Fine.", "policy_cited": "Cited."},
+    )
     response = client_as(manager).get(QUEUE, {"question": "tone"})
     [row] = response.context["rows"]
     assert row["dispute"].pk == two.pk and row["dispute"].question_count == 2
 
 
-@pytest.mark.parametrize("query, field", [
-    ({"vendor": "no-such-vendor"}, "Vendor"),
-    ({"status": "pending"}, "Status"),
-    ({"question": "made_up"}, "Disputed question"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"vendor": "no-such-vendor"}, "Vendor"),
+        ({"status": "pending"}, "Status"),
+        ({"question": "made_up"}, "Disputed question"),
+    ],
+)
 def test_a_bad_filter_is_a_400_naming_the_field(client_as, manager, queue, query, field):
     response = client_as(manager).get(QUEUE, query)
     assert response.status_code == 400
@@ -115,15 +129,19 @@ def test_the_decision_page_shows_the_ticket_every_answer_with_comments_and_the_r
 
     assert ticket.excerpt and ticket.excerpt in page
     assert f"/audits/tickets/{ticket.pk}/" in page
-    answers = page[page.index('id="answers"'):]
-    for wording in ("Was the right action taken?", "Was the correct policy cited?",
-                    "Tone of the reply", "Escalation"):
+    answers = page[page.index('id="answers"') :]
+    for wording in (
+        "Was the right action taken?",
+        "Was the correct policy cited?",
+        "Tone of the reply",
+        "Escalation",
+    ):
         assert wording in answers
     assert "Auditor's comment:</span> No policy reference in the reply." in answers
     assert "Curt closing line." in answers
     assert answers.count('<span class="badge">disputed</span>') == 1
     assert "Vendor's reason: “The closing line is our approved template.”" in page
-    disputed = page[page.index('class="disputed-question"'):page.index('id="answers"')]
+    disputed = page[page.index('class="disputed-question"') : page.index('id="answers"')]
     assert "Auditor's answer: <strong>2</strong> · comment: “Curt closing line.”" in disputed
 
 

@@ -60,7 +60,9 @@ def test_the_vendors_poc_disputes_questions_of_a_final_audit(audit, poc_a, setti
     upload = SimpleUploadedFile("screenshot of ticket.png", b"\x89PNG evidence")
 
     dispute = disputes.raise_dispute(
-        audit, poc_a, {"policy_cited": "Policy 4.2 is cited.", "tone": "Tone was polite."},
+        audit,
+        poc_a,
+        {"policy_cited": "Policy 4.2 is cited.", "tone": "Tone was polite."},
         {"policy_cited": upload},
     )
 
@@ -78,15 +80,22 @@ def test_the_vendors_poc_disputes_questions_of_a_final_audit(audit, poc_a, setti
     assert audit.events.filter(kind=AuditEvent.Kind.DISPUTED).count() == 1
 
 
-@pytest.mark.parametrize("window_days, days_since_final, allowed", [
-    (7, 6, True), (7, 8, False), (2, 1, True), (2, 3, False),
-])
+@pytest.mark.parametrize(
+    "window_days, days_since_final, allowed",
+    [
+        (7, 6, True),
+        (7, 8, False),
+        (2, 1, True),
+        (2, 3, False),
+    ],
+)
 def test_the_dispute_window_counts_from_finalisation(
     audit, poc_a, settings, window_days, days_since_final, allowed
 ):
     settings.DISPUTE_WINDOW_DAYS = window_days
     Audit.objects.filter(pk=audit.pk).update(
-        finalised_at=timezone.now() - dt.timedelta(days=days_since_final))
+        finalised_at=timezone.now() - dt.timedelta(days=days_since_final)
+    )
     audit.refresh_from_db()
 
     assert disputes.can_raise(audit, poc_a) is allowed
@@ -158,9 +167,13 @@ def test_every_disputed_question_needs_a_decision_a_reply_and_a_corrected_answer
     dispute = disputes.raise_dispute(audit, poc_a, {"policy_cited": "Cited.", "tone": "Ok."})
 
     with pytest.raises(disputes.DisputeError) as refused:
-        disputes.resolve_dispute(dispute, manager, {
-            "policy_cited": Decision("overturned", "", ""),
-        })
+        disputes.resolve_dispute(
+            dispute,
+            manager,
+            {
+                "policy_cited": Decision("overturned", "", ""),
+            },
+        )
     message = str(refused.value)
     assert "policy_cited: write a reply" in message
     assert "policy_cited: give the corrected answer" in message
@@ -177,10 +190,14 @@ def test_an_overturn_rescores_with_score_audit_keeps_history_and_makes_the_audit
     history_before = audit.history.count()
     dispute = disputes.raise_dispute(audit, poc_a, {"policy_cited": "Cited.", "tone": "Ok."})
 
-    disputes.resolve_dispute(dispute, manager, {
-        "policy_cited": Decision("overturned", "Yes, it was cited.", "pass"),
-        "tone": Decision("partially_overturned", "A 3 rather than a 2.", "3"),
-    })
+    disputes.resolve_dispute(
+        dispute,
+        manager,
+        {
+            "policy_cited": Decision("overturned", "Yes, it was cited.", "pass"),
+            "tone": Decision("partially_overturned", "A 3 rather than a 2.", "3"),
+        },
+    )
 
     audit.refresh_from_db()
     corrected = {**FLAWED, "policy_cited": "pass", "tone": "3"}
@@ -192,7 +209,11 @@ def test_an_overturn_rescores_with_score_audit_keeps_history_and_makes_the_audit
     assert audit.status == AuditStatus.FINAL
     dispute.refresh_from_db()
     assert (dispute.status, dispute.resolved_by, dispute.score_before, dispute.score_after) == (
-        Dispute.Status.RESOLVED, manager, score_before, audit.score)
+        Dispute.Status.RESOLVED,
+        manager,
+        score_before,
+        audit.score,
+    )
     kinds = list(audit.events.order_by("at", "id").values_list("kind", flat=True))
     assert kinds[-4:] == ["disputed", "rescored", "resolved", "finalised"]
     rescored = audit.events.get(kind=AuditEvent.Kind.RESCORED)
@@ -241,8 +262,9 @@ def test_the_scorecard_cell_follows_an_overturn(
     dispute = disputes.raise_dispute(audit, poc_a, {"policy_cited": "Cited.", "tone": "Ok."})
 
     with django_capture_on_commit_callbacks(execute=True):
-        disputes.resolve_dispute(dispute, manager, {
-            **overturn_policy(), "tone": Decision("overturned", "Polite.", "5")})
+        disputes.resolve_dispute(
+            dispute, manager, {**overturn_policy(), "tone": Decision("overturned", "Polite.", "5")}
+        )
 
     audit.refresh_from_db()
     cell = AuditCell.objects.get()  # refreshing rewrites the cell
@@ -272,10 +294,14 @@ def test_dispute_and_overturn_rates_per_vendor_auditor_and_question(
     a_audits = [final_audit(auditor, manager, workflow, site_a) for _ in range(4)]
     b_audit = final_audit(lead, manager, workflow, site_b)
     first = disputes.raise_dispute(a_audits[0], poc_a, {"policy_cited": "Cited.", "tone": "Ok."})
-    disputes.resolve_dispute(first, manager, {
-        "policy_cited": Decision("overturned", "Yes.", "pass"),
-        "tone": Decision("upheld", "No."),
-    })
+    disputes.resolve_dispute(
+        first,
+        manager,
+        {
+            "policy_cited": Decision("overturned", "Yes.", "pass"),
+            "tone": Decision("upheld", "No."),
+        },
+    )
     disputes.raise_dispute(a_audits[1], poc_a, {"policy_cited": "Cited."})  # still open
     second = disputes.raise_dispute(b_audit, poc_b, {"policy_cited": "Cited."})
     disputes.resolve_dispute(second, manager, overturn_policy())
@@ -292,8 +318,11 @@ def test_dispute_and_overturn_rates_per_vendor_auditor_and_question(
     assert auditors[auditor.email].dispute_rate == 0.5
     assert auditors[lead.email].overturn_rate == 1.0
     questions = {rate.key[1]: rate for rate in rates.by_question}
-    assert (questions["policy_cited"].questions, questions["policy_cited"].decided,
-            questions["policy_cited"].overturned) == (3, 2, 2)
+    assert (
+        questions["policy_cited"].questions,
+        questions["policy_cited"].decided,
+        questions["policy_cited"].overturned,
+    ) == (3, 2, 2)
     assert questions["tone"].overturn_rate == 0.0
 
 
@@ -317,10 +346,14 @@ def test_the_poc_disputes_from_the_audit_page_and_lands_on_the_confirmation(
     page = client.get(f"/audits/{audit.pk}/").content.decode()
     assert f'href="/audits/{audit.pk}/dispute/"' in page
 
-    response = client.post(f"/audits/{audit.pk}/dispute/", {
-        "reason_policy_cited": "Policy 4.2 is cited in the reply.", "reason_tone": "",
-        "file_policy_cited": SimpleUploadedFile("evidence.txt", b"the reply text"),
-    })
+    response = client.post(
+        f"/audits/{audit.pk}/dispute/",
+        {
+            "reason_policy_cited": "Policy 4.2 is cited in the reply.",
+            "reason_tone": "",
+            "file_policy_cited": SimpleUploadedFile("evidence.txt", b"the reply text"),
+        },
+    )
 
     dispute = Dispute.objects.get()
     assert response.status_code == 302
@@ -340,7 +373,8 @@ def test_outside_the_window_the_poc_sees_no_button_and_the_form_says_why(
     audit, poc_a, client_as, settings
 ):
     Audit.objects.filter(pk=audit.pk).update(
-        finalised_at=timezone.now() - dt.timedelta(days=settings.DISPUTE_WINDOW_DAYS + 1))
+        finalised_at=timezone.now() - dt.timedelta(days=settings.DISPUTE_WINDOW_DAYS + 1)
+    )
     client = client_as(poc_a)
 
     assert f"/audits/{audit.pk}/dispute/" not in client.get(f"/audits/{audit.pk}/").content.decode()
@@ -351,23 +385,33 @@ def test_outside_the_window_the_poc_sees_no_button_and_the_form_says_why(
 
 def test_vendor_bs_poc_gets_404_on_everything_of_as_dispute(audit, poc_a, poc_b, client_as):
     dispute = disputes.raise_dispute(
-        audit, poc_a, {"tone": "Ok."}, {"tone": SimpleUploadedFile("a.txt", b"secret")})
+        audit, poc_a, {"tone": "Ok."}, {"tone": SimpleUploadedFile("a.txt", b"secret")}
+    )
     row = dispute.questions.get()
     client = client_as(poc_b)
 
-    for url in (f"/audits/{audit.pk}/dispute/", f"/audits/disputes/{dispute.pk}/",
-                f"/audits/disputes/attachments/{row.pk}/", "/audits/disputes/"):
+    for url in (
+        f"/audits/{audit.pk}/dispute/",
+        f"/audits/disputes/{dispute.pk}/",
+        f"/audits/disputes/attachments/{row.pk}/",
+        "/audits/disputes/",
+    ):
         assert client.get(url).status_code == 404, url
         assert client.post(url).status_code == 404, url
 
 
 def test_anonymous_visitors_are_sent_to_log_in(audit, poc_a, client):
     dispute = disputes.raise_dispute(
-        audit, poc_a, {"tone": "Ok."}, {"tone": SimpleUploadedFile("a.txt", b"secret")})
+        audit, poc_a, {"tone": "Ok."}, {"tone": SimpleUploadedFile("a.txt", b"secret")}
+    )
     row = dispute.questions.get()
 
-    for url in (f"/audits/{audit.pk}/dispute/", f"/audits/disputes/{dispute.pk}/",
-                f"/audits/disputes/attachments/{row.pk}/", "/audits/disputes/"):
+    for url in (
+        f"/audits/{audit.pk}/dispute/",
+        f"/audits/disputes/{dispute.pk}/",
+        f"/audits/disputes/attachments/{row.pk}/",
+        "/audits/disputes/",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
 
@@ -385,7 +429,7 @@ def test_leads_queue_lists_open_disputes_first_and_flags_overdue_ones(
 
     assert page.index(f">#{late.pk}<") < page.index(f">#{done.pk}<")
     assert "1 overdue" in page
-    assert page.count("badge bad\">Overdue") == 1
+    assert page.count('badge bad">Overdue') == 1
 
 
 def test_the_leads_queue_narrows_to_one_vendor(
@@ -401,8 +445,7 @@ def test_the_leads_queue_narrows_to_one_vendor(
     everyone = lead.get("/audits/disputes/").content.decode()
     assert f">#{borealis.pk}<" in everyone and f">#{acme.pk}<" in everyone
     # The queue is the leads': a POC (who has the portal's list) gets a 404, filter or not.
-    assert client_as(poc_a).get(f"/audits/disputes/?vendor={site_b.vendor.slug}"
-                                ).status_code == 404
+    assert client_as(poc_a).get(f"/audits/disputes/?vendor={site_b.vendor.slug}").status_code == 404
 
 
 def test_the_original_auditor_sees_the_dispute_but_cannot_resolve_it(
@@ -413,9 +456,13 @@ def test_the_original_auditor_sees_the_dispute_but_cannot_resolve_it(
 
     page = client.get(f"/audits/disputes/{dispute.pk}/").content.decode()
     assert "Ok." in page and "Resolve dispute" not in page
-    assert client.post(f"/audits/disputes/{dispute.pk}/", {
-        "decision_tone": "overturned", "corrected_tone": "5", "reply_tone": "Yes."
-    }).status_code == 403
+    assert (
+        client.post(
+            f"/audits/disputes/{dispute.pk}/",
+            {"decision_tone": "overturned", "corrected_tone": "5", "reply_tone": "Yes."},
+        ).status_code
+        == 403
+    )
     assert Dispute.objects.get().status == Dispute.Status.OPEN
 
 
@@ -428,10 +475,14 @@ def test_a_lead_resolves_on_the_page_and_the_audit_page_shows_the_new_score(
 
     refused = client.post(f"/audits/disputes/{dispute.pk}/", {"decision_policy_cited": "x"})
     assert refused.status_code == 400
-    response = client.post(f"/audits/disputes/{dispute.pk}/", {
-        "decision_policy_cited": "overturned", "corrected_policy_cited": "pass",
-        "reply_policy_cited": "You are right.",
-    })
+    response = client.post(
+        f"/audits/disputes/{dispute.pk}/",
+        {
+            "decision_policy_cited": "overturned",
+            "corrected_policy_cited": "pass",
+            "reply_policy_cited": "You are right.",
+        },
+    )
 
     assert response.status_code == 302
     audit.refresh_from_db()

@@ -34,7 +34,8 @@ def test_vendor_site_and_workflow_slugs_filter_like_ids(client_as, world, manage
     b_audits = sorted(a.pk for a in world.b.audits.values())
     assert export(vendor=world.b.vendor.slug) == export(vendor=world.b.vendor.pk) == b_audits
     assert export(vendor=world.a.vendor.slug, site=world.a.site.slug) == sorted(
-        a.pk for a in world.a.audits.values())
+        a.pk for a in world.a.audits.values()
+    )
     assert export(workflow=workflow.slug) == sorted(a.pk for a in Audit.objects.all())
     assert export(vendor=world.a.vendor.slug, site=world.b.site.slug) == []
     xlsx = client.get("/audits/export.xlsx", {"vendor": world.b.vendor.slug})
@@ -42,8 +43,12 @@ def test_vendor_site_and_workflow_slugs_filter_like_ids(client_as, world, manage
 
 
 @pytest.mark.parametrize("path", ["/audits/export.csv", "/audits/export.xlsx"])
-def test_an_unknown_or_malformed_slug_is_a_400_naming_the_field(client_as, world, manager,  # noqa: F811
-                                                                path):
+def test_an_unknown_or_malformed_slug_is_a_400_naming_the_field(
+    client_as,
+    world,  # noqa: F811
+    manager,  # noqa: F811
+    path,
+):
     client = client_as(manager)
 
     unknown = client.get(path, {"vendor": "nobody"})
@@ -61,8 +66,7 @@ def test_a_poc_naming_another_vendors_slug_learns_nothing_about_it(client_as, wo
     nobody = client.get("/audits/export.csv", {"vendor": "nobody"})
 
     assert theirs.status_code == nobody.status_code == 400
-    assert theirs.content.decode().replace(world.b.vendor.slug, "nobody") == \
-        nobody.content.decode()
+    assert theirs.content.decode().replace(world.b.vendor.slug, "nobody") == nobody.content.decode()
     own = client.get("/audits/export.csv", {"vendor": world.a.vendor.slug})
     assert ids(read_csv(own)) == [world.a.final_audit.pk]
 
@@ -70,17 +74,20 @@ def test_a_poc_naming_another_vendors_slug_learns_nothing_about_it(client_as, wo
 def test_answers_1_adds_each_questions_answer_and_comment(client_as, world, manager):  # noqa: F811
     final = world.a.final_audit
     Audit.objects.filter(pk=final.pk).update(
-        answers={**ALL_GOOD, "tone": "3"}, comments={"tone": "=curt, see line 2"})
+        answers={**ALL_GOOD, "tone": "3"}, comments={"tone": "=curt, see line 2"}
+    )
     client = client_as(manager)
 
-    rows = read_csv(client.get("/audits/export.csv", {"vendor": world.a.vendor.slug,
-                                                      "answers": "1"}))
-    frame = read_xlsx(client.get("/audits/export.xlsx", {"vendor": world.a.vendor.slug,
-                                                         "answers": "1"}))
+    rows = read_csv(
+        client.get("/audits/export.csv", {"vendor": world.a.vendor.slug, "answers": "1"})
+    )
+    frame = read_xlsx(
+        client.get("/audits/export.xlsx", {"vendor": world.a.vendor.slug, "answers": "1"})
+    )
 
     expected = [name for key in QUESTIONS for name in (f"answer_{key}", f"comment_{key}")]
-    assert list(rows[0])[-len(expected):] == expected
-    assert list(frame.columns)[-len(expected):] == expected
+    assert list(rows[0])[-len(expected) :] == expected
+    assert list(frame.columns)[-len(expected) :] == expected
     row = next(r for r in rows if int(r["audit_id"]) == final.pk)
     assert row["answer_tone"] == "3" and row["answer_right_action"] == "yes"
     assert row["comment_tone"] == "'=curt, see line 2"  # spreadsheet-safe, like every cell

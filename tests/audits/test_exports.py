@@ -25,14 +25,21 @@ from tests.security_fixtures import INTERNAL_NOTE_A, INTERNAL_NOTE_B, build_worl
 
 pytestmark = pytest.mark.django_db
 
-BAD_ANSWERS = {"right_action": "no", "policy_cited": "pass", "tone": "4",
-               "escalation": "missed"}
+BAD_ANSWERS = {"right_action": "no", "policy_cited": "pass", "tone": "4", "escalation": "missed"}
 
 
 @pytest.fixture
 def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a):
-    return build_world(vendor_a=vendor_a, site_a=site_a, vendor_b=vendor_b, site_b=site_b,
-                       workflow=workflow, manager=manager, auditor=auditor, poc_a=poc_a)
+    return build_world(
+        vendor_a=vendor_a,
+        site_a=site_a,
+        vendor_b=vendor_b,
+        site_b=site_b,
+        workflow=workflow,
+        manager=manager,
+        auditor=auditor,
+        poc_a=poc_a,
+    )
 
 
 def read_csv(response) -> list[dict]:
@@ -48,21 +55,22 @@ def read_xlsx(response) -> pd.DataFrame:
 # ----- spreadsheet safety -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil\")", "+41 22", "-2+3", "@SUM(A1)",
-                                  "\tindented", "\rreturned"])
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://evil")', "+41 22", "-2+3", "@SUM(A1)", "\tindented", "\rreturned"]
+)
 def test_text_a_spreadsheet_would_run_gets_a_leading_quote(text):
     assert exports.spreadsheet_safe(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["acme", "T-0001", "", None, -5, -2.5, Decimal("-1.25"),
-                                   True, 0])
+@pytest.mark.parametrize("value", ["acme", "T-0001", "", None, -5, -2.5, Decimal("-1.25"), True, 0])
 def test_plain_text_and_numbers_are_left_alone(value):
     assert exports.spreadsheet_safe(value) == value
 
 
 def test_negative_numbers_stay_numbers_in_xlsx_while_formula_text_stays_text():
-    data = exports.xlsx_bytes(["n", "d", "t", "f"],
-                              [{"n": -5, "d": Decimal("-1.25"), "t": "-5", "f": "=1+1"}])
+    data = exports.xlsx_bytes(
+        ["n", "d", "t", "f"], [{"n": -5, "d": Decimal("-1.25"), "t": "-5", "f": "=1+1"}]
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     n, d, t, f = (sheet.cell(row=2, column=c) for c in range(1, 5))
     assert (n.value, n.data_type) == (-5, "n")
@@ -78,8 +86,11 @@ def test_a_hostile_ticket_id_reaches_csv_and_xlsx_as_inert_text(client_as, world
     ticket.save()
     client = client_as(manager)
 
-    [row] = [r for r in read_csv(client.get("/audits/export.csv"))
-             if r["audit_id"] == str(world.a.final_audit.pk)]
+    [row] = [
+        r
+        for r in read_csv(client.get("/audits/export.csv"))
+        if r["audit_id"] == str(world.a.final_audit.pk)
+    ]
     assert row["ticket_external_id"] == "'=cmd|' /C calc'!A0"
     assert row["source"] == "'@evil"
 
@@ -93,12 +104,12 @@ def test_a_hostile_ticket_id_reaches_csv_and_xlsx_as_inert_text(client_as, world
 # ----- what QA staff download ---------------------------------------------------------------
 
 
-def test_qa_csv_holds_every_audit_with_its_auditor_and_sample(client_as, world, manager,
-                                                             auditor):
+def test_qa_csv_holds_every_audit_with_its_auditor_and_sample(client_as, world, manager, auditor):
     response = client_as(manager).get("/audits/export.csv")
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Disposition"] == (
-        f'attachment; filename="audits-{timezone.localdate():%Y%m%d}.csv"')
+        f'attachment; filename="audits-{timezone.localdate():%Y%m%d}.csv"'
+    )
     rows = read_csv(response)
 
     assert [int(r["audit_id"]) for r in rows] == sorted(Audit.objects.values_list("pk", flat=True))
@@ -128,7 +139,8 @@ def test_csv_and_xlsx_read_back_equal_the_export_rows(client_as, world, manager)
     columns = list(rows[0])
 
     assert read_csv(client.get("/audits/export.csv")) == [
-        {k: exports._csv_cell(v) for k, v in row.items()} for row in rows]
+        {k: exports._csv_cell(v) for k, v in row.items()} for row in rows
+    ]
 
     response = client.get("/audits/export.xlsx")
     assert response["Content-Disposition"].endswith('.xlsx"')
@@ -142,8 +154,7 @@ def test_csv_and_xlsx_read_back_equal_the_export_rows(client_as, world, manager)
             return float(value)
         return value
 
-    assert frame.to_dict("records") == [
-        {k: as_read(v) for k, v in row.items()} for row in rows]
+    assert frame.to_dict("records") == [{k: as_read(v) for k, v in row.items()} for row in rows]
 
 
 def test_filters_are_the_apis(client_as, world, manager):
@@ -151,12 +162,15 @@ def test_filters_are_the_apis(client_as, world, manager):
     by_vendor = read_csv(client.get("/audits/export.csv", {"vendor": world.b.vendor.pk}))
     assert {r["vendor"] for r in by_vendor} == {world.b.vendor.slug}
     assert len(by_vendor) == len(world.b.audits)
-    finals = read_csv(client.get("/audits/export.csv", {"status": ["final", "submitted"],
-                                                        "site": world.a.site.pk}))
+    finals = read_csv(
+        client.get(
+            "/audits/export.csv", {"status": ["final", "submitted"], "site": world.a.site.pk}
+        )
+    )
     assert sorted(int(r["audit_id"]) for r in finals) == sorted(
-        a.pk for a in world.a.audits.values())
-    later = read_csv(client.get("/audits/export.csv",
-                                {"submitted_after": "2999-01-01T00:00:00Z"}))
+        a.pk for a in world.a.audits.values()
+    )
+    later = read_csv(client.get("/audits/export.csv", {"submitted_after": "2999-01-01T00:00:00Z"}))
     assert later == []
 
 
@@ -240,18 +254,38 @@ def test_the_analyst_view_agrees_with_the_orm(world, manager):
         viewed = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     audits = Audit.objects.order_by("pk").values(
-        "pk", "ticket__vendor__slug", "ticket__site__slug", "ticket__workflow__slug",
-        "ticket__agent__external_id", "form_version__form__slug", "form_version__number",
-        "status", "score", "passed", "unsampled", "sampled_ticket__run_id",
-        "sampled_ticket__stratum_id", "sampled_ticket__stratum__population",
-        "sampled_ticket__stratum__allocated", "sampled_ticket__inclusion_probability",
+        "pk",
+        "ticket__vendor__slug",
+        "ticket__site__slug",
+        "ticket__workflow__slug",
+        "ticket__agent__external_id",
+        "form_version__form__slug",
+        "form_version__number",
+        "status",
+        "score",
+        "passed",
+        "unsampled",
+        "sampled_ticket__run_id",
+        "sampled_ticket__stratum_id",
+        "sampled_ticket__stratum__population",
+        "sampled_ticket__stratum__allocated",
+        "sampled_ticket__inclusion_probability",
     )
     expected = [dict(zip(names, row.values(), strict=True)) for row in audits]
 
     def same(row):  # SQLite hands back 1/0 and floats where PostgreSQL has bool/Decimal
-        return {k: (None if v is None else float(v) if k == "score"
-                    else bool(v) if k in ("passed", "unsampled") else v)
-                for k, v in row.items()}
+        return {
+            k: (
+                None
+                if v is None
+                else float(v)
+                if k == "score"
+                else bool(v)
+                if k in ("passed", "unsampled")
+                else v
+            )
+            for k, v in row.items()
+        }
 
     assert [same(r) for r in viewed] == [same(r) for r in expected]
     assert len(viewed) == Audit.objects.count() == len(world.a.audits) + len(world.b.audits) + 1

@@ -21,15 +21,23 @@ def test_a_manager_builds_a_form_through_the_pages(client_as, manager):
     version = FormVersion.objects.get(form__name="Spam review")
     assert response.url == reverse("audits:form_version", args=[version.pk])
 
-    client.post(reverse("audits:form_section_add", args=[version.pk]),
-                {"new-section-title": "Decision", "new-section-weight": "1"})
+    client.post(
+        reverse("audits:form_section_add", args=[version.pk]),
+        {"new-section-title": "Decision", "new-section-weight": "1"},
+    )
     section = version.sections.get()
     assert section.key == "decision"
-    client.post(reverse("audits:form_question_add", args=[section.pk]), {
-        "new-question-text": "Right action?", "new-question-kind": "yes_no",
-        "new-question-weight": "2", "new-question-critical": "on", "new-question-required": "on",
-        "new-question-scale_error_at_or_below": "2",
-    })
+    client.post(
+        reverse("audits:form_question_add", args=[section.pk]),
+        {
+            "new-question-text": "Right action?",
+            "new-question-kind": "yes_no",
+            "new-question-weight": "2",
+            "new-question-critical": "on",
+            "new-question-required": "on",
+            "new-question-scale_error_at_or_below": "2",
+        },
+    )
     question = FormQuestion.objects.get(version=version)
     assert (question.key, question.weight, question.critical) == ("right-action", 2, True)
 
@@ -45,9 +53,7 @@ def test_publishing_an_incomplete_form_shows_what_is_missing(client_as, manager)
     client = client_as(manager)
     client.post(reverse("audits:form_create"), {"name": "Empty"})
     version = FormVersion.objects.get(form__name="Empty")
-    response = client.post(
-        reverse("audits:form_version_publish", args=[version.pk]), follow=True
-    )
+    response = client.post(reverse("audits:form_version_publish", args=[version.pk]), follow=True)
     assert "The form has no questions: add at least one." in response.content.decode()
     version.refresh_from_db()
     assert version.status == "draft"
@@ -61,14 +67,20 @@ def test_a_published_version_cannot_be_edited_in_place(client_as, manager):
     page = client.get(reverse("audits:form_version", args=[version.pk])).content.decode()
     assert "Edit question" not in page and "Add a section" not in page
 
-    response = client.post(reverse("audits:form_question_edit", args=[question.pk]), {
-        f"q{question.pk}-text": "Sneaky", f"q{question.pk}-kind": "scale",
-        f"q{question.pk}-weight": "9", f"q{question.pk}-scale_error_at_or_below": "2",
-    })
+    response = client.post(
+        reverse("audits:form_question_edit", args=[question.pk]),
+        {
+            f"q{question.pk}-text": "Sneaky",
+            f"q{question.pk}-kind": "scale",
+            f"q{question.pk}-weight": "9",
+            f"q{question.pk}-scale_error_at_or_below": "2",
+        },
+    )
     assert response.status_code == 409
     assert "create a new draft" in response.content.decode()
-    response = client.post(reverse("audits:form_part_action", args=["question", question.pk,
-                                                                     "delete"]))
+    response = client.post(
+        reverse("audits:form_part_action", args=["question", question.pk, "delete"])
+    )
     assert response.status_code == 409
     question.refresh_from_db()
     assert (question.text, question.weight) == ("Tone", 1)
@@ -88,8 +100,10 @@ def test_auditors_read_forms_but_cannot_change_them(client_as, auditor, manager)
     assert page.status_code == 200 and b"Edit question" not in page.content
     assert client.post(reverse("audits:form_version_publish", args=[version.pk])).status_code == 403
     section = version.sections.first()
-    response = client.post(reverse("audits:form_question_add", args=[section.pk]),
-                           {"new-question-text": "Added by an auditor"})
+    response = client.post(
+        reverse("audits:form_question_add", args=[section.pk]),
+        {"new-question-text": "Added by an auditor"},
+    )
     assert response.status_code == 403
     assert not FormQuestion.objects.filter(text="Added by an auditor").exists()
 
@@ -116,8 +130,9 @@ def test_export_then_import_through_the_pages(client_as, manager):
     document = json.loads(exported.content)
 
     upload = SimpleUploadedFile("form.json", json.dumps(document).encode())
-    response = client.post(reverse("audits:form_import_version", args=[version.form.slug]),
-                           {"file": upload})
+    response = client.post(
+        reverse("audits:form_import_version", args=[version.form.slug]), {"file": upload}
+    )
     v2 = FormVersion.objects.get(form=version.form, number=2)
     assert response.url == reverse("audits:form_version", args=[v2.pk])
     assert v2.questions.count() == 3
@@ -155,8 +170,9 @@ def test_the_builder_page_costs_the_same_queries_however_big_the_form(client_as,
     small = queries()
     section = version.sections.get(key="handling")
     for n in range(6):
-        question = add_question(section, text=f"Extra {n}", kind="choice",
-                                error_category=error_category())
+        question = add_question(
+            section, text=f"Extra {n}", kind="choice", error_category=error_category()
+        )
         add_choice(question, label="Yes", credit=1)
         add_choice(question, label="No", credit=0, is_error=True)
     assert queries() == small
@@ -164,12 +180,14 @@ def test_the_builder_page_costs_the_same_queries_however_big_the_form(client_as,
 
 
 def test_managers_keep_the_error_taxonomy_auditors_only_read_it(client_as, manager, auditor):
-    response = client_as(auditor).post(reverse("audits:form_categories"),
-                                       {"name": "Privacy", "slug": "privacy", "kind": "policy"})
+    response = client_as(auditor).post(
+        reverse("audits:form_categories"), {"name": "Privacy", "slug": "privacy", "kind": "policy"}
+    )
     assert response.status_code == 403
     client = client_as(manager)
-    client.post(reverse("audits:form_categories"),
-                {"name": "Privacy", "slug": "privacy", "kind": "policy"})
+    client.post(
+        reverse("audits:form_categories"), {"name": "Privacy", "slug": "privacy", "kind": "policy"}
+    )
     page = client.get(reverse("audits:form_categories")).content.decode()
     assert "Privacy" in page
 

@@ -54,7 +54,9 @@ def test_editing_a_published_form_creates_a_numbered_draft_copy(manager):
 
     assert (v2.number, v2.status, v2.based_on) == (2, "draft", v1)
     assert list(v2.questions.values_list("key", flat=True).order_by("key")) == [
-        "policy-cited", "right-action", "tone"
+        "policy-cited",
+        "right-action",
+        "tone",
     ]
     assert v2.questions.get(key="policy-cited").choices.count() == 3
     # Only one draft at a time: asking again returns the same draft.
@@ -129,8 +131,9 @@ def test_audits_keep_the_version_they_were_scored_with(manager, auditor):
     from tests.factories import TicketFactory
 
     v1 = publish_version(build_small_form(manager), by=manager)
-    audit = Audit.objects.create(ticket=TicketFactory(), form_version=v1, auditor=auditor,
-                                 unsampled=True)
+    audit = Audit.objects.create(
+        ticket=TicketFactory(), form_version=v1, auditor=auditor, unsampled=True
+    )
     v2 = start_draft(v1.form, by=manager)
     update_question(v2.questions.get(key="tone"), text="Tone and empathy")
     publish_version(v2, by=manager)
@@ -154,5 +157,6 @@ def test_questions_and_sections_can_be_reordered_and_removed_in_a_draft(manager)
     assert handling.questions.first() == tone
     delete_question(tone)
     assert list(version.questions.values_list("key", flat=True).order_by("key")) == [
-        "policy-cited", "right-action"
+        "policy-cited",
+        "right-action",
     ]

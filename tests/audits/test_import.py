@@ -25,14 +25,31 @@ def problems(report) -> list[str]:
 
 def test_a_clean_file_imports_every_ticket_in_utc(program, ticket_csv):
     AgentFactory(site=program["site_a"], external_id="ag-known")
-    path = ticket_csv([
-        good_row("T-1", agent="ag-known", policy="hate_speech", language="en", channel="chat",
-                 automated="Automated", content_url="https://example.com/post/1",
-                 excerpt="a quoted, multi-line\nexcerpt", source="zendesk", queue="vip"),
-        good_row("T-2", vendor="borealis", site="bogota", agent="ag-9",
-                 handled_at="2026-03-01T10:00:00+05:30", automated="no"),
-        good_row("T-3", handled_at="2026-03-01 18:00:00"),  # naive: Manila time, UTC+8
-    ])
+    path = ticket_csv(
+        [
+            good_row(
+                "T-1",
+                agent="ag-known",
+                policy="hate_speech",
+                language="en",
+                channel="chat",
+                automated="Automated",
+                content_url="https://example.com/post/1",
+                excerpt="a quoted, multi-line\nexcerpt",
+                source="zendesk",
+                queue="vip",
+            ),
+            good_row(
+                "T-2",
+                vendor="borealis",
+                site="bogota",
+                agent="ag-9",
+                handled_at="2026-03-01T10:00:00+05:30",
+                automated="no",
+            ),
+            good_row("T-3", handled_at="2026-03-01 18:00:00"),  # naive: Manila time, UTC+8
+        ]
+    )
 
     report = import_file(path)
 
@@ -40,7 +57,11 @@ def test_a_clean_file_imports_every_ticket_in_utc(program, ticket_csv):
     assert (report.rows_read, report.created, report.already_present) == (3, 3, 0)
     first = Ticket.objects.get(external_id="T-1")
     assert (first.source, first.policy_label, first.language, first.channel) == (
-        "zendesk", "hate_speech", "en", "chat")
+        "zendesk",
+        "hate_speech",
+        "en",
+        "chat",
+    )
     assert first.automated is True
     assert first.content_url == "https://example.com/post/1"
     assert first.excerpt == "a quoted, multi-line\nexcerpt"
@@ -55,11 +76,13 @@ def test_a_clean_file_imports_every_ticket_in_utc(program, ticket_csv):
 
 
 def test_an_unknown_agent_is_created_under_the_rows_vendor_and_site(program, ticket_csv):
-    path = ticket_csv([
-        good_row("T-1", vendor="borealis", site="bogota", agent="new-agent"),
-        good_row("T-2", vendor="borealis", site="bogota", agent="new-agent"),
-        good_row("T-3", agent="new-agent"),  # same id at another vendor: another agent
-    ])
+    path = ticket_csv(
+        [
+            good_row("T-1", vendor="borealis", site="bogota", agent="new-agent"),
+            good_row("T-2", vendor="borealis", site="bogota", agent="new-agent"),
+            good_row("T-3", agent="new-agent"),  # same id at another vendor: another agent
+        ]
+    )
 
     report = import_file(path)
 
@@ -105,12 +128,14 @@ def test_missing_columns_are_named_on_row_1_and_nothing_is_read(program, ticket_
 
 
 def test_unknown_vendor_site_and_workflow_are_each_named(program, ticket_csv):
-    path = ticket_csv([
-        good_row("T-1"),
-        good_row("T-2", vendor="acmee"),
-        good_row("T-3", site="lagos"),
-        good_row("T-4", workflow="spam"),
-    ])
+    path = ticket_csv(
+        [
+            good_row("T-1"),
+            good_row("T-2", vendor="acmee"),
+            good_row("T-3", site="lagos"),
+            good_row("T-4", workflow="spam"),
+        ]
+    )
 
     report = import_file(path)
 
@@ -133,12 +158,15 @@ def test_a_site_of_another_vendor_is_a_bad_row(program, ticket_csv):
     assert counts() == (0, 0)  # not even the new agent
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("2026-13-01T10:00:00Z", "'2026-13-01T10:00:00Z' is not a date and time"),
-    ("yesterday", "'yesterday' is not a date and time"),
-    ("", "'' is not a date and time"),
-    ("2026-03-01", "'2026-03-01' has no time of day"),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("2026-13-01T10:00:00Z", "'2026-13-01T10:00:00Z' is not a date and time"),
+        ("yesterday", "'yesterday' is not a date and time"),
+        ("", "'' is not a date and time"),
+        ("2026-03-01", "'2026-03-01' has no time of day"),
+    ],
+)
 def test_an_unparseable_date_is_a_bad_row(program, ticket_csv, value, problem):
     report = import_file(ticket_csv([good_row("T-1"), good_row("T-2", handled_at=value)]))
 
@@ -147,10 +175,13 @@ def test_an_unparseable_date_is_a_bad_row(program, ticket_csv, value, problem):
     assert counts() == (0, 0)
 
 
-@pytest.mark.parametrize("local_time, what", [
-    ("2026-11-01 01:30:00", "happened twice"),  # New York falls back: 01:30 comes twice
-    ("2026-03-08 02:30:00", "never happened"),  # springs forward: 02:00 -> 03:00
-])
+@pytest.mark.parametrize(
+    "local_time, what",
+    [
+        ("2026-11-01 01:30:00", "happened twice"),  # New York falls back: 01:30 comes twice
+        ("2026-03-08 02:30:00", "never happened"),  # springs forward: 02:00 -> 03:00
+    ],
+)
 def test_a_naive_time_ambiguous_in_the_sites_timezone_is_a_bad_row(
     program, ticket_csv, local_time, what
 ):
@@ -166,8 +197,12 @@ def test_a_naive_time_ambiguous_in_the_sites_timezone_is_a_bad_row(
 
 
 def test_the_same_local_time_with_an_offset_is_accepted(program, ticket_csv):
-    path = ticket_csv([good_row("T-1", site="new-york", handled_at="2026-11-01 01:30:00-05:00"),
-                       good_row("T-2", site="new-york", handled_at="2026-07-01 09:00:00")])
+    path = ticket_csv(
+        [
+            good_row("T-1", site="new-york", handled_at="2026-11-01 01:30:00-05:00"),
+            good_row("T-2", site="new-york", handled_at="2026-07-01 09:00:00"),
+        ]
+    )
 
     assert import_file(path).ok
     handled = dict(Ticket.objects.values_list("external_id", "handled_at"))
@@ -176,8 +211,9 @@ def test_the_same_local_time_with_an_offset_is_accepted(program, ticket_csv):
 
 
 def test_duplicate_ids_inside_the_file_name_both_rows(program, ticket_csv):
-    path = ticket_csv([good_row("T-1"), good_row("T-2"), good_row("T-1"), good_row("T-2"),
-                       good_row("T-1")])
+    path = ticket_csv(
+        [good_row("T-1"), good_row("T-2"), good_row("T-1"), good_row("T-2"), good_row("T-1")]
+    )
 
     report = import_file(path)
 
@@ -231,14 +267,13 @@ def test_a_row_with_the_wrong_number_of_cells_is_named(program, tmp_path):
     path = tmp_path / "short.csv"
     path.write_text(",".join(HEADER) + "\nT-1,acme,manila\n", encoding="utf-8")
 
-    assert problems(import_file(path)) == [
-        "row 2, field (row): has 3 cells; the header has 7"
-    ]
+    assert problems(import_file(path)) == ["row 2, field (row): has 3 cells; the header has 7"]
 
 
 def test_automated_and_content_url_values_are_checked(program, ticket_csv):
-    path = ticket_csv([good_row("T-1", automated="maybe"),
-                       good_row("T-2", content_url="javascript:alert(1)")])
+    path = ticket_csv(
+        [good_row("T-1", automated="maybe"), good_row("T-2", content_url="javascript:alert(1)")]
+    )
 
     assert problems(import_file(path)) == [
         "row 2, field automated: 'maybe' is not one of true/false, yes/no, 1/0, automated/manual",
@@ -313,8 +348,13 @@ def test_the_command_imports_and_reports(program, ticket_csv, capsys):
 
 
 def test_the_command_exits_non_zero_naming_every_bad_row(program, ticket_csv, capsys):
-    path = ticket_csv([good_row("T-1", handled_at="2026-13-01"), good_row("T-2"),
-                       good_row("T-2", vendor="nobody")])
+    path = ticket_csv(
+        [
+            good_row("T-1", handled_at="2026-13-01"),
+            good_row("T-2"),
+            good_row("T-2", vendor="nobody"),
+        ]
+    )
 
     with pytest.raises(CommandError, match="3 problems in 2 rows of 3; nothing was imported"):
         call_command("import_tickets", str(path))

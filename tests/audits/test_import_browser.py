@@ -13,8 +13,14 @@ def test_a_manager_fixes_a_rejected_file_and_sees_the_tickets_counted(
     page, log_in, manager, program, ticket_csv, media_root
 ):
     bad = ticket_csv([good_row("T-1"), good_row("T-2", site="bogota")], name="week-9.csv")
-    good = ticket_csv([good_row("T-1"), good_row("T-2", agent="ag-2"),
-                       good_row("T-3", vendor="borealis", site="bogota")], name="week-9-fixed.csv")
+    good = ticket_csv(
+        [
+            good_row("T-1"),
+            good_row("T-2", agent="ag-2"),
+            good_row("T-3", vendor="borealis", site="bogota"),
+        ],
+        name="week-9-fixed.csv",
+    )
     log_in(manager)
 
     nav = page.get_by_role("navigation", name="Main")

@@ -18,18 +18,29 @@ PEAK_PYTHON_MEMORY = 40 * 1024 * 1024
 
 
 def write_large_file(path, rows: int) -> None:
-    sites = [("acme", "manila", "2026-03-01T{:02d}:{:02d}:00Z"),
-             ("borealis", "bogota", "2026-03-01 {:02d}:{:02d}:00-05:00")]
+    sites = [
+        ("acme", "manila", "2026-03-01T{:02d}:{:02d}:00Z"),
+        ("borealis", "bogota", "2026-03-01 {:02d}:{:02d}:00-05:00"),
+    ]
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow([*HEADER, "policy", "language", "excerpt"])
         for i in range(rows):
             vendor, site, when = sites[i % 2]
-            writer.writerow([
-                f"T-{i:07d}", vendor, site, f"{site}-agent-{i % 500}", "hate-speech-en",
-                when.format(i % 24, i % 60), "remove" if i % 3 else "approve", "hate_speech",
-                "en", f"Reported post number {i}, quoted in full for the auditor.",
-            ])
+            writer.writerow(
+                [
+                    f"T-{i:07d}",
+                    vendor,
+                    site,
+                    f"{site}-agent-{i % 500}",
+                    "hate-speech-en",
+                    when.format(i % 24, i % 60),
+                    "remove" if i % 3 else "approve",
+                    "hate_speech",
+                    "en",
+                    f"Reported post number {i}, quoted in full for the auditor.",
+                ]
+            )
 
 
 def test_a_hundred_thousand_rows_import_in_bounded_memory(program, tmp_path):

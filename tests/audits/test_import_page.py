@@ -44,8 +44,13 @@ def test_the_upload_page_explains_the_columns(client_as, manager):
 def test_a_manager_uploads_tickets_and_sees_them_counted_by_vendor(
     client_as, manager, program, ticket_csv, media_root, django_capture_on_commit_callbacks
 ):
-    path = ticket_csv([good_row("T-1"), good_row("T-2", agent="ag-2"),
-                       good_row("T-3", vendor="borealis", site="bogota")])
+    path = ticket_csv(
+        [
+            good_row("T-1"),
+            good_row("T-2", agent="ag-2"),
+            good_row("T-3", vendor="borealis", site="bogota"),
+        ]
+    )
 
     client = client_as(manager)
     response = upload(client, path, django_capture_on_commit_callbacks, source="zendesk")
@@ -78,8 +83,13 @@ def test_uploading_the_same_file_again_reports_it_already_present(
 def test_a_bad_file_shows_the_same_report_as_the_command_and_writes_nothing(
     client_as, manager, program, ticket_csv, media_root, django_capture_on_commit_callbacks
 ):
-    path = ticket_csv([good_row("T-1"), good_row("T-1", site="bogota"),
-                       good_row("T-3", handled_at="2026-13-01T00:00:00")])
+    path = ticket_csv(
+        [
+            good_row("T-1"),
+            good_row("T-1", site="bogota"),
+            good_row("T-3", handled_at="2026-13-01T00:00:00"),
+        ]
+    )
     command_report = import_file(path)
 
     response = upload(client_as(manager), path, django_capture_on_commit_callbacks)
@@ -149,8 +159,9 @@ def test_uploads_are_listed_read_only_in_the_admin(db, client_as, media_root):
     from accounts.models import Role
     from tests.factories import UserFactory
 
-    admin = UserFactory(email="admin@example.com", role=Role.ADMIN, is_staff=True,
-                        is_superuser=True)
+    admin = UserFactory(
+        email="admin@example.com", role=Role.ADMIN, is_staff=True, is_superuser=True
+    )
     batch = TicketImport.objects.create(file="ticket_imports/x.csv", original_name="x.csv")
     client = client_as(admin)
 

@@ -77,7 +77,10 @@ def test_the_auditor_submits_and_the_stored_score_is_score_audit_of_the_answers(
     lifecycle.save_draft(audit, auditor, answers={"tone": "3"}, time_spent_seconds=40)
 
     submitted = lifecycle.submit_audit(
-        audit, auditor, answers=answers, comments={"escalation": "Should have gone to L2."},
+        audit,
+        auditor,
+        answers=answers,
+        comments={"escalation": "Should have gone to L2."},
         time_spent_seconds=95,
     )
 
@@ -107,12 +110,14 @@ def test_submitting_with_unanswered_required_questions_names_each_and_keeps_the_
     audit, auditor
 ):
     with pytest.raises(lifecycle.SubmissionInvalid) as refused:
-        lifecycle.submit_audit(audit, auditor, answers={"right_action": "yes", "tone": "4"},
-                               time_spent_seconds=30)
+        lifecycle.submit_audit(
+            audit, auditor, answers={"right_action": "yes", "tone": "4"}, time_spent_seconds=30
+        )
 
     problems = refused.value.problems
     assert [p.label for p in problems] == [
-        "2. Was the correct policy cited?", "4. Escalation",
+        "2. Was the correct policy cited?",
+        "4. Escalation",
     ]
     assert all(p.message == "an answer is required" for p in problems)
     audit.refresh_from_db()
@@ -202,8 +207,11 @@ def test_history_keeps_the_submission_and_every_change_after_a_reopen(audit, aud
     lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD)
     assert audit.history.count() == 1
     first = audit.history.get()
-    assert (first.status, first.score, first.history_user) == ("submitted", Decimal("100.00"),
-                                                                auditor)
+    assert (first.status, first.score, first.history_user) == (
+        "submitted",
+        Decimal("100.00"),
+        auditor,
+    )
 
     lifecycle.reopen_audit(audit, manager, "Tone was rude in the second reply")
     lifecycle.submit_audit(audit, auditor, answers={**ALL_GOOD, "tone": "2"})

@@ -23,8 +23,13 @@ DECISION = Section(
             "correct_action", "yes_no", weight=3, critical=True, error_category="wrong action"
         ),
         Question("correct_policy", "pass_fail", weight=2, error_category="policy error"),
-        Question("escalated_when_needed", "pass_fail", weight=1, na_allowed=True,
-                 error_category="procedural"),
+        Question(
+            "escalated_when_needed",
+            "pass_fail",
+            weight=1,
+            na_allowed=True,
+            error_category="procedural",
+        ),
     ),
 )
 EXPERIENCE = Section(
@@ -70,15 +75,25 @@ def test_worked_example_from_the_readme():
 def test_a_perfect_audit_scores_100_and_passes():
     result = score_audit(
         FORM,
-        {"correct_action": "yes", "correct_policy": "pass", "escalated_when_needed": "pass",
-         "tone": "5", "macro": "right"},
+        {
+            "correct_action": "yes",
+            "correct_policy": "pass",
+            "escalated_when_needed": "pass",
+            "tone": "5",
+            "macro": "right",
+        },
     )
     assert result.score == 100 and result.passed and result.errors == ()
 
 
 def test_a_failed_critical_question_fails_the_audit_and_zeroes_the_score():
-    answers = {"correct_action": "no", "correct_policy": "pass", "escalated_when_needed": "pass",
-               "tone": "5", "macro": "right"}
+    answers = {
+        "correct_action": "no",
+        "correct_policy": "pass",
+        "escalated_when_needed": "pass",
+        "tone": "5",
+        "macro": "right",
+    }
     result = score_audit(FORM, answers)
     assert result.critical_failed and not result.passed and result.score == 0
     assert result.failed_critical_questions == ("correct_action",)
@@ -96,8 +111,13 @@ def test_every_problem_with_the_answers_is_named():
 
 
 def test_impossible_answers_are_refused():
-    base = {"correct_action": "yes", "correct_policy": "pass", "escalated_when_needed": "pass",
-            "tone": "5", "macro": "right"}
+    base = {
+        "correct_action": "yes",
+        "correct_policy": "pass",
+        "escalated_when_needed": "pass",
+        "tone": "5",
+        "macro": "right",
+    }
     for key, bad in [("correct_action", "maybe"), ("tone", "6"), ("macro", "other"), ("tone", NA)]:
         with pytest.raises(InvalidAnswers, match=key):
             score_audit(FORM, {**base, key: bad})
@@ -122,8 +142,13 @@ def forms_and_answers(draw):
             kind = draw(st.sampled_from(sorted(ANSWER_BY_KIND)))
             key = f"s{s}q{q}"
             questions.append(
-                Question(key, kind, weight=draw(st.integers(1, 5)), critical=draw(st.booleans()),
-                         na_allowed=True)
+                Question(
+                    key,
+                    kind,
+                    weight=draw(st.integers(1, 5)),
+                    critical=draw(st.booleans()),
+                    na_allowed=True,
+                )
             )
             answers[key] = draw(st.one_of(ANSWER_BY_KIND[kind], st.just(NA)))
         sections.append(Section(f"s{s}", tuple(questions), weight=draw(st.integers(1, 5))))

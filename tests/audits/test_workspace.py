@@ -123,8 +123,9 @@ def test_submit_and_next_opens_the_next_audit_in_the_queue(client_as, auditor, q
     client = client_as(auditor)
     client.get(score_url(first))
 
-    response = client.post(score_url(first), answers_post(ALL_GOOD, next="1",
-                                                          time_spent_seconds="75"))
+    response = client.post(
+        score_url(first), answers_post(ALL_GOOD, next="1", time_spent_seconds="75")
+    )
 
     assert response.status_code == 302 and response["Location"] == score_url(second)
     first.refresh_from_db()
@@ -136,9 +137,11 @@ def test_another_auditor_cannot_open_or_autosave_my_audit(client_as, queue):
     audit = queue[0]
 
     assert intruder.get(score_url(audit)).status_code == 403
-    response = intruder.post(reverse("audits:audit_draft", args=[audit.pk]),
-                             json.dumps({"answers": {"tone": "1"}}),
-                             content_type="application/json")
+    response = intruder.post(
+        reverse("audits:audit_draft", args=[audit.pk]),
+        json.dumps({"answers": {"tone": "1"}}),
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
@@ -147,8 +150,13 @@ def test_autosave_keeps_the_draft_and_the_time_spent(client_as, auditor, queue):
 
     response = client_as(auditor).post(
         reverse("audits:audit_draft", args=[audit.pk]),
-        json.dumps({"answers": {"tone": "4", "right_action": ""}, "comments": {"tone": "Curt"},
-                    "time_spent_seconds": 42}),
+        json.dumps(
+            {
+                "answers": {"tone": "4", "right_action": ""},
+                "comments": {"tone": "Curt"},
+                "time_spent_seconds": 42,
+            }
+        ),
         content_type="application/json",
     )
 
@@ -184,8 +192,9 @@ def test_the_audit_page_shows_score_sections_trail_and_history_of_a_reopen(
 
     page = lead.get(reverse("audits:audit_detail", args=[audit.pk])).content.decode()
     assert "100.0" in page and "Reopen for rescoring" in page
-    response = lead.post(reverse("audits:audit_reopen", args=[audit.pk]),
-                         {"reason": "Tone needs a second look"})
+    response = lead.post(
+        reverse("audits:audit_reopen", args=[audit.pk]), {"reason": "Tone needs a second look"}
+    )
     assert response.status_code == 302
     lifecycle.submit_audit(audit, auditor, answers={**ALL_GOOD, "tone": "2"})
 
@@ -201,8 +210,12 @@ def test_an_auditor_cannot_reopen_and_a_lead_needs_a_reason(client_as, auditor, 
     url = reverse("audits:audit_reopen", args=[audit.pk])
 
     assert client_as(auditor).post(url, {"reason": "oops"}).status_code == 403
-    assert "Reopen for rescoring" not in client_as(auditor).get(
-        reverse("audits:audit_detail", args=[audit.pk])).content.decode()
+    assert (
+        "Reopen for rescoring"
+        not in client_as(auditor)
+        .get(reverse("audits:audit_detail", args=[audit.pk]))
+        .content.decode()
+    )
     client_as(manager).post(url, {"reason": ""})
     audit.refresh_from_db()
     assert audit.status == AuditStatus.SUBMITTED
@@ -216,8 +229,10 @@ def test_a_lead_makes_a_submitted_audit_final_and_an_auditor_cannot(
     url = reverse("audits:audit_finalise", args=[audit.pk])
 
     assert client_as(auditor).post(url).status_code == 403
-    assert "Make final" in client_as(manager).get(
-        reverse("audits:audit_detail", args=[audit.pk])).content.decode()
+    assert (
+        "Make final"
+        in client_as(manager).get(reverse("audits:audit_detail", args=[audit.pk])).content.decode()
+    )
     client_as(manager).post(url)
     audit.refresh_from_db()
     assert audit.status == AuditStatus.FINAL and audit.finalised_at is not None
@@ -228,8 +243,9 @@ def test_a_vendor_poc_sees_only_their_final_audits_and_never_internal_notes(
 ):
     submitted, final, _ = queue
     for audit in (submitted, final):
-        lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD,
-                               internal_note="Agent seems to guess")
+        lifecycle.submit_audit(
+            audit, auditor, answers=ALL_GOOD, internal_note="Agent seems to guess"
+        )
     lifecycle.finalise_audit(final, manager)
     lifecycle.reopen_audit(final, manager, "Second opinion from the calibration lead")
     lifecycle.submit_audit(final, auditor, answers={**ALL_GOOD, "tone": "4"})
@@ -250,8 +266,10 @@ def test_a_vendor_poc_sees_only_their_final_audits_and_never_internal_notes(
     assert "Agent seems to guess" not in text
     assert "calibration lead" not in text and auditor.email not in text  # QA's trail stays in
     assert "<del>5</del> → <ins>4</ins>" in text  # but the change to the score is shown
-    assert "Agent seems to guess" in client_as(manager).get(
-        reverse("audits:audit_detail", args=[final.pk])).content.decode()
+    assert (
+        "Agent seems to guess"
+        in client_as(manager).get(reverse("audits:audit_detail", args=[final.pk])).content.decode()
+    )
 
 
 # ----- ad hoc -------------------------------------------------------------------------------
@@ -266,8 +284,9 @@ def test_an_auditor_finds_a_ticket_by_id_and_starts_an_unsampled_audit(
     page = client.get(reverse("audits:adhoc_audit"), {"q": "ZD-99812"}).content.decode()
     assert "Start unsampled audit" in page and str(version) in page
 
-    response = client.post(reverse("audits:adhoc_audit"),
-                           {"ticket": ticket.pk, "version": version.pk})
+    response = client.post(
+        reverse("audits:adhoc_audit"), {"ticket": ticket.pk, "version": version.pk}
+    )
     audit = Audit.objects.get(ticket=ticket)
     assert response.status_code == 302 and response["Location"] == score_url(audit)
     assert audit.unsampled and audit.auditor == auditor

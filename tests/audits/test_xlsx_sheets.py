@@ -20,10 +20,18 @@ def workbook(content: bytes):
     return openpyxl.load_workbook(io.BytesIO(content))
 
 
-@pytest.mark.parametrize("title", [
-    "Sample runs: audits done against planned", "Themes [by site] / week?", "a\\b*c",
-    "'quoted'", "::::", "x" * 80, "Tone\x07 and\x1f bells",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Sample runs: audits done against planned",
+        "Themes [by site] / week?",
+        "a\\b*c",
+        "'quoted'",
+        "::::",
+        "x" * 80,
+        "Tone\x07 and\x1f bells",
+    ],
+)
 def test_any_title_becomes_a_sheet_title_excel_accepts(title):
     clean = sheet_title(title)
     assert clean and len(clean) <= SHEET_TITLE_MAX

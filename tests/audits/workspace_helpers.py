@@ -35,12 +35,21 @@ def published_form(workflow, *, by=None, name: str = "Moderation scorecard") -> 
     version = forms_catalog.create_form(name=name, created_by=by, workflows=[workflow])
     decision = forms_catalog.add_section(version, title="Decision", key="decision", weight=2)
     forms_catalog.add_question(
-        decision, key="right_action", text="Was the right action taken?", kind="yes_no",
-        critical=True, error_category=policy, guidance="Compare with the policy's examples.",
+        decision,
+        key="right_action",
+        text="Was the right action taken?",
+        kind="yes_no",
+        critical=True,
+        error_category=policy,
+        guidance="Compare with the policy's examples.",
     )
     forms_catalog.add_question(
-        decision, key="policy_cited", text="Was the correct policy cited?", kind="pass_fail",
-        na_allowed=True, error_category=procedural,
+        decision,
+        key="policy_cited",
+        text="Was the correct policy cited?",
+        kind="pass_fail",
+        na_allowed=True,
+        error_category=procedural,
     )
     handling = forms_catalog.add_section(version, title="Handling", key="handling")
     forms_catalog.add_question(handling, key="tone", text="Tone of the reply", kind="scale")
@@ -57,7 +66,10 @@ def sample_run(name: str = "Daily moderation") -> SampleRun:
     plan = SamplingPlan.objects.create(name=name)
     now = timezone.now()
     return SampleRun.objects.create(
-        plan=plan, seed=7, window_start=now - dt.timedelta(days=1), window_end=now,
+        plan=plan,
+        seed=7,
+        window_start=now - dt.timedelta(days=1),
+        window_end=now,
         status=SampleRun.Status.DONE,
     )
 
@@ -65,23 +77,40 @@ def sample_run(name: str = "Daily moderation") -> SampleRun:
 def assign_tickets(run: SampleRun, tickets, auditor, *, due_in_hours=(24,)) -> list[SampledTicket]:
     """Sampled-ticket assignments of ``tickets`` to ``auditor`` (due times cycle)."""
     stratum = SampleStratum.objects.create(
-        run=run, position=run.strata.count(), label=f"stratum {run.strata.count()}",
-        population=100, allocated=len(tickets), drawn=len(tickets), expected_rate=0.1,
+        run=run,
+        position=run.strata.count(),
+        label=f"stratum {run.strata.count()}",
+        population=100,
+        allocated=len(tickets),
+        drawn=len(tickets),
+        expected_rate=0.1,
         stddev=0.3,
     )
     now = timezone.now()
     return [
         SampledTicket.objects.create(
-            run=run, stratum=stratum, ticket=ticket, draw_rank=rank, inclusion_probability=0.25,
-            auditor=auditor, assigned_at=now,
+            run=run,
+            stratum=stratum,
+            ticket=ticket,
+            draw_rank=rank,
+            inclusion_probability=0.25,
+            auditor=auditor,
+            assigned_at=now,
             due_at=now + dt.timedelta(hours=due_in_hours[(rank - 1) % len(due_in_hours)]),
         )
         for rank, ticket in enumerate(tickets, start=1)
     ]
 
 
-def assigned_audits(auditor, workflow, count: int = 1, *, site=None, due_in_hours=(24,),
-                    run: SampleRun | None = None) -> list[Audit]:
+def assigned_audits(
+    auditor,
+    workflow,
+    count: int = 1,
+    *,
+    site=None,
+    due_in_hours=(24,),
+    run: SampleRun | None = None,
+) -> list[Audit]:
     """``count`` tickets of ``site``'s vendor sampled and opened as audits for ``auditor``."""
     agent = AgentFactory(site=site) if site is not None else AgentFactory()
     tickets = [

@@ -20,17 +20,20 @@ def outcomes(**counts) -> list[dict]:
     return [ANSWERS[name] for name, n in counts.items() for _ in range(n)]
 
 
-def scored_stratum(auditor, workflow, agent, population: int,
-                   batches: list[tuple[dt.datetime, list[dict]]]) -> list[Audit]:
+def scored_stratum(
+    auditor, workflow, agent, population: int, batches: list[tuple[dt.datetime, list[dict]]]
+) -> list[Audit]:
     """One stratum of ``population`` tickets of ``agent``: each batch is a first handling
     time and the answers of tickets handled every 13 hours from it."""
     handled, answers = [], []
     for start, given in batches:
         handled += [start + dt.timedelta(hours=13 * i) for i in range(len(given))]
         answers += given
-    audits = sampled_audits(sample_run(f"Plan {agent.external_id} {population}"), auditor,
-                            workflow, agent, handled)
+    audits = sampled_audits(
+        sample_run(f"Plan {agent.external_id} {population}"), auditor, workflow, agent, handled
+    )
     submitted_in_bulk(audits, answers)
     SampleStratum.objects.filter(pk=audits[0].sampled_ticket.stratum_id).update(
-        population=population)
+        population=population
+    )
     return list(Audit.objects.filter(pk__in=[a.pk for a in audits]))

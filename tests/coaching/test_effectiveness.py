@@ -26,9 +26,9 @@ from tests.scorecards.rollup_helpers import category_rate_from_audits
 
 pytestmark = pytest.mark.django_db
 
-OPENED = dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC)      # week of Monday 2 March
+OPENED = dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC)  # week of Monday 2 March
 COMPLETED = dt.datetime(2026, 3, 11, 16, tzinfo=dt.UTC)  # week of Monday 9 March
-TODAY = dt.date(2026, 4, 22)                             # week of Monday 20 April
+TODAY = dt.date(2026, 4, 22)  # week of Monday 20 April
 BEFORE = Period("custom", dt.date(2026, 1, 5), dt.date(2026, 2, 23))  # the 8 weeks before
 AFTER = Period("custom", dt.date(2026, 3, 16), dt.date(2026, 4, 20))
 
@@ -44,27 +44,49 @@ def program(version, auditor, workflow, site_a):
     worse after."""
     a1 = AgentFactory(site=site_a, external_id="A1")
     a2 = AgentFactory(site=site_a, external_id="A2")
-    scored_stratum(auditor, workflow, a1, 600, [
-        (at(1, 12), outcomes(policy=12, procedural=2, good=16)),
-        (at(3, 5), outcomes(policy=5)),                      # coaching weeks: neither
-        (at(3, 17), outcomes(policy=3, procedural=1, good=26)),
-    ])
-    scored_stratum(auditor, workflow, a1, 100, [
-        (at(2, 2), outcomes(policy=2, good=8)),
-        (at(3, 20), outcomes(good=10)),
-    ])
-    scored_stratum(auditor, workflow, a2, 400, [
-        (at(1, 20), outcomes(policy=1, procedural=1, good=18)),
-        (at(3, 18), outcomes(policy=6, good=14)),
-    ])
+    scored_stratum(
+        auditor,
+        workflow,
+        a1,
+        600,
+        [
+            (at(1, 12), outcomes(policy=12, procedural=2, good=16)),
+            (at(3, 5), outcomes(policy=5)),  # coaching weeks: neither
+            (at(3, 17), outcomes(policy=3, procedural=1, good=26)),
+        ],
+    )
+    scored_stratum(
+        auditor,
+        workflow,
+        a1,
+        100,
+        [
+            (at(2, 2), outcomes(policy=2, good=8)),
+            (at(3, 20), outcomes(good=10)),
+        ],
+    )
+    scored_stratum(
+        auditor,
+        workflow,
+        a2,
+        400,
+        [
+            (at(1, 20), outcomes(policy=1, procedural=1, good=18)),
+            (at(3, 18), outcomes(policy=6, good=14)),
+        ],
+    )
     rebuild_all()
     return {"a1": a1, "a2": a2}
 
 
 def opened(manager, poc, slug, *, completed=COMPLETED, **target) -> CoachingAction:
-    action = actions.open_action(manager, category=ErrorCategory.objects.get(slug=slug),
-                                 title=f"Coach {slug}", due_date=dt.date(2026, 3, 20),
-                                 **target)
+    action = actions.open_action(
+        manager,
+        category=ErrorCategory.objects.get(slug=slug),
+        title=f"Coach {slug}",
+        due_date=dt.date(2026, 3, 20),
+        **target,
+    )
     CoachingAction.objects.filter(pk=action.pk).update(opened_at=OPENED)
     action.refresh_from_db()
     if completed is not None:
@@ -76,22 +98,29 @@ def opened(manager, poc, slug, *, completed=COMPLETED, **target) -> CoachingActi
 
 def assert_same(estimate, expected):
     assert (estimate.p, estimate.low, estimate.high, estimate.n) == (
-        pytest.approx(expected.p, abs=1e-12), pytest.approx(expected.low, abs=1e-12),
-        pytest.approx(expected.high, abs=1e-12), expected.n)
+        pytest.approx(expected.p, abs=1e-12),
+        pytest.approx(expected.low, abs=1e-12),
+        pytest.approx(expected.high, abs=1e-12),
+        expected.n,
+    )
 
 
-def test_the_windows_are_the_weeks_before_opening_and_after_completion(
-        program, manager, poc_a):
-    action = opened(manager, poc_a, "policy-error",
-                    audits=list(Audit.objects.filter(ticket__agent=program["a1"])[:2]))
+def test_the_windows_are_the_weeks_before_opening_and_after_completion(program, manager, poc_a):
+    action = opened(
+        manager,
+        poc_a,
+        "policy-error",
+        audits=list(Audit.objects.filter(ticket__agent=program["a1"])[:2]),
+    )
     assert effectiveness.before_period(action) == BEFORE
     assert effectiveness.after_period(action, TODAY) == AFTER
 
 
 def test_an_agent_coached_on_policy_errors_improved_significantly(program, manager, poc_a):
     a1 = program["a1"]
-    action = opened(manager, poc_a, "policy-error",
-                    audits=list(Audit.objects.filter(ticket__agent=a1)[:3]))
+    action = opened(
+        manager, poc_a, "policy-error", audits=list(Audit.objects.filter(ticket__agent=a1)[:3])
+    )
     effect = effectiveness.effectiveness(action, today=TODAY)
 
     before = category_rate_from_audits("policy-error", BEFORE, agent=a1)
@@ -125,31 +154,43 @@ def test_a_site_action_reads_every_agent_of_the_site(program, manager, poc_a, si
 
 def test_an_agent_getting_worse_is_said_so(program, manager, poc_a):
     a2 = program["a2"]
-    action = opened(manager, poc_a, "policy-error",
-                    audits=list(Audit.objects.filter(ticket__agent=a2)[:1]))
+    action = opened(
+        manager, poc_a, "policy-error", audits=list(Audit.objects.filter(ticket__agent=a2)[:1])
+    )
     effect = effectiveness.effectiveness(action, today=TODAY)
-    expected = stats.compare_estimates(category_rate_from_audits("policy-error", AFTER, agent=a2),
-                                       category_rate_from_audits("policy-error", BEFORE, agent=a2))
+    expected = stats.compare_estimates(
+        category_rate_from_audits("policy-error", AFTER, agent=a2),
+        category_rate_from_audits("policy-error", BEFORE, agent=a2),
+    )
     assert expected.significant and expected.difference > 0
     assert effect.verdict == "worse (significant)"
 
 
 def test_a_theme_that_barely_moved_shows_no_significant_change(program, manager, poc_a):
     a1 = program["a1"]
-    action = opened(manager, poc_a, "procedural",
-                    audits=list(Audit.objects.filter(ticket__agent=a1)[:1]))
+    action = opened(
+        manager, poc_a, "procedural", audits=list(Audit.objects.filter(ticket__agent=a1)[:1])
+    )
     effect = effectiveness.effectiveness(action, today=TODAY)
-    expected = stats.compare_estimates(category_rate_from_audits("procedural", AFTER, agent=a1),
-                                       category_rate_from_audits("procedural", BEFORE, agent=a1))
+    expected = stats.compare_estimates(
+        category_rate_from_audits("procedural", AFTER, agent=a1),
+        category_rate_from_audits("procedural", BEFORE, agent=a1),
+    )
     assert not expected.significant
     assert effect.comparison.p_value == pytest.approx(expected.p_value, abs=1e-12)
     assert effect.verdict == "no significant change"
 
 
 def test_too_few_audits_after_or_not_completed_gives_no_comparison(
-        program, manager, poc_a, vendor_a):
-    recent = opened(manager, poc_a, "policy-error", vendor=vendor_a,
-                    completed=dt.datetime(2026, 4, 8, tzinfo=dt.UTC))
+    program, manager, poc_a, vendor_a
+):
+    recent = opened(
+        manager,
+        poc_a,
+        "policy-error",
+        vendor=vendor_a,
+        completed=dt.datetime(2026, 4, 8, tzinfo=dt.UTC),
+    )
     effect = effectiveness.effectiveness(recent, today=TODAY)
     assert effect.after.audits == 0 and effect.after.rate is None
     assert (effect.comparison, effect.verdict) == (None, "too few audits after")
@@ -161,10 +202,10 @@ def test_too_few_audits_after_or_not_completed_gives_no_comparison(
     assert effect.verdict == "not completed yet"
 
 
-def test_the_report_lists_completed_actions_with_their_effect(program, manager, poc_a,
-                                                              vendor_a):
+def test_the_report_lists_completed_actions_with_their_effect(program, manager, poc_a, vendor_a):
     done = opened(manager, poc_a, "policy-error", vendor=vendor_a)
     opened(manager, poc_a, "procedural", vendor=vendor_a, completed=None)
     rows = effectiveness.coaching_report(CoachingAction.objects.all(), today=TODAY)
     assert [(action, effect.verdict) for action, effect in rows] == [
-        (done, effectiveness.effectiveness(done, today=TODAY).verdict)]
+        (done, effectiveness.effectiveness(done, today=TODAY).verdict)
+    ]

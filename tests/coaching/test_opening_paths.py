@@ -47,8 +47,9 @@ def coaching_button(html: str) -> str | None:
     return found.group(1).replace("&amp;", "&") if found else None
 
 
-def test_new_without_parameters_offers_the_subject_picker(client_as, manager, vendor_a,
-                                                          vendor_b, site_a):
+def test_new_without_parameters_offers_the_subject_picker(
+    client_as, manager, vendor_a, vendor_b, site_a
+):
     page = client_as(manager).get(NEW)
     assert page.status_code == 200
     html = page.content.decode()
@@ -58,42 +59,54 @@ def test_new_without_parameters_offers_the_subject_picker(client_as, manager, ve
 
 
 def test_the_picker_leads_to_the_form_for_the_chosen_agent_and_opens_it(
-        client_as, manager, vendor_a, site_a, version):
+    client_as, manager, vendor_a, site_a, version
+):
     agent = AgentFactory(site=site_a, external_id="A7")
     client = client_as(manager)
-    form = client.get(NEW, {"vendor": "acme", "site": "", "agent": "A7",
-                            "category": "procedural"})
+    form = client.get(NEW, {"vendor": "acme", "site": "", "agent": "A7", "category": "procedural"})
     assert form.status_code == 200
     html = form.content.decode()
     assert "agent A7 (Manila)" in html and 'value="procedural" selected' in html
     url = f"{NEW}?vendor=acme&agent=A7&category=procedural"
-    response = client.post(url, {"title": "Escalations", "category": "procedural",
-                                 "due_date": "2026-12-01"})
+    response = client.post(
+        url, {"title": "Escalations", "category": "procedural", "due_date": "2026-12-01"}
+    )
     action = CoachingAction.objects.get()
     assert response["Location"] == reverse("coaching:action_detail", args=[action.pk])
     assert (action.level, action.agent, action.site, action.vendor) == (
-        Level.AGENT, agent, site_a, vendor_a)
+        Level.AGENT,
+        agent,
+        site_a,
+        vendor_a,
+    )
     assert not action.audits.exists()
 
 
-def test_the_picker_opens_site_and_vendor_actions(client_as, manager, vendor_a, site_a,
-                                                  version):
+def test_the_picker_opens_site_and_vendor_actions(client_as, manager, vendor_a, site_a, version):
     client = client_as(manager)
     for query, level in (("vendor=acme&site=manila", Level.SITE), ("vendor=acme", Level.VENDOR)):
-        client.post(f"{NEW}?{query}", {"title": f"For the {level}", "category": "policy-error",
-                                       "due_date": "2026-12-01"})
+        client.post(
+            f"{NEW}?{query}",
+            {"title": f"For the {level}", "category": "policy-error", "due_date": "2026-12-01"},
+        )
     assert list(CoachingAction.objects.order_by("pk").values_list("level", "site")) == [
-        (Level.SITE, site_a.pk), (Level.VENDOR, None)]
+        (Level.SITE, site_a.pk),
+        (Level.VENDOR, None),
+    ]
 
 
-@pytest.mark.parametrize(("query", "field", "words"), [
-    ({"vendor": "no-such-vendor"}, "vendor", "valid choice"),
-    ({"vendor": "acme", "site": "bogota"}, "site", "not a site of Acme Moderation"),
-    ({"vendor": "acme", "agent": "B1"}, "agent", "No agent 'B1' at Acme Moderation"),
-    ({"site": "manila"}, "vendor", "required"),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ({"vendor": "no-such-vendor"}, "vendor", "valid choice"),
+        ({"vendor": "acme", "site": "bogota"}, "site", "not a site of Acme Moderation"),
+        ({"vendor": "acme", "agent": "B1"}, "agent", "No agent 'B1' at Acme Moderation"),
+        ({"site": "manila"}, "vendor", "required"),
+    ],
+)
 def test_a_subject_that_does_not_exist_is_a_400_naming_the_field(
-        client_as, manager, vendor_a, site_a, vendor_b, site_b, query, field, words):
+    client_as, manager, vendor_a, site_a, vendor_b, site_b, query, field, words
+):
     AgentFactory(site=site_b, external_id="B1")  # vendor B's agent: not Acme's
     response = client_as(manager).get(NEW, query)
     assert response.status_code == 400
@@ -106,29 +119,37 @@ def test_vendor_users_never_reach_the_form(client_as, poc_a, vendor_a, failed):
     client = client_as(poc_a)
     for query in ("", "?vendor=acme", "?vendor=acme&agent=A1", f"?audits={failed.pk}"):
         assert client.get(NEW + query).status_code == 404
-        assert client.post(NEW + query, {"title": "x", "category": "policy-error",
-                                         "due_date": "2026-12-01"}).status_code == 404
+        assert (
+            client.post(
+                NEW + query, {"title": "x", "category": "policy-error", "due_date": "2026-12-01"}
+            ).status_code
+            == 404
+        )
     assert not CoachingAction.objects.exists()
 
 
-def test_a_failed_audits_page_opens_coaching_from_that_audit(client_as, manager, failed,
-                                                            passed):
+def test_a_failed_audits_page_opens_coaching_from_that_audit(client_as, manager, failed, passed):
     client = client_as(manager)
-    link = coaching_button(client.get(
-        reverse("audits:audit_detail", args=[failed.pk])).content.decode())
+    link = coaching_button(
+        client.get(reverse("audits:audit_detail", args=[failed.pk])).content.decode()
+    )
     assert link == f"{NEW}?audits={failed.pk}"
-    assert coaching_button(client.get(
-        reverse("audits:audit_detail", args=[passed.pk])).content.decode()) is None
+    assert (
+        coaching_button(
+            client.get(reverse("audits:audit_detail", args=[passed.pk])).content.decode()
+        )
+        is None
+    )
     form = client.get(link).content.decode()
     assert 'value="policy-error" selected' in form and f"Audit {failed.pk}" in form
-    client.post(link, {"title": "Wrong action", "category": "policy-error",
-                       "due_date": "2026-12-01"})
+    client.post(
+        link, {"title": "Wrong action", "category": "policy-error", "due_date": "2026-12-01"}
+    )
     action = CoachingAction.objects.get()
     assert list(action.audits.all()) == [failed] and action.agent == failed.ticket.agent
 
 
-def test_a_vendor_poc_sees_no_coaching_button_on_a_final_audit(client_as, manager, poc_a,
-                                                              failed):
+def test_a_vendor_poc_sees_no_coaching_button_on_a_final_audit(client_as, manager, poc_a, failed):
     lifecycle.finalise_audit(failed, manager, "")
     page = client_as(poc_a).get(reverse("audits:audit_detail", args=[failed.pk]))
     assert page.status_code == 200 and coaching_button(page.content.decode()) is None
@@ -137,13 +158,22 @@ def test_a_vendor_poc_sees_no_coaching_button_on_a_final_audit(client_as, manage
 def test_an_agent_named_with_audits_of_another_agent_is_refused(manager, failed, site_a):
     other = AgentFactory(site=site_a, external_id="Z9")
     with pytest.raises(actions.CoachingError, match="not of agent Z9"):
-        actions.open_action(manager, audits=[failed], agent=other,
-                            category=ErrorCategory.objects.get(slug="policy-error"),
-                            title="x", due_date=dt.date(2026, 12, 1))
+        actions.open_action(
+            manager,
+            audits=[failed],
+            agent=other,
+            category=ErrorCategory.objects.get(slug="policy-error"),
+            title="x",
+            due_date=dt.date(2026, 12, 1),
+        )
 
 
 def test_the_list_offers_a_new_action_to_qa_only(client_as, manager, poc_a):
-    assert f'id="new-coaching" href="{NEW}"' in client_as(manager).get(
-        reverse("coaching:action_list")).content.decode()
-    assert 'id="new-coaching"' not in client_as(poc_a).get(
-        reverse("coaching:action_list")).content.decode()
+    assert (
+        f'id="new-coaching" href="{NEW}"'
+        in client_as(manager).get(reverse("coaching:action_list")).content.decode()
+    )
+    assert (
+        'id="new-coaching"'
+        not in client_as(poc_a).get(reverse("coaching:action_list")).content.decode()
+    )

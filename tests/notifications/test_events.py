@@ -62,8 +62,9 @@ def test_a_finding_never_carries_the_internal_note_or_the_leads_reason(
         assert secret not in finding.subject + finding.body
 
 
-def test_a_step_rolled_back_tells_nobody(finalised, site_a, poc_a,
-                                         django_capture_on_commit_callbacks):
+def test_a_step_rolled_back_tells_nobody(
+    finalised, site_a, poc_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
             finalised(site_a)
@@ -73,7 +74,13 @@ def test_a_step_rolled_back_tells_nobody(finalised, site_a, poc_a,
 
 
 def test_a_dispute_goes_to_the_leads_and_its_decision_back_to_the_poc(
-    finalised, site_a, poc_a, poc_a2, manager, lead, auditor,
+    finalised,
+    site_a,
+    poc_a,
+    poc_a2,
+    manager,
+    lead,
+    auditor,
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -87,8 +94,11 @@ def test_a_dispute_goes_to_the_leads_and_its_decision_back_to_the_poc(
     assert raised.link == f"/audits/disputes/{dispute.pk}/"
 
     with django_capture_on_commit_callbacks(execute=True):
-        disputes.resolve_dispute(dispute, lead, {
-            "policy_cited": Decision("overturned", "Cited in paragraph two.", "pass")})
+        disputes.resolve_dispute(
+            dispute,
+            lead,
+            {"policy_cited": Decision("overturned", "Cited in paragraph two.", "pass")},
+        )
 
     # Only the POC who raised it, not the other POC of the vendor; and the audit's second
     # finalisation (after the dispute) is no new finding.
@@ -108,8 +118,13 @@ def test_a_coaching_action_goes_to_its_owner(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         action = actions.open_action(
-            manager, category=category, title="Reclaimed slurs", vendor=vendor_a,
-            due_date=timezone.localdate() + dt.timedelta(days=14), owner=poc_a2)
+            manager,
+            category=category,
+            title="Reclaimed slurs",
+            vendor=vendor_a,
+            due_date=timezone.localdate() + dt.timedelta(days=14),
+            owner=poc_a2,
+        )
 
     assert told() == ["second-poc@acme.example"]
     opened = Notification.objects.get()
@@ -118,14 +133,25 @@ def test_a_coaching_action_goes_to_its_owner(
 
 
 def test_a_coaching_action_without_owner_goes_to_every_poc_of_its_vendor_only(
-    manager, vendor_a, vendor_b, poc_a, poc_a2, poc_b, category,
+    manager,
+    vendor_a,
+    vendor_b,
+    poc_a,
+    poc_a2,
+    poc_b,
+    category,
     django_capture_on_commit_callbacks,
 ):
     poc_a2.is_active = False
     poc_a2.save()
     with django_capture_on_commit_callbacks(execute=True):
-        actions.open_action(manager, category=category, title="Escalations", vendor=vendor_b,
-                            due_date=timezone.localdate() + dt.timedelta(days=7))
+        actions.open_action(
+            manager,
+            category=category,
+            title="Escalations",
+            vendor=vendor_b,
+            due_date=timezone.localdate() + dt.timedelta(days=7),
+        )
 
     assert told() == ["poc@borealis.example"]
 

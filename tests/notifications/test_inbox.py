@@ -12,9 +12,14 @@ pytestmark = pytest.mark.django_db
 
 def note(user, n, read=False, link=""):
     return Notification.objects.create(
-        recipient=user, kind=Kind.FINDING, event_key=f"finding:{n}",
-        subject=f"Finding {n} for {user.email}", body=f"Audit {n} is final.", link=link,
-        read_at=timezone.now() if read else None)
+        recipient=user,
+        kind=Kind.FINDING,
+        event_key=f"finding:{n}",
+        subject=f"Finding {n} for {user.email}",
+        body=f"Audit {n} is final.",
+        link=link,
+        read_at=timezone.now() if read else None,
+    )
 
 
 def test_a_poc_reads_their_own_notifications_newest_first(client_as, poc_a, poc_b, manager):
@@ -86,8 +91,12 @@ def test_a_manager_sees_only_their_own_notifications_too(client_as, manager, poc
 
     html = client_as(manager).get("/inbox/").content.decode()
     assert "Finding 1" not in html and mine.subject in html
-    assert client_as(manager).post(f"/inbox/{Notification.objects.get(recipient=poc_a).pk}"
-                                   "/read/").status_code == 404
+    assert (
+        client_as(manager)
+        .post(f"/inbox/{Notification.objects.get(recipient=poc_a).pk}/read/")
+        .status_code
+        == 404
+    )
 
 
 def test_the_pages_only_take_posts_for_changes_and_need_a_login(client, client_as, poc_a):

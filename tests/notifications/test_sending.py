@@ -16,8 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 def tell(people, key="dispute_resolved:42"):
-    return notify(key, Kind.DISPUTE_RESOLVED, people, "Dispute #42 resolved",
-                  "Your dispute is decided.", "/audits/disputes/42/")
+    return notify(
+        key,
+        Kind.DISPUTE_RESOLVED,
+        people,
+        "Dispute #42 resolved",
+        "Your dispute is decided.",
+        "/audits/disputes/42/",
+    )
 
 
 def test_notifying_emails_each_recipient_once_after_the_commit(
@@ -27,8 +33,7 @@ def test_notifying_emails_each_recipient_once_after_the_commit(
     with django_capture_on_commit_callbacks(execute=True):
         tell([poc_a, poc_a2])
 
-    assert sorted(m.to[0] for m in mail.outbox) == ["poc@acme.example",
-                                                   "second-poc@acme.example"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["poc@acme.example", "second-poc@acme.example"]
     message = mail.outbox[0]
     assert message.subject == "Dispute #42 resolved"
     assert "Your dispute is decided." in message.body
@@ -36,9 +41,7 @@ def test_notifying_emails_each_recipient_once_after_the_commit(
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
 
 
-def test_the_same_event_twice_is_one_row_and_one_email(
-    poc_a, django_capture_on_commit_callbacks
-):
+def test_the_same_event_twice_is_one_row_and_one_email(poc_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         tell([poc_a])
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,8 +62,13 @@ def test_running_the_email_task_twice_sends_once(poc_a):
 def test_the_database_refuses_a_second_row_for_the_same_person_and_event(poc_a):
     tell([poc_a])
     with pytest.raises(IntegrityError), transaction.atomic():
-        Notification.objects.create(recipient=poc_a, kind=Kind.DISPUTE_RESOLVED,
-                                    event_key="dispute_resolved:42", subject="again", body="")
+        Notification.objects.create(
+            recipient=poc_a,
+            kind=Kind.DISPUTE_RESOLVED,
+            event_key="dispute_resolved:42",
+            subject="again",
+            body="",
+        )
 
 
 def test_a_refused_email_is_tried_again_by_the_retry(poc_a, monkeypatch):
@@ -88,8 +96,14 @@ def test_inactive_people_are_not_told(poc_a, poc_a2):
 
 def test_a_link_must_stay_inside_the_program(poc_a):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Notification.objects.create(recipient=poc_a, kind=Kind.FINDING, event_key="x",
-                                    subject="s", body="b", link="//evil.example/")
+        Notification.objects.create(
+            recipient=poc_a,
+            kind=Kind.FINDING,
+            event_key="x",
+            subject="s",
+            body="b",
+            link="//evil.example/",
+        )
 
 
 @pytest.mark.django_db(transaction=True)

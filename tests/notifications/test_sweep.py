@@ -24,8 +24,9 @@ def open_action(version, manager):
     category = ErrorCategory.objects.get(slug="policy-error")
 
     def make(vendor, due, owner=None, title="Reclaimed slurs"):
-        return actions.open_action(manager, category=category, title=title, vendor=vendor,
-                                   due_date=due, owner=owner)
+        return actions.open_action(
+            manager, category=category, title=title, vendor=vendor, due_date=due, owner=owner
+        )
 
     return make
 
@@ -63,8 +64,10 @@ def test_a_second_sweep_repeats_nothing_but_a_moved_due_date_is_announced_again(
     sweep_coaching_deadlines(TODAY + dt.timedelta(days=3))  # now overdue
 
     assert [key for _, key in keys()] == [
-        f"coaching_due:{action.pk}:2026-03-11", f"coaching_due:{action.pk}:2026-03-12",
-        f"coaching_overdue:{action.pk}:2026-03-12"]
+        f"coaching_due:{action.pk}:2026-03-11",
+        f"coaching_due:{action.pk}:2026-03-12",
+        f"coaching_overdue:{action.pk}:2026-03-12",
+    ]
 
 
 def test_completed_and_cancelled_actions_are_not_chased(open_action, vendor_a, poc_a, manager):

@@ -33,12 +33,19 @@ class PortalWorld:
     a_submitted: Audit  # scored but not finalised: QA may still change it
 
     def b_markers(self, vendor_b, site_b) -> list[str]:
-        return [vendor_b.name, vendor_b.slug, site_b.name, "Bogot", B_AGENT,
-                *(audit.ticket.external_id for audit in self.b_audits)]
+        return [
+            vendor_b.name,
+            vendor_b.slug,
+            site_b.name,
+            "Bogot",
+            B_AGENT,
+            *(audit.ticket.external_id for audit in self.b_audits),
+        ]
 
 
-def final_stratum(name, auditor, manager, workflow, agent, *, population, outcomes,
-                  finalise=True) -> list[Audit]:
+def final_stratum(
+    name, auditor, manager, workflow, agent, *, population, outcomes, finalise=True
+) -> list[Audit]:
     """A stratum of ``population`` tickets of ``agent`` handled in March, whose audits are
     scored with ``outcomes`` (answer dicts) and finalised by ``manager``."""
     audits = sampled_audits(sample_run(name), auditor, workflow, agent, [MARCH] * len(outcomes))
@@ -47,9 +54,11 @@ def final_stratum(name, auditor, manager, workflow, agent, *, population, outcom
         if finalise:
             finalise_audit(audit, manager)
     SampleStratum.objects.filter(pk=audits[0].sampled_ticket.stratum_id).update(
-        population=population)
-    return list(Audit.objects.filter(pk__in=[a.pk for a in audits])
-                .select_related("ticket").order_by("pk"))
+        population=population
+    )
+    return list(
+        Audit.objects.filter(pk__in=[a.pk for a in audits]).select_related("ticket").order_by("pk")
+    )
 
 
 @pytest.fixture
@@ -57,11 +66,33 @@ def portal_world(manager, auditor, workflow, site_a, site_b, poc_a) -> PortalWor
     published_form(workflow, by=manager)
     a_agent = AgentFactory(site=site_a, external_id="ACME-AGENT-1")
     b_agent = AgentFactory(site=site_b, external_id=B_AGENT)
-    a_audits = final_stratum("Acme March", auditor, manager, workflow, a_agent,
-                             population=400, outcomes=[ALL_GOOD] * 11 + [FAIL, CRITICAL])
-    b_audits = final_stratum("Borealis March", auditor, manager, workflow, b_agent,
-                             population=90, outcomes=[ALL_GOOD] * 6 + [FAIL] * 4 + [CRITICAL] * 2)
-    [a_submitted] = final_stratum("Acme pending", auditor, manager, workflow, a_agent,
-                                  population=10, outcomes=[ALL_GOOD], finalise=False)
+    a_audits = final_stratum(
+        "Acme March",
+        auditor,
+        manager,
+        workflow,
+        a_agent,
+        population=400,
+        outcomes=[ALL_GOOD] * 11 + [FAIL, CRITICAL],
+    )
+    b_audits = final_stratum(
+        "Borealis March",
+        auditor,
+        manager,
+        workflow,
+        b_agent,
+        population=90,
+        outcomes=[ALL_GOOD] * 6 + [FAIL] * 4 + [CRITICAL] * 2,
+    )
+    [a_submitted] = final_stratum(
+        "Acme pending",
+        auditor,
+        manager,
+        workflow,
+        a_agent,
+        population=10,
+        outcomes=[ALL_GOOD],
+        finalise=False,
+    )
     rebuild_all()
     return PortalWorld(a_audits=a_audits, b_audits=b_audits, a_submitted=a_submitted)

@@ -55,8 +55,13 @@ def test_the_contract_verdicts_and_the_weekly_trend_are_on_the_page(
 
     from vendors.models import ContractTarget
 
-    ContractTarget.objects.create(vendor=vendor_a, metric="accuracy", direction="at_least",
-                                  target=Decimal("0.99"), effective_from=dt.date(2026, 1, 1))
+    ContractTarget.objects.create(
+        vendor=vendor_a,
+        metric="accuracy",
+        direction="at_least",
+        target=Decimal("0.99"),
+        effective_from=dt.date(2026, 1, 1),
+    )
 
     response = client_as(poc_a).get(PORTAL, MARCH_QUERY)
     page = body(response)

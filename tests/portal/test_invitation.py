@@ -20,8 +20,10 @@ def test_an_invited_poc_sets_a_password_enrols_totp_and_lands_on_the_portal(
     client, client_as, manager, vendor_a, vendor_b, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client_as(manager).post("/people/invite/", {
-            "email": "dana@acme.example", "role": Role.VENDOR_POC, "vendor": vendor_a.pk})
+        client_as(manager).post(
+            "/people/invite/",
+            {"email": "dana@acme.example", "role": Role.VENDOR_POC, "vendor": vendor_a.pk},
+        )
     client.logout()
     [message] = mail.outbox
     link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", message.body).group(0)
@@ -29,15 +31,17 @@ def test_an_invited_poc_sets_a_password_enrols_totp_and_lands_on_the_portal(
     # The email's link: allauth moves the key into the session, then the password is set.
     form_url = client.get(link)["Location"]
     client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
-    response = client.post("/accounts/login/",
-                           {"login": "dana@acme.example", "password": NEW_PASSWORD}, follow=True)
+    response = client.post(
+        "/accounts/login/", {"login": "dana@acme.example", "password": NEW_PASSWORD}, follow=True
+    )
 
     # No data before two-factor: every page sends the POC to enrol TOTP, straight after the
     # login (the password just typed is not asked for again).
     assert client.get("/portal/")["Location"] == ACTIVATE_TOTP
     assert response.redirect_chain[-1][0] == ACTIVATE_TOTP
-    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"',
-                       response.content.decode()).group(1)
+    secret = re.search(
+        r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', response.content.decode()
+    ).group(1)
     client.post(ACTIVATE_TOTP, {"code": totp_code(secret)})
 
     dana = User.objects.get(email="dana@acme.example")

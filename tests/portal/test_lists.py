@@ -16,9 +16,14 @@ from tests.portal.conftest import MARCH_QUERY
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/portal/", "/portal/themes/", "/portal/audits/", "/portal/audits/export.csv",
-         "/portal/disputes/",
-         "/portal/coaching/"]
+PAGES = [
+    "/portal/",
+    "/portal/themes/",
+    "/portal/audits/",
+    "/portal/audits/export.csv",
+    "/portal/disputes/",
+    "/portal/coaching/",
+]
 
 
 def csv_rows(response) -> list[dict]:
@@ -31,8 +36,13 @@ def dispute_of(audit, poc) -> Dispute:
 
 
 def action_on(audit, manager, title) -> object:
-    return open_action(manager, audits=[audit], category=ErrorCategory.objects.first(),
-                       title=title, due_date=dt.date(2026, 4, 1))
+    return open_action(
+        manager,
+        audits=[audit],
+        category=ErrorCategory.objects.first(),
+        title=title,
+        due_date=dt.date(2026, 4, 1),
+    )
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -96,9 +106,7 @@ def test_the_audit_list_is_paginated(client_as, poc_a, portal_world, monkeypatch
     assert "Page 3 of 3" in response.content.decode()
 
 
-def test_the_poc_opens_a_listed_audit_but_not_one_of_another_vendor(
-    client_as, poc_a, portal_world
-):
+def test_the_poc_opens_a_listed_audit_but_not_one_of_another_vendor(client_as, poc_a, portal_world):
     client = client_as(poc_a)
 
     assert client.get(f"/audits/{portal_world.a_audits[0].pk}/").status_code == 200
@@ -109,15 +117,17 @@ def test_the_poc_opens_a_listed_audit_but_not_one_of_another_vendor(
 def test_the_export_holds_the_pocs_audits_of_the_period_and_no_auditor(
     client_as, poc_a, vendor_b, portal_world
 ):
-    response = client_as(poc_a).get("/portal/audits/export.csv",
-                                    {**MARCH_QUERY, "vendor": vendor_b.slug})
+    response = client_as(poc_a).get(
+        "/portal/audits/export.csv", {**MARCH_QUERY, "vendor": vendor_b.slug}
+    )
 
     rows = csv_rows(response)
     assert {int(row["audit_id"]) for row in rows} == {a.pk for a in portal_world.a_audits}
     assert {row["vendor"] for row in rows} == {"acme"}
     assert "auditor_email" not in rows[0] and "stratum" not in rows[0]
-    april = client_as(poc_a).get("/portal/audits/export.csv", {"period": "month",
-                                                               "date": "2026-04-01"})
+    april = client_as(poc_a).get(
+        "/portal/audits/export.csv", {"period": "month", "date": "2026-04-01"}
+    )
     assert csv_rows(april) == []
 
 

@@ -15,19 +15,19 @@ from tests.portal.test_lists import csv_rows
 
 pytestmark = pytest.mark.django_db
 
-TABS = ["/portal/", "/portal/themes/", "/portal/audits/", "/portal/disputes/",
-        "/portal/coaching/"]
+TABS = ["/portal/", "/portal/themes/", "/portal/audits/", "/portal/disputes/", "/portal/coaching/"]
 
 
 def tab_links(page: str) -> dict[str, str]:
-    nav = page[page.index('aria-label="Partner portal"'):]
-    nav = nav[:nav.index("</nav>")]
+    nav = page[page.index('aria-label="Partner portal"') :]
+    nav = nav[: nav.index("</nav>")]
     return {path: query for path, query in re.findall(r'href="(/portal/[a-z/]*)\??([^"]*)"', nav)}
 
 
 @pytest.mark.parametrize("tab", TABS)
-def test_every_tab_links_every_other_tab_with_the_chosen_period(client_as, poc_a, portal_world,
-                                                                 tab):
+def test_every_tab_links_every_other_tab_with_the_chosen_period(
+    client_as, poc_a, portal_world, tab
+):
     page = client_as(poc_a).get(tab, MARCH_QUERY).content.decode()
 
     links = tab_links(page)
@@ -38,12 +38,25 @@ def test_every_tab_links_every_other_tab_with_the_chosen_period(client_as, poc_a
 def test_a_custom_period_and_confidence_travel_too_but_not_the_list_filters(
     client_as, poc_a, site_a, portal_world
 ):
-    page = client_as(poc_a).get("/portal/audits/", {
-        "period": "custom", "start": "2026-03-02", "end": "2026-03-29", "confidence": "0.9",
-        "site": site_a.slug, "result": "failed"}).content.decode()
+    page = (
+        client_as(poc_a)
+        .get(
+            "/portal/audits/",
+            {
+                "period": "custom",
+                "start": "2026-03-02",
+                "end": "2026-03-29",
+                "confidence": "0.9",
+                "site": site_a.slug,
+                "result": "failed",
+            },
+        )
+        .content.decode()
+    )
 
     assert set(tab_links(page).values()) == {
-        "period=custom&amp;start=2026-03-02&amp;end=2026-03-29&amp;confidence=0.9"}
+        "period=custom&amp;start=2026-03-02&amp;end=2026-03-29&amp;confidence=0.9"
+    }
 
 
 def listed(client, **query) -> set[int]:
@@ -70,7 +83,8 @@ def test_disputable_now_means_final_inside_the_window_and_no_open_dispute(
     window = dt.timedelta(days=settings.DISPUTE_WINDOW_DAYS)
     fresh, old, disputed, *others = portal_world.a_audits
     Audit.objects.filter(pk__in=[a.pk for a in portal_world.a_audits]).update(
-        finalised_at=now - dt.timedelta(days=1))
+        finalised_at=now - dt.timedelta(days=1)
+    )
     Audit.objects.filter(pk=old.pk).update(finalised_at=now - window - dt.timedelta(minutes=1))
     Dispute.objects.create(audit=disputed, raised_by=poc_a, due_at=now)
     time_machine.move_to(now, tick=False)
@@ -86,8 +100,10 @@ def test_disputable_now_means_final_inside_the_window_and_no_open_dispute(
     page = client.get("/portal/audits/", {**MARCH_QUERY, "result": "disputable"}).content.decode()
     assert '<option value="disputable" selected>Disputable now</option>' in page
     # Moving to the previous period keeps the filter.
-    assert 'href="?result=disputable&amp;period=month&amp;date=2026-02-01' in page or \
-        "date=2026-02-01&amp;result=disputable" in page
+    assert (
+        'href="?result=disputable&amp;period=month&amp;date=2026-02-01' in page
+        or "date=2026-02-01&amp;result=disputable" in page
+    )
 
 
 def test_an_unknown_result_filter_is_a_400_naming_the_field(client_as, poc_a, portal_world):
@@ -101,8 +117,9 @@ def test_an_unknown_result_filter_is_a_400_naming_the_field(client_as, poc_a, po
     assert csv.status_code == 400 and b"result: 'all'" in csv.content
 
 
-def test_the_poc_reads_their_own_error_themes(client_as, poc_a, vendor_a, vendor_b, site_b,
-                                             portal_world):
+def test_the_poc_reads_their_own_error_themes(
+    client_as, poc_a, vendor_a, vendor_b, site_b, portal_world
+):
     response = client_as(poc_a).get("/portal/themes/", MARCH_QUERY)
     page = response.content.decode()
 
@@ -110,8 +127,9 @@ def test_the_poc_reads_their_own_error_themes(client_as, poc_a, vendor_a, vendor
     # The same numbers as the internal error themes page scoped to vendor A.
     found = response.context["gaps"]
     ours = gaps.thematic_gaps(PageQuery(period=found.current.period, vendor=vendor_a))
-    assert [(t.slug, t.estimate.p) for t in found.current.themes] == \
-        [(t.slug, t.estimate.p) for t in ours.current.themes]
+    assert [(t.slug, t.estimate.p) for t in found.current.themes] == [
+        (t.slug, t.estimate.p) for t in ours.current.themes
+    ]
     # Scored audits count, like on the scorecard: the finalised ones and the submitted one.
     assert found.current.audits == len(portal_world.a_audits) + 1
     assert {t.name for t in found.current.themes} == {"Procedural", "Policy error"}
@@ -123,8 +141,9 @@ def test_the_poc_reads_their_own_error_themes(client_as, poc_a, vendor_a, vendor
 
 
 def test_the_themes_table_downloads_for_the_poc_only(client_as, poc_a, manager, portal_world):
-    response = client_as(poc_a).get("/portal/themes/", {**MARCH_QUERY, "format": "csv",
-                                                        "table": "pareto"})
+    response = client_as(poc_a).get(
+        "/portal/themes/", {**MARCH_QUERY, "format": "csv", "table": "pareto"}
+    )
 
     assert response.status_code == 200
     assert "Procedural" in response.content.decode()

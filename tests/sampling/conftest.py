@@ -36,8 +36,9 @@ def make_population(size: int = 3000, seed: int = 20261102) -> Population:
     rng = random.Random(seed)
     vendors = [VendorFactory(name=f"Vendor {c}", slug=f"vendor-{c}") for c in "ABC"]
     sites = [SiteFactory(vendor=v, name=f"{v.name} site {i}") for v in vendors for i in (1, 2)]
-    agents = {site.pk: [AgentFactory(site=site, vendor=site.vendor) for _ in range(3)]
-              for site in sites}
+    agents = {
+        site.pk: [AgentFactory(site=site, vendor=site.vendor) for _ in range(3)] for site in sites
+    }
     workflows = [WorkflowFactory(name=f"Workflow {c}", slug=f"wf-{c}") for c in "xyz"]
     # Uneven strata: vendor A does most of the work, workflow z is rare.
     site_weights = [6, 4, 3, 2, 1, 1]
@@ -48,8 +49,8 @@ def make_population(size: int = 3000, seed: int = 20261102) -> Population:
         workflow = rng.choices(workflows, workflow_weights)[0]
         external_id = f"T-{i:06d}"
         # Nine days around the 7-day test window, so some tickets fall outside it.
-        handled_at = WINDOW.start - dt.timedelta(days=1) + dt.timedelta(
-            seconds=rng.randrange(9 * 86400)
+        handled_at = (
+            WINDOW.start - dt.timedelta(days=1) + dt.timedelta(seconds=rng.randrange(9 * 86400))
         )
         tickets.append(
             Ticket(
@@ -77,9 +78,7 @@ def population(db) -> Population:
 
 @pytest.fixture
 def auditors(db):
-    return [
-        UserFactory(email=f"auditor{i}@example.com", role=Role.QA_AUDITOR) for i in range(1, 5)
-    ]
+    return [UserFactory(email=f"auditor{i}@example.com", role=Role.QA_AUDITOR) for i in range(1, 5)]
 
 
 @pytest.fixture

@@ -18,9 +18,7 @@ def draw(plan, seed=3):
 
 
 def loads(run) -> Counter:
-    return Counter(
-        SampledTicket.objects.filter(run=run).values_list("auditor__email", flat=True)
-    )
+    return Counter(SampledTicket.objects.filter(run=run).values_list("auditor__email", flat=True))
 
 
 def test_tickets_are_spread_evenly_across_the_pool(population, make_plan, auditors):
@@ -119,9 +117,7 @@ def test_assignment_is_deterministic_for_a_seed(population, make_plan, auditors,
         SampledTicket.objects.update(completed_at=runs[-1].finished_at)
 
     by_ticket = [
-        dict(
-            SampledTicket.objects.filter(run=run).values_list("ticket_id", "auditor_id")
-        )
+        dict(SampledTicket.objects.filter(run=run).values_list("ticket_id", "auditor_id"))
         for run in runs
     ]
     assert by_ticket[0] == by_ticket[1]

@@ -28,12 +28,16 @@ def test_the_command_draws_and_prints_each_stratum(population, make_plan):
     for stratum in run.strata.all():
         line = next(row for row in output.splitlines() if row.startswith(stratum.label + " "))
         assert line.split()[-4:-1] == [
-            str(stratum.population), str(stratum.allocated), str(stratum.drawn)
+            str(stratum.population),
+            str(stratum.allocated),
+            str(stratum.drawn),
         ]
     total = next(row for row in output.splitlines() if row.startswith("Total "))
     # Total, N, sum of n_h, drawn.
     assert total.split()[1:] == [
-        str(run.population_size), str(run.sample_size), str(run.sample_size)
+        str(run.population_size),
+        str(run.sample_size),
+        str(run.sample_size),
     ]
     assert SampledTicket.objects.filter(run=run).count() == run.sample_size
 

@@ -56,8 +56,11 @@ def linearised_domain_mean(stratum, weight, in_domain, y, fpc=None):
 
 def units(strata):
     """The sampled units behind {h: (N_h, n_h, m_hd, x_hd)}: stratum, weight, domain, y."""
-    rows = [(h, big_n / n, i < m, float(i < x))
-            for h, (big_n, n, m, x) in strata.items() for i in range(n)]
+    rows = [
+        (h, big_n / n, i < m, float(i < x))
+        for h, (big_n, n, m, x) in strata.items()
+        for i in range(n)
+    ]
     stratum, weight, domain, y = zip(*rows, strict=True)
     return stratum, weight, domain, y
 
@@ -71,10 +74,13 @@ FPC_WEIGHT = [3, 3, 3, 3, 3, 4, 4, 4]
 FPC_X = [2.8, 4.1, 6.8, 6.8, 9.2, 3.7, 6.6, 4.2]
 
 
-@pytest.mark.parametrize(("in_domain", "mean", "se"), [
-    (lambda x: x > 4, 6.195000, 0.7555129),
-    (lambda x: x <= 4, 3.314286, 0.3117042),
-])
+@pytest.mark.parametrize(
+    ("in_domain", "mean", "se"),
+    [
+        (lambda x: x > 4, 6.195000, 0.7555129),
+        (lambda x: x <= 4, 3.314286, 0.3117042),
+    ],
+)
 def test_the_linearisation_reproduces_the_r_survey_packages_printed_domain_means(
     in_domain, mean, se
 ):
@@ -85,8 +91,13 @@ def test_the_linearisation_reproduces_the_r_survey_packages_printed_domain_means
 
 
 @FAST
-@given(st.lists(st.tuples(st.integers(2, 5000), st.integers(2, 60), st.integers(0, 60),
-                          st.integers(0, 60)), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.tuples(st.integers(2, 5000), st.integers(2, 60), st.integers(0, 60), st.integers(0, 60)),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_domain_proportion_is_the_linearised_ratio_of_its_units(raw):
     strata = {}
     for h, (big_n, n, m, x) in enumerate(raw):
@@ -110,12 +121,21 @@ def test_domain_proportion_is_the_linearised_ratio_of_its_units(raw):
 #                                           fpc={h: 1 - n_h / N_h})
 #   → point_est["in"], stderror["in"]   (samplics' fpc multiplies the variance)
 SAMPLICS = [
-    ({"A": (5000, 20, 8, 6), "B": (400, 40, 25, 22), "C": (60, 30, 12, 5)},
-     0.7607739665787159, 0.13807831487640473),
-    ({"A": (5000, 20, 12, 2), "B": (400, 40, 15, 3), "C": (60, 30, 18, 7)},
-     0.17074701820464533, 0.10383824816766732),
-    ({"A": (5000, 20, 12, 9), "B": (400, 40, 15, 14), "C": (60, 60, 18, 10)},  # C a census
-     0.7575757575757576, 0.12125697398262382),
+    (
+        {"A": (5000, 20, 8, 6), "B": (400, 40, 25, 22), "C": (60, 30, 12, 5)},
+        0.7607739665787159,
+        0.13807831487640473,
+    ),
+    (
+        {"A": (5000, 20, 12, 2), "B": (400, 40, 15, 3), "C": (60, 30, 18, 7)},
+        0.17074701820464533,
+        0.10383824816766732,
+    ),
+    (
+        {"A": (5000, 20, 12, 9), "B": (400, 40, 15, 14), "C": (60, 60, 18, 10)},  # C a census
+        0.7575757575757576,
+        0.12125697398262382,
+    ),
 ]
 
 
@@ -149,7 +169,8 @@ def test_in_one_stratum_the_variance_is_the_srs_domain_formula_worked_by_hand():
 
 strata_counts = st.lists(
     st.tuples(st.integers(1, 10_000), st.integers(1, 80), st.integers(0, 80)),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 ).map(lambda rows: {h: (max(big_n, n), n, min(x, n)) for h, (big_n, n, x) in enumerate(rows)})
 
 
@@ -176,8 +197,9 @@ def test_the_whole_sample_as_domain_is_the_stratified_proportion(strata):
 
 
 @FAST
-@given(st.lists(domains(), min_size=1, max_size=5), st.randoms(),
-       st.sampled_from(["wilson", "normal"]))
+@given(
+    st.lists(domains(), min_size=1, max_size=5), st.randoms(), st.sampled_from(["wilson", "normal"])
+)
 def test_many_domains_at_once_are_each_domains_own_estimate(many, random, method):
     """``domain_proportions`` (one pass over all (domain, stratum) rows, as a scorecard
     breakdown reads them, in any row order) gives each domain what ``domain_proportion``
@@ -207,8 +229,9 @@ def test_the_interval_holds_the_estimate_and_stays_within_0_and_1(strata, method
 
 
 @FAST
-@given(domains(), st.lists(st.tuples(st.integers(1, 5000), st.integers(1, 50)), min_size=1,
-                           max_size=3))
+@given(
+    domains(), st.lists(st.tuples(st.integers(1, 5000), st.integers(1, 50)), min_size=1, max_size=3)
+)
 def test_strata_without_domain_units_change_nothing(strata, extra):
     widened = dict(strata)
     for i, (big_n, n) in enumerate(extra):
@@ -230,9 +253,19 @@ def test_the_order_of_the_strata_does_not_matter(strata, random):
 def srs(x: int, n: int, confidence: float = 0.95) -> Estimate:
     """A simple random sample's estimate: effective size n, Wilson interval."""
     low, high = proportion_ci(x, n, confidence)
-    return Estimate(p=x / n, se=math.sqrt(x / n * (1 - x / n) / n), low=low, high=high, n=n,
-                    margin=(high - low) / 2, confidence=confidence, method="wilson",
-                    population=n, covered_population=n, effective_n=n)
+    return Estimate(
+        p=x / n,
+        se=math.sqrt(x / n * (1 - x / n) / n),
+        low=low,
+        high=high,
+        n=n,
+        margin=(high - low) / 2,
+        confidence=confidence,
+        method="wilson",
+        population=n,
+        covered_population=n,
+        effective_n=n,
+    )
 
 
 @FAST
@@ -305,19 +338,22 @@ def test_a_design_effect_carries_over_to_the_audits_still_needed():
 # --- edge cases ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("strata", "message"), [
-    ({"a": (100, 10, 5)}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
-    ({"a": 7}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
-    ({"a": (100, 10, 5, 1, 0)}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
-    ({"a": ("N", 10, 5, 1)}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
-    ({"a": (100, 10, 11, 1)}, r"x_hd <= m_hd <= n_h <= N_h"),  # m > n
-    ({"a": (100, 10, 5, 6)}, r"x_hd <= m_hd <= n_h <= N_h"),  # x > m
-    ({"a": (10, 11, 5, 1)}, r"x_hd <= m_hd <= n_h <= N_h"),  # n > N
-    ({"a": (100, 10, -1, 0)}, "non-negative"),
-    ({"a": (100, 10, float("nan"), 0)}, "non-negative"),
-    ({"a": (100, 10, 0, 0), "b": (50, 5, 0, 0)}, "no sampled unit is in the domain"),
-    ({}, "no sampled unit is in the domain"),
-])
+@pytest.mark.parametrize(
+    ("strata", "message"),
+    [
+        ({"a": (100, 10, 5)}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
+        ({"a": 7}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
+        ({"a": (100, 10, 5, 1, 0)}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
+        ({"a": ("N", 10, 5, 1)}, r"\(N_h, n_h, m_hd, x_hd\) tuple"),
+        ({"a": (100, 10, 11, 1)}, r"x_hd <= m_hd <= n_h <= N_h"),  # m > n
+        ({"a": (100, 10, 5, 6)}, r"x_hd <= m_hd <= n_h <= N_h"),  # x > m
+        ({"a": (10, 11, 5, 1)}, r"x_hd <= m_hd <= n_h <= N_h"),  # n > N
+        ({"a": (100, 10, -1, 0)}, "non-negative"),
+        ({"a": (100, 10, float("nan"), 0)}, "non-negative"),
+        ({"a": (100, 10, 0, 0), "b": (50, 5, 0, 0)}, "no sampled unit is in the domain"),
+        ({}, "no sampled unit is in the domain"),
+    ],
+)
 def test_bad_strata_are_refused_with_a_message_that_says_why(strata, message):
     with pytest.raises(ValueError, match=message):
         domain_proportion(strata)
@@ -341,8 +377,9 @@ def test_bad_method_confidence_and_target_are_refused():
 
 
 def test_a_fully_censused_domain_has_no_sampling_error():
-    estimate = domain_proportion({"a": (40, 40, 25, 20), "b": (12, 12, 3, 3),
-                                  "c": (5000, 50, 0, 0)})
+    estimate = domain_proportion(
+        {"a": (40, 40, 25, 20), "b": (12, 12, 3, 3), "c": (5000, 50, 0, 0)}
+    )
     assert estimate.p == pytest.approx(23 / 28)
     assert estimate.se == 0
     assert estimate.low == estimate.high == estimate.p

@@ -71,9 +71,7 @@ def test_each_drawn_ticket_carries_its_strata_inclusion_probability(population, 
         )
         assert WINDOW.start <= row.ticket.handled_at < WINDOW.end
     # Weights N_h / n_h add back up to the population.
-    assert sum(1 / row.inclusion_probability for row in rows) == pytest.approx(
-        run.population_size
-    )
+    assert sum(1 / row.inclusion_probability for row in rows) == pytest.approx(run.population_size)
 
 
 def test_the_database_draws_exactly_the_set_recomputed_in_python(population, make_plan):
@@ -128,14 +126,10 @@ def test_a_ticket_drawn_under_the_plan_is_not_drawn_again_by_another_seed(popula
     before = {s.label: s for s in first.strata.all()}
     for stratum in second.strata.all():
         # The second run's population is what the first left behind.
-        assert stratum.population == before[stratum.label].population - before[
-            stratum.label
-        ].drawn
+        assert stratum.population == before[stratum.label].population - before[stratum.label].drawn
 
 
-def test_an_overlapping_window_of_the_same_plan_excludes_its_drawn_tickets(
-    population, make_plan
-):
+def test_an_overlapping_window_of_the_same_plan_excludes_its_drawn_tickets(population, make_plan):
     plan = make_plan()
     first = draw(plan, seed=1)
     shifted = Window(WINDOW.start + dt.timedelta(days=3), WINDOW.end + dt.timedelta(days=1))
@@ -156,9 +150,10 @@ def test_drawing_a_done_run_again_changes_nothing(population, make_plan, auditor
     again = draw_sample(run.pk)
 
     assert again.status == SampleRun.Status.DONE
-    assert list(
-        SampledTicket.objects.filter(run=run).values_list("pk", "ticket_id", "auditor_id")
-    ) == rows
+    assert (
+        list(SampledTicket.objects.filter(run=run).values_list("pk", "ticket_id", "auditor_id"))
+        == rows
+    )
     assert SampleStratum.objects.filter(run=run).count() == run.strata_count
 
 
@@ -178,8 +173,14 @@ def test_a_run_left_half_written_by_a_dead_worker_is_redrawn_cleanly(population,
     # What a crash could leave if writes were not atomic: a stray stratum and ticket.
     stray_ticket = population.in_window()[0]
     stratum = SampleStratum.objects.create(
-        run=run, position=0, label="stray", population=1, allocated=1, drawn=1,
-        expected_rate=0.1, stddev=0.3,
+        run=run,
+        position=0,
+        label="stray",
+        population=1,
+        allocated=1,
+        drawn=1,
+        expected_rate=0.1,
+        stddev=0.3,
     )
     SampledTicket.objects.create(
         run=run, stratum=stratum, ticket=stray_ticket, draw_rank=1, inclusion_probability=1.0
@@ -262,7 +263,8 @@ def test_filters_restrict_the_population(population, make_plan):
     run = draw(plan)
 
     expected = [
-        t for t in population.in_window()
+        t
+        for t in population.in_window()
         if t.vendor_id == vendor.pk and t.decision == "remove" and not t.automated
     ]
     assert run.population_size == len(expected)

@@ -65,8 +65,10 @@ def audited_run(population, auditors, make_plan, manager):
         roll = rng.random()
         fail_rate = FAIL_RATE[audit.ticket.vendor.name]
         answers = (
-            WRONG_ACTION if roll < fail_rate / 3
-            else MISSED_ESCALATION if roll < fail_rate
+            WRONG_ACTION
+            if roll < fail_rate / 3
+            else MISSED_ESCALATION
+            if roll < fail_rate
             else ALL_GOOD
         )
         submit_audit(audit, audit.auditor, answers=answers)
@@ -102,8 +104,13 @@ def textbook_estimate(run, audits: pd.DataFrame, column: str, z: float) -> dict[
     table["p"] = table["x"] / table["n"]
     p = float((table["W"] * table["p"]).sum())
     v = float(
-        (table["W"] ** 2 * (1 - table["n"] / table["population"])
-         * table["p"] * (1 - table["p"]) / (table["n"] - 1)).sum()
+        (
+            table["W"] ** 2
+            * (1 - table["n"] / table["population"])
+            * table["p"]
+            * (1 - table["p"])
+            / (table["n"] - 1)
+        ).sum()
     )
     n_eff = p * (1 - p) / v
     centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
@@ -143,7 +150,8 @@ def test_the_report_matches_sampling_stats_on_the_raw_audits(audited_run):
 
     def triples(column):
         return {
-            pk: (n_h, int(per.loc[pk, "n"]), int(per.loc[pk, column])) if pk in per.index
+            pk: (n_h, int(per.loc[pk, "n"]), int(per.loc[pk, column]))
+            if pk in per.index
             else (n_h, 0, 0)
             for pk, n_h in populations.items()
         }
@@ -173,8 +181,9 @@ def test_unsampled_and_unfinished_audits_do_not_count(audited_run):
 
 
 @pytest.mark.django_db
-def test_a_stratum_without_completed_audits_is_reported_as_uncovered(audited_run, client_as,
-                                                                     manager):
+def test_a_stratum_without_completed_audits_is_reported_as_uncovered(
+    audited_run, client_as, manager
+):
     skipped = audited_run.strata.order_by("position").first()
 
     report = run_report(audited_run)
@@ -189,9 +198,11 @@ def test_a_stratum_without_completed_audits_is_reported_as_uncovered(audited_run
     assert "with no completed audits yet" in html and skipped.label in html
     # The uncovered strata's own tickets are named as theirs, the covered ones as the estimates'.
     assert report.uncovered_population == skipped.population
-    assert (f"These strata hold {intcomma(skipped.population)} of the run's "
-            f"{intcomma(report.population)} tickets; the estimates describe the other "
-            f"{intcomma(report.population - skipped.population)}.") in html
+    assert (
+        f"These strata hold {intcomma(skipped.population)} of the run's "
+        f"{intcomma(report.population)} tickets; the estimates describe the other "
+        f"{intcomma(report.population - skipped.population)}."
+    ) in html
 
 
 @pytest.mark.django_db

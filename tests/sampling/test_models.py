@@ -31,8 +31,9 @@ def test_proportions_must_lie_strictly_between_0_and_1(db, field, value):
 
 def test_a_scheduled_plan_must_say_when(db):
     with pytest.raises(IntegrityError), transaction.atomic():
-        SamplingPlan.objects.create(name="Weekly, no day", schedule="weekly",
-                                    schedule_time=dt.time(6))
+        SamplingPlan.objects.create(
+            name="Weekly, no day", schedule="weekly", schedule_time=dt.time(6)
+        )
     plan = SamplingPlan(name="Daily, no time", schedule="daily")
     with pytest.raises(ValidationError) as error:
         plan.full_clean()
@@ -53,7 +54,10 @@ def test_one_run_per_plan_window_and_seed(make_plan):
 def test_a_failed_run_must_say_why(make_plan):
     with pytest.raises(IntegrityError), transaction.atomic():
         SampleRun.objects.create(
-            plan=make_plan(), seed=1, window_start=WINDOW.start, window_end=WINDOW.end,
+            plan=make_plan(),
+            seed=1,
+            window_start=WINDOW.start,
+            window_end=WINDOW.end,
             status="failed",
         )
 

@@ -84,7 +84,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client, plan):
 
 def test_vendor_pocs_find_no_sampling_pages(client_as, poc_a, plan):
     run = SampleRun.objects.create(
-        plan=plan, seed=1, window_start=timezone.now() - dt.timedelta(days=1),
+        plan=plan,
+        seed=1,
+        window_start=timezone.now() - dt.timedelta(days=1),
         window_end=timezone.now(),
     )
     client = client_as(poc_a)
@@ -276,7 +278,9 @@ def test_a_manager_creates_a_plan_with_percentages_stored_as_proportions(
     assert response.status_code == 302
     assert response["Location"] == reverse("sampling:plan_detail", args=[plan.pk])
     assert (plan.confidence, plan.margin_of_error, plan.expected_rate) == (
-        Decimal("0.95"), Decimal("0.05"), Decimal("0.1")
+        Decimal("0.95"),
+        Decimal("0.05"),
+        Decimal("0.1"),
     )
     assert plan.created_by == manager
     assert list(plan.vendors.all()) == [program["acme"]]
@@ -435,8 +439,12 @@ def test_the_run_report_reads_in_a_fixed_number_of_queries(
 def test_a_queued_run_shows_progress_and_polls_its_status(client_as, auditor, plan):
     now = timezone.now()
     run = SampleRun.objects.create(
-        plan=plan, seed=7, window_start=now - dt.timedelta(days=1), window_end=now,
-        progress=25, progress_message="Allocating audits to strata",
+        plan=plan,
+        seed=7,
+        window_start=now - dt.timedelta(days=1),
+        window_end=now,
+        progress=25,
+        progress_message="Allocating audits to strata",
     )
     client = client_as(auditor)
 
@@ -459,8 +467,12 @@ def test_a_queued_run_shows_progress_and_polls_its_status(client_as, auditor, pl
 def test_a_failed_run_shows_its_reason(client_as, auditor, plan):
     now = timezone.now()
     run = SampleRun.objects.create(
-        plan=plan, seed=7, window_start=now - dt.timedelta(days=1), window_end=now,
-        status="failed", failure_reason="The minimum does not fit the cap.",
+        plan=plan,
+        seed=7,
+        window_start=now - dt.timedelta(days=1),
+        window_end=now,
+        status="failed",
+        failure_reason="The minimum does not fit the cap.",
     )
 
     html = client_as(auditor).get(reverse("sampling:run_detail", args=[run.pk])).content.decode()

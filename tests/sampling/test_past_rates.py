@@ -21,9 +21,15 @@ def score(rows, version, *, failed: int) -> None:
     now = timezone.now()
     Audit.objects.bulk_create(
         Audit(
-            ticket_id=row.ticket_id, sampled_ticket=row, form_version=version,
-            auditor=row.auditor, status="final", passed=i >= failed, score=0 if i < failed else 100,
-            submitted_at=now, finalised_at=now,
+            ticket_id=row.ticket_id,
+            sampled_ticket=row,
+            form_version=version,
+            auditor=row.auditor,
+            status="final",
+            passed=i >= failed,
+            score=0 if i < failed else 100,
+            submitted_at=now,
+            finalised_at=now,
         )
         for i, row in enumerate(rows)
     )

@@ -105,7 +105,10 @@ def test_each_stratum_shows_the_margin_it_achieves_alone_and_its_weight():
 
 def test_minimum_per_stratum_raises_the_total_when_the_margin_needs_fewer():
     plan = planning.plan_sample(
-        strata(a=5_000, b=5_000, c=40), confidence=0.9, margin=0.2, expected_rate=0.5,
+        strata(a=5_000, b=5_000, c=40),
+        confidence=0.9,
+        margin=0.2,
+        expected_rate=0.5,
         minimum=30,
     )
 
@@ -132,9 +135,7 @@ def test_minimums_that_do_not_fit_the_cap_are_refused_with_a_reason():
 
 
 def test_a_census_stratum_has_zero_margin():
-    plan = planning.plan_sample(
-        strata(only=50), confidence=0.95, margin=0.01, expected_rate=0.5
-    )
+    plan = planning.plan_sample(strata(only=50), confidence=0.95, margin=0.01, expected_rate=0.5)
 
     assert plan.n_fpc == 50
     assert by_method(plan)["proportional"].strata[0].margin == 0

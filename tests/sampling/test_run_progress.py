@@ -17,6 +17,7 @@ def test_the_status_endpoint_shows_the_running_draws_current_step(client_as, man
     status = client_as(manager).get(reverse("sampling:run_status", args=[run.pk])).json()
 
     assert (status["progress"], status["progress_message"]) == (
-        40, "Selecting and assigning tickets"
+        40,
+        "Selecting and assigning tickets",
     )
     cache.delete(progress_cache_key(run.pk))

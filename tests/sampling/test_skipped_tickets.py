@@ -42,16 +42,20 @@ def run(auditors, make_plan, manager):
     population = make_population(size=400)
     version = published_form(population.workflows[0], by=manager)
     version.form.workflows.set(population.workflows)
-    plan = make_plan(auditors=auditors, allocation="equal", margin_of_error="0.2000",
-                     minimum_per_stratum=3)
+    plan = make_plan(
+        auditors=auditors, allocation="equal", margin_of_error="0.2000", minimum_per_stratum=3
+    )
     run = draw_sample(request_run(plan, window=WINDOW, seed=11, enqueue=False).pk)
     assert run.status == "done", run.failure_reason
     return run
 
 
 def audits_of(stratum) -> list[Audit]:
-    return list(Audit.objects.filter(sampled_ticket__stratum=stratum)
-                .select_related("auditor", "sampled_ticket").order_by("sampled_ticket__draw_rank"))
+    return list(
+        Audit.objects.filter(sampled_ticket__stratum=stratum)
+        .select_related("auditor", "sampled_ticket")
+        .order_by("sampled_ticket__draw_rank")
+    )
 
 
 def test_a_replacement_is_the_next_undrawn_ticket_of_the_same_stratum(run, manager):
@@ -59,13 +63,18 @@ def test_a_replacement_is_the_next_undrawn_ticket_of_the_same_stratum(run, manag
     skipped = audits_of(stratum)[0]
     drawn_before = set(SampledTicket.objects.filter(run=run).values_list("ticket_id", flat=True))
     undrawn = [
-        ticket for ticket in Ticket.objects.filter(
-            vendor=stratum.vendor, workflow=stratum.workflow,
-            handled_at__gte=WINDOW.start, handled_at__lt=WINDOW.end)
+        ticket
+        for ticket in Ticket.objects.filter(
+            vendor=stratum.vendor,
+            workflow=stratum.workflow,
+            handled_at__gte=WINDOW.start,
+            handled_at__lt=WINDOW.end,
+        )
         if ticket.pk not in drawn_before
     ]
-    expected = min(undrawn, key=lambda t: (ticket_rank(t.sample_key, run.seed), t.source,
-                                           t.external_id))
+    expected = min(
+        undrawn, key=lambda t: (ticket_rank(t.sample_key, run.seed), t.source, t.external_id)
+    )
 
     result = skip_audit(skipped, manager, "Transcript missing", replace=True)
 
@@ -74,8 +83,9 @@ def test_a_replacement_is_the_next_undrawn_ticket_of_the_same_stratum(run, manag
     assert new.status == AuditStatus.ASSIGNED and new.auditor == skipped.auditor
     assert new.sampled_ticket.stratum_id == stratum.pk and new.sampled_ticket.run_id == run.pk
     assert new.sampled_ticket.inclusion_probability == skipped.sampled_ticket.inclusion_probability
-    assert new.sampled_ticket.draw_rank == max(a.sampled_ticket.draw_rank
-                                               for a in audits_of(stratum))
+    assert new.sampled_ticket.draw_rank == max(
+        a.sampled_ticket.draw_rank for a in audits_of(stratum)
+    )
     event = Audit.objects.get(pk=skipped.pk).events.get(kind="skipped")
     assert event.details["replacement"] == new.pk
     stratum.refresh_from_db()
@@ -114,8 +124,10 @@ def test_the_run_report_counts_skips_per_stratum_and_estimates_from_completed_au
     assert rows[first.pk].accuracy.n == len(in_first) - 2
 
     page = client_as(manager).get(reverse("sampling:run_detail", args=[run.pk])).content.decode()
-    assert (f"2 sampled tickets were skipped (non-response); estimates use the {completed} "
-            "completed audits.") in page
+    assert (
+        f"2 sampled tickets were skipped (non-response); estimates use the {completed} "
+        "completed audits."
+    ) in page
     assert 'id="run-skipped">2 skipped' in page
 
 

@@ -1,6 +1,5 @@
 """The draw through a real Celery worker on Redis and PostgreSQL, as production runs it."""
 
-
 import pytest
 
 from sampling.drawing import request_run

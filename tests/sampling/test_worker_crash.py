@@ -96,9 +96,7 @@ def hold_gate(gate: str, run: SampleRun):
 def _block_at(gate: str, run: SampleRun, held) -> None:
     with held.cursor() as cursor:
         if gate == "run_lock":
-            cursor.execute(
-                "SELECT pg_advisory_lock(%s, %s)", [drawing._LOCK_NAMESPACE, run.pk]
-            )
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [drawing._LOCK_NAMESPACE, run.pk])
         else:
             ticket_ids = Ticket.objects.filter(
                 handled_at__gte=WINDOW.start, handled_at__lt=WINDOW.end
@@ -114,8 +112,10 @@ def _block_at(gate: str, run: SampleRun, held) -> None:
 def wait_until_blocked(gate: str, held) -> None:
     """Until a worker's connection waits on ``gate`` (seen in pg_stat_activity)."""
     wait_until_another_connection_waits(
-        "pid <> %s AND query LIKE %s", [held.get_backend_pid(), BLOCKED_QUERY[gate]],
-        f"no worker waited at {gate}")
+        "pid <> %s AND query LIKE %s",
+        [held.get_backend_pid(), BLOCKED_QUERY[gate]],
+        f"no worker waited at {gate}",
+    )
 
 
 @pytest.mark.parametrize("gate", ["run_lock", "sample_insert"])
@@ -173,12 +173,17 @@ def test_a_draw_whose_worker_is_killed_mid_run_is_redrawn_once_by_another_worker
     assert clean.status == SampleRun.Status.DONE, clean.failure_reason
 
     def design(of):
-        return [(s.position, s.vendor_id, s.workflow_id, s.population, s.allocated, s.drawn)
-                for s in of.strata.order_by("position")]
+        return [
+            (s.position, s.vendor_id, s.workflow_id, s.population, s.allocated, s.drawn)
+            for s in of.strata.order_by("position")
+        ]
 
     def sample(of):
-        return set(SampledTicket.objects.filter(run=of).values_list(
-            "stratum__position", "ticket_id", "draw_rank"))
+        return set(
+            SampledTicket.objects.filter(run=of).values_list(
+                "stratum__position", "ticket_id", "draw_rank"
+            )
+        )
 
     assert design(run) == design(clean)
     assert sample(run) == sample(clean)

@@ -59,10 +59,22 @@ def _comparable(cells, drop_zero_categories: bool) -> list[tuple]:
         categories = cell.error_categories
         if drop_zero_categories:
             categories = {slug: n for slug, n in categories.items() if n}
-        rows.append((cell.stratum_id, cell.vendor_id, getattr(cell, "site_id", None),
-                     getattr(cell, "agent_id", None), cell.workflow_id, cell.week,
-                     cell.audited, cell.passed, cell.critical_failed,
-                     sorted(categories.items()), cell.scored, Decimal(cell.score_sum)))
+        rows.append(
+            (
+                cell.stratum_id,
+                cell.vendor_id,
+                getattr(cell, "site_id", None),
+                getattr(cell, "agent_id", None),
+                cell.workflow_id,
+                cell.week,
+                cell.audited,
+                cell.passed,
+                cell.critical_failed,
+                sorted(categories.items()),
+                cell.scored,
+                Decimal(cell.score_sum),
+            )
+        )
     return sorted(rows)
 
 
@@ -72,16 +84,25 @@ def agent_cells_summed_over_agents(*, sites: bool = True) -> list[tuple]:
     Without ``sites``: the vendor cells, summed over sites too (site None)."""
     sums: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, Counter(), 0, Decimal("0")])
     for cell in AuditCell.objects.all():
-        total = sums[(cell.stratum_id, cell.vendor_id, cell.site_id if sites else None, None,
-                      cell.workflow_id, cell.week)]
+        total = sums[
+            (
+                cell.stratum_id,
+                cell.vendor_id,
+                cell.site_id if sites else None,
+                None,
+                cell.workflow_id,
+                cell.week,
+            )
+        ]
         total[0] += cell.audited
         total[1] += cell.passed
         total[2] += cell.critical_failed
         total[3].update({slug: n for slug, n in cell.error_categories.items() if n})
         total[4] += cell.scored
         total[5] += Decimal(cell.score_sum)
-    return sorted((*key, a, p, c, sorted(cats.items()), n, s)
-                  for key, (a, p, c, cats, n, s) in sums.items())
+    return sorted(
+        (*key, a, p, c, sorted(cats.items()), n, s) for key, (a, p, c, cats, n, s) in sums.items()
+    )
 
 
 def counted_from_audits(*, agents: bool = True, sites: bool = True) -> list[tuple]:
@@ -90,17 +111,31 @@ def counted_from_audits(*, agents: bool = True, sites: bool = True) -> list[tupl
     Monday (UTC) of the week it was handled. Without ``agents``: the site cells (agent None);
     without ``sites`` as well: the vendor cells (site None too)."""
     cells: dict[tuple, dict] = defaultdict(
-        lambda: {"audited": 0, "passed": 0, "critical": 0, "categories": Counter(),
-                 "scored": 0, "score_sum": Decimal("0")})
+        lambda: {
+            "audited": 0,
+            "passed": 0,
+            "critical": 0,
+            "categories": Counter(),
+            "scored": 0,
+            "score_sum": Decimal("0"),
+        }
+    )
     for audit in Audit.objects.select_related("ticket", "sampled_ticket"):
         if audit.unsampled or audit.status not in SCORED_STATUSES:
             continue
         ticket = audit.ticket
         day = ticket.handled_at.astimezone(dt.UTC).date()
         monday = day - dt.timedelta(days=day.weekday())
-        cell = cells[(audit.sampled_ticket.stratum_id, ticket.vendor_id,
-                      ticket.site_id if sites else None,
-                      ticket.agent_id if agents else None, ticket.workflow_id, monday)]
+        cell = cells[
+            (
+                audit.sampled_ticket.stratum_id,
+                ticket.vendor_id,
+                ticket.site_id if sites else None,
+                ticket.agent_id if agents else None,
+                ticket.workflow_id,
+                monday,
+            )
+        ]
         cell["audited"] += 1
         cell["passed"] += bool(audit.passed)
         cell["critical"] += audit.critical_failed
@@ -109,8 +144,15 @@ def counted_from_audits(*, agents: bool = True, sites: bool = True) -> list[tupl
             cell["scored"] += 1
             cell["score_sum"] += audit.score
     return sorted(
-        (*key, c["audited"], c["passed"], c["critical"], sorted(c["categories"].items()),
-         c["scored"], c["score_sum"])
+        (
+            *key,
+            c["audited"],
+            c["passed"],
+            c["critical"],
+            sorted(c["categories"].items()),
+            c["scored"],
+            c["score_sum"],
+        )
         for key, c in cells.items()
     )
 
@@ -128,8 +170,9 @@ def category_rate_from_audits(slug: str, period, **ticket) -> stats.Estimate:
         counts[1] += 1
         day = audit.ticket.handled_at.astimezone(dt.UTC).date()
         week = day - dt.timedelta(days=day.weekday())
-        if (period.first <= week <= period.last
-                and all(getattr(audit.ticket, name) == value for name, value in ticket.items())):
+        if period.first <= week <= period.last and all(
+            getattr(audit.ticket, name) == value for name, value in ticket.items()
+        ):
             counts[2] += 1
             counts[3] += audit.error_categories.get(slug, 0) > 0
     return stats.domain_proportion({k: tuple(v) for k, v in strata.items() if v[2]})
@@ -148,11 +191,18 @@ def submitted_in_bulk(audits, answers) -> None:
     for given, ids in groups.items():
         result = score_audit(spec, dict(given))
         Audit.objects.filter(pk__in=ids).update(
-            status=AuditStatus.SUBMITTED, answers=dict(given), submitted_at=now,
-            started_at=now, score=Decimal(str(result.score)).quantize(Decimal("0.01")),
-            passed=result.passed, critical_failed=result.critical_failed,
-            section_scores=result.section_scores, error_categories=result.error_categories,
-            errors=list(result.errors), error_count=len(result.errors))
+            status=AuditStatus.SUBMITTED,
+            answers=dict(given),
+            submitted_at=now,
+            started_at=now,
+            score=Decimal(str(result.score)).quantize(Decimal("0.01")),
+            passed=result.passed,
+            critical_failed=result.critical_failed,
+            section_scores=result.section_scores,
+            error_categories=result.error_categories,
+            errors=list(result.errors),
+            error_count=len(result.errors),
+        )
 
 
 def assert_same_outcomes(left: dict, right: dict, tolerance: float = 1e-12) -> None:
@@ -163,15 +213,19 @@ def assert_same_outcomes(left: dict, right: dict, tolerance: float = 1e-12) -> N
     for key, a in left.items():
         b = right[key]
         assert (a.audits, a.strata, a.enough) == (b.audits, b.strata, b.enough), key
-        pairs = [(a.accuracy, b.accuracy), (a.critical_rate, b.critical_rate),
-                 *((a.categories[slug], b.categories.get(slug)) for slug in a.categories)]
+        pairs = [
+            (a.accuracy, b.accuracy),
+            (a.critical_rate, b.critical_rate),
+            *((a.categories[slug], b.categories.get(slug)) for slug in a.categories),
+        ]
         assert a.categories.keys() == b.categories.keys(), key
         for x, y in pairs:
             assert (x is None) == (y is None), key
             if x is not None:
                 for name in ("p", "se", "low", "high", "effective_n"):
-                    assert math.isclose(getattr(x, name), getattr(y, name),
-                                        rel_tol=tolerance, abs_tol=tolerance), (key, name)
+                    assert math.isclose(
+                        getattr(x, name), getattr(y, name), rel_tol=tolerance, abs_tol=tolerance
+                    ), (key, name)
                 assert (x.n, x.population) == (y.n, y.population), key
         if a.average_score is None or b.average_score is None:
             assert a.average_score is b.average_score, key

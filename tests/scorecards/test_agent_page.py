@@ -45,14 +45,32 @@ def program(manager, auditor, vendor_a, site_a, workflow):
     cebu = SiteFactory(vendor=vendor_a, name="Cebu", slug="cebu")
     m1 = AgentFactory(site=site_a, external_id="M1")
     batches = []
-    audit_batch(batches, auditor, workflow, m1, population=600, handled_at=MARCH,
-                passed=27, failed=2, critical=1)
+    audit_batch(
+        batches,
+        auditor,
+        workflow,
+        m1,
+        population=600,
+        handled_at=MARCH,
+        passed=27,
+        failed=2,
+        critical=1,
+    )
     audit_batch(batches, auditor, spam, m1, population=300, handled_at=MARCH, passed=12)
-    audit_batch(batches, auditor, workflow, m1, population=400, handled_at=APRIL,
-                passed=5, failed=10)
+    audit_batch(
+        batches, auditor, workflow, m1, population=400, handled_at=APRIL, passed=5, failed=10
+    )
     for external_id, site, passed in (("M2", site_a, 4), ("C1", cebu, 3), ("C2", cebu, 4)):
-        audit_batch(batches, auditor, workflow, AgentFactory(site=site, external_id=external_id),
-                    population=50, handled_at=MARCH, passed=passed, failed=1)
+        audit_batch(
+            batches,
+            auditor,
+            workflow,
+            AgentFactory(site=site, external_id=external_id),
+            population=50,
+            handled_at=MARCH,
+            passed=passed,
+            failed=1,
+        )
     rebuild_all()
     return {"m1": m1, "spam": spam, "hate": workflow, "cebu": cebu}
 
@@ -66,8 +84,7 @@ def listed_audits(response) -> list[int]:
     return [audit.pk for audit, _ in response.context["audit_rows"]]
 
 
-def test_each_headline_shows_the_counts_beside_the_estimate(client_as, manager, vendor_a,
-                                                           program):
+def test_each_headline_shows_the_counts_beside_the_estimate(client_as, manager, vendor_a, program):
     response = agent_page(client_as(manager), vendor_a)
     assert response.status_code == 200
     html = response.content.decode()
@@ -89,7 +106,8 @@ def test_the_counts_follow_the_period_and_the_workflow(client_as, manager, vendo
 
 
 def test_the_agents_audits_are_listed_newest_first_in_pages_with_links(
-        client_as, manager, vendor_a, program):
+    client_as, manager, vendor_a, program
+):
     client = client_as(manager)
     first = agent_page(client, vendor_a)
     assert first.context["page_obj"].paginator.count == 42
@@ -108,8 +126,7 @@ def test_the_agents_audits_are_listed_newest_first_in_pages_with_links(
     assert not set(listed_audits(april)) & set(listed_audits(first))
 
 
-def test_the_audit_list_filters_by_result_and_error_category(client_as, manager, vendor_a,
-                                                            program):
+def test_the_audit_list_filters_by_result_and_error_category(client_as, manager, vendor_a, program):
     client = client_as(manager)
 
     def count(**filters):
@@ -133,35 +150,43 @@ def test_the_audit_list_filters_by_result_and_error_category(client_as, manager,
 
 def test_a_bad_filter_is_a_400_naming_the_field(client_as, manager, vendor_a, program):
     client = client_as(manager)
-    for filters, field in (({"result": "maybe"}, "Result"),
-                           ({"category": "no-such-theme"}, "Error category")):
+    for filters, field in (
+        ({"result": "maybe"}, "Result"),
+        ({"category": "no-such-theme"}, "Error category"),
+    ):
         response = agent_page(client, vendor_a, **filters)
         assert response.status_code == 400
-        errors = re.search(r'id="agent-audit-filter-errors".*?</div>',
-                           response.content.decode(), re.S).group(0)
+        errors = re.search(
+            r'id="agent-audit-filter-errors".*?</div>', response.content.decode(), re.S
+        ).group(0)
         assert f"{field}:" in errors
 
 
-def test_the_coaching_history_shows_status_due_and_follow_up(client_as, manager, vendor_a,
-                                                            program, poc_a):
+def test_the_coaching_history_shows_status_due_and_follow_up(
+    client_as, manager, vendor_a, program, poc_a
+):
     m1 = program["m1"]
     policy = ErrorCategory.objects.get(slug="policy-error")
-    done = actions.open_action(manager, agent=m1, category=policy, title="Reclaimed slurs",
-                               due_date=dt.date(2026, 4, 1))
+    done = actions.open_action(
+        manager, agent=m1, category=policy, title="Reclaimed slurs", due_date=dt.date(2026, 4, 1)
+    )
     actions.complete(done, poc_a, "One-to-one session.")
-    pending = actions.open_action(manager, agent=m1, category=policy, title="Escalations",
-                                  due_date=dt.date(2026, 4, 10))
+    pending = actions.open_action(
+        manager, agent=m1, category=policy, title="Escalations", due_date=dt.date(2026, 4, 10)
+    )
     other = AgentFactory(site=m1.site, external_id="M9")
-    actions.open_action(manager, agent=other, category=policy, title="Not M1's",
-                        due_date=dt.date(2026, 5, 1))
+    actions.open_action(
+        manager, agent=other, category=policy, title="Not M1's", due_date=dt.date(2026, 5, 1)
+    )
 
     response = agent_page(client_as(manager), vendor_a)
     history = response.context["coaching_history"]
     assert [action.title for action, _ in history] == ["Escalations", "Reclaimed slurs"]
     assert history[0][1] is None  # not completed: nothing measured yet
     assert history[1][1].verdict == "too few audits after"
-    rows = re.search(r'id="agent-coaching-list".*?</table>', response.content.decode(),
-                     re.S).group(0)
+    rows = re.search(r'id="agent-coaching-list".*?</table>', response.content.decode(), re.S).group(
+        0
+    )
     assert "Not M1" not in rows
     assert f'href="{reverse("coaching:action_detail", args=[pending.pk])}"' in rows
     assert "2026-04-10" in rows and "overdue" in rows  # due 10 April, today is 20 April
@@ -170,26 +195,41 @@ def test_the_coaching_history_shows_status_due_and_follow_up(client_as, manager,
 
 def test_the_open_coaching_button_prefills_the_agent(client_as, manager, vendor_a, program):
     client = client_as(manager)
-    response = agent_page(client, vendor_a, workflow=program["hate"].slug,
-                          category="procedural")
+    response = agent_page(client, vendor_a, workflow=program["hate"].slug, category="procedural")
     link = re.search(r'id="open-coaching" href="([^"]+)"', response.content.decode()).group(1)
     link = link.replace("&amp;", "&")
     assert link.startswith(reverse("coaching:action_new") + "?")
-    for part in ("vendor=acme", "agent=M1", f"workflow={program['hate'].slug}",
-                 "category=procedural"):
+    for part in (
+        "vendor=acme",
+        "agent=M1",
+        f"workflow={program['hate'].slug}",
+        "category=procedural",
+    ):
         assert part in link
     form = client.get(link)
     assert form.status_code == 200
     assert "agent M1 (Manila)" in form.content.decode()
-    client.post(link, {"title": "Escalations", "category": "procedural",
-                       "workflow": program["hate"].slug, "due_date": "2026-05-01"})
+    client.post(
+        link,
+        {
+            "title": "Escalations",
+            "category": "procedural",
+            "workflow": program["hate"].slug,
+            "due_date": "2026-05-01",
+        },
+    )
     action = CoachingAction.objects.get()
     assert (action.level, action.agent, action.site, action.workflow) == (
-        Level.AGENT, program["m1"], program["m1"].site, program["hate"])
+        Level.AGENT,
+        program["m1"],
+        program["m1"].site,
+        program["hate"],
+    )
 
 
-def test_a_failed_audit_row_links_to_coaching_from_that_audit(client_as, manager, vendor_a,
-                                                             program):
+def test_a_failed_audit_row_links_to_coaching_from_that_audit(
+    client_as, manager, vendor_a, program
+):
     client = client_as(manager)
     response = agent_page(client, vendor_a, result="failed")
     html = response.content.decode()
@@ -200,7 +240,8 @@ def test_a_failed_audit_row_links_to_coaching_from_that_audit(client_as, manager
 
 
 def test_the_breakdown_folds_agents_with_too_few_audits_into_one_line(
-        client_as, manager, vendor_a, site_a, program):
+    client_as, manager, vendor_a, site_a, program
+):
     client = client_as(manager)
     url = reverse("scorecards:scorecard", args=[vendor_a.slug])
     query = {"period": "month", "date": "2026-03-01", "workflow": program["hate"].slug}
@@ -217,15 +258,17 @@ def test_the_breakdown_folds_agents_with_too_few_audits_into_one_line(
     rows = re.search(r'id="breakdown".*?</table>', manila.content.decode(), re.S).group(0)
     assert "1 agent with too few audits to estimate" in rows
     assert rows.count("<tr") == 3  # the header, M1, the folded line
-    download = client.get(url, {**query, "site": "cebu", "format": "csv",
-                                "table": "breakdown"})
+    download = client.get(url, {**query, "site": "cebu", "format": "csv", "table": "breakdown"})
     assert download.content.decode("utf-8-sig").count("too few audits") == 2
 
 
-def test_the_error_themes_breakdown_folds_sites_with_too_few_audits(client_as, manager,
-                                                                   vendor_a, program):
-    response = client_as(manager).get(reverse("scorecards:gaps"), {
-        "period": "month", "date": "2026-03-01", "vendor": vendor_a.slug})
+def test_the_error_themes_breakdown_folds_sites_with_too_few_audits(
+    client_as, manager, vendor_a, program
+):
+    response = client_as(manager).get(
+        reverse("scorecards:gaps"),
+        {"period": "month", "date": "2026-03-01", "vendor": vendor_a.slug},
+    )
     assert [row.label for row, _, _ in response.context["breakdown_rows"]] == ["Manila"]
     assert [row.label for row, _ in response.context["thin_rows"]] == ["Cebu"]
     html = response.content.decode()
@@ -234,15 +277,19 @@ def test_the_error_themes_breakdown_folds_sites_with_too_few_audits(client_as, m
 
 
 def test_an_error_theme_and_its_audit_list_open_coaching_for_their_scope(
-        client_as, manager, vendor_a, program):
+    client_as, manager, vendor_a, program
+):
     client = client_as(manager)
     month = {"period": "month", "date": "2026-03-01"}
     new = reverse("coaching:action_new")
     themes = client.get(reverse("scorecards:gaps"), {**month, "vendor": "acme", "site": "manila"})
     assert themes.context["coaching_links"]["procedural"] == (
-        f"{new}?vendor=acme&site=manila&category=procedural")
-    assert 'href="{}"'.format(themes.context["coaching_links"]["procedural"].replace(
-        "&", "&amp;")) in themes.content.decode()
+        f"{new}?vendor=acme&site=manila&category=procedural"
+    )
+    assert (
+        'href="{}"'.format(themes.context["coaching_links"]["procedural"].replace("&", "&amp;"))
+        in themes.content.decode()
+    )
     # Program-wide, the theme's link asks for the subject and keeps the theme.
     program_wide = client.get(reverse("scorecards:gaps"), month)
     link = program_wide.context["coaching_links"]["procedural"]
@@ -265,7 +312,8 @@ def test_an_error_theme_and_its_audit_list_open_coaching_for_their_scope(
 
 
 def test_the_agent_page_reads_as_many_queries_whatever_the_audits_and_open_actions(
-        client_as, manager, vendor_a, program):
+    client_as, manager, vendor_a, program
+):
     client = client_as(manager)
 
     def count(**params):
@@ -277,6 +325,11 @@ def test_the_agent_page_reads_as_many_queries_whatever_the_audits_and_open_actio
     assert count(result="failed") == full  # 3 listed, all with errors
     policy = ErrorCategory.objects.get(slug="policy-error")
     for n in range(3):
-        actions.open_action(manager, agent=program["m1"], category=policy, title=f"Open {n}",
-                            due_date=dt.date(2026, 5, 1))
+        actions.open_action(
+            manager,
+            agent=program["m1"],
+            category=policy,
+            title=f"Open {n}",
+            due_date=dt.date(2026, 5, 1),
+        )
     assert count() == full

@@ -12,9 +12,10 @@ WEEKS = [f"2026-W{w:02d}" for w in range(3, 15)]
 
 
 def weekly(values):
-    return [SeriesPoint(label, v, None if v is None else v - 0.03,
-                        None if v is None else v + 0.02)
-            for label, v in zip(WEEKS, values, strict=True)]
+    return [
+        SeriesPoint(label, v, None if v is None else v - 0.03, None if v is None else v + 0.02)
+        for label, v in zip(WEEKS, values, strict=True)
+    ]
 
 
 ACCURACY = [0.95, 0.94, None, 0.96, 0.93, 0.95, 0.97, 0.94, None, 0.95, 0.96, 0.95]
@@ -58,16 +59,20 @@ def test_the_y_axis_zooms_to_the_data_but_stays_within_0_and_100_percent():
     values = [float(t.rstrip(" %")) for t in ticks]
     assert min(values) >= 80 and max(values) <= 100
 
-    wide = parse(trend_chart([SeriesPoint("W1", 0.02, 0.0, 0.1), SeriesPoint("W2", 0.9, 0.8,
-                                                                                 1.0)]))
+    wide = parse(trend_chart([SeriesPoint("W1", 0.02, 0.0, 0.1), SeriesPoint("W2", 0.9, 0.8, 1.0)]))
     values = [float(e.text.rstrip(" %")) for e in wide.iter("text") if e.text.endswith("%")]
     assert min(values) == 0 and max(values) == 100
 
 
 def test_out_of_control_weeks_are_triangles_not_just_another_colour():
-    errors = [SeriesPoint(label, v) for label, v in
-              zip(WEEKS, [0.05, 0.06, None, 0.04, 0.05, 0.3, 0.05, 0.06, 0.04, 0.05, 0.05, 0.0],
-                  strict=True)]
+    errors = [
+        SeriesPoint(label, v)
+        for label, v in zip(
+            WEEKS,
+            [0.05, 0.06, None, 0.04, 0.05, 0.3, 0.05, 0.06, 0.04, 0.05, 0.05, 0.0],
+            strict=True,
+        )
+    ]
     ucl = [None if p.value is None else 0.15 for p in errors]
     lcl = [None if p.value is None else 0.01 for p in errors]
     flagged = [label in ("2026-W08", "2026-W14") for label in WEEKS]
@@ -80,8 +85,7 @@ def test_out_of_control_weeks_are_triangles_not_just_another_colour():
     assert {e.tag for e in flagged_markers} == {"path"}  # triangles
     assert {e.tag for e in markers(root, "point")} - {"path"} == {"circle"}
     assert len(markers(root, "point")) == 11
-    assert [e.find("title").text.split(":")[0] for e in flagged_markers] == [
-        "2026-W08", "2026-W14"]
+    assert [e.find("title").text.split(":")[0] for e in flagged_markers] == ["2026-W08", "2026-W14"]
     assert len(markers(root, "center-line")) == 1
     # The limits step per week and break around the week without audits.
     assert len(markers(root, "ucl")) == 2 and len(markers(root, "lcl")) == 2
@@ -89,8 +93,10 @@ def test_out_of_control_weeks_are_triangles_not_just_another_colour():
 
 
 def test_labels_are_escaped():
-    points = [SeriesPoint('<script>alert("x")</script>', 0.9, 0.8, 0.95),
-              SeriesPoint("W & W", 0.91, 0.85, 0.96)]
+    points = [
+        SeriesPoint('<script>alert("x")</script>', 0.9, 0.8, 0.95),
+        SeriesPoint("W & W", 0.91, 0.85, 0.96),
+    ]
     svg = trend_chart(points, title="Acme <b>")
     root = parse(svg)
     assert "<script>" not in svg and not list(root.iter("script"))
@@ -105,5 +111,4 @@ def test_a_p_chart_needs_parallel_limits():
 def test_an_empty_chart_is_still_a_valid_image():
     root = parse(trend_chart([]))
     assert root.get("role") == "img" and not markers(root, "point")
-    assert "no week out of control" in parse(p_chart_svg([], None, [], [], [])).get(
-        "aria-label")
+    assert "no week out of control" in parse(p_chart_svg([], None, [], [], [])).get("aria-label")

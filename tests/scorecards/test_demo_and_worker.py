@@ -42,5 +42,9 @@ def test_a_real_worker_refreshes_the_cell_of_a_submitted_audit(
         time.sleep(0.2)
     cell = AuditCell.objects.get()
     assert (cell.stratum_id, cell.agent_id, cell.audited, cell.passed) == (
-        audit.sampled_ticket.stratum_id, audit.ticket.agent_id, 1, 1)
+        audit.sampled_ticket.stratum_id,
+        audit.ticket.agent_id,
+        1,
+        1,
+    )
     assert "scorecards.tasks.refresh_audit_cells[" in live_celery_worker.log()

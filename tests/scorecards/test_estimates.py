@@ -52,9 +52,11 @@ def program(version, auditor, workflow, site_a, site_b):
     """The run above, scored; one audit of the medium queue is left unscored (it does not
     count), and a newcomer has only four audits."""
     rng = random.Random(20260302)
-    agents = [AgentFactory(site=site_a, external_id="agent-1"),
-              AgentFactory(site=site_a, external_id="agent-2"),
-              AgentFactory(site=site_b, external_id="agent-3")]
+    agents = [
+        AgentFactory(site=site_a, external_id="agent-1"),
+        AgentFactory(site=site_a, external_id="agent-2"),
+        AgentFactory(site=site_b, external_id="agent-3"),
+    ]
     newcomer = AgentFactory(site=site_b, external_id="newcomer")
     run = sample_run("Queues by risk")
     for label, (population, drawn, _, _) in DESIGN.items():
@@ -63,8 +65,11 @@ def program(version, auditor, workflow, site_a, site_b):
             agent = newcomer if label == "medium queue" and i < 4 else agents[i % 3]
             monday = WEEK_1 if i // 3 % 2 == 0 else WEEK_2
             handled = dt.datetime.combine(monday, dt.time(9), tzinfo=dt.UTC)
-            tickets.append(TicketFactory(agent=agent, workflow=workflow,
-                                         handled_at=handled + dt.timedelta(days=i % 5)))
+            tickets.append(
+                TicketFactory(
+                    agent=agent, workflow=workflow, handled_at=handled + dt.timedelta(days=i % 5)
+                )
+            )
         stratum = assign_tickets(run, tickets, auditor)[0].stratum
         stratum.label, stratum.population = label, population
         stratum.save(update_fields=["label", "population"])
@@ -76,9 +81,15 @@ def program(version, auditor, workflow, site_a, site_b):
         draw = rng.random()
         label = audit.sampled_ticket.stratum.label
         _, _, critical, procedural = DESIGN[label]
-        answers = (CRITICAL_MISS if draw < critical else
-                   MISSED_ESCALATION if draw < critical + procedural else
-                   CURT if draw > 0.85 else ALL_GOOD)
+        answers = (
+            CRITICAL_MISS
+            if draw < critical
+            else MISSED_ESCALATION
+            if draw < critical + procedural
+            else CURT
+            if draw > 0.85
+            else ALL_GOOD
+        )
         lifecycle.submit_audit(audit, auditor, answers=answers)
     rebuild_all()
     return {"agents": agents, "newcomer": newcomer, "run": run}
@@ -88,18 +99,26 @@ def raw_audits() -> pd.DataFrame:
     """One row per completed sampled audit, read from the Audit rows (not the cells)."""
     rows, slugs = [], category_slugs()
     audits = Audit.objects.filter(unsampled=False, status__in=SCORED_STATUSES).select_related(
-        "ticket", "sampled_ticket__stratum")
+        "ticket", "sampled_ticket__stratum"
+    )
     for audit in audits:
         ticket, stratum = audit.ticket, audit.sampled_ticket.stratum
         day = ticket.handled_at.astimezone(dt.UTC).date()
-        rows.append({
-            "stratum": stratum.pk, "N": stratum.population, "vendor": ticket.vendor_id,
-            "site": ticket.site_id, "agent": ticket.agent_id, "workflow": ticket.workflow_id,
-            "week": day - dt.timedelta(days=day.weekday()),
-            "passed": int(audit.passed), "critical": int(audit.critical_failed),
-            "score": float(audit.score),
-            **{f"cat:{slug}": int(bool(audit.error_categories.get(slug))) for slug in slugs},
-        })
+        rows.append(
+            {
+                "stratum": stratum.pk,
+                "N": stratum.population,
+                "vendor": ticket.vendor_id,
+                "site": ticket.site_id,
+                "agent": ticket.agent_id,
+                "workflow": ticket.workflow_id,
+                "week": day - dt.timedelta(days=day.weekday()),
+                "passed": int(audit.passed),
+                "critical": int(audit.critical_failed),
+                "score": float(audit.score),
+                **{f"cat:{slug}": int(bool(audit.error_categories.get(slug))) for slug in slugs},
+            }
+        )
     frame = pd.DataFrame(rows)
     frame["n"] = frame.groupby("stratum")["stratum"].transform("size")
     return frame
@@ -119,22 +138,27 @@ def tallied(frame: pd.DataFrame, in_domain, column: str) -> dict:
 
 def linearised(frame: pd.DataFrame, in_domain: pd.Series, column: str) -> tuple[float, float]:
     """(p̂, se) of ``column`` over the domain from the units (Lohr 2019 §9.1), with pandas."""
-    units = frame.assign(w=frame["N"] / frame["n"], u=in_domain.astype(float),
-                         y=frame[column].astype(float))
+    units = frame.assign(
+        w=frame["N"] / frame["n"], u=in_domain.astype(float), y=frame[column].astype(float)
+    )
     total = (units["w"] * units["u"]).sum()
     p = (units["w"] * units["u"] * units["y"]).sum() / total
     units["e"] = units["u"] * (units["y"] - p)
-    per_stratum = units.groupby("stratum").agg(N=("N", "first"), n=("n", "first"),
-                                               s2=("e", "var"))
-    variance = (per_stratum["N"] ** 2 * (1 - per_stratum["n"] / per_stratum["N"])
-                * per_stratum["s2"] / per_stratum["n"]).sum() / total**2
+    per_stratum = units.groupby("stratum").agg(N=("N", "first"), n=("n", "first"), s2=("e", "var"))
+    variance = (
+        per_stratum["N"] ** 2
+        * (1 - per_stratum["n"] / per_stratum["N"])
+        * per_stratum["s2"]
+        / per_stratum["n"]
+    ).sum() / total**2
     return float(p), math.sqrt(variance)
 
 
 def assert_same(estimate: stats.Estimate, expected: stats.Estimate) -> None:
     for name in ("p", "se", "low", "high"):
-        assert math.isclose(getattr(estimate, name), getattr(expected, name),
-                            rel_tol=TIGHT, abs_tol=TIGHT), name
+        assert math.isclose(
+            getattr(estimate, name), getattr(expected, name), rel_tol=TIGHT, abs_tol=TIGHT
+        ), name
     assert estimate.n == expected.n
 
 
@@ -143,17 +167,20 @@ def assert_same(estimate: stats.Estimate, expected: stats.Estimate) -> None:
 
 def test_the_whole_run_is_the_stratified_proportion_of_the_audits(program):
     frame = raw_audits()
-    per_stratum = frame.groupby("stratum").agg(N=("N", "first"), n=("n", "first"),
-                                               passed=("passed", "sum"),
-                                               critical=("critical", "sum"))
+    per_stratum = frame.groupby("stratum").agg(
+        N=("N", "first"), n=("n", "first"), passed=("passed", "sum"), critical=("critical", "sum")
+    )
     assert sorted(per_stratum["n"]) == [20, 30, 39]  # the unscored audit does not count
 
     outcome = domain_outcomes(Scope(MARCH))[None]
 
     assert outcome.audits == 89 and outcome.strata == 3
     for column, estimate in (("passed", outcome.accuracy), ("critical", outcome.critical_rate)):
-        strata = {h: (row.N, row.n, getattr(row, column)) for row in per_stratum.itertuples()
-                  for h in [row.Index]}
+        strata = {
+            h: (row.N, row.n, getattr(row, column))
+            for row in per_stratum.itertuples()
+            for h in [row.Index]
+        }
         assert_same(estimate, stats.stratified_proportion(strata, method="wilson"))
 
 
@@ -184,21 +211,24 @@ def test_domains_across_strata_equal_domain_proportion_of_counts_tallied_from_th
             def in_domain(row, dimension=dimension, key=key):
                 return row[dimension] == key
 
-            assert_same(outcome.accuracy,
-                        stats.domain_proportion(tallied(frame, in_domain, "passed")))
-            assert_same(outcome.critical_rate,
-                        stats.domain_proportion(tallied(frame, in_domain, "critical")))
+            assert_same(
+                outcome.accuracy, stats.domain_proportion(tallied(frame, in_domain, "passed"))
+            )
+            assert_same(
+                outcome.critical_rate,
+                stats.domain_proportion(tallied(frame, in_domain, "critical")),
+            )
             for slug, estimate in outcome.categories.items():
-                assert_same(estimate,
-                            stats.domain_proportion(tallied(frame, in_domain, f"cat:{slug}")))
+                assert_same(
+                    estimate, stats.domain_proportion(tallied(frame, in_domain, f"cat:{slug}"))
+                )
 
 
 def test_a_single_week_period_is_a_domain_of_the_whole_run(program):
     """The week's audits are part of what the strata sampled: n_h counts both weeks."""
     frame = raw_audits()
     outcome = domain_outcomes(Scope(period_of("week", WEEK_2)))[None]
-    expected = stats.domain_proportion(
-        tallied(frame, lambda row: row["week"] == WEEK_2, "passed"))
+    expected = stats.domain_proportion(tallied(frame, lambda row: row["week"] == WEEK_2, "passed"))
     assert_same(outcome.accuracy, expected)
 
 
@@ -215,8 +245,11 @@ def test_every_rate_equals_the_linearised_ratio_estimator_computed_with_pandas(p
             if not outcome.enough:
                 assert outcome.accuracy is None and outcome.critical_rate is None
                 continue
-            estimates = {"passed": outcome.accuracy, "critical": outcome.critical_rate,
-                         **{f"cat:{slug}": e for slug, e in outcome.categories.items()}}
+            estimates = {
+                "passed": outcome.accuracy,
+                "critical": outcome.critical_rate,
+                **{f"cat:{slug}": e for slug, e in outcome.categories.items()},
+            }
             assert {"cat:policy-error", "cat:procedural"} <= set(estimates)
             for column, estimate in estimates.items():
                 p, se = linearised(frame, in_domain, column)
@@ -231,7 +264,8 @@ def test_policy_accuracy_is_the_complement_of_the_policy_error_rate(program):
     policy = outcome.metric("policy_accuracy")
     assert policy.p == pytest.approx(1 - p, abs=TIGHT)
     assert (policy.low, policy.high) == pytest.approx(
-        (1 - outcome.categories["policy-error"].high, 1 - outcome.categories["policy-error"].low))
+        (1 - outcome.categories["policy-error"].high, 1 - outcome.categories["policy-error"].low)
+    )
 
 
 def test_the_average_score_is_weighted_like_the_rates(program):
@@ -293,9 +327,12 @@ def test_estimates_read_two_queries_whatever_the_number_of_groups(
     spans its weeks (one indexed lookup)."""
     agent = program["agents"][0].pk
     for scope, by, categories, queries in [
-        (Scope(MARCH), None, False, 2), (Scope(MARCH), "site", False, 1),
-        (Scope(MARCH), "agent", False, 1), (Scope(MARCH, agent=agent), "week", False, 1),
-        (Scope(MARCH), "week", True, 2), (Scope(MARCH), ("vendor", "workflow"), True, 2),
+        (Scope(MARCH), None, False, 2),
+        (Scope(MARCH), "site", False, 1),
+        (Scope(MARCH), "agent", False, 1),
+        (Scope(MARCH, agent=agent), "week", False, 1),
+        (Scope(MARCH), "week", True, 2),
+        (Scope(MARCH), ("vendor", "workflow"), True, 2),
     ]:
         with django_assert_num_queries(queries):
             outcomes = domain_outcomes(scope, by=by, categories=categories)

@@ -8,8 +8,7 @@ from scorecards.tables import Table
 
 
 def render(source: str, **context) -> str:
-    return Template("{% load sampling_format scorecard_format %}" + source).render(
-        Context(context))
+    return Template("{% load sampling_format scorecard_format %}" + source).render(Context(context))
 
 
 def test_a_rate_shows_the_estimate_its_interval_the_bar_and_the_audits():
@@ -36,5 +35,7 @@ def test_table_rows_escape_values_and_leave_none_empty():
     table.add(name="<script>alert(1)</script>", rate=None)
     table.add(name="Kraków", rate=0.1234)
     html = render("{% table_rows table %}", table=table)
-    assert html == ("<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td></td></tr>"
-                    "<tr><td>Kraków</td><td>0.1234</td></tr>")
+    assert html == (
+        "<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td></td></tr>"
+        "<tr><td>Kraków</td><td>0.1234</td></tr>"
+    )

@@ -59,13 +59,16 @@ def stratum(auditor, workflow, agent, population, february, march):
     """One stratum of ``population`` tickets; audits handled in February then March, scored
     with the given answers, in that order."""
     answers = february + march
-    handled = (days(dt.datetime(2026, 2, 3, 9, tzinfo=dt.UTC), len(february))
-               + days(dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC), len(march)))
-    audits = sampled_audits(sample_run(f"Plan of {agent.external_id}"), auditor, workflow,
-                            agent, handled)
+    handled = days(dt.datetime(2026, 2, 3, 9, tzinfo=dt.UTC), len(february)) + days(
+        dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC), len(march)
+    )
+    audits = sampled_audits(
+        sample_run(f"Plan of {agent.external_id}"), auditor, workflow, agent, handled
+    )
     submitted_in_bulk(audits, answers)
     SampleStratum.objects.filter(pk=audits[0].sampled_ticket.stratum_id).update(
-        population=population)
+        population=population
+    )
     return Audit.objects.filter(pk__in=[a.pk for a in audits]).order_by("ticket__handled_at")
 
 
@@ -78,30 +81,56 @@ def program(version, auditor, workflow, vendor_a, site_a, vendor_b, site_b):
     agents = {
         "a": AgentFactory(site=site_a, external_id="A1"),
         "b": AgentFactory(site=site_b, external_id="B1"),
-        "c": AgentFactory(site=SiteFactory(vendor=cygnus, name="Lagos", slug="lagos"),
-                          external_id="C1"),
+        "c": AgentFactory(
+            site=SiteFactory(vendor=cygnus, name="Lagos", slug="lagos"), external_id="C1"
+        ),
     }
-    acme = stratum(auditor, workflow, agents["a"], 1000,
-                   outcomes(policy=1, procedural=3, good=26),
-                   outcomes(policy=12, procedural=4, good=14))
-    borealis = stratum(auditor, workflow, agents["b"], 200,
-                       outcomes(policy=1, procedural=2, good=17),
-                       outcomes(policy=4, procedural=3, good=13))
+    acme = stratum(
+        auditor,
+        workflow,
+        agents["a"],
+        1000,
+        outcomes(policy=1, procedural=3, good=26),
+        outcomes(policy=12, procedural=4, good=14),
+    )
+    borealis = stratum(
+        auditor,
+        workflow,
+        agents["b"],
+        200,
+        outcomes(policy=1, procedural=2, good=17),
+        outcomes(policy=4, procedural=3, good=13),
+    )
     stratum(auditor, workflow, agents["c"], 40, [], outcomes(policy=1, good=3))
     # Not March's policy errors: ad hoc, unfinished, and handled on February's last Sunday.
     adhoc = lifecycle.start_adhoc_audit(
-        TicketFactory(agent=agents["a"], workflow=workflow,
-                      handled_at=dt.datetime(2026, 3, 4, tzinfo=dt.UTC)), version, auditor)
+        TicketFactory(
+            agent=agents["a"], workflow=workflow, handled_at=dt.datetime(2026, 3, 4, tzinfo=dt.UTC)
+        ),
+        version,
+        auditor,
+    )
     lifecycle.submit_audit(adhoc, auditor, answers=POLICY)
     sunday, unfinished = sampled_audits(
-        sample_run("Late plan"), auditor, workflow, agents["a"],
-        [dt.datetime(2026, 3, 5, tzinfo=dt.UTC), SUNDAY_LATE])
+        sample_run("Late plan"),
+        auditor,
+        workflow,
+        agents["a"],
+        [dt.datetime(2026, 3, 5, tzinfo=dt.UTC), SUNDAY_LATE],
+    )
     lifecycle.submit_audit(sunday, auditor, answers=POLICY)
     # A small stratum: two tickets, so its one audit weighs 2 tickets, not 100.
     SampleStratum.objects.filter(pk=sunday.sampled_ticket.stratum_id).update(population=2)
     rebuild_all()
-    return {"acme": acme, "borealis": borealis, "adhoc": adhoc, "unfinished": unfinished,
-            "sunday": sunday, "cygnus": cygnus, **agents}
+    return {
+        "acme": acme,
+        "borealis": borealis,
+        "adhoc": adhoc,
+        "unfinished": unfinished,
+        "sunday": sunday,
+        "cygnus": cygnus,
+        **agents,
+    }
 
 
 def gaps_url(**params):
@@ -109,8 +138,10 @@ def gaps_url(**params):
 
 
 def theme_url(slug, **params):
-    return (reverse("scorecards:gap_audits", args=[slug]),
-            {"period": "month", "date": "2026-03-01", **params})
+    return (
+        reverse("scorecards:gap_audits", args=[slug]),
+        {"period": "month", "date": "2026-03-01", **params},
+    )
 
 
 class Tables(HTMLParser):
@@ -166,7 +197,8 @@ def test_theme_rates_are_the_domain_estimates_of_the_raw_audits(program):
         expected = category_rate_from_audits(theme.slug, MARCH)
         assert theme.estimate.p == pytest.approx(expected.p)
         assert (theme.estimate.low, theme.estimate.high) == pytest.approx(
-            (expected.low, expected.high))
+            (expected.low, expected.high)
+        )
     # Acme's 1,000 tickets weigh five times Borealis's 200: not a pooled 17 of 54.
     assert found.current.themes[0].estimate.p != pytest.approx(17 / 54, abs=0.03)
 
@@ -180,8 +212,7 @@ def test_over_the_whole_sample_a_theme_is_the_stratified_estimate(program):
     for audit in Audit.objects.filter(unsampled=False, status__in=SCORED_STATUSES):
         stratum = audit.sampled_ticket.stratum
         population, n, x = by_stratum.get(stratum.pk, (stratum.population, 0, 0))
-        by_stratum[stratum.pk] = (population, n + 1, x + ("policy-error" in
-                                                          audit.error_categories))
+        by_stratum[stratum.pk] = (population, n + 1, x + ("policy-error" in audit.error_categories))
     expected = stats.stratified_proportion(by_stratum)
     assert policy.p == pytest.approx(expected.p)
     assert policy.se == pytest.approx(expected.se)
@@ -209,15 +240,18 @@ def test_a_surge_is_a_mover_and_a_wobble_is_not(program):
     assert not wobble.significant and wobble.comparison.low < 0 < wobble.comparison.high
 
 
-def test_the_breakdown_is_per_vendor_or_per_site_of_the_chosen_vendor(program, vendor_a,
-                                                                       site_a):
+def test_the_breakdown_is_per_vendor_or_per_site_of_the_chosen_vendor(program, vendor_a, site_a):
     found = thematic_gaps(PageQuery(period=MARCH))
     rows = {row.label: row for row in found.breakdown}
 
-    assert found.by == "vendor" and set(rows) == {"Acme Moderation", "Borealis Support",
-                                                 "Cygnus Trust"}
+    assert found.by == "vendor" and set(rows) == {
+        "Acme Moderation",
+        "Borealis Support",
+        "Cygnus Trust",
+    }
     assert rows["Acme Moderation"].rates["policy-error"].p == pytest.approx(
-        category_rate_from_audits("policy-error", MARCH, vendor=vendor_a).p)
+        category_rate_from_audits("policy-error", MARCH, vendor=vendor_a).p
+    )
     assert not rows["Cygnus Trust"].enough and rows["Cygnus Trust"].rates == {}
 
     acme = thematic_gaps(PageQuery(period=MARCH, vendor=vendor_a))
@@ -228,7 +262,8 @@ def test_the_breakdown_is_per_vendor_or_per_site_of_the_chosen_vendor(program, v
 
 
 def test_the_page_shows_the_chart_its_table_and_a_csv_with_the_same_numbers(
-        client_as, manager, program):
+    client_as, manager, program
+):
     client = client_as(manager)
     url, query = gaps_url()
     response = client.get(url, query)
@@ -261,8 +296,11 @@ def test_each_theme_is_one_click_from_its_audits(client_as, manager, program, ve
     listing = client.get(link)
     assert listing.status_code == 200
     listed = {row[0] for row in Tables(listing.content.decode()).tables["gap-audits"][1:]}
-    march_acme_policy = {a.ticket.external_id for a in list(program["acme"])[30:]
-                         if "policy-error" in a.error_categories}
+    march_acme_policy = {
+        a.ticket.external_id
+        for a in list(program["acme"])[30:]
+        if "policy-error" in a.error_categories
+    }
     assert len(march_acme_policy) == 12
     assert listed == march_acme_policy  # not ad hoc, unfinished, February's or Borealis's
 
@@ -281,11 +319,18 @@ def test_the_theme_list_downloads_what_it_lists(client_as, manager, program):
     assert {r["questions_in_error"] for r in rows} == {"Was the right action taken?"}
 
 
-def test_no_significant_movers_is_said_when_nothing_moved(client_as, manager, program,
-                                                          auditor, workflow):
+def test_no_significant_movers_is_said_when_nothing_moved(
+    client_as, manager, program, auditor, workflow
+):
     steady = AgentFactory(site=SiteFactory(vendor=VendorFactory(name="Steady", slug="steady")))
-    stratum(auditor, workflow, steady, 300, outcomes(procedural=2, good=13),
-            outcomes(procedural=3, good=12))
+    stratum(
+        auditor,
+        workflow,
+        steady,
+        300,
+        outcomes(procedural=2, good=13),
+        outcomes(procedural=3, good=12),
+    )
     rebuild_all()
 
     html = client_as(manager).get(*gaps_url(vendor="steady")).content.decode()
@@ -293,8 +338,9 @@ def test_no_significant_movers_is_said_when_nothing_moved(client_as, manager, pr
     assert 'id="movers"' not in html  # the wobble is in the full table of changes only
 
 
-def test_an_unknown_theme_is_not_found_and_a_bad_period_is_a_bad_request(client_as, manager,
-                                                                           program):
+def test_an_unknown_theme_is_not_found_and_a_bad_period_is_a_bad_request(
+    client_as, manager, program
+):
     client = client_as(manager)
     assert client.get(*theme_url("no-such-theme")).status_code == 404
     bad = client.get(*gaps_url(period="fortnight"))
@@ -309,7 +355,8 @@ def test_a_vendor_poc_gets_not_found(client_as, poc_a, program):
 
 
 def test_queries_do_not_grow_with_categories_vendors_or_audits(
-        client_as, manager, program, auditor, workflow, django_assert_max_num_queries):
+    client_as, manager, program, auditor, workflow, django_assert_max_num_queries
+):
     client = client_as(manager)
 
     def count(url, query):
@@ -334,10 +381,13 @@ def test_queries_do_not_grow_with_categories_vendors_or_audits(
 
 
 def test_the_pareto_chart_is_accessible_printable_svg():
-    svg = pareto_svg([
-        Bar("Policy <error>", 0.3, 0.6, low=0.2, high=0.4, href="/scorecards/gaps/x/?a=1&b=2"),
-        Bar("Tone", 0.2, 1.0),
-    ], title="Error themes")
+    svg = pareto_svg(
+        [
+            Bar("Policy <error>", 0.3, 0.6, low=0.2, high=0.4, href="/scorecards/gaps/x/?a=1&b=2"),
+            Bar("Tone", 0.2, 1.0),
+        ],
+        title="Error themes",
+    )
 
     assert svg.startswith("<svg") and 'role="img"' in svg and "viewBox=" in svg
     assert "<title>Error themes, Pareto chart: Policy &lt;error&gt; 30.0%" in svg
@@ -361,7 +411,8 @@ def test_a_period_without_audits_says_so_and_still_downloads(client_as, manager,
 
 
 def test_a_long_theme_list_downloads_the_newest_up_to_the_cap_and_says_so(
-        client_as, manager, program, monkeypatch):
+    client_as, manager, program, monkeypatch
+):
     monkeypatch.setattr("scorecards.gaps.EXPORT_CAP", 5)
     client = client_as(manager)
     url, query = theme_url("policy-error")

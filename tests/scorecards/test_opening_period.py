@@ -25,10 +25,13 @@ def audited_in_october(time_machine, version, auditor, manager, workflow, site_a
     time_machine.move_to(TODAY, tick=False)
 
 
-@pytest.mark.parametrize("path", ["/scorecards/", "/scorecards/vendors/acme/",
-                                  "/scorecards/trends/", "/scorecards/gaps/"])
-def test_every_page_opens_on_the_latest_month_with_audits(client_as, manager,
-                                                         audited_in_october, path):
+@pytest.mark.parametrize(
+    "path",
+    ["/scorecards/", "/scorecards/vendors/acme/", "/scorecards/trends/", "/scorecards/gaps/"],
+)
+def test_every_page_opens_on_the_latest_month_with_audits(
+    client_as, manager, audited_in_october, path
+):
     response = client_as(manager).get(path)
 
     assert response.status_code == 200
@@ -44,8 +47,9 @@ def test_the_portal_opens_on_its_vendors_latest_month(client_as, poc_a, audited_
     assert response.context["period"].label == "October 2026"
 
 
-def test_the_period_holding_today_runs_to_date_and_has_no_next_link(client_as, manager,
-                                                                   audited_in_october):
+def test_the_period_holding_today_runs_to_date_and_has_no_next_link(
+    client_as, manager, audited_in_october
+):
     page = client_as(manager).get("/scorecards/?period=month&date=2026-11-01")
 
     text = page.content.decode()
@@ -55,8 +59,9 @@ def test_the_period_holding_today_runs_to_date_and_has_no_next_link(client_as, m
     assert 'rel="prev">← October 2026' in text
 
 
-def test_the_trend_window_ends_with_the_current_week_not_in_the_future(client_as, manager,
-                                                                      audited_in_october):
+def test_the_trend_window_ends_with_the_current_week_not_in_the_future(
+    client_as, manager, audited_in_october
+):
     page = client_as(manager).get("/scorecards/trends/?period=quarter&date=2026-10-01")
 
     weeks = [point.week for point in page.context["series"]]

@@ -62,18 +62,32 @@ def scored(audits, passes: int, seconds, by, at=SUBMITTED) -> None:
     """Mark ``audits`` submitted by ``by`` (the first ``passes`` pass), as bulk loads do."""
     for i, audit in enumerate(audits):
         Audit.objects.filter(pk=audit.pk).update(
-            status=AuditStatus.SUBMITTED, passed=i < passes, score=100 if i < passes else 0,
-            submitted_at=at, time_spent_seconds=seconds[i] if isinstance(seconds, list)
-            else seconds, auditor=by)
+            status=AuditStatus.SUBMITTED,
+            passed=i < passes,
+            score=100 if i < passes else 0,
+            submitted_at=at,
+            time_spent_seconds=seconds[i] if isinstance(seconds, list) else seconds,
+            auditor=by,
+        )
 
 
 def stratum_of(audits, population: int) -> None:
     SampleStratum.objects.filter(pk=audits[0].sampled_ticket.stratum_id).update(
-        population=population)
+        population=population
+    )
 
 
-def benchmark_program(auditor, manager, workflow, site_a, site_b, *, handled=HANDLED,
-                      submitted=SUBMITTED, earlier=FEBRUARY):
+def benchmark_program(
+    auditor,
+    manager,
+    workflow,
+    site_a,
+    site_b,
+    *,
+    handled=HANDLED,
+    submitted=SUBMITTED,
+    earlier=FEBRUARY,
+):
     """The program of the module docstring; returns the objects tests talk about."""
     now = timezone.now()
     spam = WorkflowFactory(name="Spam (ES)", slug="spam-es")
@@ -88,8 +102,7 @@ def benchmark_program(auditor, manager, workflow, site_a, site_b, *, handled=HAN
     acme_spam = sampled_audits(daily, auditor, spam, agent_a, [handled] * 12)
     borealis = sampled_audits(daily, auditor, workflow, agent_b, [handled] * 20)
     cobalt = sampled_audits(daily, auditor, workflow, agent_c, [handled] * 5)
-    for audits, population in ((acme_hate, 400), (acme_spam, 60), (borealis, 300),
-                               (cobalt, 50)):
+    for audits, population in ((acme_hate, 400), (acme_spam, 60), (borealis, 300), (cobalt, 50)):
         stratum_of(audits, population)
     scored(acme_hate[:20], 17, 300, auditor, submitted)  # two are still open
     scored(acme_spam, 6, SPAM_SECONDS, auditor, submitted)
@@ -114,8 +127,14 @@ def benchmark_program(auditor, manager, workflow, site_a, site_b, *, handled=HAN
     ContractTargetFactory(vendor=site_a.vendor, workflow=workflow, target="0.9900")
     ContractTargetFactory(vendor=site_b.vendor, workflow=None, target="0.7000")
     rebuild_all()
-    return {"spam": spam, "daily": daily, "weekly": weekly, "fresh": fresh,
-            "second": second, "cobalt": site_c.vendor}
+    return {
+        "spam": spam,
+        "daily": daily,
+        "weekly": weekly,
+        "fresh": fresh,
+        "second": second,
+        "cobalt": site_c.vendor,
+    }
 
 
 @pytest.fixture
@@ -135,8 +154,9 @@ def accuracy_from_raw_audits(first: dt.date, last: dt.date, **domain) -> stats.E
         counts[0] = stratum.population
         counts[1] += 1
         day = audit.ticket.handled_at.astimezone(dt.UTC).date()
-        if first <= day <= last and all(getattr(audit.ticket, f"{name}_id") == value
-                                        for name, value in domain.items()):
+        if first <= day <= last and all(
+            getattr(audit.ticket, f"{name}_id") == value for name, value in domain.items()
+        ):
             counts[2] += 1
             counts[3] += bool(audit.passed)
     return stats.domain_proportion({h: tuple(c) for h, c in strata.items() if c[2]}, 0.95)
@@ -156,10 +176,12 @@ def test_vendors_are_compared_on_the_workflows_they_share(
     assert list(rows) == ["acme", "borealis", "cobalt"]
     for slug, vendor in (("acme", site_a.vendor), ("borealis", site_b.vendor)):
         cell = rows[slug].cells[0]
-        expected = accuracy_from_raw_audits(march.first, march.end, vendor=vendor.pk,
-                                            workflow=workflow.pk)
+        expected = accuracy_from_raw_audits(
+            march.first, march.end, vendor=vendor.pk, workflow=workflow.pk
+        )
         assert (cell.accuracy.p, cell.accuracy.low, cell.accuracy.high) == pytest.approx(
-            (expected.p, expected.low, expected.high))
+            (expected.p, expected.low, expected.high)
+        )
     # Acme overall weighs its two strata by population (400 and 60), not by audits.
     overall = accuracy_from_raw_audits(march.first, march.end, vendor=site_a.vendor.pk)
     assert rows["acme"].overall.accuracy.p == pytest.approx(overall.p)
@@ -170,23 +192,28 @@ def test_vendors_are_compared_on_the_workflows_they_share(
     assert "too few audits (n 5)" in page
     assert "1 workflow audited at a single vendor is left out" in page
     assert 'href="/scorecards/vendors/acme/?period=month&amp;date=2026-03-01"' in page
-    assert ('href="/scorecards/vendors/acme/?period=month&amp;date=2026-03-01'
-            '&amp;workflow=hate-speech-en"') in page
+    assert (
+        'href="/scorecards/vendors/acme/?period=month&amp;date=2026-03-01'
+        '&amp;workflow=hate-speech-en"'
+    ) in page
 
 
 def test_the_benchmark_csv_holds_the_numbers_on_the_page(client_as, manager, program):
     page = client_as(manager).get(MARCH)
-    acme = next(row for row in page.context["overview"].benchmark.rows
-                if row.vendor.slug == "acme")
+    acme = next(row for row in page.context["overview"].benchmark.rows if row.vendor.slug == "acme")
 
     download = client_as(manager).get(MARCH + "&format=csv&table=benchmark")
 
     assert download["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
-    hate = next(r for r in rows if r["vendor"] == "Acme Moderation"
-                and r["workflow"] == "Hate speech (EN)")
+    hate = next(
+        r for r in rows if r["vendor"] == "Acme Moderation" and r["workflow"] == "Hate speech (EN)"
+    )
     assert (hate["audits"], float(hate["accuracy"]), float(hate["low"])) == (
-        "20", rate(acme.cells[0].accuracy.p), rate(acme.cells[0].accuracy.low))
+        "20",
+        rate(acme.cells[0].accuracy.p),
+        rate(acme.cells[0].accuracy.low),
+    )
 
 
 def test_each_run_shows_audits_done_against_planned(client_as, manager, program):
@@ -223,20 +250,31 @@ def test_auditor_productivity_is_audits_per_hour_spent(client_as, manager, audit
     assert "Mean minutes per audit" in response.content.decode()
 
 
-def test_productivity_is_read_from_the_auditor_days_not_the_audits(client_as, manager, auditor,
-                                                                   program):
+def test_productivity_is_read_from_the_auditor_days_not_the_audits(
+    client_as, manager, auditor, program
+):
     with CaptureQueriesContext(connection) as queries:
         response = client_as(manager).get(MARCH + "&format=csv&table=auditors")
 
     # The dispute columns count finalised audits and their disputes (audits.disputes); the
     # productivity numbers read no audit row.
-    assert not [q["sql"] for q in queries.captured_queries if '"audits_audit"' in q["sql"]
-                and '"finalised_at"' not in q["sql"] and '"audits_dispute"' not in q["sql"]]
-    assert not [q["sql"] for q in queries.captured_queries
-                if '"audits_audit"."time_spent_seconds"' in q["sql"]]
+    assert not [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"audits_audit"' in q["sql"]
+        and '"finalised_at"' not in q["sql"]
+        and '"audits_dispute"' not in q["sql"]
+    ]
+    assert not [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"audits_audit"."time_spent_seconds"' in q["sql"]
+    ]
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {(r["auditor"], r["audits"], r["hours"]) for r in rows} == {
-        (auditor.email, "57", "4.47"), ("second.auditor@example.com", "3", "1.0")}
+        (auditor.email, "57", "4.47"),
+        ("second.auditor@example.com", "3", "1.0"),
+    }
 
 
 def test_a_vendor_significantly_below_target_is_a_red_flag_and_one_meeting_it_is_not(
@@ -250,18 +288,22 @@ def test_a_vendor_significantly_below_target_is_a_red_flag_and_one_meeting_it_is
     assert target.text.startswith("Acme Moderation: accuracy on Hate speech (EN) is 85.0%")
     assert "below target (significant at 95%)" in target.text
     assert "at least 99.0%" in target.text
-    assert target.url.endswith("/scorecards/vendors/acme/?period=month&date=2026-03-01"
-                               "&workflow=hate-speech-en")
+    assert target.url.endswith(
+        "/scorecards/vendors/acme/?period=month&date=2026-03-01&workflow=hate-speech-en"
+    )
     assert "Borealis" not in texts
     assert [flag.kind for flag in flags] == ["target", "run"]
-    assert texts.endswith(f"Run {program['weekly'].pk} of Weekly review: 2 of 10 audits done "
-                          "(20%) 5 days after the draw.")
+    assert texts.endswith(
+        f"Run {program['weekly'].pk} of Weekly review: 2 of 10 audits done "
+        "(20%) 5 days after the draw."
+    )
     page = response.content.decode()
     assert "Acme Moderation: accuracy on Hate speech (EN)" in page
 
 
-def test_an_out_of_control_week_of_a_vendor_is_a_red_flag(client_as, manager, program, workflow,
-                                                          site_b):
+def test_an_out_of_control_week_of_a_vendor_is_a_red_flag(
+    client_as, manager, program, workflow, site_b
+):
     """Borealis misses 1 in 20 in four February weeks and in March's second week, and 8 in
     20 in March's first: the p-chart's upper limit at about 20 audits a week is near
     p̄ + 3·sqrt(p̄(1 - p̄)/20) ≈ 11 % + 21 % (Montgomery 2009, §7.2.2): 40 % is out."""
@@ -269,19 +311,31 @@ def test_an_out_of_control_week_of_a_vendor_is_a_red_flag(client_as, manager, pr
     agent = AgentFactory(site=site_b)
     mondays = [dt.datetime(2026, 2, day, 12, tzinfo=dt.UTC) for day in (2, 9, 16, 23)]
     for monday in mondays:
-        scored(sampled_audits(history, manager, workflow, agent, [monday] * 20), 19, 300,
-               manager, monday)
+        scored(
+            sampled_audits(history, manager, workflow, agent, [monday] * 20),
+            19,
+            300,
+            manager,
+            monday,
+        )
     bad_week = dt.datetime(2026, 3, 3, 12, tzinfo=dt.UTC)
-    scored(sampled_audits(history, manager, workflow, agent, [bad_week] * 20), 12, 300,
-           manager, bad_week)
+    scored(
+        sampled_audits(history, manager, workflow, agent, [bad_week] * 20),
+        12,
+        300,
+        manager,
+        bad_week,
+    )
     rebuild_all()
 
     response = client_as(manager).get(MARCH)
 
-    flags = [flag for flag in response.context["overview"].red_flags
-             if flag.kind == "out_of_control"]
+    flags = [
+        flag for flag in response.context["overview"].red_flags if flag.kind == "out_of_control"
+    ]
     assert [flag.text.split(" (")[0] for flag in flags] == [
-        "Borealis Support: the error rate of week 2026-W10"]
+        "Borealis Support: the error rate of week 2026-W10"
+    ]
     assert "40.0%, n 20) is above the p-chart's upper limit" in flags[0].text
     assert flags[0].url == "/scorecards/trends/?period=month&date=2026-03-01&vendor=borealis"
 
@@ -291,8 +345,9 @@ def spam_shared(program, auditor, site_b):
     """Borealis audited on spam too (10 audits, 9 passed): spam is now shared, with fewer
     audits (22) than hate speech (47)."""
     run = sample_run("Spam at Borealis")
-    audits = sampled_audits(run, auditor, program["spam"], AgentFactory(site=site_b),
-                            [HANDLED] * 10)
+    audits = sampled_audits(
+        run, auditor, program["spam"], AgentFactory(site=site_b), [HANDLED] * 10
+    )
     scored(audits, 9, 300, auditor)
     rebuild_all()
 
@@ -309,8 +364,7 @@ def test_the_matrix_shows_the_shared_workflows_with_the_most_audits_and_says_how
     assert ([w.slug for w in benchmark.workflows], benchmark.more) == (["hate-speech-en"], 1)
     page = response.content.decode()
     assert "1 more is not shown" in page
-    assert ('href="?period=month&amp;date=2026-03-01&amp;workflows=all#benchmark">show all 2'
-            in page)
+    assert 'href="?period=month&amp;date=2026-03-01&amp;workflows=all#benchmark">show all 2' in page
     csv_rows = client.get(MARCH + "&format=csv&table=benchmark").content.decode("utf-8-sig")
     assert "Spam (ES)" not in csv_rows
 
@@ -318,13 +372,16 @@ def test_the_matrix_shows_the_shared_workflows_with_the_most_audits_and_says_how
 
     benchmark = everything.context["overview"].benchmark
     assert ([w.slug for w in benchmark.workflows], benchmark.more) == (
-        ["hate-speech-en", "spam-es"], 0)  # most audits first
+        ["hate-speech-en", "spam-es"],
+        0,
+    )  # most audits first
     rows = {row.vendor.slug: row for row in benchmark.rows}
     assert rows["borealis"].cells[1].audits == 10
     assert rows["cobalt"].cells[1].outcome is None  # no spam audits at Cobalt
     assert "workflows=all&amp;format=csv&amp;table=benchmark" in everything.content.decode()
     csv_rows = client.get(MARCH + "&workflows=all&format=csv&table=benchmark").content.decode(
-        "utf-8-sig")
+        "utf-8-sig"
+    )
     assert "Borealis Support,Spam (ES),10," in csv_rows
 
 
@@ -334,19 +391,22 @@ def test_a_target_on_a_workflow_not_in_the_matrix_is_still_checked(
     """Acme's spam audits found a policy error in 6 of 12 (a stratum of 60 tickets): policy
     decision accuracy 50 %, far below a 95 % target, though spam is not shown."""
     monkeypatch.setattr(overview_module, "BENCHMARK_WORKFLOWS", 1)
-    Audit.objects.filter(ticket__workflow=program["spam"], ticket__vendor=site_a.vendor,
-                         passed=False).update(error_categories={"policy-error": 1})
+    Audit.objects.filter(
+        ticket__workflow=program["spam"], ticket__vendor=site_a.vendor, passed=False
+    ).update(error_categories={"policy-error": 1})
     rebuild_all()
-    ContractTargetFactory(vendor=site_a.vendor, workflow=program["spam"],
-                          metric="policy_accuracy", target="0.9500")
+    ContractTargetFactory(
+        vendor=site_a.vendor, workflow=program["spam"], metric="policy_accuracy", target="0.9500"
+    )
 
     response = client_as(manager).get(MARCH)
 
     texts = [flag.text for flag in response.context["overview"].red_flags]
-    assert any(text.startswith("Acme Moderation: policy decision accuracy on Spam (ES) is "
-                               "50.0%") for text in texts)
-    assert any(text.startswith("Acme Moderation: accuracy on Hate speech (EN)")
-               for text in texts)
+    assert any(
+        text.startswith("Acme Moderation: policy decision accuracy on Spam (ES) is 50.0%")
+        for text in texts
+    )
+    assert any(text.startswith("Acme Moderation: accuracy on Hate speech (EN)") for text in texts)
 
 
 def test_a_vendor_poc_cannot_see_the_overview_and_is_sent_to_the_portal(client_as, poc_a):
@@ -377,8 +437,9 @@ def test_the_query_count_does_not_grow_with_vendors_workflows_or_auditors(
 ):
     client = client_as(manager)
     # Acme has a dispute (open, past its SLA) and a coaching action (overdue).
-    acme_audit = Audit.objects.filter(ticket__vendor=site_a.vendor,
-                                      status=AuditStatus.SUBMITTED).first()
+    acme_audit = Audit.objects.filter(
+        ticket__vendor=site_a.vendor, status=AuditStatus.SUBMITTED
+    ).first()
     open_dispute(acme_audit, manager, SUBMITTED)
     vendor_action(site_a.vendor, manager, dt.date(2026, 3, 20))
     rebuild_all()  # the dispute's audit was finalised behind the rollups' back
@@ -407,5 +468,8 @@ def test_the_query_count_does_not_grow_with_vendors_workflows_or_auditors(
     assert len(bigger.context["overview"].benchmark.rows) == 5
     follow_ups = bigger.context["overview"].follow_ups
     assert [row.vendor.name for row in follow_ups.vendors if row.disputes.overdue] == [
-        "Acme Moderation", "Delta", "Echo"]
+        "Acme Moderation",
+        "Delta",
+        "Echo",
+    ]
     assert len(large.captured_queries) == len(small.captured_queries)

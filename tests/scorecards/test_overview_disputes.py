@@ -78,8 +78,9 @@ def program(version, auditor, manager, workflow, site_a, site_b, poc_a, poc_b):
     past, future = today - dt.timedelta(days=1), today + dt.timedelta(days=30)
 
     def opened(vendor, title, due):
-        return actions.open_action(manager, vendor=vendor, category=category, title=title,
-                                   due_date=due)
+        return actions.open_action(
+            manager, vendor=vendor, category=category, title=title, due_date=due
+        )
 
     opened(site_a.vendor, "Late", past)
     actions.acknowledge(opened(site_a.vendor, "Acknowledged, late", past), poc_a)
@@ -103,8 +104,12 @@ def test_each_vendor_shows_its_dispute_and_overturn_rates_and_what_it_owes(
     assert (acme.decided, acme.overturned, acme.overturn_rate) == (2, 1, 0.5)
     assert (acme.disputes.open, acme.disputes.overdue) == (1, 1)
     assert (acme.coaching_open, acme.coaching_overdue) == (3, 2)
-    assert (borealis.finalised, borealis.disputed, borealis.decided,
-            borealis.overturned) == (1, 1, 1, 1)
+    assert (borealis.finalised, borealis.disputed, borealis.decided, borealis.overturned) == (
+        1,
+        1,
+        1,
+        1,
+    )
     assert (borealis.disputes.open, borealis.disputes.overdue) == (0, 0)
     assert (borealis.coaching_open, borealis.coaching_overdue) == (1, 0)
 
@@ -116,8 +121,11 @@ def test_each_vendor_shows_its_dispute_and_overturn_rates_and_what_it_owes(
 
 def test_the_coaching_link_lists_only_that_vendors_actions(client_as, manager, program):
     client = client_as(manager)
-    row = next(row for row in client.get(this_month()).context["overview"].follow_ups.vendors
-               if row.vendor.slug == "borealis")
+    row = next(
+        row
+        for row in client.get(this_month()).context["overview"].follow_ups.vendors
+        if row.vendor.slug == "borealis"
+    )
 
     titles = [action.title for action, _ in client.get(row.coaching_url).context["rows"]]
 
@@ -127,29 +135,48 @@ def test_the_coaching_link_lists_only_that_vendors_actions(client_as, manager, p
 def test_the_disputes_csv_holds_the_numbers_on_the_page(client_as, manager, program):
     response = client_as(manager).get(this_month() + "&format=csv&table=disputes")
 
-    rows = {r["vendor"]: r for r in csv.DictReader(io.StringIO(
-        response.content.decode("utf-8-sig")))}
+    rows = {
+        r["vendor"]: r for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    }
     assert rows["Acme Moderation"] == {
-        "vendor": "Acme Moderation", "finalised": "4", "disputed": "2", "dispute_rate": "0.5",
-        "decided": "2", "overturned": "1", "overturn_rate": "0.5", "disputes_open": "1",
-        "disputes_overdue": "1", "coaching_open": "3", "coaching_overdue": "2"}
+        "vendor": "Acme Moderation",
+        "finalised": "4",
+        "disputed": "2",
+        "dispute_rate": "0.5",
+        "decided": "2",
+        "overturned": "1",
+        "overturn_rate": "0.5",
+        "disputes_open": "1",
+        "disputes_overdue": "1",
+        "coaching_open": "3",
+        "coaching_overdue": "2",
+    }
 
 
 def test_overdue_disputes_and_coaching_are_red_flags_with_links(client_as, manager, program):
     flags = client_as(manager).get(this_month()).context["overview"].red_flags
 
     late = [(f.text, f.url) for f in flags if f.kind == "dispute_overdue"]
-    assert late == [("Acme Moderation: 1 of 1 open dispute past the 3-day SLA: a QA lead must "
-                     "decide it.", "/audits/disputes/?vendor=acme")]
+    assert late == [
+        (
+            "Acme Moderation: 1 of 1 open dispute past the 3-day SLA: a QA lead must decide it.",
+            "/audits/disputes/?vendor=acme",
+        )
+    ]
     coaching = [(f.text, f.url) for f in flags if f.kind == "coaching_overdue"]
-    assert coaching == [("Acme Moderation: 2 of 3 coaching actions still owed past their due "
-                         "date.", "/coaching/?vendor=acme&overdue=1")]
+    assert coaching == [
+        (
+            "Acme Moderation: 2 of 3 coaching actions still owed past their due date.",
+            "/coaching/?vendor=acme&overdue=1",
+        )
+    ]
 
 
 def test_a_dispute_decided_in_time_raises_no_flag(client_as, manager, program):
     disputes.resolve_dispute(program["late"], manager, {"policy_cited": UPHOLD})
     CoachingAction.objects.filter(due_date__lt=timezone.localdate()).update(
-        due_date=timezone.localdate())
+        due_date=timezone.localdate()
+    )
 
     flags = client_as(manager).get(this_month()).context["overview"].red_flags
 
@@ -177,20 +204,24 @@ def test_each_auditor_shows_the_rates_of_their_audits_next_to_productivity(
 ):
     response = client_as(manager).get(this_month())
 
-    load = next(load for load in response.context["overview"].auditors
-                if load.auditor == auditor.email)
+    load = next(
+        load for load in response.context["overview"].auditors if load.auditor == auditor.email
+    )
     # 5 audits finalised, 3 disputed; 3 questions decided, 2 overturned.
     assert (load.audits, load.disputes.finalised, load.disputes.disputed) == (5, 5, 3)
     assert (load.disputes.decided, load.disputes.overturned) == (3, 2)
     assert "Overturn rate (decided)" in response.content.decode()
 
 
-@pytest.mark.parametrize("decided, overturned, flagged", [
-    (4, 4, False),  # every one overturned, but too few decisions to say
-    (5, 2, False),  # enough decisions, 40 %
-    (6, 3, True),   # exactly half
-    (5, 3, True),
-])
+@pytest.mark.parametrize(
+    "decided, overturned, flagged",
+    [
+        (4, 4, False),  # every one overturned, but too few decisions to say
+        (5, 2, False),  # enough decisions, 40 %
+        (6, 3, True),  # exactly half
+        (5, 3, True),
+    ],
+)
 def test_a_question_overturned_often_on_enough_decisions_is_a_calibration_signal(
     client_as, manager, auditor, workflow, site_b, version, poc_b, decided, overturned, flagged
 ):
@@ -198,15 +229,22 @@ def test_a_question_overturned_often_on_enough_decisions_is_a_calibration_signal
     for n, audit in enumerate(audits):
         disputed(audit, poc_b, manager, {"policy_cited": OVERTURN if n < overturned else UPHOLD})
 
-    flags = [f for f in client_as(manager).get(this_month()).context["overview"].red_flags
-             if f.kind == "calibration"]
+    flags = [
+        f
+        for f in client_as(manager).get(this_month()).context["overview"].red_flags
+        if f.kind == "calibration"
+    ]
 
     share = f"{round(100 * overturned / decided)}%"
-    question = (f"Moderation scorecard, question policy_cited: {overturned} of {decided} "
-                f"disputed answers overturned ({share}) on audits finalised in the period: a "
-                "calibration signal.")
-    by_auditor = (f"Auditor {auditor.email}: {overturned} of {decided} disputed answers on "
-                  f"their audits overturned ({share}) in the period: a calibration signal.")
+    question = (
+        f"Moderation scorecard, question policy_cited: {overturned} of {decided} "
+        f"disputed answers overturned ({share}) on audits finalised in the period: a "
+        "calibration signal."
+    )
+    by_auditor = (
+        f"Auditor {auditor.email}: {overturned} of {decided} disputed answers on "
+        f"their audits overturned ({share}) in the period: a calibration signal."
+    )
     assert [f.text for f in flags] == ([question, by_auditor] if flagged else [])
     assert follow_ups.CALIBRATION_MIN_DECIDED == 5
     assert follow_ups.CALIBRATION_OVERTURN_SHARE == 0.5
@@ -225,25 +263,33 @@ def test_the_calibration_rule_counts_one_question_not_the_form(
     rates = disputes.dispute_rates(period_containing("month", timezone.now().date())).by_question
 
     assert {r.key[1]: (r.decided, r.overturned) for r in rates} == {
-        "policy_cited": (4, 4), "tone": (1, 1)}
+        "policy_cited": (4, 4),
+        "tone": (1, 1),
+    }
     flags = client_as(manager).get(this_month()).context["overview"].red_flags
     assert [f.text.split(":")[0] for f in flags if f.kind == "calibration"] == [
-        f"Auditor {auditor.email}"]
+        f"Auditor {auditor.email}"
+    ]
 
 
 def test_a_vendor_poc_reaches_none_of_it(client_as, poc_a, program):
     client = client_as(poc_a)
 
-    for url in (this_month(), this_month() + "&format=csv&table=disputes",
-                this_month() + "&vendor=acme", this_month() + "&format=csv&table=flags"):
+    for url in (
+        this_month(),
+        this_month() + "&format=csv&table=disputes",
+        this_month() + "&vendor=acme",
+        this_month() + "&format=csv&table=flags",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert b"Acme" not in response.content and b"Borealis" not in response.content
 
 
-def test_the_demo_story_quotes_the_overviews_dispute_and_coaching_flags(client_as, manager,
-                                                                       program):
-    from vendors.demo_story import overview_follow_up_lines
+def test_the_demo_story_quotes_the_overviews_dispute_and_coaching_flags(
+    client_as, manager, program
+):
+    from demo.story import overview_follow_up_lines
 
     period = period_containing("month", timezone.now().date())
     lines = overview_follow_up_lines(period)
@@ -252,6 +298,7 @@ def test_the_demo_story_quotes_the_overviews_dispute_and_coaching_flags(client_a
     flags = client_as(manager).get(this_month()).context["overview"].red_flags
     assert "Acme Moderation: 1 of 1 open dispute past the 3-day SLA" in story
     assert [f.text for f in flags if f.kind in ("dispute_overdue", "coaching_overdue")] == [
-        text for text in (f.text for f in flags) if text in story]
+        text for text in (f.text for f in flags) if text in story
+    ]
     assert lines[-1].strip().startswith("/?period=month") and lines[-1].endswith("#red-flags")
     assert client_as(manager).get(lines[-1].strip()).status_code == 200

@@ -24,8 +24,11 @@ days = st.dates(min_value=D(2000, 1, 3), max_value=D(2099, 12, 31))  # Mondays w
 def mondays_between(start: dt.date, stop: dt.date) -> list[dt.date]:
     """Every Monday in [start, stop), counted day by day."""
     count = (stop - start).days
-    return [start + dt.timedelta(days=i) for i in range(count)
-            if (start + dt.timedelta(days=i)).weekday() == 0]
+    return [
+        start + dt.timedelta(days=i)
+        for i in range(count)
+        if (start + dt.timedelta(days=i)).weekday() == 0
+    ]
 
 
 # --- weeks --------------------------------------------------------------------------------------
@@ -66,8 +69,13 @@ def test_a_month_is_the_weeks_whose_monday_falls_in_it():
     """March 2026 starts on a Sunday: 1 March belongs to February's last week, and the week
     of Monday 30 March runs into April but is March's."""
     march = period_of("month", D(2026, 3, 17))
-    assert march.weeks == [D(2026, 3, 2), D(2026, 3, 9), D(2026, 3, 16), D(2026, 3, 23),
-                           D(2026, 3, 30)]
+    assert march.weeks == [
+        D(2026, 3, 2),
+        D(2026, 3, 9),
+        D(2026, 3, 16),
+        D(2026, 3, 23),
+        D(2026, 3, 30),
+    ]
     assert march.end == D(2026, 4, 5)
     assert march.label == "March 2026"
     assert march.anchor == D(2026, 3, 1)
@@ -164,17 +172,21 @@ def test_without_a_date_the_period_is_todays():
     today = D(2026, 3, 17)
     assert period_from_query({}, today=today) == period_of("month", today)
     assert period_from_query({"period": "week", "date": ""}, today=today) == period_of(
-        "week", today)
+        "week", today
+    )
 
 
-@pytest.mark.parametrize(("today", "month", "quarter"), [
-    (D(2026, 12, 6), "November 2026", "Q4 2026"),   # a Sunday: its week began on 30 Nov
-    (D(2026, 11, 1), "October 2026", "Q4 2026"),    # a month's first day, a Sunday
-    (D(2026, 12, 31), "December 2026", "Q4 2026"),  # ISO week 53 of 2026
-    (D(2027, 1, 1), "December 2026", "Q4 2026"),    # New Year's Day, in week 53 of 2026
-    (D(2027, 1, 4), "January 2027", "Q1 2027"),
-    (D(2027, 3, 28), "March 2027", "Q1 2027"),      # Europe's change to summer time
-])
+@pytest.mark.parametrize(
+    ("today", "month", "quarter"),
+    [
+        (D(2026, 12, 6), "November 2026", "Q4 2026"),  # a Sunday: its week began on 30 Nov
+        (D(2026, 11, 1), "October 2026", "Q4 2026"),  # a month's first day, a Sunday
+        (D(2026, 12, 31), "December 2026", "Q4 2026"),  # ISO week 53 of 2026
+        (D(2027, 1, 1), "December 2026", "Q4 2026"),  # New Year's Day, in week 53 of 2026
+        (D(2027, 1, 4), "January 2027", "Q1 2027"),
+        (D(2027, 3, 28), "March 2027", "Q1 2027"),  # Europe's change to summer time
+    ],
+)
 def test_the_period_a_page_opens_on_holds_today(today, month, quarter):
     """An audit of a ticket handled today counts in the period a page opens on: the period
     whose weeks hold today, which near a month's start is the month before."""
@@ -198,14 +210,21 @@ def test_a_page_opens_on_the_latest_period_with_audits_not_an_empty_one():
     # Audits up to the week of 12 October: November (the period holding today) has none.
     latest = D(2026, 10, 12)
     assert period_from_query({"period": "month"}, today=today, latest=latest).label == (
-        "October 2026")
+        "October 2026"
+    )
     assert period_from_query({"period": "week"}, today=today, latest=latest).first == latest
     # Audits in the current period: it opens on today's period.
-    assert period_from_query({"period": "month"}, today=today,
-                             latest=D(2026, 11, 30)).label == "November 2026"
+    assert (
+        period_from_query({"period": "month"}, today=today, latest=D(2026, 11, 30)).label
+        == "November 2026"
+    )
     # A date in the query is what the viewer asked for, audits or not.
-    assert period_from_query({"period": "month", "date": "2026-12-01"}, today=today,
-                             latest=latest).label == "December 2026"
+    assert (
+        period_from_query(
+            {"period": "month", "date": "2026-12-01"}, today=today, latest=latest
+        ).label
+        == "December 2026"
+    )
 
 
 @pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
@@ -214,15 +233,18 @@ def test_a_date_outside_the_years_a_program_covers_is_refused_by_name(value):
         period_from_query({"period": "month", "date": value})
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"period": "year"}, "period"),
-    ({"period": "month", "date": "2026-13-01"}, "date"),
-    ({"period": "week", "date": "next tuesday"}, "date"),
-    ({"period": "custom", "end": "2026-03-01"}, "start"),
-    ({"period": "custom", "start": "2026-03-01"}, "end"),
-    ({"period": "custom", "start": "2026-03-09", "end": "2026-03-01"}, "end"),
-    ({"period": "custom", "start": "2020-01-01", "end": "2026-01-01"}, "end"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"period": "year"}, "period"),
+        ({"period": "month", "date": "2026-13-01"}, "date"),
+        ({"period": "week", "date": "next tuesday"}, "date"),
+        ({"period": "custom", "end": "2026-03-01"}, "start"),
+        ({"period": "custom", "start": "2026-03-01"}, "end"),
+        ({"period": "custom", "start": "2026-03-09", "end": "2026-03-01"}, "end"),
+        ({"period": "custom", "start": "2020-01-01", "end": "2026-01-01"}, "end"),
+    ],
+)
 def test_bad_input_is_refused_naming_the_field(query, field):
     with pytest.raises(PeriodInvalid, match=rf"^{field}: "):
         period_from_query(query, today=D(2026, 3, 17))

@@ -62,8 +62,9 @@ def program(version, auditor, workflow, site_a):
 
 
 def stored_days() -> list[tuple]:
-    return sorted(AuditorDay.objects.values_list("auditor_id", "day", "form_id", "audits",
-                                                 "seconds"))
+    return sorted(
+        AuditorDay.objects.values_list("auditor_id", "day", "form_id", "audits", "seconds")
+    )
 
 
 def counted_from_audits() -> list[tuple]:
@@ -73,16 +74,20 @@ def counted_from_audits() -> list[tuple]:
     for audit in Audit.objects.select_related("form_version"):
         if audit.status not in SCORED_STATUSES:
             continue
-        key = (audit.auditor_id, audit.submitted_at.astimezone(dt.UTC).date(),
-               audit.form_version.form_id)
+        key = (
+            audit.auditor_id,
+            audit.submitted_at.astimezone(dt.UTC).date(),
+            audit.form_version.form_id,
+        )
         days[key][0] += 1
         days[key][1] += audit.time_spent_seconds
     return sorted((*key, audits, seconds) for key, (audits, seconds) in days.items())
 
 
 def row(auditor, day: dt.datetime, form_version) -> tuple[int, int] | None:
-    found = AuditorDay.objects.filter(auditor=auditor, day=day.date(),
-                                      form_id=form_version.form_id).first()
+    found = AuditorDay.objects.filter(
+        auditor=auditor, day=day.date(), form_id=form_version.form_id
+    ).first()
     return (found.audits, found.seconds) if found else None
 
 
@@ -101,8 +106,12 @@ def test_incremental_auditor_days_equal_a_rebuild_and_a_count_by_hand(
     # Tuesday's work (submitted_at does not move), and it still counts.
     step(lifecycle.reopen_audit, mine[0], manager, "Wrong action: the post was borderline.")
     step(lifecycle.dispute_audit, mine[1], manager, "Vendor says the context was missing.")
-    step(lifecycle.resolve_audit, mine[1], UserFactory(email="lead2@example.com",
-                                                      role=manager.role), "Upheld.")
+    step(
+        lifecycle.resolve_audit,
+        mine[1],
+        UserFactory(email="lead2@example.com", role=manager.role),
+        "Upheld.",
+    )
     step(lifecycle.finalise_audit, mine[2], manager)
     step(lifecycle.reopen_audit, mine[3], manager, "Score the right section.")  # not rescored
     assert row(auditor, TUESDAY, version) == (2, 600)
@@ -148,8 +157,7 @@ def test_a_rescored_audit_leaves_its_old_day_even_if_the_reopen_refresh_was_lost
     assert stored_days() == counted_from_audits()
 
 
-def test_refreshing_again_or_out_of_order_changes_nothing(program, clock, step, auditor,
-                                                          manager):
+def test_refreshing_again_or_out_of_order_changes_nothing(program, clock, step, auditor, manager):
     mine, theirs, second = program["mine"], program["theirs"], program["second"]
     clock(TUESDAY)
     for audit in mine:
@@ -170,13 +178,16 @@ def test_refreshing_again_or_out_of_order_changes_nothing(program, clock, step, 
     assert stored_days() == after_steps
 
 
-def test_a_rebuild_catches_up_with_writes_that_bypassed_the_lifecycle(program, auditor,
-                                                                      version):
+def test_a_rebuild_catches_up_with_writes_that_bypassed_the_lifecycle(program, auditor, version):
     # Bulk loads (the demo, imports) write audits without lifecycle steps or refreshes.
     for minutes, audit in enumerate(program["mine"], start=1):
         Audit.objects.filter(pk=audit.pk).update(
-            status="submitted", passed=True, score=100, submitted_at=TUESDAY,
-            time_spent_seconds=60 * minutes)
+            status="submitted",
+            passed=True,
+            score=100,
+            submitted_at=TUESDAY,
+            time_spent_seconds=60 * minutes,
+        )
     assert stored_days() == []
 
     assert rebuild_auditor_days() == 1

@@ -37,11 +37,17 @@ def program(version, auditor, workflow, site_a, site_b):
     first, second = sample_run("Daily moderation"), sample_run("Weekly review")
     agent_a, agent_b = AgentFactory(site=site_a), AgentFactory(site=site_b)
     return {
-        "a": sampled_audits(first, auditor, workflow, agent_a,
-                            [SUNDAY_LATE, MONDAY_EARLY, MONDAY_EARLY + dt.timedelta(days=2)]),
+        "a": sampled_audits(
+            first,
+            auditor,
+            workflow,
+            agent_a,
+            [SUNDAY_LATE, MONDAY_EARLY, MONDAY_EARLY + dt.timedelta(days=2)],
+        ),
         "b": sampled_audits(first, auditor, workflow, agent_b, [SUNDAY_LATE, MONDAY_EARLY]),
-        "c": sampled_audits(second, auditor, workflow, agent_a,
-                            [MONDAY_EARLY - dt.timedelta(weeks=3)]),
+        "c": sampled_audits(
+            second, auditor, workflow, agent_a, [MONDAY_EARLY - dt.timedelta(weeks=3)]
+        ),
         "agent_a": agent_a,
     }
 
@@ -66,8 +72,9 @@ def test_incremental_cells_equal_a_rebuild_and_a_count_by_hand(
     # Reopened and not yet rescored: it leaves its cell, which is left empty and goes.
     step(lifecycle.reopen_audit, c[0], manager, "Score the right form section.")
     # An ad-hoc audit of a ticket in a sampled cell's week never counts.
-    adhoc_ticket = TicketFactory(agent=program["agent_a"], workflow=workflow,
-                                 handled_at=MONDAY_EARLY)
+    adhoc_ticket = TicketFactory(
+        agent=program["agent_a"], workflow=workflow, handled_at=MONDAY_EARLY
+    )
     adhoc = step(lifecycle.start_adhoc_audit, adhoc_ticket, version, auditor)
     step(lifecycle.submit_audit, adhoc, auditor, answers=ALL_GOOD)
 
@@ -129,7 +136,8 @@ def test_a_refresh_catches_up_with_writes_that_bypassed_the_lifecycle(program, s
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
     assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
     assert stored_vendor_cells(drop_zero_categories=True) == counted_from_audits(
-        agents=False, sites=False)
+        agents=False, sites=False
+    )
 
 
 def test_unsubmitted_and_unknown_audits_write_no_cells(program):

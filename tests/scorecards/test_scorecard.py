@@ -55,18 +55,31 @@ class Batch:
     handled_at: dt.datetime
 
 
-def audit_batch(batches, auditor, workflow, agent, *, population, handled_at, passed,
-                failed=0, critical=0):
+def audit_batch(
+    batches, auditor, workflow, agent, *, population, handled_at, passed, failed=0, critical=0
+):
     """A stratum of ``population`` tickets of which these audits were sampled and scored."""
     outcomes = ["pass"] * passed + ["fail"] * failed + ["critical"] * critical
-    audits = sampled_audits(sample_run(f"Plan {len(batches)}"), auditor, workflow, agent,
-                            [handled_at] * len(outcomes))
+    audits = sampled_audits(
+        sample_run(f"Plan {len(batches)}"), auditor, workflow, agent, [handled_at] * len(outcomes)
+    )
     for audit, outcome in zip(audits, outcomes, strict=True):
         submit_audit(audit, auditor, answers=ANSWERS[outcome])
     stratum = audits[0].sampled_ticket.stratum_id
     SampleStratum.objects.filter(pk=stratum).update(population=population)
-    batches.append(Batch(stratum, population, len(outcomes), passed, critical, agent.site,
-                         workflow, agent, handled_at))
+    batches.append(
+        Batch(
+            stratum,
+            population,
+            len(outcomes),
+            passed,
+            critical,
+            agent.site,
+            workflow,
+            agent,
+            handled_at,
+        )
+    )
 
 
 def expected(batches, attribute="passed", confidence=0.95, **where) -> stats.Estimate:
@@ -74,7 +87,9 @@ def expected(batches, attribute="passed", confidence=0.95, **where) -> stats.Est
     chosen = [b for b in batches if all(getattr(b, k) == v for k, v in where.items())]
     return stats.stratified_proportion(
         {b.stratum: (b.population, b.audits, getattr(b, attribute)) for b in chosen},
-        confidence=confidence, method="wilson")
+        confidence=confidence,
+        method="wilson",
+    )
 
 
 @pytest.fixture
@@ -89,23 +104,46 @@ def program(manager, auditor, vendor_a, site_a, workflow):
     m2 = AgentFactory(site=site_a, external_id="M2")
     c1 = AgentFactory(site=cebu, external_id="C1")
     batches = []
-    audit_batch(batches, auditor, workflow, m1, population=600, handled_at=MARCH,
-                passed=27, failed=2, critical=1)
-    audit_batch(batches, auditor, workflow, m2, population=200, handled_at=MARCH,
-                passed=16, failed=3, critical=1)
+    audit_batch(
+        batches,
+        auditor,
+        workflow,
+        m1,
+        population=600,
+        handled_at=MARCH,
+        passed=27,
+        failed=2,
+        critical=1,
+    )
+    audit_batch(
+        batches,
+        auditor,
+        workflow,
+        m2,
+        population=200,
+        handled_at=MARCH,
+        passed=16,
+        failed=3,
+        critical=1,
+    )
     audit_batch(batches, auditor, spam, m1, population=300, handled_at=MARCH, passed=12)
-    audit_batch(batches, auditor, workflow, c1, population=50, handled_at=MARCH,
-                passed=5, failed=1)
-    audit_batch(batches, auditor, workflow, m1, population=400, handled_at=APRIL,
-                passed=5, failed=10)
+    audit_batch(batches, auditor, workflow, c1, population=50, handled_at=MARCH, passed=5, failed=1)
+    audit_batch(
+        batches, auditor, workflow, m1, population=400, handled_at=APRIL, passed=5, failed=10
+    )
     rebuild_all()
     return {"batches": batches, "spam": spam, "cebu": cebu, "m1": m1, "m2": m2, "hate": workflow}
 
 
 def accuracy_target(vendor, value, workflow=None):
     return ContractTarget.objects.create(
-        vendor=vendor, workflow=workflow, metric="accuracy", direction="at_least",
-        target=Decimal(value), effective_from=dt.date(2026, 1, 1))
+        vendor=vendor,
+        workflow=workflow,
+        metric="accuracy",
+        direction="at_least",
+        target=Decimal(value),
+        effective_from=dt.date(2026, 1, 1),
+    )
 
 
 def scorecard_url(vendor, **params):
@@ -125,9 +163,13 @@ def table_rows(response, table_id):
     html = response.content.decode()
     table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S).group(0)
     body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
-    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split())
-             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
 
 
 def shown(estimate) -> str:
@@ -147,7 +189,9 @@ def test_the_headline_is_the_stratified_estimate_not_the_pooled_average(
     assert card.audits == 68
     assert headline["accuracy"].estimate.p == pytest.approx(accuracy.p)
     assert (headline["accuracy"].estimate.low, headline["accuracy"].estimate.high) == (
-        pytest.approx(accuracy.low), pytest.approx(accuracy.high))
+        pytest.approx(accuracy.low),
+        pytest.approx(accuracy.high),
+    )
     assert headline["accuracy"].estimate.margin == pytest.approx(accuracy.margin)
     assert headline["critical_error_rate"].estimate.p == pytest.approx(critical.p)
     # Policy accuracy: the audits without a policy error (here, the critical misses).
@@ -231,8 +275,9 @@ def test_drilling_from_vendor_to_agent_shows_each_levels_own_audits_and_interval
     site_page = open_scorecard(client, vendor_a, site="manila")
     site_rows = table_rows(site_page, "breakdown")
     assert [row[:2] for row in site_rows] == [["Hate speech (EN)", "50"], ["Spam (EN)", "12"]]
-    assert shown(expected(batches, handled_at=MARCH, site=site_a, workflow=hate)) in (
-        site_rows[0][2])
+    assert (
+        shown(expected(batches, handled_at=MARCH, site=site_a, workflow=hate)) in (site_rows[0][2])
+    )
 
     workflow_page = open_scorecard(client, vendor_a, site="manila", workflow=hate.slug)
     agent_rows = table_rows(workflow_page, "breakdown")
@@ -242,13 +287,16 @@ def test_drilling_from_vendor_to_agent_shows_each_levels_own_audits_and_interval
         assert shown(estimate) in row[2]
         assert row[-1] == stats_verdict(estimate, 0.85)
 
-    agent_page = open_scorecard(client, vendor_a, site="manila", workflow=hate.slug,
-                                agent="M1")
+    agent_page = open_scorecard(client, vendor_a, site="manila", workflow=hate.slug, agent="M1")
     card = agent_page.context["card"]
     assert card.level is None and card.audits == 30
     assert 'id="breakdown"' not in agent_page.content.decode()
     assert [crumb.label for crumb in card.breadcrumbs] == [
-        "Acme Moderation", "Manila", "Hate speech (EN)", "M1"]
+        "Acme Moderation",
+        "Manila",
+        "Hate speech (EN)",
+        "M1",
+    ]
     assert card.breadcrumbs[1].query == "period=month&date=2026-03-01&vendor=acme&site=manila"
 
 
@@ -267,8 +315,10 @@ def test_each_breakdown_row_links_one_level_deeper_keeping_period_and_confidence
     response = open_scorecard(client_as(manager), vendor_a, confidence="0.9")
     html = response.content.decode()
 
-    assert ('href="?period=month&amp;date=2026-03-01&amp;vendor=acme&amp;confidence=0.9'
-            '&amp;site=manila"') in html
+    assert (
+        'href="?period=month&amp;date=2026-03-01&amp;vendor=acme&amp;confidence=0.9'
+        '&amp;site=manila"'
+    ) in html
     assert response.context["card"].headlines[0].estimate.confidence == 0.9
 
 
@@ -287,9 +337,7 @@ def test_switching_the_period_changes_which_weeks_count(client_as, manager, vend
     assert "too few audits (n 0)" in empty_week.content.decode()
 
 
-def test_the_csv_downloads_carry_the_numbers_the_page_shows(
-    client_as, manager, vendor_a, program
-):
+def test_the_csv_downloads_carry_the_numbers_the_page_shows(client_as, manager, vendor_a, program):
     accuracy_target(vendor_a, "0.9500")
     client = client_as(manager)
     page_rows = table_rows(open_scorecard(client, vendor_a), "breakdown")
@@ -306,8 +354,9 @@ def test_the_csv_downloads_carry_the_numbers_the_page_shows(
     for csv_row, page_row in zip([r for r in exported if r["accuracy"]], estimated, strict=True):
         assert csv_row["audits"] == page_row[1]
         assert csv_row["verdict"] == page_row[-1]
-        low, p, high = (float(csv_row[c]) * 100
-                        for c in ("accuracy_low", "accuracy", "accuracy_high"))
+        low, p, high = (
+            float(csv_row[c]) * 100 for c in ("accuracy_low", "accuracy", "accuracy_high")
+        )
         assert page_row[2].startswith(f"{p:.1f}% {low:.1f}% – {high:.1f}%")
     for csv_row in (r for r in exported if not r["accuracy"]):
         assert csv_row["verdict"] == f"too few audits (n {csv_row['audits']})"
@@ -334,11 +383,14 @@ def test_a_vendor_poc_gets_not_found(client_as, poc_a, vendor_a):
     assert client_as(poc_a).get(url, query).status_code == 404
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"period": "fortnight"}, "period:"),
-    ({"date": "2026-13-01"}, "date:"),
-    ({"confidence": "0.5"}, "confidence:"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"period": "fortnight"}, "period:"),
+        ({"date": "2026-13-01"}, "date:"),
+        ({"confidence": "0.5"}, "confidence:"),
+    ],
+)
 def test_a_bad_period_or_confidence_is_a_bad_request_naming_the_field(
     client_as, manager, vendor_a, params, field
 ):
@@ -364,8 +416,16 @@ def test_the_query_count_does_not_grow_with_the_number_of_agents(
     batches = []
     for number in range(24):
         agent = AgentFactory(site=site_a, external_id=f"A{number:02d}")
-        audit_batch(batches, auditor, workflow, agent, population=40, handled_at=MARCH,
-                    passed=1 + number % 2, failed=1)
+        audit_batch(
+            batches,
+            auditor,
+            workflow,
+            agent,
+            population=40,
+            handled_at=MARCH,
+            passed=1 + number % 2,
+            failed=1,
+        )
     rebuild_all()
     client = client_as(manager)
 

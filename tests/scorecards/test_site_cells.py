@@ -57,8 +57,11 @@ def program(version, auditor, manager, workflow, site_a, site_b):
             if i == 23:  # Sunday night: the week before
                 handled = dt.datetime.combine(monday, dt.time(23, 30), tzinfo=dt.UTC)
                 handled -= dt.timedelta(days=1)
-            tickets.append(TicketFactory(agent=rng.choice(agents), workflow=stratum_workflow,
-                                         handled_at=handled))
+            tickets.append(
+                TicketFactory(
+                    agent=rng.choice(agents), workflow=stratum_workflow, handled_at=handled
+                )
+            )
         assign_tickets(run, tickets, auditor)
     open_assigned_audits(run)
     audits = list(Audit.objects.filter(sampled_ticket__run=run).order_by("pk"))
@@ -90,7 +93,8 @@ def test_vendor_cells_equal_the_agent_cells_summed_over_agents_and_sites(
     summed = agent_cells_summed_over_agents(sites=False)
     assert stored_vendor_cells(drop_zero_categories=True) == summed
     assert stored_vendor_cells(drop_zero_categories=True) == counted_from_audits(
-        agents=False, sites=False)
+        agents=False, sites=False
+    )
     # Two sites of vendor A share strata and weeks: fewer vendor cells than site cells.
     assert VendorCell.objects.count() < SiteCell.objects.count()
     rebuild_all()
@@ -102,13 +106,19 @@ def test_dashboards_read_the_same_numbers_from_vendor_and_site_cells_as_from_age
 ):
     random_lifecycle(program, step, auditor, manager, steps=40)
     workflow = program["workflows"][0]
-    scopes = [Scope(MARCH), Scope(MARCH, vendor=vendor_a.pk), Scope(MARCH, site=site_a.pk),
-              Scope(MARCH, workflow=workflow.pk), Scope(period_of("week", FIRST_MONDAY))]
+    scopes = [
+        Scope(MARCH),
+        Scope(MARCH, vendor=vendor_a.pk),
+        Scope(MARCH, site=site_a.pk),
+        Scope(MARCH, workflow=workflow.pk),
+        Scope(period_of("week", FIRST_MONDAY)),
+    ]
     breakdowns = [None, "site", "vendor", "workflow", "week", ("vendor", "workflow")]
 
     def read_all():
-        return [domain_outcomes(scope, by=by, categories=True)
-                for scope in scopes for by in breakdowns]
+        return [
+            domain_outcomes(scope, by=by, categories=True) for scope in scopes for by in breakdowns
+        ]
 
     from_coarse_cells = read_all()
     monkeypatch.setattr(estimates, "SiteCell", AuditCell)  # the agent cells stand in
@@ -134,16 +144,16 @@ def test_only_pages_that_name_an_agent_read_the_agent_cells(program, step, audit
     assert domain_outcomes(Scope(MARCH, agent=agent)) == {}
 
 
-def test_only_pages_that_name_a_site_read_the_site_cells(program, step, auditor, manager,
-                                                          site_a):
+def test_only_pages_that_name_a_site_read_the_site_cells(program, step, auditor, manager, site_a):
     random_lifecycle(program, step, auditor, manager, steps=0)
     by_vendor = domain_outcomes(Scope(MARCH), by=("vendor", "week"), categories=True)
     assert domain_outcomes(Scope(MARCH, site=site_a.pk))
 
     SiteCell.objects.all().delete()
 
-    assert_same_outcomes(domain_outcomes(Scope(MARCH), by=("vendor", "week"), categories=True),
-                         by_vendor)
+    assert_same_outcomes(
+        domain_outcomes(Scope(MARCH), by=("vendor", "week"), categories=True), by_vendor
+    )
     assert domain_outcomes(Scope(MARCH), by="site") == {}
     assert domain_outcomes(Scope(MARCH, site=site_a.pk)) == {}
 
@@ -159,23 +169,30 @@ def test_stratum_totals_follow_the_cells_through_refreshes_and_rebuilds(
         totals = {}
         for cell in SiteCell.objects.select_related("stratum"):
             population, audited, first, last = totals.get(
-                cell.stratum_id, (cell.stratum.population, 0, cell.week, cell.week))
-            totals[cell.stratum_id] = (population, audited + cell.audited,
-                                       min(first, cell.week), max(last, cell.week))
+                cell.stratum_id, (cell.stratum.population, 0, cell.week, cell.week)
+            )
+            totals[cell.stratum_id] = (
+                population,
+                audited + cell.audited,
+                min(first, cell.week),
+                max(last, cell.week),
+            )
         return totals
 
     def stored():
-        return {t.stratum_id: (t.population, t.audited, t.first_week, t.last_week)
-                for t in StratumTotal.objects.all()}
+        return {
+            t.stratum_id: (t.population, t.audited, t.first_week, t.last_week)
+            for t in StratumTotal.objects.all()
+        }
 
     random_lifecycle(program, step, auditor, manager, steps=30)
     assert stored() == expected() and len(stored()) == 3
     stratum = program["audits"][0].sampled_ticket.stratum_id
-    for audit in Audit.objects.filter(sampled_ticket__stratum_id=stratum,
-                                      status__in=SCORED_STATUSES):
+    for audit in Audit.objects.filter(
+        sampled_ticket__stratum_id=stratum, status__in=SCORED_STATUSES
+    ):
         if audit.status == AuditStatus.DISPUTED:
-            step(lifecycle.resolve_audit, audit, UserFactory(role=Role.PROGRAM_MANAGER),
-                 "Upheld.")
+            step(lifecycle.resolve_audit, audit, UserFactory(role=Role.PROGRAM_MANAGER), "Upheld.")
         step(lifecycle.reopen_audit, audit, manager, "Calibration")
     assert stratum not in stored()
     assert stored() == expected()

@@ -36,31 +36,62 @@ WEEKS = [LAST_WEEK - dt.timedelta(weeks=11 - i) for i in range(12)]
 MARCH = {"period": "month", "date": "2026-03-01"}
 PER_WEEK = 10  # audits per week in each of vendor A's two strata
 # Errors per week in vendor A's two strata (2026-W03 … 2026-W14): a steady process …
-STEADY = [(1, 0), (0, 1), (1, 1), (1, 0), (0, 1), (1, 0), (0, 1), (1, 1), (1, 0), (0, 1),
-          (1, 0), (0, 1)]
+STEADY = [
+    (1, 0),
+    (0, 1),
+    (1, 1),
+    (1, 0),
+    (0, 1),
+    (1, 0),
+    (0, 1),
+    (1, 1),
+    (1, 0),
+    (0, 1),
+    (1, 0),
+    (0, 1),
+]
 # … with one bad week, 2026-W09 (index 6): 13 errors in 20 audits.
 BAD_WEEK = 6
 PLANTED = [(7, 6) if i == BAD_WEEK else errors for i, errors in enumerate(STEADY)]
 
 
-def audits_in_weeks(run, auditor, workflow, agent, per_week: int, population: int,
-                   weeks=WEEKS) -> list:
+def audits_in_weeks(
+    run, auditor, workflow, agent, per_week: int, population: int, weeks=WEEKS
+) -> list:
     """One stratum of ``run`` (N = ``population``) holding ``per_week`` audits of ``agent`` in
     each of ``weeks``, opened for ``auditor``, oldest first (tests/scorecards/rollup_helpers.py
     makes strata of N 100; these are bigger)."""
-    times = [dt.datetime.combine(week, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(hours=5 * k)
-             for week in weeks for k in range(per_week)]
+    times = [
+        dt.datetime.combine(week, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(hours=5 * k)
+        for week in weeks
+        for k in range(per_week)
+    ]
     tickets = [TicketFactory(agent=agent, workflow=workflow, handled_at=at) for at in times]
     position = run.strata.count()
     stratum = SampleStratum.objects.create(
-        run=run, position=position, label=f"stratum {position}", population=population,
-        allocated=len(tickets), drawn=len(tickets), expected_rate=0.1, stddev=0.3)
+        run=run,
+        position=position,
+        label=f"stratum {position}",
+        population=population,
+        allocated=len(tickets),
+        drawn=len(tickets),
+        expected_rate=0.1,
+        stddev=0.3,
+    )
     now = timezone.now()
     SampledTicket.objects.bulk_create(
-        SampledTicket(run=run, stratum=stratum, ticket=ticket, draw_rank=rank,
-                      inclusion_probability=len(tickets) / population, auditor=auditor,
-                      assigned_at=now, due_at=now + dt.timedelta(days=1))
-        for rank, ticket in enumerate(tickets, start=1))
+        SampledTicket(
+            run=run,
+            stratum=stratum,
+            ticket=ticket,
+            draw_rank=rank,
+            inclusion_probability=len(tickets) / population,
+            auditor=auditor,
+            assigned_at=now,
+            due_at=now + dt.timedelta(days=1),
+        )
+        for rank, ticket in enumerate(tickets, start=1)
+    )
     open_assigned_audits(run)
     return list(Audit.objects.filter(ticket__in=tickets).order_by("ticket__handled_at", "pk"))
 
@@ -69,11 +100,15 @@ def score(audits: list, failing: int) -> None:
     """The first ``failing`` audits fail (a policy error), the others pass; all submitted."""
     ids, now = [a.pk for a in audits], timezone.now()
     Audit.objects.filter(pk__in=ids[:failing]).update(
-        status=AuditStatus.SUBMITTED, submitted_at=now, passed=False, score=40,
-        error_categories={"policy-error": 1})
+        status=AuditStatus.SUBMITTED,
+        submitted_at=now,
+        passed=False,
+        score=40,
+        error_categories={"policy-error": 1},
+    )
     Audit.objects.filter(pk__in=ids[failing:]).update(
-        status=AuditStatus.SUBMITTED, submitted_at=now, passed=True, score=100,
-        error_categories={})
+        status=AuditStatus.SUBMITTED, submitted_at=now, passed=True, score=100, error_categories={}
+    )
 
 
 def build_program(version, auditor, workflow, site_a, site_b, errors_a, b_failing=(0, 0)):
@@ -82,14 +117,16 @@ def build_program(version, auditor, workflow, site_a, site_b, errors_a, b_failin
     20 audits in each of March's last two weeks, failing ``b_failing``."""
     run = sample_run("Weekly moderation")
     for s, population in enumerate((5000, 1000)):
-        audits = audits_in_weeks(run, auditor, workflow, AgentFactory(site=site_a), PER_WEEK,
-                                 population)
+        audits = audits_in_weeks(
+            run, auditor, workflow, AgentFactory(site=site_a), PER_WEEK, population
+        )
         for i in range(len(WEEKS)):
-            score(audits[i * PER_WEEK:(i + 1) * PER_WEEK], errors_a[i][s])
-    b_audits = audits_in_weeks(run, auditor, workflow, AgentFactory(site=site_b), 20, 2000,
-                               WEEKS[-2:])
+            score(audits[i * PER_WEEK : (i + 1) * PER_WEEK], errors_a[i][s])
+    b_audits = audits_in_weeks(
+        run, auditor, workflow, AgentFactory(site=site_b), 20, 2000, WEEKS[-2:]
+    )
     for i in range(2):
-        score(b_audits[i * 20:(i + 1) * 20], b_failing[i])
+        score(b_audits[i * 20 : (i + 1) * 20], b_failing[i])
     rebuild_all()
     return run
 
@@ -97,9 +134,9 @@ def build_program(version, auditor, workflow, site_a, site_b, errors_a, b_failin
 def accuracy_by_hand(confidence=0.95, **audit_filter) -> dict:
     """Each week's accuracy, straight from the audit rows and stats.domain_proportion:
     {Monday: Estimate}. N_h from the stratum, n_h its completed audits in every week."""
-    done = Audit.objects.filter(status__in=SCORED_STATUSES, unsampled=False,
-                                sampled_ticket__isnull=False).select_related(
-        "ticket", "sampled_ticket__stratum")
+    done = Audit.objects.filter(
+        status__in=SCORED_STATUSES, unsampled=False, sampled_ticket__isnull=False
+    ).select_related("ticket", "sampled_ticket__stratum")
     sampled = defaultdict(int)
     cells = defaultdict(lambda: [0, 0])  # (week, stratum) -> [m, x]
     populations = {}
@@ -137,8 +174,9 @@ def test_a_week_with_many_errors_is_flagged_on_the_p_chart_and_no_other(planted,
 
     assert [point.week for point in series] == WEEKS
     assert [point.label for point in series if point.out_of_control] == ["2026-W09"]
-    assert [point.signal for point in series] == ["above" if i == BAD_WEEK else ""
-                                                  for i in range(12)]
+    assert [point.signal for point in series] == [
+        "above" if i == BAD_WEEK else "" for i in range(12)
+    ]
     # The limits are Montgomery's (2009, §7.2.2) p-chart for varying sizes, fed each week's
     # error rate as a binomial sample of its Kish effective size.
     by_hand = accuracy_by_hand(vendor_id=vendor_a.pk)
@@ -152,12 +190,15 @@ def test_a_week_with_many_errors_is_flagged_on_the_p_chart_and_no_other(planted,
     assert errors[BAD_WEEK] > ucl[BAD_WEEK]
     # Each week's interval is the domain estimate's, as on the scorecard.
     assert [bound for p in series for bound in (p.accuracy.low, p.accuracy.high)] == (
-        pytest.approx([bound for week in WEEKS for bound in (by_hand[week].low,
-                                                               by_hand[week].high)]))
+        pytest.approx(
+            [bound for week in WEEKS for bound in (by_hand[week].low, by_hand[week].high)]
+        )
+    )
 
 
-def test_a_steady_program_has_no_week_out_of_control(version, auditor, workflow, site_a,
-                                                     site_b, vendor_a):
+def test_a_steady_program_has_no_week_out_of_control(
+    version, auditor, workflow, site_a, site_b, vendor_a
+):
     build_program(version, auditor, workflow, site_a, site_b, STEADY)
     assert [p for p in weekly_series(march(vendor_a)) if p.out_of_control] == []
 
@@ -169,10 +210,13 @@ def test_weeks_with_too_few_audits_are_gaps_not_rates(planted, vendor_a, vendor_
     assert all(point.accuracy is None and point.lcl is None for point in series[:10])
 
 
-@pytest.mark.parametrize("last_errors, words", [
-    ((5, 4), "worse (significant at 95%)"),  # 9 errors in 20 after about 1 in 20
-    ((1, 1), "no significant change"),
-])
+@pytest.mark.parametrize(
+    "last_errors, words",
+    [
+        ((5, 4), "worse (significant at 95%)"),  # 9 errors in 20 after about 1 in 20
+        ((1, 1), "no significant change"),
+    ],
+)
 def test_week_over_week_says_worse_only_when_the_test_is_significant(
     version, auditor, workflow, site_a, site_b, vendor_a, last_errors, words
 ):
@@ -187,8 +231,9 @@ def test_week_over_week_says_worse_only_when_the_test_is_significant(
     assert words in change.sentence
 
 
-def test_each_vendor_is_compared_with_the_chosen_vendor(version, auditor, workflow, site_a,
-                                                       site_b, vendor_a, vendor_b):
+def test_each_vendor_is_compared_with_the_chosen_vendor(
+    version, auditor, workflow, site_a, site_b, vendor_a, vendor_b
+):
     build_program(version, auditor, workflow, site_a, site_b, STEADY, b_failing=(6, 7))
     result = vendor_comparison(march(vendor_a))
 
@@ -212,29 +257,35 @@ def test_without_a_chosen_vendor_the_best_measured_vendor_is_the_reference(plant
 
 def _domain_over(weeks: set, **audit_filter) -> stats.Estimate:
     """One estimate over several weeks, from the audit rows (same recipe as above)."""
-    done = Audit.objects.filter(status__in=SCORED_STATUSES, sampled_ticket__isnull=False
-                                ).select_related("ticket", "sampled_ticket__stratum")
+    done = Audit.objects.filter(
+        status__in=SCORED_STATUSES, sampled_ticket__isnull=False
+    ).select_related("ticket", "sampled_ticket__stratum")
     counts: dict = {}
     sampled = defaultdict(int)
     for audit in done:
         stratum = audit.sampled_ticket.stratum
         sampled[stratum.pk] += 1
         day = audit.ticket.handled_at.astimezone(dt.UTC).date()
-        in_domain = (day - dt.timedelta(days=day.weekday()) in weeks and all(
-            getattr(audit.ticket, name) == value for name, value in audit_filter.items()))
+        in_domain = day - dt.timedelta(days=day.weekday()) in weeks and all(
+            getattr(audit.ticket, name) == value for name, value in audit_filter.items()
+        )
         m, x = counts.get(stratum.pk, (0, 0))
         counts[stratum.pk] = (m + in_domain, x + (in_domain and bool(audit.passed)))
     return stats.domain_proportion(
-        {pk: (SampleStratum.objects.get(pk=pk).population, sampled[pk], m, x)
-         for pk, (m, x) in counts.items() if m}, 0.95)
+        {
+            pk: (SampleStratum.objects.get(pk=pk).population, sampled[pk], m, x)
+            for pk, (m, x) in counts.items()
+            if m
+        },
+        0.95,
+    )
 
 
 # --- the page ---------------------------------------------------------------------------------
 
 
 def test_the_page_shows_both_charts_and_the_flagged_week(planted, client_as, manager):
-    response = client_as(manager).get(reverse("scorecards:trends"),
-                                      {**MARCH, "vendor": "acme"})
+    response = client_as(manager).get(reverse("scorecards:trends"), {**MARCH, "vendor": "acme"})
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('role="img"') >= 2 and "Error rate p-chart" in html
@@ -242,8 +293,9 @@ def test_the_page_shows_both_charts_and_the_flagged_week(planted, client_as, man
     assert reverse("scorecards:scorecard", args=["acme"]) + "?" in html
 
 
-def test_the_csv_of_each_chart_equals_the_numbers_on_the_page(planted, client_as, manager,
-                                                             vendor_a):
+def test_the_csv_of_each_chart_equals_the_numbers_on_the_page(
+    planted, client_as, manager, vendor_a
+):
     client = client_as(manager)
     url = reverse("scorecards:trends")
     query = {**MARCH, "vendor": "acme"}
@@ -255,20 +307,32 @@ def test_the_csv_of_each_chart_equals_the_numbers_on_the_page(planted, client_as
         rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
         page_rows = _table_rows(html, table)
         assert rows[1:] == page_rows
-    weekly = list(csv.DictReader(io.StringIO(client.get(
-        url, {**query, "format": "csv", "table": "weekly"}).content.decode().lstrip("\ufeff"))))
+    weekly = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(url, {**query, "format": "csv", "table": "weekly"})
+                .content.decode()
+                .lstrip("\ufeff")
+            )
+        )
+    )
     assert [float(row["accuracy"]) for row in weekly] == [round(p.accuracy.p, 4) for p in series]
     assert [float(row["error_rate_high"]) for row in weekly] == [
-        round(p.error_rate.high, 4) for p in series]
+        round(p.error_rate.high, 4) for p in series
+    ]
 
 
 def _table_rows(html: str, name: str) -> list[list[str]]:
     """The body rows of the table view whose download link names ``name``."""
-    section = html.split(f"table={name}\"")[0].rsplit('<details class="table-view">', 1)[1]
+    section = html.split(f'table={name}"')[0].rsplit('<details class="table-view">', 1)[1]
     body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [[re.sub(r"<[^>]+>", "", cell).replace("&#x27;", "'").replace("&amp;", "&")
-             for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).replace("&#x27;", "'").replace("&amp;", "&")
+            for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 @pytest.mark.parametrize("weeks", ["3", "53", "twelve", "-4"])
@@ -282,19 +346,26 @@ def test_a_vendor_poc_gets_404(client_as, poc_a):
     assert client_as(poc_a).get(reverse("scorecards:trends")).status_code == 404
 
 
-def test_the_page_reads_a_bounded_number_of_queries(planted, client_as, manager,
-                                                    django_assert_max_num_queries):
+def test_the_page_reads_a_bounded_number_of_queries(
+    planted, client_as, manager, django_assert_max_num_queries
+):
     client = client_as(manager)
     url = reverse("scorecards:trends")
     with django_assert_max_num_queries(10):
-        assert client.get(url, {**MARCH, "vendor": "acme", "workflow": "hate-speech-en",
-                                "weeks": "52"}).status_code == 200
+        assert (
+            client.get(
+                url, {**MARCH, "vendor": "acme", "workflow": "hate-speech-en", "weeks": "52"}
+            ).status_code
+            == 200
+        )
 
 
 def test_a_week_with_too_few_audits_is_not_compared():
     estimate = stats.domain_proportion({"s": (100, 25, 25, 24)})
-    weeks = [WeekPoint(week=WEEKS[-2], audits=4),
-             WeekPoint(week=WEEKS[-1], audits=25, accuracy=estimate)]
+    weeks = [
+        WeekPoint(week=WEEKS[-2], audits=4),
+        WeekPoint(week=WEEKS[-1], audits=25, accuracy=estimate),
+    ]
     change = week_over_week(weeks, 0.95)
     assert change.comparison is None
     assert change.words == "cannot compare: too few audits in week 2026-W13"

@@ -40,11 +40,14 @@ BREAKDOWNS = [(), ("vendor",), ("week",), ("vendor", "week")]
 
 def _stratum(agents, workflow, weeks, rng, tickets=12):
     """Tickets of one stratum, handled by ``agents`` at random times in ``weeks`` (in turn)."""
-    handled = [dt.datetime.combine(weeks[i % len(weeks)], dt.time(9), tzinfo=dt.UTC)
-               + dt.timedelta(days=rng.randrange(7), hours=rng.randrange(14))
-               for i in range(tickets)]
-    return [TicketFactory(agent=rng.choice(agents), workflow=workflow, handled_at=at)
-            for at in handled]
+    handled = [
+        dt.datetime.combine(weeks[i % len(weeks)], dt.time(9), tzinfo=dt.UTC)
+        + dt.timedelta(days=rng.randrange(7), hours=rng.randrange(14))
+        for i in range(tickets)
+    ]
+    return [
+        TicketFactory(agent=rng.choice(agents), workflow=workflow, handled_at=at) for at in handled
+    ]
 
 
 @pytest.fixture
@@ -60,8 +63,12 @@ def program(version, auditor, manager, workflow, site_a, site_b):
         for stratum_workflow in (workflow, other_workflow):
             assign_tickets(run, _stratum(agents, stratum_workflow, [week], rng), auditor)
         open_assigned_audits(run)
-    return {"audits": list(Audit.objects.order_by("pk")), "rng": rng, "agents": agents,
-            "workflows": (workflow, other_workflow)}
+    return {
+        "audits": list(Audit.objects.order_by("pk")),
+        "rng": rng,
+        "agents": agents,
+        "workflows": (workflow, other_workflow),
+    }
 
 
 def _from_cells(monkeypatch, scope, by, categories):
@@ -72,16 +79,20 @@ def _from_cells(monkeypatch, scope, by, categories):
 
 
 def _stored() -> dict:
-    return {(row.vendor_id, row.week): (row.audits, row.categories, row.sums)
-            for row in WeekSums.objects.all()}
+    return {
+        (row.vendor_id, row.week): (row.audits, row.categories, row.sums)
+        for row in WeekSums.objects.all()
+    }
 
 
 def _assert_same_rows(left: dict, right: dict) -> None:
     assert left.keys() == right.keys()
     for key, (audits, categories, sums) in left.items():
         assert (audits, categories) == right[key][:2], key
-        assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-                   for a, b in zip(sums, right[key][2], strict=True)), key
+        assert all(
+            math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+            for a, b in zip(sums, right[key][2], strict=True)
+        ), key
 
 
 def test_week_sums_give_what_the_cells_give_after_any_lifecycle(
@@ -89,8 +100,13 @@ def test_week_sums_give_what_the_cells_give_after_any_lifecycle(
 ):
     random_lifecycle(program, step, auditor, manager, steps=60)
     slugs = category_slugs()
-    scopes = [Scope(MARCH), Scope(MARCH, vendor=vendor_a.pk), Scope(MARCH, vendor=vendor_b.pk),
-              Scope(period_of("week", WEEKS[1])), Scope(Period("custom", WEEKS[1], WEEKS[2]))]
+    scopes = [
+        Scope(MARCH),
+        Scope(MARCH, vendor=vendor_a.pk),
+        Scope(MARCH, vendor=vendor_b.pk),
+        Scope(period_of("week", WEEKS[1])),
+        Scope(Period("custom", WEEKS[1], WEEKS[2])),
+    ]
     for scope in scopes:
         for by in BREAKDOWNS:
             assert week_sums.summed_rows(scope, by, slugs) is not None, (scope, by)
@@ -117,17 +133,21 @@ def test_a_stratum_across_weeks_sends_the_longer_periods_to_the_cells(
     """A stratum with audits in weeks 1 and 2: a period holding both is no sum of weeks, so
     the cells answer it; each week alone, and weeks 2–3, still come from the week sums."""
     run = sample_run("Fortnight")
-    assign_tickets(run, _stratum(program["agents"], workflow, WEEKS[:2], program["rng"]),
-                   auditor)
+    assign_tickets(run, _stratum(program["agents"], workflow, WEEKS[:2], program["rng"]), auditor)
     open_assigned_audits(run)
     program["audits"] = list(Audit.objects.order_by("pk"))
     random_lifecycle(program, step, auditor, manager, steps=20)
     # Last, one audit of the stratum's second week leaves the counts: its n_h drops, so the
     # first week's rows change too.
-    second_week = Audit.objects.filter(
-        sampled_ticket__run=run, status=AuditStatus.SUBMITTED,
-        ticket__handled_at__gte=dt.datetime.combine(WEEKS[1], dt.time.min, tzinfo=dt.UTC),
-    ).order_by("pk").first()
+    second_week = (
+        Audit.objects.filter(
+            sampled_ticket__run=run,
+            status=AuditStatus.SUBMITTED,
+            ticket__handled_at__gte=dt.datetime.combine(WEEKS[1], dt.time.min, tzinfo=dt.UTC),
+        )
+        .order_by("pk")
+        .first()
+    )
     assert second_week is not None
     step(lifecycle.reopen_audit, second_week, manager, "Recheck.")
 
@@ -135,13 +155,16 @@ def test_a_stratum_across_weeks_sends_the_longer_periods_to_the_cells(
     for scope in (Scope(MARCH), fortnight):
         assert week_sums.summed_rows(scope, ("vendor",), []) is None
         assert week_sums.summed_rows(scope, ("vendor", "week"), []) is not None
-        assert_same_outcomes(domain_outcomes(scope, by="vendor"),
-                             _from_cells(monkeypatch, scope, "vendor", False))
+        assert_same_outcomes(
+            domain_outcomes(scope, by="vendor"), _from_cells(monkeypatch, scope, "vendor", False)
+        )
     for period in (period_of("week", WEEKS[0]), Period("custom", WEEKS[1], WEEKS[2])):
         scope = Scope(period)
         assert week_sums.summed_rows(scope, ("vendor",), []) is not None
-        assert_same_outcomes(domain_outcomes(scope, by="vendor", categories=True),
-                             _from_cells(monkeypatch, scope, "vendor", True))
+        assert_same_outcomes(
+            domain_outcomes(scope, by="vendor", categories=True),
+            _from_cells(monkeypatch, scope, "vendor", True),
+        )
     # A refresh of the stratum's audits of one week recomputed the other week's rows too.
     kept_up = _stored()
     rebuild_all()
@@ -161,13 +184,15 @@ def test_a_category_added_since_is_read_from_the_cells_until_the_rows_are_recomp
     assert with_new.categories["spam-policy"].p == 0
     rebuild_all()
     assert week_sums.summed_rows(scope, (), slugs) is not None
-    assert_same_outcomes(domain_outcomes(scope, categories=True),
-                         _from_cells(monkeypatch, scope, None, True))
+    assert_same_outcomes(
+        domain_outcomes(scope, categories=True), _from_cells(monkeypatch, scope, None, True)
+    )
 
 
 @pytest.mark.postgres
-def test_two_refreshes_of_one_week_take_turns(postgres_only, version, auditor, workflow,
-                                              site_a, site_b):
+def test_two_refreshes_of_one_week_take_turns(
+    postgres_only, version, auditor, workflow, site_a, site_b
+):
     """Two strata of one week, each with an audit reopened behind the rollups' back: the
     refresh of the second waits for the first to commit before it reads the cells, so the
     week's rows count both (without the lock it would count one, or collide on the key)."""
@@ -202,8 +227,9 @@ def test_two_refreshes_of_one_week_take_turns(postgres_only, version, auditor, w
     assert refreshed.wait(WAIT_SECONDS)
     waiting = threading.Thread(target=refresh, args=(second, False))
     waiting.start()
-    wait_until_another_connection_waits("wait_event = 'advisory'", [],
-                                        "no refresh waited for the week's lock")
+    wait_until_another_connection_waits(
+        "wait_event = 'advisory'", [], "no refresh waited for the week's lock"
+    )
     release.set()
     for thread in (holding, waiting):
         thread.join(WAIT_SECONDS)

@@ -42,10 +42,11 @@ def test_the_docs_page_and_its_script_reference_no_other_host(client_as, auditor
     assert not re.search(r"https?://", page + script.content.decode())
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/healthz", "/api/v1/", "/api/docs/",
-                                  "/admin/login/", "/no-such-page/"])
-def test_every_response_carries_a_content_security_policy_and_a_permissions_policy(
-        client, path):
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/login/", "/healthz", "/api/v1/", "/api/docs/", "/admin/login/", "/no-such-page/"],
+)
+def test_every_response_carries_a_content_security_policy_and_a_permissions_policy(client, path):
     response = client.get(path)
     csp = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self'"

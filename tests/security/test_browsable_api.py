@@ -16,15 +16,33 @@ from tests.security_fixtures import World, build_world
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ("vendors", "sites", "agents", "workflows", "contract-targets", "tickets", "forms",
-         "audits", "disputes", "coaching-actions")
+LISTS = (
+    "vendors",
+    "sites",
+    "agents",
+    "workflows",
+    "contract-targets",
+    "tickets",
+    "forms",
+    "audits",
+    "disputes",
+    "coaching-actions",
+)
 UNKNOWN_ID = 999_999
 
 
 @pytest.fixture
 def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a) -> World:
-    w = build_world(vendor_a=vendor_a, site_a=site_a, vendor_b=vendor_b, site_b=site_b,
-                    workflow=workflow, manager=manager, auditor=auditor, poc_a=poc_a)
+    w = build_world(
+        vendor_a=vendor_a,
+        site_a=site_a,
+        vendor_b=vendor_b,
+        site_b=site_b,
+        workflow=workflow,
+        manager=manager,
+        auditor=auditor,
+        poc_a=poc_a,
+    )
     b_action(w)
     return w
 
@@ -56,11 +74,14 @@ def leaks(body: bytes, w: World) -> list[str]:
 
 @pytest.mark.parametrize("endpoint", LISTS)
 def test_a_poc_asking_for_the_browsable_api_gets_json_naming_nothing_of_b(
-        client_as, world, poc_a, endpoint):
+    client_as, world, poc_a, endpoint
+):
     client = client_as(poc_a)
     plain = client.get(f"/api/v1/{endpoint}/")
-    for response in (client.get(f"/api/v1/{endpoint}/", {"format": "api"}),
-                     client.get(f"/api/v1/{endpoint}/", HTTP_ACCEPT="text/html")):
+    for response in (
+        client.get(f"/api/v1/{endpoint}/", {"format": "api"}),
+        client.get(f"/api/v1/{endpoint}/", HTTP_ACCEPT="text/html"),
+    ):
         assert response.status_code == 200
         assert response["Content-Type"].startswith("application/json")
         assert response.content == plain.content
@@ -69,8 +90,12 @@ def test_a_poc_asking_for_the_browsable_api_gets_json_naming_nothing_of_b(
 
 def test_a_poc_with_a_token_gets_json_from_the_browsable_api_too(client, world, poc_a):
     token = Token.objects.create(user=poc_a)
-    response = client.get("/api/v1/audits/", {"format": "api"},
-                          HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT="text/html")
+    response = client.get(
+        "/api/v1/audits/",
+        {"format": "api"},
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_ACCEPT="text/html",
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert [row["id"] for row in response.json()["results"]] == [world.a.final_audit.pk]
@@ -79,8 +104,11 @@ def test_a_poc_with_a_token_gets_json_from_the_browsable_api_too(client, world, 
 
 def test_a_poc_on_a_detail_and_on_the_index_gets_json_too(client_as, world, poc_a):
     client = client_as(poc_a)
-    for path in ("/api/v1/", f"/api/v1/tickets/{world.a.tickets[0].pk}/",
-                 f"/api/v1/tickets/{world.b.tickets[0].pk}/"):
+    for path in (
+        "/api/v1/",
+        f"/api/v1/tickets/{world.a.tickets[0].pk}/",
+        f"/api/v1/tickets/{world.b.tickets[0].pk}/",
+    ):
         response = client.get(path, {"format": "api"}, HTTP_ACCEPT="text/html")
         assert response["Content-Type"].startswith("application/json"), path
         assert not leaks(response.content, world), path

@@ -11,8 +11,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a):
-    return build_world(vendor_a=vendor_a, site_a=site_a, vendor_b=vendor_b, site_b=site_b,
-                       workflow=workflow, manager=manager, auditor=auditor, poc_a=poc_a)
+    return build_world(
+        vendor_a=vendor_a,
+        site_a=site_a,
+        vendor_b=vendor_b,
+        site_b=site_b,
+        workflow=workflow,
+        manager=manager,
+        auditor=auditor,
+        poc_a=poc_a,
+    )
 
 
 def visit(page, paths: list[str]) -> list[str]:
@@ -37,11 +45,19 @@ def visit(page, paths: list[str]) -> list[str]:
 def test_staff_pages_run_under_the_content_security_policy(page, log_in, world, manager):
     version = world.version
     log_in(manager)
-    violations = visit(page, [
-        "/scorecards/", "/audits/forms/", f"/audits/forms/{version.form.slug}/",
-        f"/audits/forms/versions/{version.pk}/", "/sampling/planner/",
-        f"/audits/{world.b.final_audit.pk}/", "/api/v1/audits/?format=api", "/api/docs/",
-    ])
+    violations = visit(
+        page,
+        [
+            "/scorecards/",
+            "/audits/forms/",
+            f"/audits/forms/{version.form.slug}/",
+            f"/audits/forms/versions/{version.pk}/",
+            "/sampling/planner/",
+            f"/audits/{world.b.final_audit.pk}/",
+            "/api/v1/audits/?format=api",
+            "/api/docs/",
+        ],
+    )
     assert page.locator(".swagger-ui .info .title").inner_text().startswith("QA Program API")
     assert not violations, violations
 
@@ -57,6 +73,8 @@ def test_the_scorer_runs_under_the_content_security_policy(page, log_in, world, 
 
 def test_the_portal_runs_under_the_content_security_policy(page, log_in, world, poc_a):
     log_in(poc_a)
-    violations = visit(page, ["/portal/", "/portal/audits/", "/portal/coaching/",
-                              f"/audits/{world.a.final_audit.pk}/"])
+    violations = visit(
+        page,
+        ["/portal/", "/portal/audits/", "/portal/coaching/", f"/audits/{world.a.final_audit.pk}/"],
+    )
     assert not violations, violations

@@ -26,8 +26,10 @@ def edit_url(target) -> str:
 
 def form_of(target: ContractTarget, **changes) -> dict:
     data = {
-        "vendor": target.vendor_id, "workflow": target.workflow_id or "",
-        "metric": target.metric, "direction": target.direction,
+        "vendor": target.vendor_id,
+        "workflow": target.workflow_id or "",
+        "metric": target.metric,
+        "direction": target.direction,
         "target_percent": f"{target.target * 100:.2f}",
         "effective_from": target.effective_from.isoformat(),
         "effective_to": target.effective_to.isoformat() if target.effective_to else "",
@@ -39,8 +41,9 @@ def form_of(target: ContractTarget, **changes) -> dict:
 @pytest.fixture
 def target(vendor_a, workflow, time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC), tick=False)
-    target = ContractTargetFactory(vendor=vendor_a, workflow=workflow, target="0.9500",
-                                   effective_from=dt.date(2026, 1, 1))
+    target = ContractTargetFactory(
+        vendor=vendor_a, workflow=workflow, target="0.9500", effective_from=dt.date(2026, 1, 1)
+    )
     target.refresh_from_db()
     return target
 
@@ -49,11 +52,16 @@ def target(vendor_a, workflow, time_machine):
 def test_the_manager_sees_every_vendors_targets_and_which_are_in_force(
     client_as, manager, target, vendor_b, workflow
 ):
-    ContractTargetFactory(vendor=vendor_b, workflow=None, target="0.9000",
-                          effective_from=dt.date(2025, 1, 1),
-                          effective_to=dt.date(2025, 12, 31))
-    ContractTargetFactory(vendor=vendor_b, workflow=workflow, target="0.9700",
-                          effective_from=dt.date(2027, 1, 1))
+    ContractTargetFactory(
+        vendor=vendor_b,
+        workflow=None,
+        target="0.9000",
+        effective_from=dt.date(2025, 1, 1),
+        effective_to=dt.date(2025, 12, 31),
+    )
+    ContractTargetFactory(
+        vendor=vendor_b, workflow=workflow, target="0.9700", effective_from=dt.date(2027, 1, 1)
+    )
 
     page = client_as(manager).get(LIST).content.decode()
 
@@ -65,11 +73,19 @@ def test_the_manager_sees_every_vendors_targets_and_which_are_in_force(
 
 
 def test_a_manager_adds_a_target_as_a_percentage(client_as, manager, vendor_a, workflow):
-    response = client_as(manager).post(NEW, {
-        "vendor": vendor_a.pk, "workflow": workflow.pk, "metric": "critical_error_rate",
-        "direction": "at_most", "target_percent": "1.5", "effective_from": "2027-01-01",
-        "effective_to": "", "reason": "Contract amendment 3",
-    })
+    response = client_as(manager).post(
+        NEW,
+        {
+            "vendor": vendor_a.pk,
+            "workflow": workflow.pk,
+            "metric": "critical_error_rate",
+            "direction": "at_most",
+            "target_percent": "1.5",
+            "effective_from": "2027-01-01",
+            "effective_to": "",
+            "reason": "Contract amendment 3",
+        },
+    )
 
     created = ContractTarget.objects.get(vendor=vendor_a, metric="critical_error_rate")
     assert response.status_code == 302 and response["Location"] == edit_url(created)
@@ -86,16 +102,19 @@ def test_an_edit_is_kept_in_the_history_with_who_when_and_old_to_new(
     time_machine.move_to(dt.datetime(2026, 11, 17, 8, 0, tzinfo=dt.UTC), tick=False)
     client_as(manager).post(edit_url(target), form_of(target, target_percent="95"))
     time_machine.move_to(dt.datetime(2026, 11, 18, 9, 30, tzinfo=dt.UTC), tick=False)
-    response = client_as(lead).post(edit_url(target), form_of(
-        target, target_percent="96.5", effective_to="2026-12-31", reason="Renegotiated"))
+    response = client_as(lead).post(
+        edit_url(target),
+        form_of(target, target_percent="96.5", effective_to="2026-12-31", reason="Renegotiated"),
+    )
     assert response.status_code == 302
 
     target.refresh_from_db()
     assert target.target == Decimal("0.9650") and target.effective_to == dt.date(2026, 12, 31)
     page = client_as(manager).get(edit_url(target)).content.decode()
-    history = page[page.index('id="history"'):]
-    assert ("<strong>2026-11-18 09:30</strong> · lead@example.com · Changed · “Renegotiated”"
-            in history)
+    history = page[page.index('id="history"') :]
+    assert (
+        "<strong>2026-11-18 09:30</strong> · lead@example.com · Changed · “Renegotiated”" in history
+    )
     assert "<del>95.0%</del> → <ins>96.5%</ins>" in history
     assert "Effective to: <del>open</del> → <ins>2026-12-31</ins>" in history
     # The manager's save changed nothing, so it adds no line of changes.
@@ -108,26 +127,36 @@ def test_the_edit_form_offers_the_stored_target_as_a_percentage(client_as, manag
 
 
 def test_the_vendor_of_a_target_cannot_be_changed(client_as, manager, target, vendor_b):
-    client_as(manager).post(edit_url(target), form_of(target, vendor=vendor_b.pk,
-                                                       target_percent="90"))
+    client_as(manager).post(
+        edit_url(target), form_of(target, vendor=vendor_b.pk, target_percent="90")
+    )
     target.refresh_from_db()
     assert target.vendor.slug == "acme" and target.target == Decimal("0.9000")
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"target_percent": "101"}, "Target (%)", "less than or equal to 100"),
-    ({"target_percent": "-1"}, "Target (%)", "greater than or equal to 0"),
-    ({"target_percent": "ninety"}, "Target (%)", "Enter a number"),
-    ({"effective_from": "2026-13-40"}, "Effective from", "Enter a valid date"),
-    ({"effective_to": "2025-12-31"}, "Effective to", "on or after the start date"),
-    ({"metric": "speed"}, "Metric", "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"target_percent": "101"}, "Target (%)", "less than or equal to 100"),
+        ({"target_percent": "-1"}, "Target (%)", "greater than or equal to 0"),
+        ({"target_percent": "ninety"}, "Target (%)", "Enter a number"),
+        ({"effective_from": "2026-13-40"}, "Effective from", "Enter a valid date"),
+        ({"effective_to": "2025-12-31"}, "Effective to", "on or after the start date"),
+        ({"metric": "speed"}, "Metric", "Select a valid choice"),
+    ],
+)
 def test_bad_input_is_a_form_error_naming_the_field(
     client_as, manager, vendor_a, workflow, changes, field, message
 ):
-    data = {"vendor": vendor_a.pk, "workflow": workflow.pk, "metric": "accuracy",
-            "direction": "at_least", "target_percent": "95", "effective_from": "2026-01-01",
-            "effective_to": ""}
+    data = {
+        "vendor": vendor_a.pk,
+        "workflow": workflow.pk,
+        "metric": "accuracy",
+        "direction": "at_least",
+        "target_percent": "95",
+        "effective_from": "2026-01-01",
+        "effective_to": "",
+    }
     response = client_as(manager).post(NEW, {**data, **changes})
 
     assert response.status_code == 400
@@ -140,9 +169,15 @@ def test_a_target_overlapping_another_of_the_same_vendor_workflow_and_metric_is_
     client_as, manager, target, vendor_a, workflow
 ):
     client = client_as(manager)
-    clash = {"vendor": vendor_a.pk, "workflow": workflow.pk, "metric": "accuracy",
-             "direction": "at_least", "target_percent": "97", "effective_from": "2026-06-01",
-             "effective_to": "2026-06-30"}
+    clash = {
+        "vendor": vendor_a.pk,
+        "workflow": workflow.pk,
+        "metric": "accuracy",
+        "direction": "at_least",
+        "target_percent": "97",
+        "effective_from": "2026-06-01",
+        "effective_to": "2026-06-30",
+    }
 
     response = client.post(NEW, clash)
 

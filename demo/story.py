@@ -1,6 +1,6 @@
 """The demo's story, read back from the seeded data through the scorecard pages' own functions.
 
-``sampling.demo`` decides the truth (a weak vendor, an improving site, an out-of-control week);
+``demo.sampling`` decides the truth (a weak vendor, an improving site, an out-of-control week);
 this module measures what the pages will show of it — ``scorecards.estimates.domain_outcomes``
 for the weighted estimates, ``scorecards.targets.verdict`` against the contract,
 ``sampling.stats.compare_estimates`` and the trends page's p-chart — so the paragraph
@@ -17,19 +17,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.formats import percent as _percent
-from audits.demo import WINDOW_DAYS, history_end
-from audits.demo_disputes import open_disputes
-from coaching.demo import improving_action
 from coaching.effectiveness import effectiveness
+from demo.coaching import improving_action
+from demo.disputes import open_disputes
+from demo.sampling import IMPROVING, SPIKE, WEAK
+from demo.tickets import WINDOW_DAYS, history_end
 from sampling import stats
-from sampling.demo import IMPROVING, SPIKE, WEAK
 from scorecards.estimates import Scope, domain_outcomes
 from scorecards.follow_ups import follow_ups
 from scorecards.periods import Period, monday
 from scorecards.targets import targets_in_effect, verdict
 from scorecards.trends import control_series
-
-from .models import ContractTarget, Site, Vendor, Workflow
+from vendors.models import ContractTarget, Site, Vendor, Workflow
 
 STORY_LOGIN = "manager@demo.qa"
 WIDTH = 88  # the console paragraph's width
@@ -47,8 +46,9 @@ def demo_period(now: dt.datetime | None = None) -> Period:
     """The weeks the demo's tickets fall in (eight weeks up to yesterday, as a custom
     period)."""
     end = history_end(now).date()
-    return Period("custom", monday(end - dt.timedelta(days=WINDOW_DAYS)),
-                  monday(end - dt.timedelta(days=1)))
+    return Period(
+        "custom", monday(end - dt.timedelta(days=WINDOW_DAYS)), monday(end - dt.timedelta(days=1))
+    )
 
 
 def spike_week(now: dt.datetime | None = None) -> dt.date:
@@ -71,25 +71,34 @@ def _weak_vendor(period: Period) -> list[str]:
     lines = [f"Weak vendor: {vendor.name} on {area.lower()}."]
     others = []
     for workflow in Workflow.objects.filter(policy_area=area):
-        for key, outcome in domain_outcomes(Scope(period, workflow=workflow.pk),
-                                            by="vendor").items():
+        for key, outcome in domain_outcomes(
+            Scope(period, workflow=workflow.pk), by="vendor"
+        ).items():
             if key != vendor.pk and outcome.accuracy is not None:
                 others.append(outcome.accuracy.p)
-    targets = [t for t in targets_in_effect(period, vendors=[vendor.pk])
-               if t.workflow and t.workflow.policy_area == area
-               and t.metric == ContractTarget.Metric.ACCURACY]
+    targets = [
+        t
+        for t in targets_in_effect(period, vendors=[vendor.pk])
+        if t.workflow
+        and t.workflow.policy_area == area
+        and t.metric == ContractTarget.Metric.ACCURACY
+    ]
     for target in targets:
         outcome = domain_outcomes(Scope(period, vendor=vendor.pk, workflow=target.workflow_id))
         estimate = outcome[None].accuracy if None in outcome else None
         if estimate is None:
             continue
         said = verdict(estimate, float(target.target), target.direction)
-        fact = (f"{target.workflow.name}: accuracy {_percent(estimate.p)} "
-                f"({_percent(estimate.low)} – {_percent(estimate.high)}) against a target of "
-                f"{_percent(float(target.target))}: {said.text}.")
+        fact = (
+            f"{target.workflow.name}: accuracy {_percent(estimate.p)} "
+            f"({_percent(estimate.low)} – {_percent(estimate.high)}) against a target of "
+            f"{_percent(float(target.target))}: {said.text}."
+        )
         if others:
-            fact += (f" The other vendors on {area.lower()}: {_percent(min(others))} – "
-                     f"{_percent(max(others))}.")
+            fact += (
+                f" The other vendors on {area.lower()}: {_percent(min(others))} – "
+                f"{_percent(max(others))}."
+            )
         lines += _wrap(fact)
     lines.append(_url("scorecards:scorecard", period, vendor.slug))
     return lines
@@ -123,8 +132,10 @@ def _out_of_control_week(period: Period, week: dt.date) -> list[str]:
     site = Site.objects.get(vendor=vendor, slug=site_slug)
     points = control_series(period, domain_outcomes(Scope(period, vendor=vendor.pk), by="week"))
     lines = [f"Out-of-control week: {vendor.name}, week of Monday {week:%d %B %Y}."]
-    lines += _wrap(f"A guidelines update was not rolled out at {site.name}: its moderators "
-                   "applied the retired policy labels that week (policy errors).")
+    lines += _wrap(
+        f"A guidelines update was not rolled out at {site.name}: its moderators "
+        "applied the retired policy labels that week (policy errors)."
+    )
     for point in (point for point in points if point.signal == "above"):
         lines += _wrap(
             f"p-chart: the week of {point.week:%d %b} at {_percent(point.error_rate.p)} errors, "
@@ -142,8 +153,10 @@ def _dispute_and_coaching() -> list[str]:
     action = improving_action()
     lines = ["Disputes and coaching:"] if dispute is not None or action is not None else []
     if dispute is not None:
-        lines += _wrap(f"Open dispute: {dispute.audit.ticket.vendor.name} contests audit "
-                       f"#{dispute.audit_id}" + (", past its SLA." if dispute.overdue else "."))
+        lines += _wrap(
+            f"Open dispute: {dispute.audit.ticket.vendor.name} contests audit "
+            f"#{dispute.audit_id}" + (", past its SLA." if dispute.overdue else ".")
+        )
         lines.append(f"  {reverse('audits:dispute_detail', args=[dispute.pk])}")
     if action is not None:
         lines += _wrap(f"Coaching that worked: {action.title} ({effectiveness(action).verdict}).")
@@ -174,9 +187,13 @@ def story_lines(password: str, now: dt.datetime | None = None) -> list[str]:
         f"{period.first:%d %b} – {period.end:%d %b %Y}; the links below show that period.",
         WIDTH + 2,
     )
-    for part in (_weak_vendor(period), _improving_site(period),
-                 _out_of_control_week(period, spike_week(now)), _dispute_and_coaching(),
-                 overview_follow_up_lines(period, now)):
+    for part in (
+        _weak_vendor(period),
+        _improving_site(period),
+        _out_of_control_week(period, spike_week(now)),
+        _dispute_and_coaching(),
+        overview_follow_up_lines(period, now),
+    ):
         if part:
             lines += ["", *part]
     return lines

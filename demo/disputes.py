@@ -24,20 +24,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-
-from . import lifecycle
-from .demo_forms import ERROR_ANSWERS
-from .disputes import Decision, raise_dispute, resolve_dispute
-from .models import Audit, AuditStatus, Dispute, DisputeDecision, DisputeStatus
+from audits import lifecycle
+from audits.disputes import Decision, raise_dispute, resolve_dispute
+from audits.models import Audit, AuditStatus, Dispute, DisputeDecision, DisputeStatus
+from demo.forms import ERROR_ANSWERS
 
 OFTEN_OVERTURNED = ("Moderation scorecard", "policy_label")  # (form, question): the signal
 DEMO_POCS = ".demo.qa"
 
-# Answers that count as an error, per question of the demo scorecards (audits.demo_forms).
-FAILING = {key: tuple(value for k, value in ERROR_ANSWERS.values() if k == key)
-           for key, _ in ERROR_ANSWERS.values()}
-UPHELD, OVERTURNED, PARTIAL = (DisputeDecision.UPHELD, DisputeDecision.OVERTURNED,
-                               DisputeDecision.PARTIALLY_OVERTURNED)
+# Answers that count as an error, per question of the demo scorecards (demo.forms).
+FAILING = {
+    key: tuple(value for k, value in ERROR_ANSWERS.values() if k == key)
+    for key, _ in ERROR_ANSWERS.values()
+}
+UPHELD, OVERTURNED, PARTIAL = (
+    DisputeDecision.UPHELD,
+    DisputeDecision.OVERTURNED,
+    DisputeDecision.PARTIALLY_OVERTURNED,
+)
 REASONS = {
     "correct_action": "The content was borderline; the agent followed the escalation matrix.",
     "policy_label": "The label applied is the one the current guidelines give for this case.",
@@ -53,9 +57,12 @@ REPLIES = {
 }
 # The answer a lead's correction gives, per question and decision.
 CORRECTIONS = {
-    ("policy_label", OVERTURNED): "pass", ("documentation", OVERTURNED): "complete",
-    ("escalation", OVERTURNED): "na", ("correct_action", OVERTURNED): "yes",
-    ("tone", PARTIAL): "3", ("macro", PARTIAL): "generic",
+    ("policy_label", OVERTURNED): "pass",
+    ("documentation", OVERTURNED): "complete",
+    ("escalation", OVERTURNED): "na",
+    ("correct_action", OVERTURNED): "yes",
+    ("tone", PARTIAL): "3",
+    ("macro", PARTIAL): "generic",
 }
 
 
@@ -83,8 +90,7 @@ def _plan() -> list[Planned]:
         Planned((("policy_label", None),), overdue=True),
         Planned((("documentation", None),), overdue=True),
         *[overturn] * 5,
-        Planned((("policy_label", OVERTURNED), ("documentation", UPHELD)),
-                moderation_only=True),
+        Planned((("policy_label", OVERTURNED), ("documentation", UPHELD)), moderation_only=True),
         Planned((("correct_action", UPHELD),)),
         Planned((("documentation", UPHELD),)),
         Planned((("escalation", UPHELD),)),
@@ -107,7 +113,8 @@ def _candidates(now: dt.datetime) -> tuple[list[Audit], list[Audit]]:
     finalisation first) and, as a reserve, ones submitted but not yet finalised."""
     opens = now - dt.timedelta(days=settings.DISPUTE_WINDOW_DAYS) + dt.timedelta(hours=6)
     failing = Audit.objects.filter(passed=False, disputes__isnull=True).select_related(
-        "ticket__workflow", "ticket__vendor")
+        "ticket__workflow", "ticket__vendor"
+    )
     final = failing.filter(status=AuditStatus.FINAL, finalised_at__gt=opens)
     submitted = failing.filter(status=AuditStatus.SUBMITTED)
     return list(final.order_by("finalised_at", "pk")), list(submitted.order_by("pk"))
@@ -129,8 +136,10 @@ def seed() -> dict[str, tuple[int, int]]:
     """The demo disputes; needs the sampling demo's scored audits and the demo logins."""
     before = Dispute.objects.count()
     lead = User.objects.filter(role=Role.PROGRAM_MANAGER, email="manager@demo.qa").first()
-    pocs = {poc.vendor_id: poc for poc in User.objects.filter(
-        role=Role.VENDOR_POC, email__endswith=DEMO_POCS)}
+    pocs = {
+        poc.vendor_id: poc
+        for poc in User.objects.filter(role=Role.VENDOR_POC, email__endswith=DEMO_POCS)
+    }
     already = Dispute.objects.filter(raised_by__in=pocs.values()).exists()
     if lead is None or not pocs or already:
         return {"disputes": (0, before)}
@@ -167,12 +176,12 @@ def _dispute(audit: Audit, planned: Planned, poc: User, lead: User, now: dt.date
         return
     decisions = {}
     for key, decision in planned.decisions:
-        decisions[key] = Decision(decision, REPLIES[decision],
-                                  CORRECTIONS.get((key, decision), ""))
+        decisions[key] = Decision(decision, REPLIES[decision], CORRECTIONS.get((key, decision), ""))
     resolve_dispute(dispute, lead, decisions)
 
 
 def open_disputes():
     """The demo's open disputes, most overdue first (for the printed story)."""
-    return Dispute.objects.filter(status=DisputeStatus.OPEN,
-                                  raised_by__email__endswith=DEMO_POCS).order_by("due_at", "pk")
+    return Dispute.objects.filter(
+        status=DisputeStatus.OPEN, raised_by__email__endswith=DEMO_POCS
+    ).order_by("due_at", "pk")

@@ -10,10 +10,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
-from vendors.demo import VENDORS, upsert
+from accounts.models import Role, User
+from demo.vendors import VENDORS, upsert
 from vendors.models import Vendor
-
-from .models import Role, User
 
 DEMO_PASSWORD = "demo-password-2026"
 

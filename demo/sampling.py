@@ -39,18 +39,17 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Role, User
-from audits.demo import DECISIONS_BY_AREA, MODERATION_DECISIONS, POLICY_LABELS
-from audits.demo_forms import ERROR_ANSWERS
-from audits.demo_taxonomy import auditor_comment
 from audits.lifecycle import save_draft
 from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus, FormVersion
 from audits.scoring import score_audit
+from demo.forms import ERROR_ANSWERS
+from demo.taxonomy import auditor_comment
+from demo.tickets import DECISIONS_BY_AREA, MODERATION_DECISIONS, POLICY_LABELS
+from sampling.drawing import draw_sample, request_run
+from sampling.models import SampledTicket, SampleRun, SamplingPlan
+from sampling.population import resolve_window
+from sampling.scheduling import sync_plan_schedule
 from scorecards.periods import monday
-
-from .drawing import draw_sample, request_run
-from .models import SampledTicket, SampleRun, SamplingPlan
-from .population import resolve_window
-from .scheduling import sync_plan_schedule
 
 DAILY_RUNS = 56  # daily draws over the whole eight weeks of tickets
 WEEKLY_RUNS = 8
@@ -68,41 +67,56 @@ SPIKE = ("kestrel", "krakow", 3, 0.35)
 # The two plans sample disjoint populations (actions taken; "keep" decisions), so no ticket is
 # drawn, and audited, twice: the engine leaves out only the tickets the same plan has drawn.
 KEEP = "keep"
-ACTIONS = sorted({decision for mix in (MODERATION_DECISIONS, *DECISIONS_BY_AREA.values())
-                  for decision in mix} - {KEEP})
+ACTIONS = sorted(
+    {decision for mix in (MODERATION_DECISIONS, *DECISIONS_BY_AREA.values()) for decision in mix}
+    - {KEEP}
+)
 PLANS = (
     {
         "name": "Daily vendor × workflow",
         "description": "Yesterday's actioned tickets (removals, restrictions, escalations, "
-                       "support resolutions), every vendor and workflow, ±5 % overall.",
+        "support resolutions), every vendor and workflow, ±5 % overall.",
         "decision_types": ACTIONS,
-        "strata_keys": ["vendor", "workflow"], "window_kind": "yesterday",
-        "margin_of_error": Decimal("0.05"), "expected_rate": Decimal("0.06"),
-        "allocation": "proportional", "minimum_per_stratum": 2, "audit_due_days": 2,
-        "schedule": "daily", "schedule_time": dt.time(6, 0),
+        "strata_keys": ["vendor", "workflow"],
+        "window_kind": "yesterday",
+        "margin_of_error": Decimal("0.05"),
+        "expected_rate": Decimal("0.06"),
+        "allocation": "proportional",
+        "minimum_per_stratum": 2,
+        "audit_due_days": 2,
+        "schedule": "daily",
+        "schedule_time": dt.time(6, 0),
     },
     {
         "name": "Weekly site review",
         "description": "Last week's 'keep' decisions (no violation found), where missed harm "
-                       "hides: each site on its own to ±6 %.",
+        "hides: each site on its own to ±6 %.",
         "decision_types": [KEEP],
-        "strata_keys": ["site"], "window_kind": "last_week",
-        "margin_of_error": Decimal("0.06"), "expected_rate": Decimal("0.06"),
+        "strata_keys": ["site"],
+        "window_kind": "last_week",
+        "margin_of_error": Decimal("0.06"),
+        "expected_rate": Decimal("0.06"),
         "margin_applies_to": "each_stratum",
-        "allocation": "neyman", "minimum_per_stratum": 10, "audit_due_days": 5,
-        "schedule": "weekly", "schedule_time": dt.time(7, 0), "schedule_weekday": 0,
+        "allocation": "neyman",
+        "minimum_per_stratum": 10,
+        "audit_due_days": 5,
+        "schedule": "weekly",
+        "schedule_time": dt.time(7, 0),
+        "schedule_weekday": 0,
     },
 )
 
 
 def weeks_back(handled_at: dt.datetime, now: dt.datetime) -> int:
     """How many scorecard weeks (Monday UTC) before the current one a ticket was handled."""
-    return (monday(now.astimezone(dt.UTC).date())
-            - monday(handled_at.astimezone(dt.UTC).date())).days // 7
+    return (
+        monday(now.astimezone(dt.UTC).date()) - monday(handled_at.astimezone(dt.UTC).date())
+    ).days // 7
 
 
-def fail_rate(vendor: str, site: str, policy_area: str, age_days: float,
-              weeks_ago: int | None = None) -> float:
+def fail_rate(
+    vendor: str, site: str, policy_area: str, age_days: float, weeks_ago: int | None = None
+) -> float:
     """The demo's truth: the chance that an audit of this ticket finds a failing error.
 
     ``age_days`` is how long ago the ticket was handled, ``weeks_ago`` its week counted back
@@ -128,14 +142,27 @@ def in_spike(vendor: str, site: str, weeks_ago: int | None) -> bool:
 # dominate, as in any program (about a quarter of the errors are the critical wrong action).
 FAILURES = {
     "moderation": {
-        "wrong-action": 0.25, "policy-error": 0.24, "missed-context": 0.14, "enforcement": 0.12,
-        "missed-escalation": 0.07, "evidence-missing": 0.07, "procedural": 0.04,
-        "sla-breach": 0.04, "wrong-language-routing": 0.03,
+        "wrong-action": 0.25,
+        "policy-error": 0.24,
+        "missed-context": 0.14,
+        "enforcement": 0.12,
+        "missed-escalation": 0.07,
+        "evidence-missing": 0.07,
+        "procedural": 0.04,
+        "sla-breach": 0.04,
+        "wrong-language-routing": 0.03,
     },
     "support": {
-        "wrong-action": 0.25, "incomplete-resolution": 0.16, "policy-error": 0.13, "tone": 0.09,
-        "customer-experience": 0.08, "evidence-missing": 0.07, "missed-escalation": 0.06,
-        "identity-verification": 0.05, "sla-breach": 0.05, "procedural": 0.04,
+        "wrong-action": 0.25,
+        "incomplete-resolution": 0.16,
+        "policy-error": 0.13,
+        "tone": 0.09,
+        "customer-experience": 0.08,
+        "evidence-missing": 0.07,
+        "missed-escalation": 0.06,
+        "identity-verification": 0.05,
+        "sla-breach": 0.05,
+        "procedural": 0.04,
         "wrong-language-routing": 0.02,
     },
 }
@@ -155,17 +182,32 @@ def _error_category(rng: random.Random, kind: str, decision: str, answers: dict)
     return "policy-error"
 
 
-def demo_answers(rng: random.Random, kind: str, decision: str, fails: bool,
-                 policy_error: bool = False, policy_area: str = "") -> dict[str, str]:
+def demo_answers(
+    rng: random.Random,
+    kind: str,
+    decision: str,
+    fails: bool,
+    policy_error: bool = False,
+    policy_area: str = "",
+) -> dict[str, str]:
     """Answers to the demo scorecard of ``kind``; a failing set when ``fails``, whose error
     is a wrong policy label when ``policy_error`` (else drawn from ``FAILURES``)."""
     escalation_applies = decision.startswith("escalat") or rng.random() < 0.15
-    answers = {"correct_action": "yes", "policy_label": "pass", "documentation": "complete",
-               "handling": "on_time", "escalation": "yes" if escalation_applies else "na"}
+    answers = {
+        "correct_action": "yes",
+        "policy_label": "pass",
+        "documentation": "complete",
+        "handling": "on_time",
+        "escalation": "yes" if escalation_applies else "na",
+    }
     if kind == "support":
         identity_applies = policy_area == "Account recovery" or rng.random() < 0.1
-        answers |= {"resolved": "yes", "identity": "yes" if identity_applies else "na",
-                    "tone": rng.choice("45555"), "macro": rng.choice(["right"] * 4 + ["generic"])}
+        answers |= {
+            "resolved": "yes",
+            "identity": "yes" if identity_applies else "na",
+            "tone": rng.choice("45555"),
+            "macro": rng.choice(["right"] * 4 + ["generic"]),
+        }
     else:
         answers |= {"enforcement": "proportionate", "context": "yes"}
     if not fails:
@@ -186,10 +228,16 @@ def demo_comments(rng: random.Random, ticket, answers: dict[str, str]) -> dict[s
     """The auditor's comment on each answer in error (question key → comment)."""
     area = ticket.workflow.policy_area
     return {
-        key: auditor_comment(rng, category, policy_area=area, decision=ticket.decision,
-                             policy_label=ticket.policy_label,
-                             labels=POLICY_LABELS.get(area, ()))
-        for category, (key, value) in ERROR_ANSWERS.items() if answers.get(key) == value
+        key: auditor_comment(
+            rng,
+            category,
+            policy_area=area,
+            decision=ticket.decision,
+            policy_label=ticket.policy_label,
+            labels=POLICY_LABELS.get(area, ()),
+        )
+        for category, (key, value) in ERROR_ANSWERS.items()
+        if answers.get(key) == value
     }
 
 
@@ -240,21 +288,40 @@ def draw_past_runs(plan: SamplingPlan, count: int, step: dt.timedelta, now) -> l
 
 # What scoring an audit writes (the demo scores the audits a draw opened, in bulk).
 SCORED_FIELDS = [
-    "form_version", "status", "answers", "comments", "score", "passed", "critical_failed",
-    "section_scores", "error_categories", "errors", "error_count", "time_spent_seconds",
-    "started_at", "submitted_at", "finalised_at",
+    "form_version",
+    "status",
+    "answers",
+    "comments",
+    "score",
+    "passed",
+    "critical_failed",
+    "section_scores",
+    "error_categories",
+    "errors",
+    "error_count",
+    "time_spent_seconds",
+    "started_at",
+    "submitted_at",
+    "finalised_at",
 ]
 
 
-def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, manager, now,
-              keep_open: float = 0.0) -> int:
+def score_run(
+    run: SampleRun,
+    versions: dict[str, FormVersion],
+    specs: dict,
+    manager,
+    now,
+    keep_open: float = 0.0,
+) -> int:
     """Score in bulk the audits the draw opened that are still only assigned (all of them, or
     when ``keep_open`` is set, all but that share and a few whole strata, chosen by seeded
     draws); returns how many audits were scored."""
     pending = (
         Audit.objects.filter(sampled_ticket__run=run, status=AuditStatus.ASSIGNED)
-        .select_related("ticket__vendor", "ticket__site", "ticket__workflow",
-                        "sampled_ticket__stratum")
+        .select_related(
+            "ticket__vendor", "ticket__site", "ticket__workflow", "sampled_ticket__stratum"
+        )
         .order_by("pk")
     )
     audits = []
@@ -269,9 +336,14 @@ def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, man
         week = weeks_back(ticket.handled_at, now)
         vendor, site = ticket.vendor.slug, ticket.site.slug
         rate = fail_rate(vendor, site, ticket.workflow.policy_area, age, week)
-        answers = demo_answers(rng, kind, ticket.decision, rng.random() < rate,
-                               policy_error=in_spike(vendor, site, week),
-                               policy_area=ticket.workflow.policy_area)
+        answers = demo_answers(
+            rng,
+            kind,
+            ticket.decision,
+            rng.random() < rate,
+            policy_error=in_spike(vendor, site, week),
+            policy_area=ticket.workflow.policy_area,
+        )
         result = score_audit(specs[kind], answers)
         started = audit.assigned_at + dt.timedelta(hours=rng.uniform(1, 30))
         spent = int(rng.lognormvariate(5.0, 0.4))
@@ -299,8 +371,7 @@ def score_run(run: SampleRun, versions: dict[str, FormVersion], specs: dict, man
         Audit.objects.filter(pk=audit.pk).update(
             **{name: getattr(audit, name) for name in SCORED_FIELDS}
         )
-    bulk_update_with_history(audits, Audit, [], batch_size=500,
-                             default_change_reason="submitted")
+    bulk_update_with_history(audits, Audit, [], batch_size=500, default_change_reason="submitted")
     AuditEvent.objects.bulk_create(_events(audits, manager), batch_size=1000)
     SampledTicket.objects.filter(run=run, audit__status__in=SCORED_STATUSES).update(
         completed_at=Subquery(
@@ -324,17 +395,35 @@ def _events(audits: list[Audit], manager) -> list[AuditEvent]:
     for audit in audits:
         by = audit.auditor_id
         events += [
-            AuditEvent(audit=audit, at=audit.started_at, by_id=by, kind=AuditEvent.Kind.STARTED,
-                       from_status=S.ASSIGNED, to_status=S.IN_PROGRESS),
-            AuditEvent(audit=audit, at=audit.submitted_at, by_id=by,
-                       kind=AuditEvent.Kind.SUBMITTED, from_status=S.IN_PROGRESS,
-                       to_status=S.SUBMITTED,
-                       details={"score": float(audit.score), "passed": audit.passed}),
+            AuditEvent(
+                audit=audit,
+                at=audit.started_at,
+                by_id=by,
+                kind=AuditEvent.Kind.STARTED,
+                from_status=S.ASSIGNED,
+                to_status=S.IN_PROGRESS,
+            ),
+            AuditEvent(
+                audit=audit,
+                at=audit.submitted_at,
+                by_id=by,
+                kind=AuditEvent.Kind.SUBMITTED,
+                from_status=S.IN_PROGRESS,
+                to_status=S.SUBMITTED,
+                details={"score": float(audit.score), "passed": audit.passed},
+            ),
         ]
         if audit.finalised_at:
-            events.append(AuditEvent(audit=audit, at=audit.finalised_at, by=manager,
-                                     kind=AuditEvent.Kind.FINALISED, from_status=S.SUBMITTED,
-                                     to_status=S.FINAL))
+            events.append(
+                AuditEvent(
+                    audit=audit,
+                    at=audit.finalised_at,
+                    by=manager,
+                    kind=AuditEvent.Kind.FINALISED,
+                    from_status=S.SUBMITTED,
+                    to_status=S.FINAL,
+                )
+            )
     return events
 
 
@@ -344,8 +433,11 @@ def start_one_draft_each(auditors: list[User]) -> None:
     for auditor in auditors:
         if Audit.objects.filter(auditor=auditor, status=AuditStatus.IN_PROGRESS).exists():
             continue
-        audit = Audit.objects.filter(auditor=auditor, status=AuditStatus.ASSIGNED).order_by(
-            "due_at", "pk").first()
+        audit = (
+            Audit.objects.filter(auditor=auditor, status=AuditStatus.ASSIGNED)
+            .order_by("due_at", "pk")
+            .first()
+        )
         if audit is not None:
             save_draft(audit, auditor, answers={"correct_action": "yes"}, time_spent_seconds=40)
 
@@ -354,13 +446,15 @@ def start_one_draft_each(auditors: list[User]) -> None:
 def seed() -> dict[str, tuple[int, int]]:
     """Plans, past runs and their audits; needs vendors, accounts, tickets and forms seeded."""
     now = timezone.now()
-    auditors = list(User.objects.filter(role=Role.QA_AUDITOR, email__endswith="@demo.qa")
-                    .order_by("email"))
+    auditors = list(
+        User.objects.filter(role=Role.QA_AUDITOR, email__endswith="@demo.qa").order_by("email")
+    )
     manager = User.objects.filter(role=Role.PROGRAM_MANAGER, email__endswith="@demo.qa").first()
     versions = {
         version.form.workflows.values_list("kind", flat=True).first(): version
-        for version in FormVersion.objects.published().filter(form__slug__in=(
-            "moderation-scorecard", "support-scorecard")).select_related("form")
+        for version in FormVersion.objects.published()
+        .filter(form__slug__in=("moderation-scorecard", "support-scorecard"))
+        .select_related("form")
     }
     specs = {kind: version.to_spec() for kind, version in versions.items()}
     runs_before = SampleRun.objects.count()

@@ -6,7 +6,7 @@ vendor, site, agent, workflow, decision and labels, so seeding twice inserts not
 (``bulk_create(ignore_conflicts=True)`` on the (source, external_id) constraint) and
 asking for more tickets later only adds the missing ones. Only ``handled_at`` depends on
 when the seed runs, because the window ends at the start of the seed's day (UTC). Each
-ticket reads as a real case: ``audits.demo_excerpts`` writes its summary.
+ticket reads as a real case: ``demo.excerpts`` writes its summary.
 
 The skew is what a real program looks like: some vendors, sites, workflows and agents are
 busier than others, volume follows the site's local working day and week, and each kind of
@@ -23,7 +23,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from vendors.demo import (
+from audits.models import Ticket
+from audits.population import sample_key
+from demo.excerpts import ticket_excerpt
+from demo.vendors import (
     VENDORS,
     WORKFLOWS,
     DemoSite,
@@ -34,10 +37,6 @@ from vendors.demo import (
 )
 from vendors.models import Agent, Site, Vendor, Workflow
 
-from .demo_excerpts import ticket_excerpt
-from .models import Ticket
-from .population import sample_key
-
 SOURCE = "demo"
 TICKET_SEED = 20260
 WINDOW_DAYS = 56  # the last 8 weeks
@@ -47,12 +46,56 @@ DEFAULT_TICKETS = 40_000
 # Relative volume by local hour (0-23). Moderation runs around the clock with a daytime
 # peak; support queues follow business hours.
 MODERATION_HOURS = (
-    0.35, 0.3, 0.25, 0.25, 0.3, 0.4, 0.55, 0.75, 0.9, 1.0, 1.0, 1.0,
-    0.95, 1.0, 1.0, 1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.65, 0.55, 0.45,
+    0.35,
+    0.3,
+    0.25,
+    0.25,
+    0.3,
+    0.4,
+    0.55,
+    0.75,
+    0.9,
+    1.0,
+    1.0,
+    1.0,
+    0.95,
+    1.0,
+    1.0,
+    1.0,
+    0.95,
+    0.9,
+    0.85,
+    0.8,
+    0.75,
+    0.65,
+    0.55,
+    0.45,
 )
 SUPPORT_HOURS = (
-    0.05, 0.04, 0.03, 0.03, 0.04, 0.08, 0.2, 0.5, 0.85, 1.0, 1.0, 1.0,
-    0.9, 1.0, 1.0, 0.95, 0.9, 0.75, 0.5, 0.3, 0.2, 0.12, 0.08, 0.06,
+    0.05,
+    0.04,
+    0.03,
+    0.03,
+    0.04,
+    0.08,
+    0.2,
+    0.5,
+    0.85,
+    1.0,
+    1.0,
+    1.0,
+    0.9,
+    1.0,
+    1.0,
+    0.95,
+    0.9,
+    0.75,
+    0.5,
+    0.3,
+    0.2,
+    0.12,
+    0.08,
+    0.06,
 )
 # Relative volume by local weekday, Monday first.
 MODERATION_DAYS = (1.0, 1.05, 1.0, 1.0, 0.95, 0.7, 0.6)
@@ -206,12 +249,11 @@ def generate_tickets(
         automated = rng.random() < automated_share
         channels = CHANNELS[kind]
         channel = rng.choices(list(channels), weights=list(channels.values()))[0]
-        handle_seconds = max(
-            1, round(MEDIAN_HANDLE_SECONDS[kind] * rng.lognormvariate(0.0, 0.5))
-        )
+        handle_seconds = max(1, round(MEDIAN_HANDLE_SECONDS[kind] * rng.lognormvariate(0.0, 0.5)))
         # The text has its own draws, so the tickets' other fields stay what they were.
-        excerpt = ticket_excerpt(random.Random(f"{seed}:{number}"), workflow.policy_area,
-                                 workflow.language, channel)
+        excerpt = ticket_excerpt(
+            random.Random(f"{seed}:{number}"), workflow.policy_area, workflow.language, channel
+        )
 
         yield DemoTicket(
             external_id=f"DEMO-{number:07d}",
@@ -234,7 +276,7 @@ def generate_tickets(
 def seed(count: int = DEFAULT_TICKETS) -> dict[str, tuple[int, int]]:
     """Insert the first ``count`` demo tickets that are not there yet, in batches.
 
-    Needs ``vendors.demo.seed()`` to have run. Returns ``{"tickets": (created, total)}``.
+    Needs ``demo.vendors.seed()`` to have run. Returns ``{"tickets": (created, total)}``.
     """
     vendor_ids = dict(Vendor.objects.values_list("slug", "pk"))
     site_ids = {

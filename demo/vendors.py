@@ -1,6 +1,6 @@
 """The demo program's vendor side: vendors, sites, agents, workflows and contract targets.
 
-``seed_demo`` calls :func:`seed` first; the ticket generator in ``audits.demo`` reads the
+``seed_demo`` calls :func:`seed` first; the ticket generator in ``demo.tickets`` reads the
 same program description (``VENDORS``, ``WORKFLOWS``) so the population it draws matches
 who works where and on what. Everything here is keyed on natural keys (slugs, agent
 external ids), so seeding twice changes nothing.
@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import Agent, ContractTarget, Site, Vendor, Workflow
+from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 # Seeds of the demo's random choices: fixed so every machine gets the same program.
 AGENT_WORKLOAD_SEED = 2026
@@ -57,11 +57,21 @@ WORKFLOWS: tuple[DemoWorkflow, ...] = (
     DemoWorkflow("Hate speech (EN)", "hate-speech-en", MOD, "Hate speech", "en", 2.0),
     DemoWorkflow("Hate speech (ES)", "hate-speech-es", MOD, "Hate speech", "es", 1.2),
     DemoWorkflow(
-        "Violent extremism (EN)", "violent-extremism-en", MOD, "Violent extremism", "en", 0.4,
+        "Violent extremism (EN)",
+        "violent-extremism-en",
+        MOD,
+        "Violent extremism",
+        "en",
+        0.4,
         high_severity=True,
     ),
     DemoWorkflow(
-        "Child safety (EN)", "child-safety-en", MOD, "Child safety", "en", 0.5,
+        "Child safety (EN)",
+        "child-safety-en",
+        MOD,
+        "Child safety",
+        "en",
+        0.5,
         high_severity=True,
     ),
     DemoWorkflow("Harassment (EN)", "harassment-en", MOD, "Harassment", "en", 1.8),
@@ -79,41 +89,160 @@ WORKFLOWS: tuple[DemoWorkflow, ...] = (
 )
 
 VENDORS: tuple[DemoVendor, ...] = (
-    DemoVendor("Acme Moderation", "acme", 0.32, (
-        DemoSite("Manila", "manila", "PH", "Asia/Manila", "ACM-MNL", 150, 0.65, (
-            "hate-speech-en", "harassment-en", "spam-en", "violent-extremism-en",
-            "child-safety-en", "misinformation-en",
-        )),
-        DemoSite("Cebu", "cebu", "PH", "Asia/Manila", "ACM-CEB", 80, 0.35, (
-            "spam-en", "billing-en", "account-recovery-en", "appeals-en",
-        )),
-    )),
-    DemoVendor("Borealis Support", "borealis", 0.22, (
-        DemoSite("Bogotá", "bogota", "CO", "America/Bogota", "BOR-BOG", 90, 0.7, (
-            "hate-speech-es", "billing-es", "spam-en",
-        )),
-        DemoSite("Austin", "austin", "US", "America/Chicago", "BOR-AUS", 40, 0.3, (
-            "child-safety-en", "violent-extremism-en", "appeals-en", "account-recovery-en",
-        )),
-    )),
-    DemoVendor("Kestrel Trust & Safety", "kestrel", 0.20, (
-        DemoSite("Kraków", "krakow", "PL", "Europe/Warsaw", "KES-KRK", 70, 0.6, (
-            "harassment-pl", "hate-speech-en", "misinformation-en",
-        )),
-        DemoSite("Lisbon", "lisbon", "PT", "Europe/Lisbon", "KES-LIS", 50, 0.4, (
-            "harassment-pt", "billing-en", "spam-en",
-        )),
-    )),
-    DemoVendor("Savanna Contact Solutions", "savanna", 0.14, (
-        DemoSite("Nairobi", "nairobi", "KE", "Africa/Nairobi", "SAV-NBO", 60, 1.0, (
-            "harassment-en", "spam-en", "misinformation-en", "account-recovery-en",
-        )),
-    )),
-    DemoVendor("Lotus Digital Services", "lotus", 0.12, (
-        DemoSite("Hyderabad", "hyderabad", "IN", "Asia/Kolkata", "LOT-HYD", 60, 1.0, (
-            "misinformation-hi", "spam-en", "billing-en", "hate-speech-en",
-        )),
-    )),
+    DemoVendor(
+        "Acme Moderation",
+        "acme",
+        0.32,
+        (
+            DemoSite(
+                "Manila",
+                "manila",
+                "PH",
+                "Asia/Manila",
+                "ACM-MNL",
+                150,
+                0.65,
+                (
+                    "hate-speech-en",
+                    "harassment-en",
+                    "spam-en",
+                    "violent-extremism-en",
+                    "child-safety-en",
+                    "misinformation-en",
+                ),
+            ),
+            DemoSite(
+                "Cebu",
+                "cebu",
+                "PH",
+                "Asia/Manila",
+                "ACM-CEB",
+                80,
+                0.35,
+                (
+                    "spam-en",
+                    "billing-en",
+                    "account-recovery-en",
+                    "appeals-en",
+                ),
+            ),
+        ),
+    ),
+    DemoVendor(
+        "Borealis Support",
+        "borealis",
+        0.22,
+        (
+            DemoSite(
+                "Bogotá",
+                "bogota",
+                "CO",
+                "America/Bogota",
+                "BOR-BOG",
+                90,
+                0.7,
+                (
+                    "hate-speech-es",
+                    "billing-es",
+                    "spam-en",
+                ),
+            ),
+            DemoSite(
+                "Austin",
+                "austin",
+                "US",
+                "America/Chicago",
+                "BOR-AUS",
+                40,
+                0.3,
+                (
+                    "child-safety-en",
+                    "violent-extremism-en",
+                    "appeals-en",
+                    "account-recovery-en",
+                ),
+            ),
+        ),
+    ),
+    DemoVendor(
+        "Kestrel Trust & Safety",
+        "kestrel",
+        0.20,
+        (
+            DemoSite(
+                "Kraków",
+                "krakow",
+                "PL",
+                "Europe/Warsaw",
+                "KES-KRK",
+                70,
+                0.6,
+                (
+                    "harassment-pl",
+                    "hate-speech-en",
+                    "misinformation-en",
+                ),
+            ),
+            DemoSite(
+                "Lisbon",
+                "lisbon",
+                "PT",
+                "Europe/Lisbon",
+                "KES-LIS",
+                50,
+                0.4,
+                (
+                    "harassment-pt",
+                    "billing-en",
+                    "spam-en",
+                ),
+            ),
+        ),
+    ),
+    DemoVendor(
+        "Savanna Contact Solutions",
+        "savanna",
+        0.14,
+        (
+            DemoSite(
+                "Nairobi",
+                "nairobi",
+                "KE",
+                "Africa/Nairobi",
+                "SAV-NBO",
+                60,
+                1.0,
+                (
+                    "harassment-en",
+                    "spam-en",
+                    "misinformation-en",
+                    "account-recovery-en",
+                ),
+            ),
+        ),
+    ),
+    DemoVendor(
+        "Lotus Digital Services",
+        "lotus",
+        0.12,
+        (
+            DemoSite(
+                "Hyderabad",
+                "hyderabad",
+                "IN",
+                "Asia/Kolkata",
+                "LOT-HYD",
+                60,
+                1.0,
+                (
+                    "misinformation-hi",
+                    "spam-en",
+                    "billing-en",
+                    "hate-speech-en",
+                ),
+            ),
+        ),
+    ),
 )
 
 
@@ -189,8 +318,13 @@ def seed() -> dict[str, tuple[int, int]]:
         workflows[spec.slug], new = upsert(
             Workflow,
             {"slug": spec.slug},
-            {"name": spec.name, "kind": spec.kind, "policy_area": spec.policy_area,
-             "language": spec.language, "active": True},
+            {
+                "name": spec.name,
+                "kind": spec.kind,
+                "policy_area": spec.policy_area,
+                "language": spec.language,
+                "active": True,
+            },
         )
         created["workflows"] += new
     by_slug = {spec.slug: spec for spec in WORKFLOWS}
@@ -206,8 +340,12 @@ def seed() -> dict[str, tuple[int, int]]:
             site, new = upsert(
                 Site,
                 {"vendor": vendor, "slug": site_spec.slug},
-                {"name": site_spec.name, "country": site_spec.country,
-                 "timezone": site_spec.timezone, "active": True},
+                {
+                    "name": site_spec.name,
+                    "country": site_spec.country,
+                    "timezone": site_spec.timezone,
+                    "active": True,
+                },
             )
             created["sites"] += new
             missing = [
@@ -223,10 +361,13 @@ def seed() -> dict[str, tuple[int, int]]:
         for slug, metric, direction, target in contract_targets([by_slug[s] for s in staffed]):
             row, new = upsert(
                 ContractTarget,
-                {"vendor": vendor, "workflow": workflows[slug] if slug else None,
-                 "metric": metric},
-                {"direction": direction, "target": target,
-                 "effective_from": start, "effective_to": None},
+                {"vendor": vendor, "workflow": workflows[slug] if slug else None, "metric": metric},
+                {
+                    "direction": direction,
+                    "target": target,
+                    "effective_from": start,
+                    "effective_to": None,
+                },
             )
             kept.append(row.pk)
             created["contract targets"] += new
@@ -241,4 +382,3 @@ def seed() -> dict[str, tuple[int, int]]:
         "contract targets": ContractTarget.objects.count(),
     }
     return {label: (created[label], totals[label]) for label in created}
-

@@ -2,7 +2,7 @@
 
 Fourteen trust-and-safety error categories: the four every installation starts with (policy
 error, wrong action, procedural, customer experience; migration 0004) and ten finer ones a
-moderation and support program tracks. The demo's scorecards (``audits.demo.FORM_SPECS``) ask
+moderation and support program tracks. The demo's scorecards (``demo.tickets.FORM_SPECS``) ask
 one question per category or offer them as the wrong options of a choice, so every category
 is counted from real answers. A failed answer carries a short, specific comment, as an
 auditor would write it: which policy applied and why, what the agent should have done.
@@ -12,36 +12,80 @@ from __future__ import annotations
 
 import random
 
-from .forms_catalog import ensure_default_categories
-from .models import ErrorCategory
+from audits.forms_catalog import ensure_default_categories
+from audits.models import ErrorCategory
 
 K = ErrorCategory.Kind
 # (name, slug, kind, description); the first four are the installation's defaults.
 TAXONOMY: tuple[tuple[str, str, str, str], ...] = (
     ("Policy error", "policy-error", K.POLICY, "The wrong policy label was applied."),
-    ("Wrong action", "wrong-action", K.WRONG_ACTION,
-     "The decision itself was wrong (kept what breaks policy, removed what does not)."),
-    ("Procedural", "procedural", K.PROCEDURAL,
-     "A required step was skipped: strike not recorded, user not notified."),
-    ("Customer experience", "customer-experience", K.CUSTOMER_EXPERIENCE,
-     "The wrong or an unpersonalised reply macro."),
-    ("Missed context", "missed-context", K.POLICY,
-     "The thread, the account's history or the report's context changes the answer."),
-    ("Over-enforcement", "over-enforcement", K.WRONG_ACTION,
-     "A penalty heavier than the enforcement ladder allows."),
-    ("Under-enforcement", "under-enforcement", K.WRONG_ACTION,
-     "A penalty lighter than the enforcement ladder requires."),
-    ("Missed escalation", "missed-escalation", K.PROCEDURAL,
-     "A case the escalation matrix sends to a specialist team was closed in the queue."),
-    ("Evidence missing", "evidence-missing", K.PROCEDURAL,
-     "No screenshots, message ids or notes to support the decision."),
-    ("Wrong language routing", "wrong-language-routing", K.PROCEDURAL,
-     "Handled outside the queue of the ticket's language."),
+    (
+        "Wrong action",
+        "wrong-action",
+        K.WRONG_ACTION,
+        "The decision itself was wrong (kept what breaks policy, removed what does not).",
+    ),
+    (
+        "Procedural",
+        "procedural",
+        K.PROCEDURAL,
+        "A required step was skipped: strike not recorded, user not notified.",
+    ),
+    (
+        "Customer experience",
+        "customer-experience",
+        K.CUSTOMER_EXPERIENCE,
+        "The wrong or an unpersonalised reply macro.",
+    ),
+    (
+        "Missed context",
+        "missed-context",
+        K.POLICY,
+        "The thread, the account's history or the report's context changes the answer.",
+    ),
+    (
+        "Over-enforcement",
+        "over-enforcement",
+        K.WRONG_ACTION,
+        "A penalty heavier than the enforcement ladder allows.",
+    ),
+    (
+        "Under-enforcement",
+        "under-enforcement",
+        K.WRONG_ACTION,
+        "A penalty lighter than the enforcement ladder requires.",
+    ),
+    (
+        "Missed escalation",
+        "missed-escalation",
+        K.PROCEDURAL,
+        "A case the escalation matrix sends to a specialist team was closed in the queue.",
+    ),
+    (
+        "Evidence missing",
+        "evidence-missing",
+        K.PROCEDURAL,
+        "No screenshots, message ids or notes to support the decision.",
+    ),
+    (
+        "Wrong language routing",
+        "wrong-language-routing",
+        K.PROCEDURAL,
+        "Handled outside the queue of the ticket's language.",
+    ),
     ("SLA breach", "sla-breach", K.PROCEDURAL, "Handled after the queue's service level."),
-    ("Identity not verified", "identity-verification", K.PROCEDURAL,
-     "Account details changed or shared before the holder was verified."),
-    ("Incomplete resolution", "incomplete-resolution", K.CUSTOMER_EXPERIENCE,
-     "The customer's issue was left open or only half solved."),
+    (
+        "Identity not verified",
+        "identity-verification",
+        K.PROCEDURAL,
+        "Account details changed or shared before the holder was verified.",
+    ),
+    (
+        "Incomplete resolution",
+        "incomplete-resolution",
+        K.CUSTOMER_EXPERIENCE,
+        "The customer's issue was left open or only half solved.",
+    ),
     ("Tone", "tone", K.CUSTOMER_EXPERIENCE, "Dismissive, blaming or curt with the customer."),
 )
 
@@ -51,26 +95,43 @@ def ensure_taxonomy() -> list[ErrorCategory]:
     ensure_default_categories()
     return [
         ErrorCategory.objects.get_or_create(
-            slug=slug, defaults={"name": name, "kind": kind, "description": description})[0]
+            slug=slug, defaults={"name": name, "kind": kind, "description": description}
+        )[0]
         for name, slug, kind, description in TAXONOMY
     ]
 
 
 # Section numbers of the program's guidelines, per policy area (labels are numbered in the
-# order ``audits.demo.POLICY_LABELS`` lists them: "Policy 4.2" is harassment's second label).
+# order ``demo.tickets.POLICY_LABELS`` lists them: "Policy 4.2" is harassment's second label).
 POLICY_SECTIONS = {
-    "Child safety": 1, "Violent extremism": 2, "Hate speech": 3, "Harassment": 4, "Spam": 5,
-    "Misinformation": 6, "Billing": 11, "Account recovery": 12, "Appeals": 13,
+    "Child safety": 1,
+    "Violent extremism": 2,
+    "Hate speech": 3,
+    "Harassment": 4,
+    "Spam": 5,
+    "Misinformation": 6,
+    "Billing": 11,
+    "Account recovery": 12,
+    "Appeals": 13,
 }
 WHY_LABEL = {
-    "Hate speech": ("the attack is on a protected group, not on a person",
-                    "the symbol is the group's, used to praise it"),
-    "Violent extremism": ("the post praises the group, it does not report on it",
-                          "the link invites followers to join"),
-    "Child safety": ("the adult asks to move the chat off the platform",
-                     "the account holder says they are a minor"),
-    "Harassment": ("the target is a private individual", "the message names a time and place",
-                   "the same accounts reply to every post"),
+    "Hate speech": (
+        "the attack is on a protected group, not on a person",
+        "the symbol is the group's, used to praise it",
+    ),
+    "Violent extremism": (
+        "the post praises the group, it does not report on it",
+        "the link invites followers to join",
+    ),
+    "Child safety": (
+        "the adult asks to move the chat off the platform",
+        "the account holder says they are a minor",
+    ),
+    "Harassment": (
+        "the target is a private individual",
+        "the message names a time and place",
+        "the same accounts reply to every post",
+    ),
     "Spam": ("the link leads to a payment page", "the same link was posted dozens of times"),
     "Misinformation": ("the claim is about how to vote", "the photo is from another event"),
     "Billing": ("the customer was charged twice, it is not a refund request",),
@@ -154,22 +215,36 @@ SUPPORT_COMMENTS = {
 WRONG_ACTION = {
     "keep": ("Should have been removed: it breaks policy {right_code} ({right_label}).",),
     "remove": ("Should have been kept up: {benign}; nothing in it breaks the policy.",),
-    "age_restrict": ("Should have been removed, not age-restricted: policy {right_code} "
-                     "({right_label}) applies to every audience.",
-                     "Should have been kept up without a restriction: {benign}."),
-    "escalate": ("No escalation needed: policy {right_code} ({right_label}) covers it; remove "
-                 "in the queue.",),
+    "age_restrict": (
+        "Should have been removed, not age-restricted: policy {right_code} "
+        "({right_label}) applies to every audience.",
+        "Should have been kept up without a restriction: {benign}.",
+    ),
+    "escalate": (
+        "No escalation needed: policy {right_code} ({right_label}) covers it; remove in the queue.",
+    ),
     "resolved": ("Should have been escalated: {team} must handle this case.",),
     "refunded": ("Refund not due: the charge was valid under the plan's terms.",),
     "escalated": ("Could have been resolved in the queue with the standard steps.",),
 }
-BENIGN = ("criticism of an idea, not of people", "news reporting on the topic",
-          "a joke between friends in the thread", "counter-speech quoting the abuse")
+BENIGN = (
+    "criticism of an idea, not of people",
+    "news reporting on the topic",
+    "a joke between friends in the thread",
+    "counter-speech quoting the abuse",
+)
 TEAMS = ("billing operations", "the account security team", "the appeals review board")
 
 
-def auditor_comment(rng: random.Random, category: str, *, policy_area: str, decision: str,
-                    policy_label: str, labels: tuple[str, ...]) -> str:
+def auditor_comment(
+    rng: random.Random,
+    category: str,
+    *,
+    policy_area: str,
+    decision: str,
+    policy_label: str,
+    labels: tuple[str, ...],
+) -> str:
     """What the demo's auditor writes on an answer in error of ``category``, for a ticket of
     ``policy_area`` decided ``decision`` with ``policy_label`` (``labels``: the area's labels,
     in guideline order)."""
@@ -178,15 +253,22 @@ def auditor_comment(rng: random.Random, category: str, *, policy_area: str, deci
     index = labels.index(taken) if taken in labels else None
     right = rng.choice([i for i in range(len(labels)) if i != index] or [0])
     support = SUPPORT_COMMENTS if policy_area in SUPPORT_AREAS else {}
-    templates = support.get(category) or COMMENTS.get(category) or WRONG_ACTION.get(
-        decision, ("The decision does not follow the guidelines' examples.",))
+    templates = (
+        support.get(category)
+        or COMMENTS.get(category)
+        or WRONG_ACTION.get(decision, ("The decision does not follow the guidelines' examples.",))
+    )
     if category == "policy-error" and index is None:
         templates = ("Policy {right_code} ({right_label}) applies, not 'no violation' — {why}.",)
     return rng.choice(templates).format(
         code=f"{section}.{index + 1}" if index is not None else "none",
         label=taken.replace("_", " "),
-        right_code=f"{section}.{right + 1}", right_label=labels[right].replace("_", " "),
+        right_code=f"{section}.{right + 1}",
+        right_label=labels[right].replace("_", " "),
         why=rng.choice(WHY_LABEL.get(policy_area, ("the guidelines' examples say so",))),
-        benign=rng.choice(BENIGN), team=rng.choice(TEAMS),
-        days=rng.choice((3, 7, 30)), hours=rng.randint(5, 30), sla=rng.choice((2, 4)),
+        benign=rng.choice(BENIGN),
+        team=rng.choice(TEAMS),
+        days=rng.choice((3, 7, 30)),
+        hours=rng.randint(5, 30),
+        sla=rng.choice((2, 4)),
     )

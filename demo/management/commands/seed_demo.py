@@ -22,14 +22,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from accounts import demo as accounts_demo
-from audits import demo as audits_demo
-from audits import demo_disputes, demo_forms
-from coaching import demo as coaching_demo
-from sampling import demo as sampling_demo
+from demo import coaching as coaching_demo
+from demo import disputes as demo_disputes
+from demo import forms as demo_forms
+from demo import people as accounts_demo
+from demo import sampling as sampling_demo
+from demo import tickets as audits_demo
+from demo import vendors as vendors_demo
+from demo.story import story_lines
 from scorecards.rollups import rebuild_all
-from vendors import demo as vendors_demo
-from vendors.demo_story import story_lines
 
 SERVE_URL = "http://127.0.0.1:8000"
 QUIET_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
@@ -55,8 +56,7 @@ def quiet_loggers():
 
 def _manager(logins):
     """The demo program manager, who publishes the demo forms."""
-    return next((user for user, login in logins if user.is_manager and not user.is_superuser),
-                None)
+    return next((user for user, login in logins if user.is_manager and not user.is_superuser), None)
 
 
 class Command(BaseCommand):
@@ -91,8 +91,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         # Around the transaction: the notifications' emails and the scorecard refreshes are
         # queued when it commits (and run there, eagerly, without a worker).
-        with quiet_loggers(), override_settings(EMAIL_BACKEND=QUIET_EMAIL), \
-                transaction.atomic():
+        with quiet_loggers(), override_settings(EMAIL_BACKEND=QUIET_EMAIL), transaction.atomic():
             counts = vendors_demo.seed()
             logins = accounts_demo.seed()
             counts |= audits_demo.seed(tickets)
