@@ -54,8 +54,13 @@ def domain_proportion(
         table = np.array(rows, dtype=float).reshape(-1, 4)
     except (TypeError, ValueError) as exc:
         raise ValueError("each stratum must be an (N_h, n_h, m_hd, x_hd) tuple") from exc
-    (estimate,) = domain_proportions(np.zeros(len(table), dtype=np.intp), *table.T,
-                                     confidence=confidence, method=method, domains=1)
+    (estimate,) = domain_proportions(
+        np.zeros(len(table), dtype=np.intp),
+        *table.T,
+        confidence=confidence,
+        method=method,
+        domains=1,
+    )
     return estimate
 
 
@@ -97,12 +102,16 @@ def domain_proportions(
     weights = big_n / n_h
     # N_h² (1 - n_h/N_h) / (n_h² (n_h - 1)): the variance factor of the residual sums; a
     # stratum of one sampled unit gets the s² = 1/4 bound instead (``lone``).
-    factor = np.divide(big_n**2 * (1 - n_h / big_n), n_h**2 * (n_h - 1),
-                       out=np.zeros_like(n_h), where=n_h > 1)
+    factor = np.divide(
+        big_n**2 * (1 - n_h / big_n), n_h**2 * (n_h - 1), out=np.zeros_like(n_h), where=n_h > 1
+    )
     outside = n_h - m_h
     sums = DomainSums(
-        audits=total(m_h), size=total(weights * m_h), hits=total(weights * x_h),
-        within=total(factor * x_h * (m_h - x_h)), hits_outside=total(factor * x_h * outside),
+        audits=total(m_h),
+        size=total(weights * m_h),
+        hits=total(weights * x_h),
+        within=total(factor * x_h * (m_h - x_h)),
+        hits_outside=total(factor * x_h * outside),
         misses_outside=total(factor * (m_h - x_h) * outside),
         lone=total(np.where(n_h == 1, big_n**2 * (1 - n_h / big_n) * 0.25, 0.0)),
         squared_weights=total(weights**2 * m_h),
@@ -156,10 +165,12 @@ class DomainSums:
         # Exactly 0 or 1 when no unit or every unit has the attribute, not a rounding step away.
         p[np.asarray(self.strata_with_hits) == 0] = 0.0
         p[np.asarray(self.strata_with_misses) == 0] = 1.0
-        variance = (np.asarray(self.within, dtype=float)
-                    + np.asarray(self.hits_outside, dtype=float) * (1 - p) ** 2
-                    + np.asarray(self.misses_outside, dtype=float) * p**2
-                    + np.asarray(self.lone, dtype=float)) / size**2
+        variance = (
+            np.asarray(self.within, dtype=float)
+            + np.asarray(self.hits_outside, dtype=float) * (1 - p) ** 2
+            + np.asarray(self.misses_outside, dtype=float) * p**2
+            + np.asarray(self.lone, dtype=float)
+        ) / size**2
         kish = size**2 / np.asarray(self.squared_weights, dtype=float)
         census = np.asarray(self.sampled_strata) == 0
         z = stats.z_value(confidence)
@@ -167,21 +178,24 @@ class DomainSums:
         for d in range(len(audits)):
             p_d, v_d, n_hat = float(p[d]), float(variance[d]), float(size[d])
             se = math.sqrt(v_d)
-            if census[d]:
-                effective_n = math.inf
-            elif v_d > 0 and 0 < p_d < 1:
-                effective_n = p_d * (1 - p_d) / v_d
-            else:
-                effective_n = float(kish[d])
-            if method == "normal":
-                low, high = max(0.0, p_d - z * se), min(1.0, p_d + z * se)
-            else:
-                low, high = stats._wilson(p_d, effective_n, z)
-            estimates.append(stats.Estimate(
-                p=p_d, se=se, low=low, high=high, n=int(audits[d]), margin=(high - low) / 2,
-                confidence=confidence, method=method, population=round(n_hat),
-                covered_population=round(n_hat), effective_n=effective_n,
-            ))
+            effective_n, low, high = stats._interval_at_effective_size(
+                p_d, v_d, float(kish[d]), z, method, census=bool(census[d])
+            )
+            estimates.append(
+                stats.Estimate(
+                    p=p_d,
+                    se=se,
+                    low=low,
+                    high=high,
+                    n=int(audits[d]),
+                    margin=(high - low) / 2,
+                    confidence=confidence,
+                    method=method,
+                    population=round(n_hat),
+                    covered_population=round(n_hat),
+                    effective_n=effective_n,
+                )
+            )
         return estimates
 
 
@@ -208,9 +222,7 @@ def _effective_counts(estimate: stats.Estimate) -> tuple[float, float]:
     return estimate.p * size, size
 
 
-def compare_estimates(
-    a: stats.Estimate, b: stats.Estimate, confidence: float = 0.95
-) -> Comparison:
+def compare_estimates(a: stats.Estimate, b: stats.Estimate, confidence: float = 0.95) -> Comparison:
     """Is a's rate different from b's? Two independent (weighted) estimates are compared as
     two binomial samples of their effective sizes, x = p̂·n_eff (Korn & Graubard 1998; Kish
     1965 §8.2): the pooled z-test of ``two_proportion_test`` and Newcombe's hybrid score
@@ -220,8 +232,9 @@ def compare_estimates(
     x2, n2 = _effective_counts(b)
     z, p_value = stats.two_proportion_test(x1, n1, x2, n2)
     low, high = stats.difference_ci(x1, n1, x2, n2, confidence=confidence)
-    return Comparison(difference=a.p - b.p, low=low, high=high, z=z, p_value=p_value,
-                      confidence=confidence)
+    return Comparison(
+        difference=a.p - b.p, low=low, high=high, z=z, p_value=p_value, confidence=confidence
+    )
 
 
 def audits_to_decide(estimate: stats.Estimate, target: float) -> int | None:

@@ -355,6 +355,28 @@ def _wilson(p: float, n: float, z: float) -> tuple[float, float]:
     return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
+def _interval_at_effective_size(
+    p: float, variance: float, fallback_n: float, z: float, method: str, *, census: bool
+) -> tuple[float, float, float]:
+    """(effective_n, low, high) of a weighted estimate p with variance v.
+
+    n_eff = p(1-p)/v, the simple random sample size that would give v (Korn & Graubard 1998,
+    Survey Methodology 24:193); infinite for a census; ``fallback_n`` (the caller's Kish size)
+    when p(1-p)/v is undefined (p = 0 or 1, or v = 0 short of a census). "normal" is
+    p ± z·sqrt(v) clipped to [0, 1]; "wilson" is Wilson's interval at n_eff.
+    """
+    if census:
+        effective_n = math.inf
+    elif variance > 0 and 0 < p < 1:
+        effective_n = p * (1 - p) / variance
+    else:
+        effective_n = fallback_n
+    if method == "normal":
+        se = math.sqrt(variance)
+        return effective_n, max(0.0, p - z * se), min(1.0, p + z * se)
+    return effective_n, *_wilson(p, effective_n, z)
+
+
 def stratified_proportion(
     strata: Mapping[Hashable, tuple[int, int, int]],
     confidence: float = 0.95,
@@ -411,18 +433,14 @@ def stratified_proportion(
     if not x_h.any() or np.array_equal(x_h, n_h):
         p = float(x_h.any())  # exactly 0 or 1: weights summing to 1 - 1e-16 must not decide
     se = math.sqrt(variance)
-    census = bool(np.all(n_h == big_n))
-    if census:
-        effective_n = math.inf
-    elif variance > 0 and 0 < p < 1:
-        effective_n = p * (1 - p) / variance
-    else:
-        effective_n = float(covered_population**2 / np.sum(big_n**2 / n_h))
-    z = z_value(confidence)
-    if method == "normal":
-        low, high = max(0.0, p - z * se), min(1.0, p + z * se)
-    else:
-        low, high = _wilson(p, effective_n, z)
+    effective_n, low, high = _interval_at_effective_size(
+        p,
+        variance,
+        float(covered_population**2 / np.sum(big_n**2 / n_h)),
+        z_value(confidence),
+        method,
+        census=bool(np.all(n_h == big_n)),
+    )
     return Estimate(
         p=p,
         se=se,
