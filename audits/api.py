@@ -17,20 +17,14 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.scoping import visible_to
+from audit_forms.models import FormChoice, FormQuestion, FormSection, FormVersion
 from sampling.models import SampledTicket
+from tickets.models import Ticket
 from vendors.api import IdFilter, ScopedReadOnlyViewSet, ViewOrderedCursorPagination
 from vendors.api_filters import DateTimeRangeFilter
 
 from . import lifecycle
-from .models import (
-    Audit,
-    AuditStatus,
-    FormChoice,
-    FormQuestion,
-    FormSection,
-    FormVersion,
-    Ticket,
-)
+from .models import Audit, AuditStatus
 from .selectors import audits_visible_to, shows_internal
 
 # ----- tickets ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate, pre_migrate
 
 class AuditsConfig(AppConfig):
     name = "audits"
-    verbose_name = "Tickets and audits"
+    verbose_name = "Audits"
 
     def ready(self) -> None:
         from . import analyst_view

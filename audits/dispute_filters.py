@@ -13,10 +13,10 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.scoping import visible_to
+from audit_forms.models import FormQuestion
 from vendors.models import Vendor
 
 from .dispute_models import DisputedQuestion, DisputeStatus, overdue_condition
-from .form_models import FormQuestion
 
 
 class DisputeFilterForm(forms.Form):

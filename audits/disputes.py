@@ -11,7 +11,7 @@ portal and notifications (issue 6, later) all go through the same rules:
   ``lifecycle.resolve_audit``, checked up front so nothing is half-written), with a decision
   and a reply for every disputed question.
 * Overturned and partially overturned questions take the lead's corrected answer and the
-  score is recomputed with ``audits.scoring.score_audit``, the one score function. The
+  score is recomputed with ``audit_forms.scoring.score_audit``, the one score function. The
   rescoring is an audit history row and a ``rescored`` AuditEvent; the status then goes
   disputed → resolved → final through the lifecycle, which refreshes the scorecard rollups
   at each step. Going back to final is deliberate: "final" is what the vendor sees and is
@@ -33,11 +33,12 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from audit_forms.catalog import version_with_parts
+from audit_forms.scoring import NA, InvalidAnswers, score_audit
 from notifications import events as notification_events
 
 from . import lifecycle
 from .dispute_models import overdue_condition
-from .forms_catalog import version_with_parts
 from .models import (
     Audit,
     AuditEvent,
@@ -47,7 +48,6 @@ from .models import (
     DisputedQuestion,
     DisputeStatus,
 )
-from .scoring import NA, InvalidAnswers, score_audit
 
 CORRECTING = (DisputeDecision.OVERTURNED, DisputeDecision.PARTIALLY_OVERTURNED)
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024

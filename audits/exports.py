@@ -31,10 +31,10 @@ from django.http import QueryDict
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from accounts.scoping import visible_to
+from audit_forms.models import FormQuestion
 from vendors.models import Site, Vendor, Workflow
 
 from .api import AuditFilter
-from .form_models import FormQuestion
 from .selectors import audits_visible_to, shows_internal
 
 # XLSX files are built in memory (openpyxl keeps every cell), so they are capped; CSV

@@ -8,7 +8,7 @@ Why it is shaped this way:
 
 * Every step writes an ``AuditEvent`` (who, when, from which status, why) in the same
   transaction as the change, so the trail can never disagree with the audit.
-* The score is always ``audits.scoring.score_audit`` of the stored answers against the
+* The score is always ``audit_forms.scoring.score_audit`` of the stored answers against the
   audit's own form version; nothing here computes a score.
 * Drafts saved before the first submission are working state, not evidence: they skip
   django-simple-history, so autosaving every few seconds does not bury the history. From
@@ -28,19 +28,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from audit_forms.catalog import version_with_parts
+from audit_forms.models import FormQuestion, FormVersion
+from audit_forms.scoring import InvalidAnswers, score_audit
 from notifications import events as notification_events
+from tickets.models import Ticket
 
-from .forms_catalog import version_with_parts
-from .models import (
-    OPEN_STATUSES,
-    Audit,
-    AuditEvent,
-    AuditStatus,
-    FormQuestion,
-    FormVersion,
-    Ticket,
-)
-from .scoring import InvalidAnswers, score_audit
+from .models import OPEN_STATUSES, Audit, AuditEvent, AuditStatus
 
 # The scoring page stops its clock when the auditor is idle; as a second guard one save may
 # add at most an hour, so a stale or tampered counter cannot inflate the time spent.

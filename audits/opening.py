@@ -14,10 +14,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from audit_forms.models import FormVersion
 from sampling.models import SampledTicket, SampleRun
+from tickets.models import Ticket
 
 from .lifecycle import LifecycleError, NotPermitted, is_lead, record_event, save_audit
-from .models import Audit, AuditEvent, AuditStatus, FormVersion, Ticket
+from .models import Audit, AuditEvent, AuditStatus
 
 
 def open_assigned_audits(run) -> int:

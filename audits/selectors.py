@@ -17,17 +17,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.scoping import visible_to
+from audit_forms.catalog import version_with_parts
+from audit_forms.models import FormQuestion, FormVersion
+from tickets.models import Ticket
 
-from .forms_catalog import version_with_parts
-from .models import (
-    OPEN_STATUSES,
-    Audit,
-    AuditEvent,
-    AuditStatus,
-    FormQuestion,
-    FormVersion,
-    Ticket,
-)
+from .models import OPEN_STATUSES, Audit, AuditEvent, AuditStatus
 
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "pass": "Pass", "fail": "Fail", "na": "N/A"}
 
@@ -229,7 +223,7 @@ def section_score_rows(sheet: list[SheetSection], audit: Audit) -> list[dict]:
 
 def error_category_rows(audit: Audit) -> list[dict]:
     """Error counts by category name (the audit stores slugs)."""
-    from .models import ErrorCategory
+    from audit_forms.models import ErrorCategory
 
     names = dict(
         ErrorCategory.objects.filter(slug__in=list(audit.error_categories))

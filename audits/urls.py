@@ -1,6 +1,8 @@
 from django.urls import include, path
 
-from . import export_views, views
+from tickets import views
+
+from . import export_views
 
 app_name = "audits"
 urlpatterns = [
@@ -10,7 +12,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
     path("export.csv", export_views.audits_csv, name="export_csv"),
     path("export.xlsx", export_views.audits_xlsx, name="export_xlsx"),
-    path("forms/", include("audits.form_urls")),
+    path("forms/", include("audit_forms.urls")),
     path("disputes/", include("audits.dispute_urls")),
     path("", include("audits.workspace_urls")),
 ]

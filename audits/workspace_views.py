@@ -18,10 +18,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_required
 from accounts.scoping import visible_to
+from audit_forms.models import FormVersion
 from qa_program.input_checks import UnreadableInput, load_json
+from tickets.models import Ticket
 
 from . import assignments, lifecycle, selectors, workspace_stats
-from .models import OPEN_STATUSES, Audit, AuditStatus, FormVersion, Ticket
+from .models import OPEN_STATUSES, Audit, AuditStatus
 
 QUEUE_PAGE_SIZE = 100
 

@@ -45,8 +45,8 @@ def _uniform(expression: str, multiplier: int) -> str:
 def load(tickets: int, audits: int) -> dict:
     """Build the program; returns what the benchmark needs (users, slugs, the date range)."""
     from accounts.models import Role, User
-    from audits import forms_catalog
-    from audits.forms_json import import_version
+    from audit_forms import catalog as forms_catalog
+    from audit_forms.json_format import import_version
     from demo.forms import FORM_SPECS, form_document
     from demo.taxonomy import ensure_taxonomy
     from sampling.models import SampleRun, SamplingPlan

@@ -125,8 +125,8 @@ def _load() -> dict:
     import datetime as dt
 
     from accounts.models import Role, User
-    from audits import forms_catalog
-    from audits.forms_json import import_version
+    from audit_forms import catalog as forms_catalog
+    from audit_forms.json_format import import_version
     from demo.forms import FORM_SPECS, form_document
     from demo.taxonomy import ensure_taxonomy
     from sampling.models import SampleRun, SampleStratum, SamplingPlan

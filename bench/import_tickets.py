@@ -7,7 +7,7 @@ Creates its own scratch database (``qa_bench_import`` on the server DATABASE_URL
 never the database itself), migrates it, adds a program of 10 vendors, 40 sites and 300
 workflows, generates a CSV of ``--rows`` tickets over 5,000 agents, then in the same run:
 
-* imports a tenth of the rows and then all of them with ``audits.importing`` (full checks,
+* imports a tenth of the rows and then all of them with ``tickets.importing`` (full checks,
   agents created, COPY into staging, INSERT … ON CONFLICT into the indexed ticket table),
   printing rows/s and the peak resident memory of each, so bounded memory shows as two
   similar peaks for a 10x difference in rows;
@@ -136,7 +136,7 @@ def seed_program() -> None:
 
 
 def timed_import(path: Path, rows: int) -> tuple[float, float]:
-    from audits.importing import import_tickets_from_path
+    from tickets.importing import import_tickets_from_path
 
     peak_rss_reset()
     started = time.perf_counter()

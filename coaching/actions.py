@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.scoping import visible_to
-from audits.models import SCORED_STATUSES, Audit, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import SCORED_STATUSES, Audit
 from notifications import events as notification_events
 from vendors.models import Agent, Site, Vendor, Workflow
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.scoping import visible_to
-from audits.models import ErrorCategory
+from audit_forms.models import ErrorCategory
 from vendors.models import Agent, Site, Vendor, Workflow
 
 DEFAULT_DAYS = 14

@@ -67,7 +67,7 @@ class CoachingAction(models.Model):
         related_name="coaching_actions",
     )
     category = models.ForeignKey(
-        "audits.ErrorCategory", on_delete=models.PROTECT, related_name="coaching_actions",
+        "audit_forms.ErrorCategory", on_delete=models.PROTECT, related_name="coaching_actions",
         help_text="The theme: the error category to coach.",
     )
     workflow = models.ForeignKey(

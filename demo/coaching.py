@@ -28,7 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from audits.models import Audit, AuditStatus, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import Audit, AuditStatus
 from coaching import actions
 from coaching.effectiveness import IMPROVED, effectiveness
 from coaching.models import ActionStatus, CoachingAction, Level

@@ -9,9 +9,9 @@ category.
 from django.db import transaction
 from django.utils.text import slugify
 
-from audits import forms_catalog
-from audits.forms_json import FORMAT, FORMAT_VERSION, import_version
-from audits.models import AuditForm, FormVersion
+from audit_forms import catalog as forms_catalog
+from audit_forms.json_format import FORMAT, FORMAT_VERSION, import_version
+from audit_forms.models import AuditForm, FormVersion
 from demo.taxonomy import ensure_taxonomy
 from demo.vendors import WORKFLOWS
 
@@ -215,7 +215,7 @@ ERROR_ANSWERS = {
 def form_document(
     spec: dict, workflow_slugs: list[str], changelog: str = "First version for the demo program."
 ) -> dict:
-    """A demo form in the import format of ``audits.forms_json``."""
+    """A demo form in the import format of ``audit_forms.json_format``."""
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -4,7 +4,7 @@ those runs came out.
 Runs are drawn with the real domain functions (``request_run`` + ``draw_sample``, in
 process), so every number on a run page is what the engine would have drawn. The audits of
 past runs are then scored in bulk: answers are generated per ticket, scored with the ONE
-scoring function (``audits.scoring.score_audit``) and written with their lifecycle events
+scoring function (``audit_forms.scoring.score_audit``) and written with their lifecycle events
 and a history row each. Going through ``audits.lifecycle.submit_audit`` one audit at a time
 would cost a dozen queries per audit (row lock, form reload, event, history, assignment) —
 tens of seconds for a few thousand audits — for the same stored result.
@@ -39,9 +39,10 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Role, User
+from audit_forms.models import FormVersion
+from audit_forms.scoring import score_audit
 from audits.lifecycle import save_draft
-from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus, FormVersion
-from audits.scoring import score_audit
+from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus
 from demo.forms import ERROR_ANSWERS
 from demo.taxonomy import auditor_comment
 from demo.tickets import DECISIONS_BY_AREA, MODERATION_DECISIONS, POLICY_LABELS

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import random
 
-from audits.forms_catalog import ensure_default_categories
-from audits.models import ErrorCategory
+from audit_forms.catalog import ensure_default_categories
+from audit_forms.models import ErrorCategory
 
 K = ErrorCategory.Kind
 # (name, slug, kind, description); the first four are the installation's defaults.

@@ -23,8 +23,6 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from audits.models import Ticket
-from audits.population import sample_key
 from demo.excerpts import ticket_excerpt
 from demo.vendors import (
     VENDORS,
@@ -35,6 +33,8 @@ from demo.vendors import (
     agent_ids,
     agent_workloads,
 )
+from tickets.models import Ticket
+from tickets.population import sample_key
 from vendors.models import Agent, Site, Vendor, Workflow
 
 SOURCE = "demo"

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "accounts",
     "vendors",
+    "tickets",
+    "audit_forms",
     "audits",
     "sampling",
     "scorecards",
@@ -223,7 +225,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Ticket content and dispute attachments past QA_CONTENT_RETENTION_DAYS are removed.
     "purge-expired-content": {
-        "task": "audits.tasks.purge_expired_content",
+        "task": "tickets.tasks.purge_expired_content",
         "schedule": crontab(hour=3, minute=15),
     },
 }
@@ -235,7 +237,7 @@ DISPUTE_SLA_DAYS = int(os.environ.get("DISPUTE_SLA_DAYS", "3"))
 PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all vendors, unnamed
 # Ticket content (excerpt, link, extra fields, uploaded ticket files) and dispute attachments
 # are removed this many days after the ticket was handled (the attachment: after the dispute
-# was raised); audits, scores and statistics stay (audits.retention).
+# was raised); audits, scores and statistics stay (tickets.retention).
 QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
 
 # Email: console in development, SMTP when EMAIL_HOST is set.

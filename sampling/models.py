@@ -175,7 +175,7 @@ class SamplingPlan(models.Model):
 
     # Who audits, with what, and by when.
     form = models.ForeignKey(
-        "audits.AuditForm",
+        "audit_forms.AuditForm",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -448,7 +448,7 @@ class SampledTicket(models.Model):
         SampleStratum, on_delete=models.CASCADE, related_name="sampled_tickets", db_index=False
     )
     ticket = models.ForeignKey(
-        "audits.Ticket", on_delete=models.PROTECT, related_name="samplings"
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="samplings"
     )
     draw_rank = models.PositiveIntegerField(help_text="1 = first drawn in its stratum.")
     inclusion_probability = models.FloatField()

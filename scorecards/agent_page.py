@@ -18,7 +18,8 @@ from django.db.models import IntegerField, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
-from audits.models import SCORED_STATUSES, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import SCORED_STATUSES
 from audits.selectors import audits_visible_to
 from coaching.actions import actions_visible_to
 from coaching.effectiveness import Effectiveness, effectiveness

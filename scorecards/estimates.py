@@ -31,7 +31,7 @@ from django.db.models import FloatField, IntegerField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
-from audits.models import ErrorCategory
+from audit_forms.models import ErrorCategory
 from sampling import stats
 
 from .models import AuditCell, SiteCell, StratumTotal, VendorCell

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.decorators import internal_page
 from accounts.scoping import visible_to
-from audits.models import ErrorCategory
+from audit_forms.models import ErrorCategory
 from vendors.models import Vendor, Workflow
 
 from . import gaps as themes

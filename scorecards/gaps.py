@@ -28,7 +28,8 @@ from django.db.models import IntegerField, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from audits.models import SCORED_STATUSES, ErrorCategory, FormQuestion
+from audit_forms.models import ErrorCategory, FormQuestion
+from audits.models import SCORED_STATUSES
 from audits.selectors import audits_visible_to
 from sampling import stats
 from vendors.models import Site, Vendor

@@ -216,7 +216,7 @@ class AuditorDay(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     form = models.ForeignKey(
-        "audits.AuditForm", on_delete=models.CASCADE, related_name="+", db_index=False
+        "audit_forms.AuditForm", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     day = models.DateField()
     audits = models.PositiveIntegerField()

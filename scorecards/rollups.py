@@ -53,7 +53,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, JSONObject, TruncWeek
 from django.utils import timezone
 
-from audits.models import SCORED_STATUSES, Audit, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import SCORED_STATUSES, Audit
 from sampling.models import SampleStratum
 
 from . import week_sums

@@ -18,7 +18,7 @@ from django.test import override_settings
 from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import Role
-from audits.forms_catalog import ensure_default_categories
+from audit_forms.catalog import ensure_default_categories
 from tests.factories import (
     SiteFactory,
     UserFactory,

@@ -6,8 +6,8 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Role, User
-from audits.models import Ticket
-from audits.population import sample_key
+from tickets.models import Ticket
+from tickets.population import sample_key
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 PASSWORD = "correct-horse-battery-staple"

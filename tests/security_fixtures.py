@@ -18,8 +18,9 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import Role
+from audit_forms.models import ErrorCategory, FormVersion
 from audits import lifecycle
-from audits.models import Audit, AuditStatus, ErrorCategory, FormVersion, Ticket, TicketImport
+from audits.models import Audit, AuditStatus
 from sampling.models import SampledTicket, SampleRun
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
 from tests.factories import (
@@ -30,6 +31,7 @@ from tests.factories import (
     UserFactory,
     enrol_totp,
 )
+from tickets.models import Ticket, TicketImport
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 INTERNAL_NOTE_A = "QA-ONLY note on Acme: auditor suspects coaching gap"

@@ -33,20 +33,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
+from audit_forms.models import AuditForm, ErrorCategory, FormVersion
+from audit_forms.scoring import score_audit
 from audits.disputes import dispute_rates
 from audits.models import (
     SCORED_STATUSES,
     Audit,
-    AuditForm,
     Dispute,
     DisputeDecision,
     DisputedQuestion,
     DisputeStatus,
-    ErrorCategory,
-    FormVersion,
-    Ticket,
 )
-from audits.scoring import score_audit
 from coaching.actions import repeat_offenders
 from coaching.effectiveness import coaching_report, effectiveness
 from coaching.models import ActionStatus, CoachingAction, Level
@@ -63,6 +60,7 @@ from sampling.reporting import run_report
 from scorecards.estimates import Scope, domain_outcomes
 from scorecards.periods import Period
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
+from tickets.models import Ticket
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
 pytestmark = pytest.mark.slow

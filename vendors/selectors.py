@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.scoping import visible_to
-from audits.models import Ticket
+from tickets.models import Ticket
 
 from .models import Agent, ContractTarget, Site, Vendor, Workflow
 

@@ -5,8 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.scoping import visible_to
-from audits.models import Ticket
 from tests.factories import AgentFactory, TicketFactory, UserFactory
+from tickets.models import Ticket
 from vendors.models import Agent, Site, Vendor, Workflow
 
 

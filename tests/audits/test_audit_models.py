@@ -7,11 +7,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from audits.forms_catalog import publish_version
-from audits.models import Audit, AuditEvent, FormVersion
+from audit_forms.catalog import publish_version
+from audit_forms.models import FormVersion
+from audits.models import Audit, AuditEvent
+from tests.audit_forms.forms_helpers import build_small_form
 from tests.factories import TicketFactory
-
-from .forms_helpers import build_small_form
 
 pytestmark = pytest.mark.django_db
 

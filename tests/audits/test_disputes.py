@@ -11,10 +11,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import Role
+from audit_forms.scoring import score_audit
 from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
-from audits.scoring import score_audit
 from scorecards.models import AuditCell
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.factories import UserFactory

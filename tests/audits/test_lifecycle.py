@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Role
+from audit_forms.scoring import score_audit
 from audits import lifecycle
 from audits.models import Audit, AuditEvent, AuditStatus
-from audits.scoring import score_audit
 from sampling.models import SampledTicket
 from tests.audits.workspace_helpers import (
     ALL_GOOD,

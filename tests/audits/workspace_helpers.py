@@ -9,9 +9,10 @@ import datetime as dt
 
 from django.utils import timezone
 
-from audits import forms_catalog
+from audit_forms import catalog as forms_catalog
+from audit_forms.models import ErrorCategory, FormVersion
 from audits.lifecycle import open_assigned_audits
-from audits.models import Audit, ErrorCategory, FormVersion
+from audits.models import Audit
 from sampling.models import SampledTicket, SampleRun, SampleStratum, SamplingPlan
 from tests.factories import AgentFactory, TicketFactory
 

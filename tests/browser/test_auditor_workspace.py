@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from audit_forms.scoring import score_audit
 from audits.models import Audit, AuditStatus
-from audits.scoring import score_audit
 from tests.audits.workspace_helpers import assigned_audits, published_form
 from tests.browser import keep_a_picture
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from audit_forms.scoring import score_audit
 from audits import lifecycle
 from audits.models import Audit, AuditStatus, Dispute
-from audits.scoring import score_audit
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
 
 pytestmark = pytest.mark.browser

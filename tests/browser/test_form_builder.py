@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from audits.models import FormQuestion, FormVersion
+from audit_forms.models import FormQuestion, FormVersion
 from tests.browser import keep_a_picture
 
 pytestmark = pytest.mark.browser

@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from audits.models import Ticket
 from sampling import stats
 from sampling.drawing import draw_sample
 from sampling.models import SampleRun, SamplingPlan
 from tests.browser import keep_a_picture
 from tests.factories import AgentFactory, TicketFactory
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from audit_forms.models import ErrorCategory
 from audits import lifecycle
-from audits.models import Audit, ErrorCategory
+from audits.models import Audit
 from coaching import actions, effectiveness
 from coaching.models import ActionStatus, CoachingAction
 from scorecards.rollups import rebuild_all

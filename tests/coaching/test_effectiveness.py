@@ -14,7 +14,8 @@ import datetime as dt
 
 import pytest
 
-from audits.models import Audit, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import Audit
 from coaching import actions, effectiveness
 from coaching.models import CoachingAction
 from sampling import stats

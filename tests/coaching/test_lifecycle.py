@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
+from audit_forms.models import ErrorCategory
 from audits import lifecycle
-from audits.models import ErrorCategory
 from coaching import actions
 from coaching.models import ActionStatus, CoachingAction, Level
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits

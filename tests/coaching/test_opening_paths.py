@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from audit_forms.models import ErrorCategory
 from audits import lifecycle
-from audits.models import ErrorCategory
 from coaching import actions
 from coaching.models import CoachingAction, Level
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits

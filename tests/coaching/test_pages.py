@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit_forms.models import ErrorCategory
 from audits import lifecycle
-from audits.models import ErrorCategory
 from coaching import actions
 from coaching.models import ActionStatus, CoachingAction, Level
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits

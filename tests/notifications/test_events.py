@@ -9,9 +9,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from audit_forms.models import ErrorCategory
 from audits import disputes
 from audits.disputes import Decision
-from audits.models import ErrorCategory
 from coaching import actions
 from notifications.models import Kind, Notification
 from tests.notifications.conftest import ALL_GOOD

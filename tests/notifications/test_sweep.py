@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from audits.models import ErrorCategory
+from audit_forms.models import ErrorCategory
 from coaching import actions
 from coaching.models import CoachingAction
 from notifications.events import sweep_coaching_deadlines

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import Dispute, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import Dispute
 from coaching.actions import open_action
 from tests.portal.conftest import MARCH_QUERY
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import Role
-from audits.models import Ticket
-from audits.population import sample_key
 from sampling.models import SampleRun, SamplingPlan
 from sampling.population import Window
 from tests.factories import AgentFactory, SiteFactory, UserFactory, VendorFactory, WorkflowFactory
+from tickets.models import Ticket
+from tickets.population import sample_key
 
 WINDOW = Window(dt.datetime(2026, 11, 2, tzinfo=dt.UTC), dt.datetime(2026, 11, 9, tzinfo=dt.UTC))
 

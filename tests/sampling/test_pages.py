@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from audits.models import Ticket
 from sampling import stats
 from sampling.models import SampleRun, SamplingPlan
 from tests.factories import AgentFactory, TicketFactory, UserFactory
+from tickets.models import Ticket
 
 PLANNER = reverse("sampling:planner")
 POPULATION = reverse("sampling:planner_population")

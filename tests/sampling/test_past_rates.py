@@ -5,13 +5,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from audits.forms_catalog import publish_version
+from audit_forms.catalog import publish_version
 from audits.models import Audit
 from sampling.allocation import PRIOR_AUDITS, past_error_rates
 from sampling.drawing import draw_sample, request_run
 from sampling.models import SampledTicket
 from sampling.population import Window, filtered_tickets, stratum_counts
-from tests.audits.forms_helpers import build_small_form
+from tests.audit_forms.forms_helpers import build_small_form
 
 from .conftest import WINDOW
 

@@ -26,13 +26,14 @@ import redis
 from django.conf import settings as django_settings
 from django.db import connection
 
-from audits.models import Audit, Ticket
+from audits.models import Audit
 from sampling import drawing
 from sampling.drawing import draw_sample, request_run
 from sampling.models import SampledTicket, SampleRun, SampleStratum
 from tests.audits.workspace_helpers import published_form
 from tests.live_worker import require_live_worker, start_celery_worker, stop_celery_worker
 from tests.lock_waits import wait_until_another_connection_waits
+from tickets.models import Ticket
 
 from .conftest import WINDOW, make_population, wait_until_finished
 from .test_drawing import expected_sample

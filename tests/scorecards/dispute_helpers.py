@@ -4,7 +4,8 @@ and tests/coaching)."""
 
 import datetime as dt
 
-from audits.models import Audit, AuditStatus, Dispute, DisputedQuestion, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import Audit, AuditStatus, Dispute, DisputedQuestion
 from coaching.models import CoachingAction, Level
 
 

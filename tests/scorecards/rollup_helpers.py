@@ -12,11 +12,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role
+from audit_forms.catalog import version_with_parts
+from audit_forms.scoring import score_audit
 from audits import lifecycle
-from audits.forms_catalog import version_with_parts
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
-from audits.scoring import score_audit
 from sampling import stats
 from scorecards.models import AuditCell, SiteCell, VendorCell
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audits.models import ErrorCategory
+from audit_forms.models import ErrorCategory
 from coaching import actions
 from coaching.models import CoachingAction, Level
 from scorecards.rollups import rebuild_all

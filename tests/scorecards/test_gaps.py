@@ -20,8 +20,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit_forms.models import ErrorCategory
 from audits import lifecycle
-from audits.models import SCORED_STATUSES, Audit, ErrorCategory
+from audits.models import SCORED_STATUSES, Audit
 from sampling import stats
 from sampling.models import SampleStratum
 from scorecards.gaps import thematic_gaps

@@ -21,9 +21,10 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
+from audit_forms.models import ErrorCategory
 from audits import disputes, lifecycle
 from audits.disputes import Decision
-from audits.models import Audit, Dispute, ErrorCategory
+from audits.models import Audit, Dispute
 from coaching import actions
 from coaching.models import CoachingAction
 from scorecards import follow_ups

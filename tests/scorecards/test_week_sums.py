@@ -12,9 +12,10 @@ import threading
 import pytest
 from django.db import connections, transaction
 
+from audit_forms.models import ErrorCategory
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
-from audits.models import Audit, AuditStatus, ErrorCategory
+from audits.models import Audit, AuditStatus
 from scorecards import week_sums
 from scorecards.estimates import Scope, category_slugs, domain_outcomes
 from scorecards.models import WeekSums

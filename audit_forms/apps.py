@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AuditFormsConfig(AppConfig):
+    name = "audit_forms"
+    verbose_name = "Audit forms"

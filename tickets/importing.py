@@ -1,0 +1,199 @@
+"""Importing the ticket population from CSV: all of a file or none of it.
+
+One streaming pass reads and checks every row (``tickets.import_rows``) and stages the good
+ones in a temporary table (``tickets.import_staging``); duplicate ids are then found in
+that table. Only when no row is bad are the file's unknown agents created and its tickets
+inserted, in the same transaction. A ticket already present (same source and external id)
+is left exactly as it is, so importing a file twice adds nothing the second time.
+
+Memory does not grow with the file: Python holds one batch of rows, the program's
+reference data and at most ``ERROR_REPORT_LIMIT`` errors; the rest lives in the database.
+
+Row numbers in reports count the header as row 1, as a spreadsheet shows the file; a
+quoted value that spans several lines still counts as one row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from vendors.models import Agent
+
+from .import_report import ERROR_REPORT_LIMIT, ImportReport, RowError
+from .import_rows import (
+    UNSTORABLE,
+    ProgramReference,
+    StagedTicket,
+    TicketIdentity,
+    TicketRowChecker,
+)
+from .import_staging import TicketStaging
+from .models import TicketImport
+
+logger = logging.getLogger(__name__)
+
+
+def import_tickets(
+    stream: BinaryIO, *, file_name: str = "", default_source: str = ""
+) -> ImportReport:
+    """Import a ticket CSV read from the binary ``stream``; returns what happened.
+
+    The file must be UTF-8 (a byte-order mark is fine). ``default_source`` is the ticket
+    source for rows without a ``source`` value. When the report is not ``ok``, nothing
+    was written: not a ticket, not an agent.
+    """
+    report = ImportReport(file_name=file_name)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    try:
+        _import_rows(csv.reader(text), report, default_source)
+    finally:
+        text.detach()  # leave the caller's stream open: the caller owns it
+    logger.info("ticket import: %s", report.summary())
+    return report
+
+
+def _import_rows(reader, report: ImportReport, default_source: str) -> None:
+    header = _read_header(reader, report)
+    if header is None:
+        return
+    reference = ProgramReference.load()
+    checker = TicketRowChecker(header, reference, default_source)
+    staging = TicketStaging.for_connection()
+    try:
+        with transaction.atomic():
+            staging.create()
+            staging.add(_checked_rows(reader, checker, report))
+            report.merge_errors(*staging.duplicates(ERROR_REPORT_LIMIT))
+            if not report.ok:
+                transaction.set_rollback(True)
+                return
+            report.agents_created = _create_agents(reference)
+            staging.add_agent_map(reference.agents)
+            report.created = staging.insert_tickets(timezone.now())
+            # A clean file staged every row it read.
+            report.already_present = report.rows_read - report.created
+    finally:
+        staging.drop()
+
+
+def _read_header(reader, report: ImportReport) -> list[str] | None:
+    """The header's column names (trimmed, lower case), or None when it is unusable."""
+    try:
+        cells = next(reader)
+    except StopIteration:
+        report.add_errors(
+            [RowError(1, "(header)", "the file is empty; row 1 must name the columns")]
+        )
+        return None
+    except csv.Error as exc:
+        report.add_errors([RowError(1, "(header)", f"cannot be read as CSV: {exc}")])
+        return None
+    if UNSTORABLE.search("".join(cells)):
+        report.add_errors(
+            [RowError(1, "(header)", "has bytes that are not UTF-8 (save the file as UTF-8)")]
+        )
+        return None
+    header = [cell.strip().lower() for cell in cells]
+    errors = TicketRowChecker.header_errors(header)
+    if errors:
+        report.add_errors(errors)
+        return None
+    return header
+
+
+def _checked_rows(
+    reader, checker: TicketRowChecker, report: ImportReport
+) -> Iterator[StagedTicket | TicketIdentity]:
+    """Check each data row, record its problems in ``report``, yield what to stage."""
+    row = 1
+    while True:
+        row += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.rows_read += 1
+            report.add_errors([RowError(row, "(row)", f"cannot be read as CSV: {exc}")])
+            continue
+        if not cells:
+            continue  # a blank line
+        report.rows_read += 1
+        errors, staged = checker.check(row, cells)
+        report.add_errors(errors)
+        if staged is not None:
+            yield staged
+
+
+def _create_agents(reference: ProgramReference) -> int:
+    """Create the agents first seen in this file, under the vendor and site of the first
+    row that names them, and add their ids to ``reference.agents``."""
+    if not reference.new_agents:
+        return 0
+    Agent.objects.bulk_create(
+        [
+            Agent(vendor_id=vendor_id, external_id=external_id, site_id=site_id)
+            for (vendor_id, external_id), site_id in reference.new_agents.items()
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,  # a concurrent import may have created the same agent
+    )
+    vendor_ids = {vendor_id for vendor_id, _ in reference.new_agents}
+    for pk, vendor_id, external_id in Agent.objects.filter(vendor_id__in=vendor_ids).values_list(
+        "id", "vendor_id", "external_id"
+    ):
+        reference.agents[(vendor_id, external_id)] = pk
+    return len(reference.new_agents)
+
+
+def import_tickets_from_path(path: str, *, default_source: str = "") -> ImportReport:
+    """Import the CSV file at ``path`` (what ``manage.py import_tickets`` does)."""
+    with open(path, "rb") as stream:
+        return import_tickets(stream, file_name=str(path), default_source=default_source)
+
+
+def run_ticket_import(import_id: int) -> TicketImport:
+    """Import an uploaded file and record the outcome on its TicketImport.
+
+    Safe to run twice (a redelivered task): a finished upload is left alone, and a
+    rerun of an interrupted one is harmless because the import is all-or-nothing and
+    skips tickets already present.
+    """
+    upload = TicketImport.objects.get(pk=import_id)
+    if upload.finished:
+        return upload
+    upload.status = TicketImport.Status.RUNNING
+    upload.started_at = timezone.now()
+    upload.save(update_fields=["status", "started_at"])
+    try:
+        with upload.file.open("rb") as stream:
+            report = import_tickets(
+                stream, file_name=upload.original_name, default_source=upload.source
+            )
+    except Exception as exc:
+        logger.exception("ticket import %s stopped", import_id)
+        upload.status = TicketImport.Status.ERROR
+        upload.report = {
+            "file_name": upload.original_name,
+            "failure": f"{type(exc).__name__}: {exc}",
+        }
+        upload.finished_at = timezone.now()
+        upload.save(update_fields=["status", "report", "finished_at"])
+        raise
+    upload.status = TicketImport.Status.SUCCEEDED if report.ok else TicketImport.Status.REJECTED
+    upload.rows_read = report.rows_read
+    upload.created_count = report.created
+    upload.existing_count = report.already_present
+    upload.agents_created = report.agents_created
+    upload.error_count = report.error_count
+    upload.report = report.as_dict()
+    upload.finished_at = timezone.now()
+    upload.save()
+    return upload

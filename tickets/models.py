@@ -1,0 +1,122 @@
+"""The ticket population: the vendor work that can be audited, and the files it came in.
+
+The tables keep the names they had in the ``audits`` app (``audits_ticket``,
+``audits_ticketimport``); docs/architecture.md says why.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Ticket(models.Model):
+    """One unit of vendor work: a moderation decision or a support contact.
+
+    ``sample_key`` is a stable pseudo-random number derived from (source, external_id) at
+    import; sample draws order by a seeded hash of it so that the same plan and seed pick
+    the same tickets on any database.
+    """
+
+    vendor_path = "vendor"
+
+    source = models.CharField(max_length=40, default="", blank=True)
+    external_id = models.CharField(max_length=128)
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="tickets")
+    site = models.ForeignKey("vendors.Site", on_delete=models.PROTECT, related_name="tickets")
+    agent = models.ForeignKey("vendors.Agent", on_delete=models.PROTECT, related_name="tickets")
+    workflow = models.ForeignKey(
+        "vendors.Workflow", on_delete=models.PROTECT, related_name="tickets"
+    )
+    handled_at = models.DateTimeField()
+    decision = models.CharField(max_length=64)
+    policy_label = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    channel = models.CharField(max_length=32, blank=True)
+    automated = models.BooleanField(default=False)
+    content_url = models.URLField(max_length=500, blank=True)
+    excerpt = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    sample_key = models.BigIntegerField(default=0)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    content_purged_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When retention removed the excerpt, link and extra fields (tickets.retention).",
+    )
+
+    class Meta:
+        db_table = "audits_ticket"
+        ordering = ["-handled_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="ticket_external_id_unique_per_source"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "handled_at"], name="ticket_vendor_time"),
+            models.Index(fields=["site", "handled_at"], name="ticket_site_time"),
+            models.Index(fields=["workflow", "handled_at"], name="ticket_workflow_time"),
+            models.Index(fields=["agent", "handled_at"], name="ticket_agent_time"),
+            models.Index(fields=["handled_at"], name="ticket_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}" if self.source else self.external_id
+
+    @property
+    def content_removed_note(self) -> str:
+        """What pages show instead of content that retention removed ("" while kept)."""
+        if self.content_purged_at is None:
+            return ""
+        return f"Content removed after {settings.QA_CONTENT_RETENTION_DAYS} days (retention)."
+
+
+class TicketImport(models.Model):
+    """One uploaded ticket file and what importing it did.
+
+    The upload page saves the file and queues a Celery task; the task fills in the status,
+    the counts and ``report`` (an ``ImportReport`` as JSON, the same report the
+    ``import_tickets`` command prints), which the page then shows.
+    """
+
+    vendor_path = None
+    internal_only = True  # program managers' tooling; vendors never see uploads
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Imported"
+        REJECTED = "rejected", "Rejected (bad rows, nothing imported)"
+        ERROR = "error", "Stopped by an error"
+
+    FINISHED = (Status.SUCCEEDED, Status.REJECTED, Status.ERROR)
+
+    file = models.FileField(upload_to="ticket_imports/%Y/%m/%d/")
+    original_name = models.CharField(max_length=255)
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Used for rows whose source column is absent or empty.",
+    )
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    existing_count = models.PositiveIntegerField(default=0)
+    agents_created = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "audits_ticketimport"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
