@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
-from audits.models import AuditForm, FormVersion
+from audit_forms.models import AuditForm, FormVersion
 from vendors.models import Site, Vendor, Workflow
 
 from .models import (

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from audits.models import Ticket
+from tickets.models import Ticket
 from vendors.models import Agent, Site, Vendor, Workflow
 
 from .models import STRATUM_FIELDS, SampledTicket, SampleRun, SamplingPlan

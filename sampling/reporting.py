@@ -28,7 +28,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from django.db.models import Count, Q
 
-from audits.models import OPEN_STATUSES, SCORED_STATUSES, Audit, AuditStatus, ErrorCategory
+from audit_forms.models import ErrorCategory
+from audits.models import OPEN_STATUSES, SCORED_STATUSES, Audit, AuditStatus
 
 from . import stats
 from .models import STRATUM_KEY_LABELS, SampleRun, SampleStratum, SamplingPlan

@@ -3,7 +3,7 @@
 Why this is a simple random sample within each stratum
 -------------------------------------------------------
 Every ticket carries ``sample_key``, a 31-bit number fixed at import from a hash of its
-identity (``audits.population.sample_key``): a *permanent random number* in the sense of
+identity (``tickets.population.sample_key``): a *permanent random number* in the sense of
 Brewer, Early & Joyce (1972, "Selecting several samples from a single population", Aust. J.
 Statist. 14:231) and Ohlsson (1995, "Coordination of samples using permanent random numbers",
 in Cox et al., *Business Survey Methods*, ch. 9). A run ranks the tickets of each stratum by
@@ -40,7 +40,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Value
 
-from audits.models import Ticket
+from tickets.models import Ticket
 
 from .models import STRATUM_FIELDS, SampleStratum
 
