@@ -50,6 +50,7 @@ test-calendar: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 worker: install
 	$(BIN)/celery -A qa_program worker --loglevel=info

@@ -53,7 +53,7 @@ __all__ = [
     "delete_choice", "require_draft", "ensure_default_categories", "question_shares",
 ]
 
-# Form slugs that would shadow a builder URL (/audit_forms/<slug>/).
+# Form slugs that would shadow a builder URL (/audits/forms/<slug>/).
 RESERVED_SLUGS = {"new", "import", "categories", "versions", "sections", "questions", "choices"}
 
 

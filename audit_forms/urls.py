@@ -1,4 +1,4 @@
-"""URLs of the audit-form builder, included under /audit_forms/ in the audits namespace."""
+"""URLs of the audit-form builder, included under /audits/forms/ in the audits namespace."""
 
 from django.urls import path
 

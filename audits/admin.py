@@ -1,6 +1,11 @@
+"""Admin for audits and disputes: read-only, since they change only through the lifecycle
+functions, which keep the history."""
+
 from django.contrib import admin
 
-from .models import Dispute, DisputedQuestion
+from audit_forms.admin import ReadOnlyAdmin
+
+from .models import Audit, AuditEvent, Dispute, DisputedQuestion
 
 
 class DisputedQuestionInline(admin.TabularInline):
@@ -47,3 +52,23 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditEventInline(admin.TabularInline):
+    model = AuditEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "by", "kind", "from_status", "to_status", "reason", "details"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Audit)
+class AuditAdmin(ReadOnlyAdmin):
+    list_display = ["id", "ticket", "form_version", "auditor", "status", "score", "passed"]
+    list_filter = ["status", "unsampled", "critical_failed"]
+    list_select_related = ["ticket", "form_version__form", "auditor"]
+    raw_id_fields = ["ticket", "sampled_ticket"]
+    inlines = [AuditEventInline]
+    show_full_result_count = False

@@ -126,7 +126,7 @@ class DisputedQuestion(models.Model):
     attachment_name = models.CharField(max_length=255, blank=True)
     attachment_purged_at = models.DateTimeField(
         null=True, blank=True,
-        help_text="When retention deleted the attachment and its name (tickets.retention).",
+        help_text="When retention deleted the attachment and its name (audits.retention).",
     )
     original_answer = models.CharField(max_length=64, blank=True)
     decision = models.CharField(max_length=24, choices=DisputeDecision.choices, blank=True)

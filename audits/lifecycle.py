@@ -31,9 +31,10 @@ from django.utils import timezone
 from audit_forms.catalog import version_with_parts
 from audit_forms.models import FormQuestion, FormVersion
 from audit_forms.scoring import InvalidAnswers, score_audit
-from notifications import events as notification_events
+from sampling.models import SampledTicket
 from tickets.models import Ticket
 
+from . import events
 from .models import OPEN_STATUSES, Audit, AuditEvent, AuditStatus
 
 # The scoring page stops its clock when the auditor is idle; as a second guard one save may
@@ -202,7 +203,7 @@ def _store_result(audit: Audit, user, result, now) -> None:
           details={"score": result.score, "passed": result.passed})
     save_audit(audit, user, reason="rescored after reopening" if was_reopened else "submitted")
     _mark_assignment(audit, completed_at=now)
-    _refresh_scorecards(audit)
+    events.audit_changed.send(sender=Audit, audit=audit)
 
 
 # ----- after submission ---------------------------------------------------------------------
@@ -226,7 +227,7 @@ def reopen_audit(audit: Audit, user, reason: str) -> Audit:
         audit.finalised_at = None
         save_audit(audit, user, reason=reason)
         _mark_assignment(audit, completed_at=None)
-        _refresh_scorecards(audit)
+        events.audit_changed.send(sender=Audit, audit=audit)
     return audit
 
 
@@ -259,7 +260,7 @@ def finalise_audit(audit: Audit, user, reason: str = "") -> Audit:
         raise NotPermitted("Only a QA lead or program manager can finalise an audit.")
     audit = _transition(audit, user, AuditEvent.Kind.FINALISED,
                         (AuditStatus.SUBMITTED, AuditStatus.RESOLVED), AuditStatus.FINAL, reason)
-    notification_events.on_audit_finalised(audit)  # a finding for the vendor, after commit
+    events.audit_finalised.send(sender=Audit, audit=audit)
     return audit
 
 
@@ -278,7 +279,7 @@ def _transition(audit, user, kind, allowed, to_status, reason) -> Audit:
         if to_status == AuditStatus.FINAL:
             audit.finalised_at = timezone.now()
         save_audit(audit, user, reason=reason or AuditEvent.Kind(kind).label.lower())
-        _refresh_scorecards(audit)
+        events.audit_changed.send(sender=Audit, audit=audit)
     return audit
 
 
@@ -371,20 +372,4 @@ def save_audit(audit: Audit, user, *, reason: str = "") -> None:
 def _mark_assignment(audit: Audit, *, completed_at) -> None:
     """Keep the sample assignment's open/closed state in step (it drives auditor load)."""
     if audit.sampled_ticket_id:
-        from sampling.models import SampledTicket
-
         SampledTicket.objects.filter(pk=audit.sampled_ticket_id).update(completed_at=completed_at)
-
-
-# ----- scorecard rollups (issue 5: scorecards.rollups keeps AuditCell in step) -------------
-
-
-def _refresh_scorecards(audit: Audit) -> None:
-    """Once this step commits, recompute the scorecard cell the audit falls in (a Celery
-    task; idempotent, so a repeat or a late run is harmless). Every step that changes
-    whether or how an audit counts calls this: submit, reopen, dispute/resolve, finalise.
-    ``robust``: a broker outage is logged, not shown as a failed step (the step committed;
-    the nightly rebuild catches the cell up)."""
-    from scorecards.tasks import refresh_audit_cells
-
-    transaction.on_commit(lambda: refresh_audit_cells.delay([audit.pk]), robust=True)

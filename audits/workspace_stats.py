@@ -4,7 +4,7 @@ Two windows, both ending now: this week (from Monday 00:00, server time) and the
 four weeks (28 days including today). Audits done are submissions in the window (audits in
 a scored status, by ``submitted_at``); the median time is over those audits' time on task.
 Dispute and overturn rates are of the auditor's audits *finalised* in the window, with the
-same definitions as the disputes page (``audits.disputes.dispute_rates``): the share of
+same definitions as the disputes page (``scorecards.dispute_rates.dispute_rates``): the share of
 finalised audits disputed, and the share of decided disputed questions overturned in full
 or in part. Three queries, each bounded by the auditor and the four-week window.
 """

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_required
+from accounts.input_checks import UnreadableInput, load_json
 from accounts.scoping import visible_to
 from audit_forms.models import FormVersion
-from qa_program.input_checks import UnreadableInput, load_json
 from tickets.models import Ticket
 
 from . import assignments, lifecycle, selectors, workspace_stats

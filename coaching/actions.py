@@ -22,9 +22,9 @@ from accounts.models import Role
 from accounts.scoping import visible_to
 from audit_forms.models import ErrorCategory
 from audits.models import SCORED_STATUSES, Audit
-from notifications import events as notification_events
 from vendors.models import Agent, Site, Vendor, Workflow
 
+from . import events
 from .models import DONE_STATUSES, PENDING_STATUSES, ActionStatus, CoachingAction, Level
 
 
@@ -102,7 +102,7 @@ def open_action(
     )
     if audits:
         action.audits.set(audits)
-    notification_events.on_coaching_opened(action)  # to the owner or POCs, after commit
+    events.coaching_opened.send(sender=CoachingAction, action=action)
     return action
 
 

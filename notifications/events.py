@@ -1,7 +1,7 @@
 """What the program tells people, and when: one function per event.
 
-The domain functions (``audits.lifecycle.finalise_audit``, ``audits.disputes.raise_dispute``
-and ``resolve_dispute``, ``coaching.actions.open_action``) call the ``on_*`` hooks here.
+The ``on_*`` hooks here subscribe to the events of the audit lifecycle, disputes and coaching
+(``audits.events``, ``coaching.events``; wired in ``qa_program.events``).
 A hook only registers its work for after the commit (``transaction.on_commit``, robust):
 a step that rolls back tells nobody, and a failure while notifying is logged without
 undoing the audit, dispute or action it is about. The event key names the event, so a
@@ -35,22 +35,22 @@ def _after_commit(function, pk: int) -> None:
     transaction.on_commit(partial(function, pk), robust=True)
 
 
-# ----- hooks (called inside the domain functions' transactions) ------------------------------
+# ----- hooks (events, sent inside the domain functions' transactions) -------------------------
 
 
-def on_audit_finalised(audit: Audit) -> None:
+def on_audit_finalised(audit: Audit, **signal) -> None:
     _after_commit(notify_finding, audit.pk)
 
 
-def on_dispute_raised(dispute: Dispute) -> None:
+def on_dispute_raised(dispute: Dispute, **signal) -> None:
     _after_commit(notify_dispute_raised, dispute.pk)
 
 
-def on_dispute_resolved(dispute: Dispute) -> None:
+def on_dispute_resolved(dispute: Dispute, **signal) -> None:
     _after_commit(notify_dispute_resolved, dispute.pk)
 
 
-def on_coaching_opened(action: CoachingAction) -> None:
+def on_coaching_opened(action: CoachingAction, **signal) -> None:
     _after_commit(notify_coaching_opened, action.pk)
 
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "coaching",
     "notifications",
     "demo",
+    "qa_program",
     "portal",
 ]
 
@@ -94,7 +95,7 @@ MIDDLEWARE = [
     "qa_program.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character anywhere in a request is a 400 naming the field (PostgreSQL refuses it).
-    "qa_program.input_checks.RejectNulMiddleware",
+    "accounts.input_checks.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -225,7 +226,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Ticket content and dispute attachments past QA_CONTENT_RETENTION_DAYS are removed.
     "purge-expired-content": {
-        "task": "tickets.tasks.purge_expired_content",
+        "task": "audits.tasks.purge_expired_content",
         "schedule": crontab(hour=3, minute=15),
     },
 }
@@ -237,7 +238,7 @@ DISPUTE_SLA_DAYS = int(os.environ.get("DISPUTE_SLA_DAYS", "3"))
 PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all vendors, unnamed
 # Ticket content (excerpt, link, extra fields, uploaded ticket files) and dispute attachments
 # are removed this many days after the ticket was handled (the attachment: after the dispute
-# was raised); audits, scores and statistics stay (tickets.retention).
+# was raised); audits, scores and statistics stay (audits.retention).
 QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
@@ -263,7 +264,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON too deeply nested or holding a NUL character is a 400 naming the field.
     "DEFAULT_PARSER_CLASSES": [
-        "qa_program.input_checks.ProgramJSONParser",
+        "accounts.input_checks.ProgramJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

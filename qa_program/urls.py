@@ -4,13 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from accounts import views as account_views
 from audits import api as audits_api
 from audits import dispute_api
 from coaching import api as coaching_api
 from vendors import api as vendors_api
 
 from .health import healthz
+from .home import home
 
 # Each app registers its own API endpoints on the one v1 router.
 api_router = DefaultRouter()
@@ -18,7 +18,7 @@ for app_api in (vendors_api, audits_api, dispute_api, coaching_api):
     app_api.register(api_router)
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("people/", include("accounts.urls")),

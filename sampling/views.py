@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import internal_page, manager_required
+from accounts.input_checks import load_json
 from accounts.scoping import visible_to
-from qa_program.input_checks import load_json
 
 from . import planning, reporting
 from .drawing import request_run

@@ -1,7 +1,7 @@
 """Disputes and coaching on the program overview: per vendor, per auditor, and their red flags.
 
 Read with a fixed number of grouped queries whatever the number of vendors, auditors or
-questions: ``audits.disputes.dispute_rates`` (six), ``open_disputes_by_vendor`` (one), the
+questions: ``scorecards.dispute_rates.dispute_rates`` (six), ``open_disputes_by_vendor`` (one), the
 pending and the overdue coaching actions per vendor (two) and the vendors named (one).
 
 * **Rates** are over the audits *finalised* in the page's period, as ``dispute_rates`` counts
@@ -30,8 +30,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.formats import percent
-from audits.disputes import DisputeRate, OpenDisputes, dispute_rates, open_disputes_by_vendor
+from audits.disputes import OpenDisputes, open_disputes_by_vendor
 from coaching.models import PENDING_STATUSES, CoachingAction
+from scorecards.dispute_rates import DisputeRate, dispute_rates
 from vendors.models import Vendor
 
 from .flags import RedFlag

@@ -286,7 +286,7 @@ class StratumTotal(models.Model):
 
 class FinalisedDay(models.Model):
     """How many audits one auditor had finalised on one day (UTC) at one vendor: the
-    denominators of the dispute rates (``audits.disputes.dispute_rates``), read without
+    denominators of the dispute rates (``scorecards.dispute_rates.dispute_rates``), read without
     scanning the audits.
 
     Counts every audit with a ``finalised_at`` (final, or disputed or resolved since) by the

@@ -36,9 +36,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.formats import percent as _percent
-from audits.disputes import DisputeRate
 from sampling.models import SampleRun, SampleStratum
 from sampling.stats import Estimate
+from scorecards.dispute_rates import DisputeRate
 from vendors.models import ContractTarget, Vendor, Workflow
 
 from .estimates import DomainOutcome, Scope, domain_outcomes

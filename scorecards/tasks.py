@@ -8,6 +8,7 @@ worker dies mid-refresh, and the refresh's single transaction means it starts cl
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
 from .rollups import rebuild_all, refresh_cells
 
@@ -24,3 +25,10 @@ def rebuild_audit_cells() -> int:
     """Nightly beat entry: recompute every cell, catching any write that bypassed the
     lifecycle; returns the number of cells."""
     return rebuild_all()
+
+
+def refresh_once_committed(audit, **signal) -> None:
+    """On ``audits.events.audit_changed``: once the step commits, recompute the cells the audit
+    falls in. ``robust``: a broker outage is logged, not shown as a failed step (the step
+    committed; the nightly rebuild catches the cells up)."""
+    transaction.on_commit(lambda: refresh_audit_cells.delay([audit.pk]), robust=True)

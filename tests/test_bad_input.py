@@ -159,7 +159,7 @@ def test_deeply_nested_json_on_the_apps_json_views_is_a_400(client_as, manager, 
 
 
 def test_json_just_past_the_depth_limit_is_refused_and_just_within_it_is_read(client_as, manager):
-    from qa_program.input_checks import MAX_JSON_DEPTH
+    from accounts.input_checks import MAX_JSON_DEPTH
 
     client = client_as(manager)
     within = {

@@ -35,7 +35,6 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit_forms.models import AuditForm, ErrorCategory, FormVersion
 from audit_forms.scoring import score_audit
-from audits.disputes import dispute_rates
 from audits.models import (
     SCORED_STATUSES,
     Audit,
@@ -57,6 +56,7 @@ from demo.tickets import SOURCE, generate_tickets, history_end
 from sampling import stats
 from sampling.models import SampledTicket, SamplingPlan
 from sampling.reporting import run_report
+from scorecards.dispute_rates import dispute_rates
 from scorecards.estimates import Scope, domain_outcomes
 from scorecards.periods import Period
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict

@@ -39,7 +39,7 @@ class Ticket(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
     content_purged_at = models.DateTimeField(
         null=True, blank=True,
-        help_text="When retention removed the excerpt, link and extra fields (tickets.retention).",
+        help_text="When retention removed the excerpt, link and extra fields (audits.retention).",
     )
 
     class Meta:

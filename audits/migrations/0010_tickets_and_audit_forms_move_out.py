@@ -165,15 +165,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.AlterField(
-            model_name='disputedquestion',
-            name='attachment_purged_at',
-            field=models.DateTimeField(blank=True, help_text='When retention deleted the attachment and its name (tickets.retention).', null=True),
-        ),
-        migrations.AlterField(
-            model_name='historicaldisputedquestion',
-            name='attachment_purged_at',
-            field=models.DateTimeField(blank=True, help_text='When retention deleted the attachment and its name (tickets.retention).', null=True),
-        ),
         migrations.RunPython(relabel_content_types, label_them_audits_again),
     ]

@@ -15,6 +15,7 @@ from audit_forms.scoring import score_audit
 from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
+from scorecards.dispute_rates import dispute_rates
 from scorecards.models import AuditCell
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.factories import UserFactory
@@ -306,7 +307,7 @@ def test_dispute_and_overturn_rates_per_vendor_auditor_and_question(
     second = disputes.raise_dispute(b_audit, poc_b, {"policy_cited": "Cited."})
     disputes.resolve_dispute(second, manager, overturn_policy())
 
-    rates = disputes.dispute_rates()
+    rates = dispute_rates()
 
     vendors = {rate.label: rate for rate in rates.by_vendor}
     acme = vendors[site_a.vendor.name]
@@ -332,8 +333,8 @@ def test_rates_of_a_period_count_audits_finalised_in_it(audit, poc_a):
     disputes.raise_dispute(audit, poc_a, {"tone": "Ok."})
     this_week = period_of("week", timezone.now().date())
 
-    assert disputes.dispute_rates(this_week).by_vendor[0].disputed == 1
-    assert disputes.dispute_rates(this_week.previous()).by_vendor == []
+    assert dispute_rates(this_week).by_vendor[0].disputed == 1
+    assert dispute_rates(this_week.previous()).by_vendor == []
 
 
 # ----- pages --------------------------------------------------------------------------------

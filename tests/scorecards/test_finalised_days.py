@@ -18,6 +18,7 @@ from django.utils import timezone
 from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
+from scorecards.dispute_rates import dispute_rates
 from scorecards.models import FinalisedDay
 from scorecards.periods import period_of
 from scorecards.productivity import (
@@ -112,7 +113,7 @@ def rates_by_hand(period) -> dict:
 
 
 def rates_read(period) -> dict:
-    rates = disputes.dispute_rates(period)
+    rates = dispute_rates(period)
 
     def rows(level):
         return [
@@ -342,6 +343,6 @@ def test_an_audit_without_an_auditor_counts_as_unassigned_by_refresh_and_rebuild
     )
     labels = [
         (r.label, r.finalised)
-        for r in disputes.dispute_rates(period_of("week", MONDAY.date())).by_auditor
+        for r in dispute_rates(period_of("week", MONDAY.date())).by_auditor
     ]
     assert sorted(labels) == [(auditor.email, 1), ("unassigned", 1)]

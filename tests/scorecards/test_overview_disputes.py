@@ -28,6 +28,7 @@ from audits.models import Audit, Dispute
 from coaching import actions
 from coaching.models import CoachingAction
 from scorecards import follow_ups
+from scorecards.dispute_rates import dispute_rates
 from scorecards.periods import period_containing
 from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
@@ -261,7 +262,7 @@ def test_the_calibration_rule_counts_one_question_not_the_form(
         if n == 0:
             questions["tone"] = Decision("overturned", "Polite enough.", "5")
         disputed(audit, poc_b, manager, questions)
-    rates = disputes.dispute_rates(period_containing("month", timezone.now().date())).by_question
+    rates = dispute_rates(period_containing("month", timezone.now().date())).by_question
 
     assert {r.key[1]: (r.decided, r.overturned) for r in rates} == {
         "policy_cited": (4, 4),

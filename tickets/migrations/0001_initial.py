@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                         ('extra', models.JSONField(blank=True, default=dict)),
                         ('sample_key', models.BigIntegerField(default=0)),
                         ('imported_at', models.DateTimeField(auto_now_add=True)),
-                        ('content_purged_at', models.DateTimeField(blank=True, help_text='When retention removed the excerpt, link and extra fields (tickets.retention).', null=True)),
+                        ('content_purged_at', models.DateTimeField(blank=True, help_text='When retention removed the excerpt, link and extra fields (audits.retention).', null=True)),
                         ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='vendors.agent')),
                         ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='vendors.site')),
                         ('vendor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='vendors.vendor')),

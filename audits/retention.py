@@ -21,9 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audits.models import DisputedQuestion
+from tickets.models import Ticket, TicketImport
 
-from .models import Ticket, TicketImport
+from .models import DisputedQuestion
 
 # Rows blanked per UPDATE: a month of tickets (millions) goes in short transactions.
 BATCH = 5000

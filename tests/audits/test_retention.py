@@ -18,10 +18,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audits import lifecycle
 from audits.disputes import raise_dispute
 from audits.models import Audit, Dispute, DisputedQuestion
+from audits.retention import Purged, purge_expired_content
+from audits.tasks import purge_expired_content as purge_task
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
 from tickets.models import Ticket, TicketImport
-from tickets.retention import Purged, purge_expired_content
-from tickets.tasks import purge_expired_content as purge_task
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +216,7 @@ def test_the_purge_is_a_daily_beat_task(settings):
     from qa_program.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-content"]
-    assert entry["task"] == "tickets.tasks.purge_expired_content"
+    assert entry["task"] == "audits.tasks.purge_expired_content"
     assert entry["task"] in app.tasks
     assert entry["schedule"].hour == {3}
 
