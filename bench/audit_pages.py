@@ -20,7 +20,8 @@ then renders with Django's test Client, in the same process and run:
              as a program manager
 
 each 20 times after 3 warm-ups, and prints p50/p95 in milliseconds, the number of queries
-and p50 / baseline p50.
+and p50 / baseline p50. Ends with ``RATIO queue_vs_hello=…`` (the auditor queue's p50 /
+baseline p50); ``--json`` prints one JSON object instead (docs/benchmarks.md, "Output").
 The scratch database is dropped at the end (--keep keeps it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/audit_pages.py
@@ -37,6 +38,8 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import _report
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = "qa_bench_audits"
 SITES, WORKFLOWS, AGENTS_PER_SITE, VENDORS, AUDITORS = 50, 10, 10, 10, 20
@@ -48,6 +51,7 @@ REQUESTS, WARM_UPS = 20, 3
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    _report.add_json_flag(parser)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -57,6 +61,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    with _report.human_text(args.json):
+        results, ratios = _run(args, url)
+    _report.finish(results, ratios, headline="queue_vs_hello", as_json=args.json)
+    return 0
+
+
+def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     _admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}", f"CREATE DATABASE {SCRATCH}")
     os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
     os.environ.pop("REDIS_URL", None)
@@ -84,20 +95,46 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         world = _load()
+        loaded = {
+            "postgresql": _scalar("SHOW server_version"),
+            "audits": _scalar("SELECT count(*) FROM audits_audit"),
+            "tickets": _scalar("SELECT count(*) FROM audits_ticket"),
+            "load_s": time.perf_counter() - started,
+        }
         print(
-            f"PostgreSQL {_scalar('SHOW server_version')}; loaded "
-            f"{_scalar('SELECT count(*) FROM audits_audit'):,} audits, "
-            f"{_scalar('SELECT count(*) FROM audits_ticket'):,} tickets, "
-            f"{RUNS} runs × {SITES * WORKFLOWS} strata in {time.perf_counter() - started:.0f} s"
+            f"PostgreSQL {loaded['postgresql']}; loaded "
+            f"{loaded['audits']:,} audits, "
+            f"{loaded['tickets']:,} tickets, "
+            f"{RUNS} runs × {SITES * WORKFLOWS} strata in {loaded['load_s']:.0f} s"
         )
-        _measure(world)
+        pages = _measure(world)
     finally:
         from django.db import connections
 
         connections.close_all()
         if not args.keep:
             _admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}")
-    return 0
+    base = pages["baseline_hello"]["p50_ms"]
+    results = {
+        "bench": "audit_pages",
+        "parameters": {
+            "tickets": TICKETS,
+            "runs": RUNS,
+            "strata_per_run": SITES * WORKFLOWS,
+            "auditors": AUDITORS,
+            "requests": REQUESTS,
+            "warm_ups": WARM_UPS,
+        },
+        "dataset": loaded,
+        "baseline": {"what": "a logged-in hello-world view", "p50_ms": base},
+        "pages": pages,
+    }
+    ratios = {
+        f"{name}_vs_hello": page["p50_ms"] / base
+        for name, page in pages.items()
+        if name != "baseline_hello"
+    }
+    return results, ratios
 
 
 def _admin(url: str, *statements: str) -> None:
@@ -330,7 +367,7 @@ def _timed(client, url: str) -> list[float]:
     return times
 
 
-def _measure(world: dict) -> None:
+def _measure(world: dict) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -345,6 +382,12 @@ def _measure(world: dict) -> None:
         ("auditor queue", auditor, reverse("audits:queue")),
         ("run report", manager, reverse("sampling:run_detail", args=[world["run"].pk])),
     ]
+    names = {  # the JSON keys, and the ratios' names (queue_vs_hello, …)
+        "healthz": "healthz",
+        "baseline (hello)": "baseline_hello",
+        "auditor queue": "queue",
+        "run report": "run_report",
+    }
     results = {}
     for label, client, url in pages:
         times = _timed(client, url)
@@ -359,6 +402,11 @@ def _measure(world: dict) -> None:
     print(f"{'page':<20} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p50/baseline':>13}")
     for label, (p50, p95, count) in results.items():
         print(f"{label:<20} {p50:8.1f} {p95:8.1f} {count:8d} {p50 / base:12.1f}×")
+    measured = {}
+    for label, _, url in pages:
+        p50, p95, count = results[label]
+        measured[names[label]] = {"url": url, "p50_ms": p50, "p95_ms": p95, "queries": count}
+    return measured
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ still open). Then, in the same process and run:
 
 With --explain, the slowest query of each page over 100 ms p50 is shown with EXPLAIN
 (ANALYZE, BUFFERS). The scratch database is dropped at the end (--keep keeps it; --reuse
-measures a kept one without loading it again).
+measures a kept one without loading it again). Ends with ``RATIO overview_vs_hello=…`` (the
+overview's p50 / baseline p50); ``--json`` prints one JSON object instead
+(docs/benchmarks.md, "Output").
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/dashboards.py
     DATABASE_URL=… python bench/dashboards.py --tickets 200000 --audits 20000   # a quick check
@@ -34,12 +36,15 @@ import argparse
 import datetime as dt
 import os
 import random
+import re
 import statistics
 import sys
 import time
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import _report
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = "qa_bench_dash"
@@ -66,6 +71,7 @@ def main() -> int:
         action="store_true",
         help="measure a kept scratch database without loading (implies --keep)",
     )
+    _report.add_json_flag(parser)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -75,6 +81,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    with _report.human_text(args.json):
+        results, ratios = _run(args, url)
+    _report.finish(results, ratios, headline="overview_vs_hello", as_json=args.json)
+    return 0
+
+
+def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     import audit_pages  # the loader helpers and the logged-in hello-world baseline
@@ -105,23 +118,45 @@ def main() -> int:
         }
         audit_pages._add_baseline_view(settings)
         call_command("migrate", verbosity=0)
+        dataset = {"build_s": None}  # None: --reuse measured a kept database
         if args.reuse:
             world = _existing_world()
         else:
             started = time.perf_counter()
             world = data.load(args.tickets, args.audits)
-            print(f"dataset built in {time.perf_counter() - started:.0f} s")
-        print(f"PostgreSQL {audit_pages._scalar('SHOW server_version')}: {data.summary()}")
-        _rebuild()
-        _pages(world, args)
-        _rollup(args.submit)
+            dataset["build_s"] = time.perf_counter() - started
+            print(f"dataset built in {dataset['build_s']:.0f} s")
+        dataset["postgresql"] = audit_pages._scalar("SHOW server_version")
+        dataset["summary"] = data.summary()
+        print(f"PostgreSQL {dataset['postgresql']}: {dataset['summary']}")
+        rebuild = _rebuild()
+        pages = _pages(world, args)
+        rollup = _rollup(args.submit)
     finally:
         from django.db import connections
 
         connections.close_all()
         if not (args.keep or args.reuse):
             audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}")
-    return 0
+    base = pages["baseline_hello"]["p50_ms"]
+    results = {
+        "bench": "dashboards",
+        "parameters": {
+            name: getattr(args, name)
+            for name in ("tickets", "audits", "requests", "warm_ups", "budget", "submit", "reuse")
+        },
+        "dataset": dataset,
+        "baseline": {"what": "a logged-in hello-world view", "p50_ms": base},
+        "rebuild": rebuild,
+        "pages": pages,
+        "rollup": rollup,
+    }
+    ratios = {
+        f"{name}_vs_hello": page["p50_ms"] / base if "p50_ms" in page else None
+        for name, page in pages.items()
+        if name != "baseline_hello"
+    }
+    return results, ratios
 
 
 def _existing_world() -> dict:
@@ -132,7 +167,7 @@ def _existing_world() -> dict:
     return {"manager": User.objects.get(email="manager@bench.example"), "start": first.date()}
 
 
-def _rebuild() -> None:
+def _rebuild() -> dict:
     from scorecards.rollups import rebuild_all
 
     started = time.perf_counter()
@@ -149,6 +184,7 @@ def _rebuild() -> None:
     ):
         _analyze(table)  # fresh statistics, as autovacuum would leave them
     print(f"rebuild_all: {cells:,} cells in {seconds:.1f} s")
+    return {"cells": cells, "s": seconds}
 
 
 def _analyze(table: str) -> None:
@@ -181,7 +217,7 @@ def _page_list(world: dict) -> list[tuple[str, str]]:
     ]
 
 
-def _pages(world: dict, args) -> None:
+def _pages(world: dict, args) -> dict:
     from django.test import Client
 
     manager = Client()
@@ -213,6 +249,28 @@ def _pages(world: dict, args) -> None:
         )
         if args.explain:
             _explain(sql)
+    return {
+        _key(label): {"label": label, "url": url, **_page_report(results[label])}
+        for label, _, url in pages
+    }
+
+
+def _key(label: str) -> str:
+    """A page's JSON key and ratio name: "scorecard → site" gives scorecard_site."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
+def _page_report(result: dict) -> dict:
+    if "status" in result:
+        return {"status": result["status"]}
+    return {
+        "requests": result["requests"],
+        "p50_ms": result["p50"],
+        "p95_ms": result["p95"],
+        "queries": result["queries"],
+        "sql_ms": result["sql_ms"],
+        "slowest_query_ms": result["slowest"][0],
+    }
 
 
 def _measure_page(client, url: str, args) -> dict:
@@ -257,7 +315,7 @@ def _explain(sql: str) -> None:
             print(f"    {line}")
 
 
-def _rollup(count: int) -> None:
+def _rollup(count: int) -> dict | None:
     """Score ``count`` open audits through the lifecycle; each submission's on-commit hook
     refreshes its cells (scorecards.tasks.refresh_audit_cells, eager). The refresh is timed
     by wrapping the function the task calls."""
@@ -274,7 +332,7 @@ def _rollup(count: int) -> None:
     )
     if not audits:
         print("\nrollup: no open audit left to submit")
-        return
+        return None
     refreshes: list[float] = []
 
     def timed_refresh(audit_ids):
@@ -310,6 +368,17 @@ def _rollup(count: int) -> None:
         f" ms, max {max(refreshes) * 1000:.1f} ms per refresh)"
     )
     print(f"  one batched refresh_cells   {batched:8.2f} s  (the same {n:,} ids at once)")
+    return {
+        "submitted": n,
+        "refreshes": len(refreshes),
+        "submissions_s": total,
+        "submissions_per_1000_s": total * per,
+        "refreshes_s": sum(refreshes),
+        "refreshes_per_1000_s": sum(refreshes) * per,
+        "refresh_p50_ms": statistics.median(refreshes) * 1000,
+        "refresh_max_ms": max(refreshes) * 1000,
+        "batched_refresh_s": batched,
+    }
 
 
 if __name__ == "__main__":

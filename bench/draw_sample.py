@@ -12,7 +12,9 @@ hashtextextended, masked to [0, 2^31)), and times, in the same run:
 
 and prints seconds and draw/baseline. 500 strata = 50 sites × 10 workflows. Each timing is
 the median of three runs (three plans, three seeds, so no run excludes another's tickets).
-The scratch database is dropped at the end.
+The scratch database is dropped at the end. Ends with ``RATIO draw_vs_count=…`` at
+1,000,000 tickets (measured in every run; the 10,000,000 ratios are ``…_10m`` in the JSON);
+``--json`` prints one JSON object instead (docs/benchmarks.md, "Output").
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/draw_sample.py [--big]
 """
@@ -27,6 +29,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import _report
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = "qa_bench_draw"
 SITES, WORKFLOWS, AGENTS_PER_SITE, VENDORS = 50, 10, 10, 10
@@ -38,6 +42,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also 10,000,000 tickets")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    _report.add_json_flag(parser)
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -48,6 +53,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    with _report.human_text(args.json):
+        results, ratios = _run(args, url)
+    _report.finish(results, ratios, headline="draw_vs_count", as_json=args.json)
+    return 0
+
+
+def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     admin_url = url
     scratch_url = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
     _recreate(admin_url)
@@ -66,21 +78,44 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         world = _program()
         sizes = [1_000_000, 10_000_000] if args.big else [1_000_000]
-        generated = 0
+        generated, measured = 0, []
         print(f"PostgreSQL {_server_version()}; 500 strata ({SITES} sites × {WORKFLOWS} workflows)")
         for size in sizes:
             started = time.perf_counter()
             _generate(world, generated, size)
             generated = size
-            print(f"\n{size:,} tickets generated in {time.perf_counter() - started:.1f} s")
-            _measure(world, size)
+            generated_s = time.perf_counter() - started
+            print(f"\n{size:,} tickets generated in {generated_s:.1f} s")
+            measured.append({"tickets": size, "generated_s": generated_s, **_measure(world, size)})
     finally:
         from django.db import connections
 
         connections.close_all()
         if not args.keep:
             _drop(admin_url)
-    return 0
+    ratios = {}
+    for result in measured:
+        # The 1,000,000-ticket ratios, measured in every run, carry the plain names.
+        suffix = "" if result["tickets"] == 1_000_000 else f"_{result['tickets'] // 1_000_000}m"
+        ratios[f"draw_vs_count{suffix}"] = result["draw_s"] / result["baseline_s"]
+        ratios[f"selection_vs_count{suffix}"] = result["selection_s"] / result["baseline_s"]
+    results = {
+        "bench": "draw_sample",
+        "parameters": {
+            "sizes": [result["tickets"] for result in measured],
+            "strata": SITES * WORKFLOWS,
+            "sites": SITES,
+            "workflows": WORKFLOWS,
+            "auditors": 20,
+            "runs_per_timing": 3,
+        },
+        "baseline": {
+            "what": "SELECT count(*) over the plan's filtered population",
+            "s": measured[0]["baseline_s"],
+        },
+        "sizes": measured,
+    }
+    return results, ratios
 
 
 def _recreate(admin_url: str) -> None:
@@ -191,7 +226,7 @@ def _generate(world: dict, start: int, end: int) -> None:
         cursor.execute("VACUUM ANALYZE audits_ticket")
 
 
-def _measure(world: dict, size: int) -> None:
+def _measure(world: dict, size: int) -> dict:
     import datetime as dt
 
     from sampling.drawing import draw_sample, request_run
@@ -262,6 +297,18 @@ def _measure(world: dict, size: int) -> None:
     )
     print(f"ratio draw / count        {draw / baseline:8.1f} ×")
     print(f"ratio selection / count   {selection / baseline:8.1f} ×")
+    return {
+        "population": count_result,
+        "strata": run.strata_count,
+        "sample": run.sample_size,
+        "all_assigned": run.unassigned_count == 0,
+        "baseline_s": baseline,
+        "draw_s": draw,
+        "selection_s": selection,
+        "baseline_runs_s": counts,
+        "draw_runs_s": draws,
+        "selection_runs_s": selections,
+    }
 
 
 if __name__ == "__main__":

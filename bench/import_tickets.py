@@ -15,6 +15,8 @@ workflows, generates a CSV of ``--rows`` tickets over 5,000 agents, then in the 
   fastest PostgreSQL can take the bytes in, the baseline of the ratio.
 
 Exits 2 when DATABASE_URL is not PostgreSQL. The scratch database is dropped at the end.
+Ends with ``RATIO import_vs_copy=…`` (import seconds / raw COPY seconds); ``--json`` prints
+one JSON object instead (docs/benchmarks.md, "Output").
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import _report
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH_DB = "qa_bench_import"
@@ -164,6 +168,7 @@ def timed_raw_copy(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    _report.add_json_flag(parser)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if urlsplit(url).scheme not in {"postgres", "postgresql"}:
@@ -172,7 +177,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    with _report.human_text(args.json):
+        results, ratios = _run(args, url)
+    _report.finish(results, ratios, headline="import_vs_copy", as_json=args.json)
+    return 0
 
+
+def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     recreate_scratch_database(url)
     os.environ["DATABASE_URL"] = scratch_url(url)
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
@@ -216,7 +227,32 @@ def main() -> int:
         f"  memory: {args.rows // small_rows}x the rows took "
         f"{import_peak / small_peak:.2f}x the peak RSS"
     )
-    return 0
+    results = {
+        "bench": "import_tickets",
+        "parameters": {
+            "rows": args.rows,
+            "small_rows": small_rows,
+            "vendors": VENDORS,
+            "sites": VENDORS * SITES_PER_VENDOR,
+            "workflows": WORKFLOWS,
+            "agents": AGENTS,
+        },
+        "csv_mib": size_mib,
+        "baseline": {"what": "raw COPY into a bare table of text columns", "s": copy_seconds},
+        "copy_s": copy_seconds,
+        "copy_rows_per_s": copy_rate,
+        "import_s": import_seconds,
+        "import_rows_per_s": import_rate,
+        "import_peak_rss_mib": import_peak,
+        "small_import_s": small_seconds,
+        "small_import_rows_per_s": small_rows / small_seconds,
+        "small_import_peak_rss_mib": small_peak,
+    }
+    ratios = {
+        "import_vs_copy": import_seconds / copy_seconds,
+        "peak_rss_large_vs_small": import_peak / small_peak,
+    }
+    return results, ratios
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ audit per sampled ticket, 99 % final. Then, in the same process and run:
               (seeded) among the completed ones, as if just submitted
 
 each after a warm-up, repeated (5 / 3 / 10 times), printing the median in milliseconds and
-median / baseline median. The scratch database is dropped at the end (--keep keeps it).
+median / baseline median. Ends with ``RATIO refresh_per_audit_vs_count=…`` (the refresh's
+median per audit / the baseline's median); ``--json`` prints one JSON object instead
+(docs/benchmarks.md, "Output"). The scratch database is dropped at the end (--keep keeps it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/rollups.py
 """
@@ -29,6 +31,8 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import _report
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = "qa_bench_rollups"
 BATCH = 1_000
@@ -38,6 +42,7 @@ BASELINE_REPEATS, REBUILD_REPEATS, REFRESH_BATCHES = 5, 3, 10
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    _report.add_json_flag(parser)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -47,6 +52,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    with _report.human_text(args.json):
+        results, ratios = _run(args, url)
+    _report.finish(results, ratios, headline="refresh_per_audit_vs_count", as_json=args.json)
+    return 0
+
+
+def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     import audit_pages  # the 1M-audit loader: the same program as the page benchmark
@@ -68,19 +80,45 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         audit_pages._load()
+        loaded = {
+            "postgresql": audit_pages._scalar("SHOW server_version"),
+            "audits": audit_pages._scalar("SELECT count(*) FROM audits_audit"),
+            "load_s": time.perf_counter() - started,
+        }
         print(
-            f"PostgreSQL {audit_pages._scalar('SHOW server_version')}; loaded "
-            f"{audit_pages._scalar('SELECT count(*) FROM audits_audit'):,} audits in "
-            f"{time.perf_counter() - started:.0f} s"
+            f"PostgreSQL {loaded['postgresql']}; loaded "
+            f"{loaded['audits']:,} audits in "
+            f"{loaded['load_s']:.0f} s"
         )
-        _measure()
+        measured = _measure()
     finally:
         from django.db import connections
 
         connections.close_all()
         if not args.keep:
             audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}")
-    return 0
+    base = measured["baseline_ms"]
+    results = {
+        "bench": "rollups",
+        "parameters": {
+            "tickets": audit_pages.TICKETS,
+            "runs": audit_pages.RUNS,
+            "batch": BATCH,
+            "baseline_repeats": BASELINE_REPEATS,
+            "rebuild_repeats": REBUILD_REPEATS,
+            "refresh_batches": REFRESH_BATCHES,
+            "seed": 2026,
+        },
+        "dataset": loaded,
+        "baseline": {"what": "SELECT count(*) FROM audits_audit", "median_ms": base},
+        **measured,
+    }
+    ratios = {
+        "rebuild_vs_count": measured["rebuild_ms"] / base,
+        "refresh_vs_count": measured["refresh_ms"] / base,
+        "refresh_per_audit_vs_count": measured["refresh_per_audit_ms"] / base,
+    }
+    return results, ratios
 
 
 def _timed(function, repeats: int) -> list[float]:
@@ -93,7 +131,7 @@ def _timed(function, repeats: int) -> list[float]:
     return times
 
 
-def _measure() -> None:
+def _measure() -> dict:
     from audit_pages import _scalar
 
     from audits.models import SCORED_STATUSES, Audit
@@ -136,10 +174,20 @@ def _measure() -> None:
         (f"refresh_cells ({BATCH:,} audit ids)", refresh),
     ]:
         print(f"{label:<34} {value:10.1f} {value / baseline:10.1f}×")
+    refresh_p95 = statistics.quantiles(refresh_times, n=20)[18]
     print(
         f"refresh per audit: {refresh / BATCH:.2f} ms; refresh p95 of {REFRESH_BATCHES} "
-        f"batches: {statistics.quantiles(refresh_times, n=20)[18]:.1f} ms"
+        f"batches: {refresh_p95:.1f} ms"
     )
+    return {
+        "cells": cells,
+        "completed_audits": len(completed),
+        "baseline_ms": baseline,
+        "rebuild_ms": rebuild,
+        "refresh_ms": refresh,
+        "refresh_p95_ms": refresh_p95,
+        "refresh_per_audit_ms": refresh / BATCH,
+    }
 
 
 if __name__ == "__main__":

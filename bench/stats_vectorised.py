@@ -9,17 +9,21 @@ Standalone (no Django): python bench/stats_vectorised.py
    strata computing the same estimate and standard error.
 
 Prints seconds (best of several repeats) and the ratio to the baseline. It asserts nothing
-about timing; it only reports how far the results of the two sides differ.
+about timing; it only reports how far the results of the two sides differ. Ends with
+``RATIO stratified_vs_loop=…`` (the stratified estimate against the loop); ``--json`` prints
+one JSON object instead (docs/benchmarks.md, "Output").
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import _report
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
@@ -53,6 +57,15 @@ def naive_stratified(strata: dict) -> tuple[float, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    _report.add_json_flag(parser)
+    args = parser.parse_args()
+    with _report.human_text(args.json):
+        results, ratios = _measure()
+    _report.finish(results, ratios, headline="stratified_vs_loop", as_json=args.json)
+
+
+def _measure() -> tuple[dict, dict]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from sampling.stats import CI_METHODS, proportion_ci, stratified_proportion
 
@@ -70,6 +83,7 @@ def main() -> None:
 
     print(f"{STRATA:,} strata, best of {REPEATS}; ratio = ours / baseline in this run\n")
     print(f"{'proportion_ci':<22}{'ours s':>10}{'statsmodels s':>15}{'ratio':>8}{'max |diff|':>12}")
+    intervals, ratios = {}, {}
     for method in CI_METHODS:
         ours_s, (low, high) = best_of(lambda m=method: proportion_ci(defects, sampled, method=m))
         base_s, (b_low, b_high) = best_of(
@@ -79,6 +93,12 @@ def main() -> None:
         # Jeffreys, the boundary rule (low = 0 at x = 0, high = 1 at x = n) statsmodels omits.
         diff = max(np.max(np.abs(low - b_low)), np.max(np.abs(high - b_high)))
         print(f"  {method:<20}{ours_s:>10.4f}{base_s:>15.4f}{ours_s / base_s:>8.2f}{diff:>12.2e}")
+        intervals[method] = {
+            "ours_s": ours_s,
+            "statsmodels_s": base_s,
+            "max_abs_diff": float(diff),
+        }
+        ratios[f"proportion_ci_{method}_vs_statsmodels"] = ours_s / base_s
 
     strata = {
         f"queue-{i}": (int(N), int(n), int(x))
@@ -92,6 +112,29 @@ def main() -> None:
           f"{abs(estimate.p - p):>12.2e}")  # fmt: skip
     print(f"\n  p = {estimate.p:.5f}, se = {estimate.se:.6f} (loop: {p:.5f}, {se:.6f}), "
           f"95% CI [{estimate.low:.5f}, {estimate.high:.5f}]")  # fmt: skip
+    ratios["stratified_vs_loop"] = ours_s / base_s
+    results = {
+        "bench": "stats_vectorised",
+        "unit": "seconds, best of the repeats",
+        "parameters": {"strata": STRATA, "repeats": REPEATS, "seed": 20240601},
+        "baseline": {
+            "what": "statsmodels' proportion_confint on the same arrays (statsmodels_s); "
+            "a plain Python loop over the strata (loop_s)",
+        },
+        "proportion_ci": intervals,
+        "stratified_proportion": {
+            "ours_s": ours_s,
+            "loop_s": base_s,
+            "abs_diff_p": abs(estimate.p - p),
+            "p": estimate.p,
+            "se": estimate.se,
+            "loop_p": p,
+            "loop_se": se,
+            "low": estimate.low,
+            "high": estimate.high,
+        },
+    }
+    return results, ratios
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+"""How every benchmark reports its result: the output contract, in one place.
+
+Human mode prints the bench's own text and ends with ``RATIO name=value``, its headline
+ratio to 2 decimals. With ``--json`` stdout carries one JSON object instead (measurements,
+baseline, every ratio, dataset size and parameters, and ``"ratio": {name: value}``); the
+bench's text then goes to stderr as progress, without the RATIO line, so stdout stays
+valid JSON. docs/benchmarks.md ("Output") explains the choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout (the text goes to stderr)",
+    )
+
+
+@contextlib.contextmanager
+def human_text(as_json: bool) -> Iterator[None]:
+    """Around a bench's run: in --json mode its prints go to stderr, keeping stdout for JSON."""
+    if not as_json:
+        yield
+        return
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def finish(results: dict, ratios: dict[str, float | None], *, headline: str, as_json: bool) -> None:
+    """Print the closing report: ``RATIO headline=value`` last, or the JSON object.
+
+    ``ratios`` holds every ratio the bench computed (None for one it could not measure);
+    ``headline`` names the one the RATIO line carries.
+    """
+    rounded = {name: None if value is None else round(value, 2) for name, value in ratios.items()}
+    value = rounded[headline]
+    if as_json:
+        report = {**results, "ratios": rounded, "ratio": {headline: value}}
+        # allow_nan=False: a NaN or an infinity fails here rather than emitting invalid JSON.
+        print(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        print(f"RATIO {headline}={'nan' if value is None else f'{value:.2f}'}")
