@@ -36,6 +36,13 @@ def open_assigned_audits(run) -> int:
         return len(_open(SampledTicket.objects.filter(run=run), run.plan, run.pk))
 
 
+def open_drawn_run(run, **signal) -> None:
+    """On ``sampling.events.run_drawn``: the run's assigned tickets become assigned audits in
+    the auditors' queues. Sampling sends it once the draw has committed, so the audits open in
+    their own transaction, as ``open_assigned_audits`` always does."""
+    open_assigned_audits(run)
+
+
 def open_assignment(sampled_ticket, user) -> Audit:
     """The audit of one assignment, opened now if the run has not opened it yet.
 

@@ -5,8 +5,10 @@ apps above them; the subscribers below are those higher apps. docs/architecture.
 """
 
 from audits import events as audit_events
+from audits import opening
 from coaching import events as coaching_events
 from notifications import events as notifications
+from sampling import events as sampling_events
 from scorecards import tasks as scorecards
 
 SUBSCRIBERS = [
@@ -15,6 +17,7 @@ SUBSCRIBERS = [
     (audit_events.dispute_raised, notifications.on_dispute_raised),
     (audit_events.dispute_decided, notifications.on_dispute_resolved),
     (coaching_events.coaching_opened, notifications.on_coaching_opened),
+    (sampling_events.run_drawn, opening.open_drawn_run),
 ]
 
 

@@ -7,7 +7,9 @@ from rest_framework.routers import DefaultRouter
 from audits import api as audits_api
 from audits import dispute_api
 from coaching import api as coaching_api
+from tickets import vendor_urls as vendor_pages
 from vendors import api as vendors_api
+from vendors import urls as vendor_targets
 
 from .health import healthz
 from .home import home
@@ -22,7 +24,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("people/", include("accounts.urls")),
-    path("vendors/", include("vendors.urls")),
+    # Vendor pages count tickets, so they live in tickets; targets stay in vendors. One
+    # namespace, targets first ("targets" is a page, not a vendor's slug).
+    path("vendors/", include((vendor_targets.urlpatterns + vendor_pages.urlpatterns, "vendors"))),
     path("audits/", include("audits.urls")),
     path("sampling/", include("sampling.urls")),
     path("scorecards/", include("scorecards.urls")),

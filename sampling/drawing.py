@@ -20,8 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audits.lifecycle import open_assigned_audits
-
+from . import events
 from .allocation import Design, RunAllocation, allocate_strata, past_error_rates
 from .assignment import assign_tickets
 from .models import (
@@ -165,8 +164,9 @@ def draw_sample(run_id: int) -> SampleRun:
             progress.clear()
     run = SampleRun.objects.select_related("plan").get(pk=run_id)
     if run.status == SampleRun.Status.DONE:
-        # Drawn tickets become assigned audits in the auditors' queues (idempotent).
-        open_assigned_audits(run)
+        # Sent once the draw has committed, not inside it: what subscribers do (audits opens
+        # the assigned tickets as audits) is their own transaction, and cannot undo the draw.
+        events.run_drawn.send(sender=SampleRun, run=run)
     return run
 
 

@@ -7,13 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import manager_required
 from accounts.scoping import visible_to
-from vendors import selectors as vendor_selectors
+from vendors.selectors import vendors_for
 
 from . import tasks
 from .forms import TicketImportForm
 from .import_report import ImportReport
 from .import_rows import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from .models import Ticket, TicketImport
+from .volumes import with_ticket_counts
 
 
 def tickets_for(user):
@@ -75,9 +76,7 @@ def ticket_import_status(request, pk):
     )
     vendors = []
     if upload.status == TicketImport.Status.SUCCEEDED:
-        vendors = vendor_selectors.with_ticket_counts(
-            request.user, vendor_selectors.vendors_for(request.user), "vendor"
-        )
+        vendors = with_ticket_counts(request.user, vendors_for(request.user), "vendor")
     return render(
         request,
         "tickets/ticket_import_status.html",

@@ -1,23 +1,17 @@
 """Read-side queries for vendor pages. Every function takes the viewing user and goes
 through the scoping function, so callers cannot forget it.
 
-Ticket volumes are counted in the database, one grouped query per table on a page, and
-attached to the rows shown; no page issues a query per row.
+Ticket volumes are the tickets' to count (``tickets.volumes``): this module knows vendors,
+sites, agents, workflows and targets only.
 """
-
-from collections.abc import Iterable
-from typing import TypeVar
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.scoping import visible_to
-from tickets.models import Ticket
 
 from .models import Agent, ContractTarget, Site, Vendor, Workflow
-
-Row = TypeVar("Row", Vendor, Site, Agent, Workflow)
 
 
 def _count_of(model, *, vendor_field: str = "vendor", **filters) -> Coalesce:
@@ -39,32 +33,10 @@ def vendors_for(user) -> QuerySet[Vendor]:
 
 
 def vendor_overview(user) -> QuerySet[Vendor]:
-    """Vendors with their site and active-agent counts (volume comes from ticket_counts)."""
+    """Vendors with their site and active-agent counts (volumes: ``tickets.volumes``)."""
     return vendors_for(user).annotate(
         site_count=_count_of(Site), agent_count=_count_of(Agent, active=True)
     )
-
-
-def ticket_counts(user, by: str, **filters) -> dict[int, int]:
-    """Ticket volume per ``by`` (a Ticket foreign-key name such as "vendor" or "site"),
-    counted in one grouped query over the tickets the user may see: a vendor POC's counts
-    never include another vendor's tickets."""
-    rows = (
-        visible_to(user, Ticket.objects.filter(**filters))
-        .order_by()
-        .values_list(f"{by}_id")
-        .annotate(n=Count("id"))
-    )
-    return dict(rows)
-
-
-def with_ticket_counts(user, rows: Iterable[Row], by: str, **filters) -> list[Row]:
-    """``rows`` as a list, each with ``ticket_count``: the user's visible tickets per row."""
-    rows = list(rows)
-    volume = ticket_counts(user, by, **filters)
-    for row in rows:
-        row.ticket_count = volume.get(row.pk, 0)
-    return rows
 
 
 def get_vendor(user, slug: str) -> Vendor:
@@ -111,18 +83,6 @@ def targets_of(user, vendor: Vendor) -> QuerySet[ContractTarget]:
 
 def workflows_for(user) -> QuerySet[Workflow]:
     return visible_to(user, Workflow.objects.all())
-
-
-def workflows_worked(user, **filters) -> list[tuple[Workflow, int]]:
-    """(workflow, tickets) for the workflows with visible tickets matching ``filters``."""
-    volume = ticket_counts(user, "workflow", **filters)
-    return [(w, volume[w.pk]) for w in workflows_for(user).filter(pk__in=list(volume))]
-
-
-def vendors_working(user, workflow: Workflow) -> list[tuple[Vendor, int]]:
-    """(vendor, tickets) for the vendors the user may see with tickets on ``workflow``."""
-    volume = ticket_counts(user, "vendor", workflow=workflow)
-    return [(v, volume[v.pk]) for v in vendors_for(user).filter(pk__in=list(volume))]
 
 
 def get_workflow(user, slug: str) -> Workflow:

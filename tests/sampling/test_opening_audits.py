@@ -2,6 +2,7 @@
 plan's audit form."""
 
 from audits.models import Audit, AuditStatus
+from sampling import events
 from sampling.drawing import draw_sample, request_run
 from tests.audits.workspace_helpers import published_form
 from tests.sampling.conftest import WINDOW
@@ -39,3 +40,21 @@ def test_drawing_a_done_run_again_opens_no_second_audit(population, make_plan, a
     draw_sample(run.pk)
 
     assert Audit.objects.filter(sampled_ticket__run=run).count() == opened
+
+
+def test_a_draw_announces_its_run_once_and_a_done_run_drawn_again_announces_nothing(
+    population, make_plan, auditors
+):
+    heard = []
+
+    def listen(run, **signal):
+        heard.append(run.pk)
+
+    events.run_drawn.connect(listen)
+    try:
+        run = draw(make_plan(auditors=auditors))
+        draw_sample(run.pk)
+    finally:
+        events.run_drawn.disconnect(listen)
+
+    assert heard == [run.pk]

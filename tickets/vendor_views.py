@@ -1,18 +1,22 @@
-"""Vendor pages: vendor → sites → agents, and workflows. Thin: the queries, the scoping
-and the counting live in vendors.selectors."""
+"""Vendor pages: vendor → sites → agents, and workflows, each with its ticket volumes. They
+live with the tickets they count (vendors, below tickets, knows none); their URLs keep the
+``vendors`` namespace (``vendor_urls``). Thin: the queries and the scoping live in
+``vendors.selectors``, the counting in ``tickets.volumes``."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from . import selectors
+from vendors import selectors
+
+from .volumes import vendors_working, with_ticket_counts, workflows_worked
 
 AGENTS_PER_PAGE = 100
 
 
 @login_required
 def vendor_list(request):
-    vendors = selectors.with_ticket_counts(
+    vendors = with_ticket_counts(
         request.user, selectors.vendor_overview(request.user), "vendor"
     )
     return render(request, "vendors/vendor_list.html", {"vendors": vendors})
@@ -22,7 +26,7 @@ def vendor_list(request):
 def vendor_detail(request, slug):
     user = request.user
     vendor = selectors.get_vendor(user, slug)
-    sites = selectors.with_ticket_counts(
+    sites = with_ticket_counts(
         user, selectors.sites_of(user, vendor), "site", vendor=vendor
     )
     return render(
@@ -31,7 +35,7 @@ def vendor_detail(request, slug):
         {
             "vendor": vendor,
             "sites": sites,
-            "workflows": selectors.workflows_worked(user, vendor=vendor),
+            "workflows": workflows_worked(user, vendor=vendor),
             "targets": selectors.targets_of(user, vendor),
             "ticket_total": sum(site.ticket_count for site in sites),
         },
@@ -45,7 +49,7 @@ def site_detail(request, vendor_slug, site_slug):
     page = Paginator(selectors.agents_at(user, site), AGENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    agents = selectors.with_ticket_counts(
+    agents = with_ticket_counts(
         user, page, "agent", site=site, agent__in=[agent.pk for agent in page]
     )
     return render(
@@ -65,14 +69,14 @@ def agent_detail(request, vendor_slug, agent_pk):
             "agent": agent,
             "vendor": agent.vendor,
             "site": agent.site,
-            "workflows": selectors.workflows_worked(request.user, agent=agent),
+            "workflows": workflows_worked(request.user, agent=agent),
         },
     )
 
 
 @login_required
 def workflow_list(request):
-    workflows = selectors.with_ticket_counts(
+    workflows = with_ticket_counts(
         request.user, selectors.workflows_for(request.user), "workflow"
     )
     return render(request, "vendors/workflow_list.html", {"workflows": workflows})
@@ -84,5 +88,5 @@ def workflow_detail(request, slug):
     return render(
         request,
         "vendors/workflow_detail.html",
-        {"workflow": workflow, "vendors": selectors.vendors_working(request.user, workflow)},
+        {"workflow": workflow, "vendors": vendors_working(request.user, workflow)},
     )
