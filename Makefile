@@ -35,7 +35,7 @@ test: install
 # The tests that read the calendar, run again on the days where calendars break: a month's
 # first day (a Sunday, whose week belongs to the month before), 31 Dec 2026 (ISO week 53),
 # New Year's Day 2027 and the night Europe changes to summer time (Europe/Madrid sites).
-CALENDAR_TESTS = tests/scorecards tests/portal tests/coaching tests/notifications \
+CALENDAR_TESTS = tests/scorecards tests/rollups tests/portal tests/coaching tests/notifications \
 	tests/audits/test_disputes.py tests/audits/test_dispute_api.py tests/sampling \
 	tests/test_seed_demo.py
 CALENDAR_DAYS = 2026-11-01T10:00:00+00:00 2026-12-31T23:30:00+00:00 \

@@ -8,7 +8,7 @@ tickets over the 13 full weeks before this one, 13 weekly runs stratified by ven
 workflow (~39,000 strata, unequal allocation) and 1,000,000 completed audits (~1 % more
 still open). Then, in the same process and run:
 
-  rebuild     scorecards.rollups.rebuild_all() once (the cells every page reads)
+  rebuild     rollups.writer.rebuild_rollups() once (the cells every page reads)
   baseline    a hello-world view defined here, logged in as the program manager (session and
               user loaded, as on the measured pages): the ratio's denominator; /healthz too
   pages       overview, vendor scorecard (vendor, drilled to a site and an agent), trends,
@@ -17,7 +17,7 @@ still open). Then, in the same process and run:
               A page that does not answer 200 prints "page not ready" instead of a time.
   rollup      --submit open audits scored through audits.lifecycle.submit_audit, each
               refreshing its cells on commit as in production (Celery eager: in-process):
-              the refresh time summed, per 1,000 audits; then one batched refresh_cells()
+              the refresh time summed, per 1,000 audits; then one batched refresh_rollups()
               of the same ids for comparison.
 
 With --explain, the slowest query of each page over 100 ms p50 is shown with EXPLAIN
@@ -168,10 +168,10 @@ def _existing_world() -> dict:
 
 
 def _rebuild() -> dict:
-    from scorecards.rollups import rebuild_all
+    from rollups.writer import rebuild_rollups
 
     started = time.perf_counter()
-    cells = rebuild_all()
+    cells = rebuild_rollups()
     seconds = time.perf_counter() - started
     for table in (
         "scorecards_auditcell",
@@ -183,7 +183,7 @@ def _rebuild() -> dict:
         "scorecards_finalisedday",
     ):
         _analyze(table)  # fresh statistics, as autovacuum would leave them
-    print(f"rebuild_all: {cells:,} cells in {seconds:.1f} s")
+    print(f"rebuild_rollups: {cells:,} cells in {seconds:.1f} s")
     return {"cells": cells, "s": seconds}
 
 
@@ -317,13 +317,13 @@ def _explain(sql: str) -> None:
 
 def _rollup(count: int) -> dict | None:
     """Score ``count`` open audits through the lifecycle; each submission's on-commit hook
-    refreshes its cells (scorecards.tasks.refresh_audit_cells, eager). The refresh is timed
+    refreshes its cells (rollups.tasks.flush_rollups, eager). The refresh is timed
     by wrapping the function the task calls."""
-    import scorecards.tasks
+    import rollups.tasks
     from audits.lifecycle import submit_audit
     from audits.models import OPEN_STATUSES, Audit
     from demo.sampling import demo_answers
-    from scorecards.rollups import refresh_cells
+    from rollups.writer import refresh_rollups
 
     audits = list(
         Audit.objects.filter(status__in=OPEN_STATUSES, sampled_ticket__isnull=False)
@@ -338,12 +338,12 @@ def _rollup(count: int) -> dict | None:
     def timed_refresh(audit_ids):
         started = time.perf_counter()
         try:
-            return refresh_cells(audit_ids)
+            return refresh_rollups(audit_ids)
         finally:
             refreshes.append(time.perf_counter() - started)
 
     rng = random.Random(2026)
-    scorecards.tasks.refresh_cells = timed_refresh
+    rollups.tasks.refresh_rollups = timed_refresh
     try:
         started = time.perf_counter()
         for audit in audits:
@@ -351,10 +351,10 @@ def _rollup(count: int) -> dict | None:
             submit_audit(audit, audit.auditor, answers=answers, time_spent_seconds=180)
         total = time.perf_counter() - started
     finally:
-        scorecards.tasks.refresh_cells = refresh_cells
+        rollups.tasks.refresh_rollups = refresh_rollups
     ids = [audit.pk for audit in audits]
     started = time.perf_counter()
-    refresh_cells(ids)
+    refresh_rollups(ids)
     batched = time.perf_counter() - started
     n, per = len(audits), 1000 / len(audits)
     print(
@@ -367,7 +367,7 @@ def _rollup(count: int) -> dict | None:
         f"({sum(refreshes) * per:.2f} s per 1,000; p50 {statistics.median(refreshes) * 1000:.1f}"
         f" ms, max {max(refreshes) * 1000:.1f} ms per refresh)"
     )
-    print(f"  one batched refresh_cells   {batched:8.2f} s  (the same {n:,} ids at once)")
+    print(f"  one batched refresh_rollups   {batched:8.2f} s  (the same {n:,} ids at once)")
     return {
         "submitted": n,
         "refreshes": len(refreshes),

@@ -1,4 +1,4 @@
-"""Benchmark: scorecard rollups (scorecards.rollups) over 1,000,000 audits.
+"""Benchmark: scorecard rollups (rollups.cells) over 1,000,000 audits.
 
 PostgreSQL only. Creates a scratch database (qa_bench_rollups) on the server in DATABASE_URL,
 migrates it and loads the same program as bench/audit_pages.py, with its loader (tickets,
@@ -7,8 +7,8 @@ sampled tickets and audits in SQL with indexes dropped during the load and rebui
 audit per sampled ticket, 99 % final. Then, in the same process and run:
 
   baseline    SELECT count(*) FROM audits_audit (the ratio's denominator)
-  rebuild     scorecards.rollups.rebuild_all(): every cell, one transaction
-  refresh     scorecards.rollups.refresh_cells() on 1,000 audit ids drawn at random
+  rebuild     rollups.writer.rebuild_rollups(): every cell, one transaction
+  refresh     rollups.writer.refresh_rollups() on 1,000 audit ids drawn at random
               (seeded) among the completed ones, as if just submitted
 
 each after a warm-up, repeated (5 / 3 / 10 times), printing the median in milliseconds and
@@ -135,13 +135,13 @@ def _measure() -> dict:
     from audit_pages import _scalar
 
     from audits.models import SCORED_STATUSES, Audit
-    from scorecards.models import AuditCell
-    from scorecards.rollups import rebuild_all, refresh_cells
+    from rollups.models import AuditCell
+    from rollups.writer import rebuild_rollups, refresh_rollups
 
     baseline = statistics.median(
         _timed(lambda: _scalar("SELECT count(*) FROM audits_audit"), BASELINE_REPEATS)
     )
-    rebuild = statistics.median(_timed(rebuild_all, REBUILD_REPEATS))
+    rebuild = statistics.median(_timed(rebuild_rollups, REBUILD_REPEATS))
     cells = AuditCell.objects.count()
 
     completed = list(Audit.objects.filter(status__in=SCORED_STATUSES).values_list("pk", flat=True))
@@ -155,7 +155,7 @@ def _measure() -> dict:
     refresh_times = []
     for index, batch in enumerate(batches):
         started = time.perf_counter()
-        refresh_cells(batch)
+        refresh_rollups(batch)
         if index:  # the first batch is the warm-up
             refresh_times.append((time.perf_counter() - started) * 1000)
     after = list(
@@ -170,8 +170,8 @@ def _measure() -> dict:
     print(f"{'step':<34} {'median ms':>10} {'/ count(*)':>11}")
     for label, value in [
         ("baseline SELECT count(*) audits", baseline),
-        ("rebuild_all (1M audits)", rebuild),
-        (f"refresh_cells ({BATCH:,} audit ids)", refresh),
+        ("rebuild_rollups (1M audits)", rebuild),
+        (f"refresh_rollups ({BATCH:,} audit ids)", refresh),
     ]:
         print(f"{label:<34} {value:10.1f} {value / baseline:10.1f}×")
     refresh_p95 = statistics.quantiles(refresh_times, n=20)[18]

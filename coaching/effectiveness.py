@@ -4,7 +4,7 @@ The theme is the action's error category (within its workflow, if it names one) 
 coached population is its agent, site or vendor. *Before* is the BEFORE_WEEKS whole weeks
 before the week the action was opened; *after* is the whole weeks from the one after the
 week of completion up to the current week (the coaching week itself is neither). Each rate
-is a stratified domain estimate read through ``scorecards.estimates.domain_outcomes`` (the
+is a stratified domain estimate read through ``rollups.estimates.domain_outcomes`` (the
 share of tickets with at least one error of the category; never a pooled rate of a
 stratified sample), and the two are compared with ``sampling.stats.compare_estimates``
 (pooled z-test and Newcombe interval on effective sizes, Korn & Graubard 1998).
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from rollups.estimates import CONFIDENCE, Scope, domain_outcomes
+from rollups.periods import Period, monday
 from sampling import stats
-from scorecards.estimates import CONFIDENCE, Scope, domain_outcomes
-from scorecards.periods import Period, monday
 
 from .models import DONE_STATUSES, CoachingAction, Level
 

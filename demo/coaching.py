@@ -33,7 +33,7 @@ from audits.models import Audit, AuditStatus
 from coaching import actions
 from coaching.effectiveness import IMPROVED, effectiveness
 from coaching.models import ActionStatus, CoachingAction, Level
-from scorecards.periods import monday
+from rollups.periods import monday
 from vendors.models import Site
 
 DAY = dt.timedelta(days=1)

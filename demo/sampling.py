@@ -46,11 +46,11 @@ from audits.models import SCORED_STATUSES, Audit, AuditEvent, AuditStatus
 from demo.forms import ERROR_ANSWERS
 from demo.taxonomy import auditor_comment
 from demo.tickets import DECISIONS_BY_AREA, MODERATION_DECISIONS, POLICY_LABELS
+from rollups.periods import monday
 from sampling.drawing import draw_sample, request_run
 from sampling.models import SampledTicket, SampleRun, SamplingPlan
 from sampling.population import resolve_window
 from sampling.scheduling import sync_plan_schedule
-from scorecards.periods import monday
 
 DAILY_RUNS = 56  # daily draws over the whole eight weeks of tickets
 WEEKLY_RUNS = 8
@@ -469,7 +469,7 @@ def seed() -> dict[str, tuple[int, int]]:
         score_run(run, versions, specs, manager, now, OPEN_SHARE if run == newest else 0.0)
     start_one_draft_each(auditors)
     # The bulk scoring above bypasses the lifecycle's rollup refresh: seed_demo rebuilds the
-    # scorecard cells once every app has seeded (scorecards.rollups.rebuild_all).
+    # scorecard cells once every app has seeded (rollups.writer.rebuild_rollups).
 
     return {
         "sample runs": (SampleRun.objects.count() - runs_before, SampleRun.objects.count()),

@@ -1,7 +1,7 @@
 """The demo's story, read back from the seeded data through the scorecard pages' own functions.
 
 ``demo.sampling`` decides the truth (a weak vendor, an improving site, an out-of-control week);
-this module measures what the pages will show of it — ``scorecards.estimates.domain_outcomes``
+this module measures what the pages will show of it — ``rollups.estimates.domain_outcomes``
 for the weighted estimates, ``scorecards.targets.verdict`` against the contract,
 ``sampling.stats.compare_estimates`` and the trends page's p-chart — so the paragraph
 ``seed_demo`` prints states numbers a program manager will find, not ones the generator hoped for.
@@ -22,10 +22,10 @@ from demo.coaching import improving_action
 from demo.disputes import open_disputes
 from demo.sampling import IMPROVING, SPIKE, WEAK
 from demo.tickets import WINDOW_DAYS, history_end
+from rollups.estimates import Scope, domain_outcomes
+from rollups.periods import Period, monday
 from sampling import stats
-from scorecards.estimates import Scope, domain_outcomes
 from scorecards.follow_ups import follow_ups
-from scorecards.periods import Period, monday
 from scorecards.targets import targets_in_effect, verdict
 from scorecards.trends import control_series
 from vendors.models import ContractTarget, Site, Vendor, Workflow

@@ -23,8 +23,8 @@ from accounts.scoping import visible_to
 from audits import disputes, exports
 from audits.models import Dispute
 from coaching.actions import actions_visible_to
-from scorecards.estimates import Scope, domain_outcomes
-from scorecards.periods import Period
+from rollups.estimates import Scope, domain_outcomes
+from rollups.periods import Period
 from scorecards.query import PageQuery
 from scorecards.scorecard import HEADLINES, Headline
 from vendors.models import Vendor

@@ -18,10 +18,10 @@ from django.utils.safestring import mark_safe
 
 from accounts.scoping import visible_to
 from audits import exports
+from rollups.estimates import MIN_AUDITS
+from rollups.periods import PeriodInvalid
 from scorecards import charts
 from scorecards import gaps as error_themes
-from scorecards.estimates import MIN_AUDITS
-from scorecards.periods import PeriodInvalid
 from scorecards.query import PageQuery, read_query
 from scorecards.scorecard import vendor_scorecard
 from scorecards.tables import table_response

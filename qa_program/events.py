@@ -1,6 +1,7 @@
 """Who listens to what: the one list of the program's events and their subscribers.
 
-Lower apps announce what happened (``audits.events``, ``coaching.events``) and never call the
+Lower apps announce what happened (``audits.events``, ``coaching.events``, ``sampling.events``)
+and never call the
 apps above them; the subscribers below are those higher apps. docs/architecture.md draws it.
 """
 
@@ -8,11 +9,11 @@ from audits import events as audit_events
 from audits import opening
 from coaching import events as coaching_events
 from notifications import events as notifications
+from rollups import tasks as rollups
 from sampling import events as sampling_events
-from scorecards import tasks as scorecards
 
 SUBSCRIBERS = [
-    (audit_events.audit_changed, scorecards.refresh_once_committed),
+    (audit_events.audit_changed, rollups.queue_refresh),
     (audit_events.audit_finalised, notifications.on_audit_finalised),
     (audit_events.dispute_raised, notifications.on_dispute_raised),
     (audit_events.dispute_decided, notifications.on_dispute_resolved),

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "audit_forms",
     "audits",
     "sampling",
+    "rollups",
     "scorecards",
     "coaching",
     "notifications",
@@ -214,9 +215,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sampling.tasks.redraw_stuck_sample_runs",
         "schedule": 300.0,
     },
-    # The rollups are kept current on every audit change; a nightly recount proves it.
-    "rebuild-scorecard-cells": {
-        "task": "scorecards.tasks.rebuild_audit_cells",
+    # The rollups are kept current on every audit change (a flush a few seconds after it; this
+    # entry catches any flush whose message was lost); a nightly recount proves them.
+    "flush-rollups": {
+        "task": "rollups.tasks.flush_rollups",
+        "schedule": 60.0,
+    },
+    "rebuild-rollups": {
+        "task": "rollups.tasks.rebuild_rollups",
         "schedule": crontab(hour=2, minute=30),
     },
     # Coaching actions due within two days or overdue: each owner told once per due date.
@@ -240,6 +246,9 @@ PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all ven
 # are removed this many days after the ticket was handled (the attachment: after the dispute
 # was raised); audits, scores and statistics stay (audits.retention).
 QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
+# With a real worker, the rollups of changed audits are refreshed together this many seconds
+# after the first change (rollups.writer): one refresh per batch, not one per submission.
+QA_ROLLUP_DEBOUNCE_SECONDS = float(os.environ.get("QA_ROLLUP_DEBOUNCE_SECONDS", "3"))
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

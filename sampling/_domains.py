@@ -138,7 +138,7 @@ class DomainSums:
     misses_outside p² + lone) / N̂_d²: the same Σ_pairs n_i n_j (e_i - e_j)² / n_h form of each
     stratum's residual sum of squares, expanded in p, whose terms are all non-negative (no
     cancellation). Every sum is additive over strata, so a database can total them per domain
-    (``scorecards.estimates`` does) and send one row per domain instead of one per stratum.
+    (``rollups.estimates`` does) and send one row per domain instead of one per stratum.
     """
 
     audits: np.ndarray

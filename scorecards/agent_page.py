@@ -24,10 +24,9 @@ from audits.selectors import audits_visible_to
 from coaching.actions import actions_visible_to
 from coaching.effectiveness import Effectiveness, effectiveness
 from coaching.models import CoachingAction
+from rollups.estimates import POLICY_CATEGORY, Scope
+from rollups.models import AuditCell
 from vendors.models import Agent
-
-from .estimates import POLICY_CATEGORY, Scope
-from .models import AuditCell
 
 AUDITS_PER_PAGE = 25
 RESULTS = {"passed": True, "failed": False}

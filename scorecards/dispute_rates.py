@@ -17,9 +17,8 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from accounts.models import User
 from audits.disputes import CORRECTING
 from audits.models import Dispute, DisputedQuestion
+from rollups.models import FinalisedDay
 from vendors.models import Vendor
-
-from .models import FinalisedDay
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,12 @@ class DisputeRates:
 def dispute_rates(period=None) -> DisputeRates:
     """Dispute and overturn rates per vendor, auditor and question (a question overturned
     often is a calibration signal). Audits count when finalised (``finalised_at``) within
-    ``period`` (a ``scorecards.periods.Period``; all time when None): ``dispute_rate`` is
+    ``period`` (a ``rollups.periods.Period``; all time when None): ``dispute_rate`` is
     the share of them disputed, ``overturn_rate`` the share of their decided disputed
     questions overturned in full or in part.
 
     No query reads every audit of the period: the finalised audits are summed from the
-    ``scorecards.FinalisedDay`` rollup (per auditor, vendor and UTC day, kept by every
+    ``rollups.FinalisedDay`` rollup (per auditor, vendor and UTC day, kept by every
     lifecycle step), and the disputed ones and their questions are counted from the disputes,
     joined to their audits by key: one grouped read of the rollup for both levels (an
     index-only scan), one of the disputes per level and one for the questions, and the

@@ -88,7 +88,7 @@ class FollowUps:
 
 
 def follow_ups(period, now: dt.datetime | None = None) -> FollowUps:
-    """Disputes and coaching of every vendor for ``period`` (a ``scorecards.periods.Period``),
+    """Disputes and coaching of every vendor for ``period`` (a ``rollups.periods.Period``),
     and the red flags they raise: overdue disputes, overdue coaching, calibration signals."""
     now = now or timezone.now()
     rates = dispute_rates(period)

@@ -9,12 +9,12 @@ from django.urls import reverse
 from accounts.decorators import internal_page
 from accounts.scoping import visible_to
 from audit_forms.models import ErrorCategory
+from rollups.estimates import MIN_AUDITS
+from rollups.periods import PeriodInvalid
 from vendors.models import Vendor, Workflow
 
 from . import gaps as themes
-from .estimates import MIN_AUDITS
 from .pareto_chart import Bar, pareto_svg
-from .periods import PeriodInvalid
 from .query import read_query
 from .tables import table_response
 

@@ -31,11 +31,11 @@ from django.db.models.functions import Cast
 from audit_forms.models import ErrorCategory, FormQuestion
 from audits.models import SCORED_STATUSES
 from audits.selectors import audits_visible_to
+from rollups.estimates import MIN_AUDITS, domain_outcomes
+from rollups.periods import Period
 from sampling import stats
 from vendors.models import Site, Vendor
 
-from .estimates import MIN_AUDITS, domain_outcomes
-from .periods import Period
 from .query import PageQuery
 from .tables import Table, rate
 

@@ -36,15 +36,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.formats import percent as _percent
+from rollups.estimates import DomainOutcome, Scope, domain_outcomes
+from rollups.models import AuditorDay, StratumTotal, VendorCell
 from sampling.models import SampleRun, SampleStratum
 from sampling.stats import Estimate
 from scorecards.dispute_rates import DisputeRate
 from vendors.models import ContractTarget, Vendor, Workflow
 
-from .estimates import DomainOutcome, Scope, domain_outcomes
 from .flags import RedFlag
 from .follow_ups import FollowUps, follow_ups
-from .models import AuditorDay, StratumTotal, VendorCell
 from .query import PageQuery
 from .targets import BELOW, targets_in_effect, verdict
 from .trends import control_series, trend_span

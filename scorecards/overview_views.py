@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from accounts.decorators import internal_page
+from rollups.periods import PeriodInvalid
 
 from .follow_ups import CALIBRATION_MIN_DECIDED, CALIBRATION_OVERTURN_SHARE
 from .overview import BENCHMARK_WORKFLOWS, Overview, program_overview
-from .periods import PeriodInvalid
 from .query import read_query
 from .tables import Table, rate, table_response
 

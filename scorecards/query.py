@@ -4,7 +4,7 @@ workflow, agent), read once for every page so links between pages carry the same
 Objects are looked up through ``accounts.scoping.visible_to``: a slug or id the viewer may not
 see is a 404, like any other guessed id. Parameters: ``vendor`` (slug), ``site`` (slug, of
 the vendor), ``workflow`` (slug), ``agent`` (external id, of the vendor), plus the period's
-(see ``scorecards.periods``) and ``confidence`` (0.80–0.99, default 0.95).
+(see ``rollups.periods``) and ``confidence`` (0.80–0.99, default 0.95).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.scoping import visible_to
+from rollups.estimates import CONFIDENCE, Scope
+from rollups.models import AuditCell, SiteCell, VendorCell
+from rollups.periods import KINDS, Period, PeriodInvalid, period_from_query
 from vendors.models import Agent, Site, Vendor, Workflow
-
-from .estimates import CONFIDENCE, Scope
-from .models import AuditCell, SiteCell, VendorCell
-from .periods import KINDS, Period, PeriodInvalid, period_from_query
 
 CONFIDENCES = (0.80, 0.90, 0.95, 0.99)
 

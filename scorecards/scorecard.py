@@ -1,7 +1,7 @@
 """The vendor scorecard: where a vendor (or one of its sites, workflows or agents) stands
 against its contract over a period, and the next level down to drill into.
 
-Every number is a domain estimate from ``scorecards.estimates`` (stratified and weighted,
+Every number is a domain estimate from ``rollups.estimates`` (stratified and weighted,
 never pooled audits), and every verdict comes from ``scorecards.targets.verdict``, so the
 page only says "below target" when the interval says so. The page's query names the scope;
 drilling goes vendor → site → workflow → agent, one level at a time, and each level shows
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Model
 
+from rollups.estimates import DomainOutcome, domain_outcomes
 from sampling import stats
 from vendors.models import Agent, ContractTarget, Site, Workflow
 
-from .estimates import DomainOutcome, domain_outcomes
 from .query import PageQuery
 from .tables import Table, rate
 from .targets import Verdict, targets_in_effect, verdict

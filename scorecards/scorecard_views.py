@@ -8,9 +8,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from accounts.decorators import internal_page
+from rollups.periods import PeriodInvalid
 
 from . import agent_page
-from .periods import PeriodInvalid
 from .query import PageQuery, read_query
 from .scorecard import Scorecard, vendor_scorecard
 from .tables import table_response

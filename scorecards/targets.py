@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from rollups.periods import Period
 from sampling import stats
 from vendors.models import ContractTarget
-
-from .periods import Period
 
 MEETS, BELOW, INCONCLUSIVE = "meets", "below", "inconclusive"
 # Beyond this many more audits a verdict is out of practical reach: say so, not "20,547,265".

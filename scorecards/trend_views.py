@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from accounts.decorators import internal_page
+from rollups.periods import PeriodInvalid
 
 from . import charts
-from .periods import PeriodInvalid
 from .query import read_query
 from .tables import Table, rate, table_response
 from .trends import (

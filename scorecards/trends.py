@@ -25,11 +25,11 @@ from django.utils import timezone
 
 from accounts.formats import percent as _percent
 from accounts.formats import points
+from rollups.estimates import DomainOutcome, Scope, complement, domain_outcomes
+from rollups.periods import Period, PeriodInvalid, monday
 from sampling import stats
 from vendors.models import Vendor
 
-from .estimates import DomainOutcome, Scope, complement, domain_outcomes
-from .periods import Period, PeriodInvalid, monday
 from .query import PageQuery
 
 WEEKS = 12

@@ -19,6 +19,7 @@ from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import Role
 from audit_forms.catalog import ensure_default_categories
+from tests.audits.workspace_helpers import published_form
 from tests.factories import (
     SiteFactory,
     UserFactory,
@@ -344,3 +345,21 @@ def postgres_only(transactional_db):
         pytest.skip(
             "needs PostgreSQL: concurrent connections to one test database (set DATABASE_URL)"
         )
+
+
+@pytest.fixture
+def version(workflow, manager):
+    """The published moderation scorecard of tests/audits/workspace_helpers.py."""
+    return published_form(workflow, by=manager)
+
+
+@pytest.fixture
+def step(django_capture_on_commit_callbacks):
+    """Run one lifecycle step and, as in production, what it queued on commit (the cell
+    refresh, eager)."""
+
+    def run(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return run

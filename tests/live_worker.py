@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 
 WORKER_START_TIMEOUT = 60
 
@@ -88,6 +89,7 @@ def live_celery_worker(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = media_dir
     app.conf.task_always_eager = False  # restored by eager_tasks
     app.control.purge()
+    cache.clear()  # marks of an earlier test's scheduled work (e.g. a rollup flush) go too
     worker = start_celery_worker(tmp_path / "worker.log", media_dir)
     try:
         yield worker

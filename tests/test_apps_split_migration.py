@@ -1,7 +1,7 @@
-"""Tickets and audit forms left the audits app for apps of their own (issue 12) without moving a
-row: their tables keep their names, and a database populated under the old layout reads the same
-under the new one, through every foreign key, with its content types (permissions, admin
-history) relabelled."""
+"""Tickets and audit forms left the audits app for apps of their own, and the derived tables the
+scorecards app for ``rollups`` (issue 12), without moving a row: their tables keep their names,
+and a database populated under the old layout reads the same under the new one, through every
+foreign key, with its content types (permissions, admin history) relabelled."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -11,10 +11,12 @@ from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import Role
 from audit_forms.models import ErrorCategory, FormChoice, FormQuestion, FormSection, FormVersion
+from audits import lifecycle
 from audits.models import Audit
+from rollups.models import AuditCell, AuditorDay, SiteCell, StratumTotal, VendorCell, WeekSums
 from sampling.models import SampledTicket, SamplingPlan
 from tests.audit_forms.forms_helpers import build_small_form
-from tests.audits.workspace_helpers import assigned_audits, published_form
+from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
 from tests.factories import UserFactory
 from tickets.models import Ticket, TicketImport
 
@@ -27,9 +29,9 @@ BEFORE_THE_MOVE = {
     "coaching": "0001_initial",
     "scorecards": "0007_week_sums",
 }
-NEW_APPS = ("tickets", "audit_forms")
+NEW_APPS = ("tickets", "audit_forms", "rollups")
 MOVED_MODELS = [Ticket, TicketImport, ErrorCategory, FormVersion, FormSection, FormQuestion,
-                FormChoice]
+                FormChoice, AuditCell, SiteCell, VendorCell, StratumTotal, AuditorDay, WeekSums]
 
 
 def snapshot():
@@ -40,6 +42,7 @@ def snapshot():
         "sampled": sorted(SampledTicket.objects.values_list("pk", "ticket_id")),
         "plans": sorted(SamplingPlan.objects.values_list("pk", "form_id")),
         "workflows": sorted(FormVersion.objects.values_list("form_id", "form__workflows")),
+        "week_sums": sorted(WeekSums.objects.values_list("week", "vendor_id", "sums"), key=str),
     }
 
 
@@ -48,6 +51,8 @@ def test_a_database_populated_before_the_move_keeps_every_row_after_it(workflow,
     auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
     published_form(workflow, by=manager)
     audits = assigned_audits(auditor, workflow, count=3)
+    for audit in audits[:2]:
+        lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD)
     build_small_form(manager)
     TicketImport.objects.create(original_name="week.csv", file="ticket_imports/week.csv")
     SamplingPlan.objects.update(form=audits[0].form_version.form)
@@ -74,6 +79,14 @@ def test_a_database_populated_before_the_move_keeps_every_row_after_it(workflow,
         )
         assert ContentType.objects.filter(app_label="audits", model="ticket").exists()
         assert not ContentType.objects.filter(app_label="tickets").exists()
+        assert old.get_model("scorecards", "AuditCell").objects.count() == len(
+            before["rows"]["AuditCell"]
+        )
+        # Week sums were positional arrays then: 8 shared sums, 6 per attribute.
+        for sums, categories in old.get_model("scorecards", "WeekSums").objects.values_list(
+            "sums", "categories"
+        ):
+            assert isinstance(sums, list) and len(sums) == 8 + 6 * (2 + len(categories))
     finally:
         MigrationExecutor(connection).migrate(latest)
 
@@ -87,3 +100,4 @@ def test_a_database_populated_before_the_move_keeps_every_row_after_it(workflow,
     assert (ticket_type.app_label, ticket_type.model) == ("tickets", "ticket")
     assert Permission.objects.filter(content_type=ticket_type, codename="view_ticket").exists()
     assert not ContentType.objects.filter(app_label="audits", model="formversion").exists()
+    assert ContentType.objects.get_for_model(AuditCell).app_label == "rollups"

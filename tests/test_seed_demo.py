@@ -3,7 +3,7 @@ and scored audits showing real patterns, and running it again changes nothing.
 
 The demo tells a story the scorecard pages must show: a weak vendor, an improving site and an
 out-of-control week. Those tests read the seeded data through the pages' own functions
-(``scorecards.estimates.domain_outcomes``, ``scorecards.targets.verdict``, ``sampling.stats``),
+(``rollups.estimates.domain_outcomes``, ``scorecards.targets.verdict``, ``sampling.stats``),
 never by pooling audits. The full demo is seeded once for all the tests that only read it
 (``TestTheSeededDemo``) and rolled back after them.
 
@@ -53,12 +53,12 @@ from demo.people import DEMO_PASSWORD, demo_logins
 from demo.story import demo_period, spike_week
 from demo.taxonomy import TAXONOMY
 from demo.tickets import SOURCE, generate_tickets, history_end
+from rollups.estimates import Scope, domain_outcomes
+from rollups.periods import Period
 from sampling import stats
 from sampling.models import SampledTicket, SamplingPlan
 from sampling.reporting import run_report
 from scorecards.dispute_rates import dispute_rates
-from scorecards.estimates import Scope, domain_outcomes
-from scorecards.periods import Period
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
 from tickets.models import Ticket
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
@@ -112,7 +112,7 @@ def test_topping_up_adds_only_missing_tickets_and_seeding_again_changes_nothing(
 
     assert row_counts() == first
     assert set(Ticket.objects.values_list("external_id", "agent_id", "decision")) == first_tickets
-    assert first["scorecards.AuditCell"] > 0  # the rollups were rebuilt
+    assert first["rollups.AuditCell"] > 0  # the rollups were rebuilt
 
 
 @pytest.mark.django_db

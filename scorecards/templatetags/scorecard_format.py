@@ -7,8 +7,8 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from accounts.formats import percent
+from rollups.estimates import MIN_AUDITS
 from sampling.templatetags.sampling_format import interval_bar
-from scorecards.estimates import MIN_AUDITS
 
 register = template.Library()
 

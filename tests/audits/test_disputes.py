@@ -15,8 +15,8 @@ from audit_forms.scoring import score_audit
 from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
+from rollups.models import AuditCell
 from scorecards.dispute_rates import dispute_rates
-from scorecards.models import AuditCell
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.factories import UserFactory
 
@@ -254,9 +254,9 @@ def test_a_decided_question_cannot_be_disputed_again(audit, poc_a, manager):
 def test_the_scorecard_cell_follows_an_overturn(
     audit, poc_a, manager, django_capture_on_commit_callbacks
 ):
-    from scorecards.rollups import rebuild_all
+    from rollups.writer import rebuild_rollups
 
-    rebuild_all()
+    rebuild_rollups()
     cell = AuditCell.objects.get()
     assert (cell.audited, cell.passed, float(cell.score_sum)) == (1, 0, float(audit.score))
     errors_before = dict(cell.error_categories)
@@ -328,7 +328,7 @@ def test_dispute_and_overturn_rates_per_vendor_auditor_and_question(
 
 
 def test_rates_of_a_period_count_audits_finalised_in_it(audit, poc_a):
-    from scorecards.periods import period_of
+    from rollups.periods import period_of
 
     disputes.raise_dispute(audit, poc_a, {"tone": "Ok."})
     this_week = period_of("week", timezone.now().date())

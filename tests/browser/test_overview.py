@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from scorecards.periods import period_containing
+from rollups.periods import period_containing
 from tests.browser import keep_a_picture
 from tests.scorecards.test_overview import benchmark_program
 

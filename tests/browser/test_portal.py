@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from scorecards.estimates import Scope, domain_outcomes
-from scorecards.periods import period_of
-from scorecards.rollups import rebuild_all
+from rollups.estimates import Scope, domain_outcomes
+from rollups.periods import period_of
+from rollups.writer import rebuild_rollups
 from tests.audits.workspace_helpers import ALL_GOOD, published_form
 from tests.factories import AgentFactory
 from tests.portal.conftest import FAIL, final_stratum
@@ -40,7 +40,7 @@ def finalised(manager, auditor, workflow, site_a, site_b):
         population=50,
         outcomes=[FAIL] * 6,
     )
-    rebuild_all()
+    rebuild_rollups()
     return ours
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from scorecards.rollups import rebuild_all
+from rollups.writer import rebuild_rollups
 from tests.audits.workspace_helpers import published_form
 from tests.browser import keep_a_picture
 from tests.factories import AgentFactory, SiteFactory
@@ -59,7 +59,7 @@ def program(manager, auditor, vendor_a, site_a, workflow):
         batches, auditor, workflow, m1, population=400, handled_at=APRIL, passed=5, failed=10
     )
     accuracy_target(vendor_a, Decimal("0.8500"))
-    rebuild_all()
+    rebuild_rollups()
     return batches
 
 

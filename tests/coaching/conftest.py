@@ -3,13 +3,7 @@
 import pytest
 
 from accounts.models import Role
-from tests.audits.workspace_helpers import published_form
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def version(workflow, manager):
-    return published_form(workflow, by=manager)
 
 
 @pytest.fixture

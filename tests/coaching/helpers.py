@@ -8,7 +8,7 @@ import datetime as dt
 from audits.models import Audit
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
-from tests.scorecards.rollup_helpers import sampled_audits, submitted_in_bulk
+from tests.rollups.rollup_helpers import sampled_audits, submitted_in_bulk
 
 POLICY = {**ALL_GOOD, "right_action": "no"}  # a policy error (critical)
 PROCEDURAL = {**ALL_GOOD, "escalation": "missed"}  # a procedural error

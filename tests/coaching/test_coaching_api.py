@@ -14,7 +14,7 @@ from audits import lifecycle
 from audits.models import Audit
 from coaching import actions, effectiveness
 from coaching.models import ActionStatus, CoachingAction
-from scorecards.rollups import rebuild_all
+from rollups.writer import rebuild_rollups
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.coaching.helpers import outcomes, scored_stratum
 from tests.factories import AgentFactory, UserFactory, enrol_totp
@@ -251,7 +251,7 @@ def test_the_detail_reports_the_effectiveness_of_a_completed_action(
             (monday - 4 * weeks + dt.timedelta(days=1), outcomes(policy=2, good=28)),
         ],
     )
-    rebuild_all()
+    rebuild_rollups()
     action = actions.open_action(
         manager,
         audits=list(Audit.objects.filter(ticket__agent=agent)[:2]),

@@ -18,12 +18,12 @@ from audit_forms.models import ErrorCategory
 from audits.models import Audit
 from coaching import actions, effectiveness
 from coaching.models import CoachingAction
+from rollups.periods import Period
+from rollups.writer import rebuild_rollups
 from sampling import stats
-from scorecards.periods import Period
-from scorecards.rollups import rebuild_all
 from tests.coaching.helpers import outcomes, scored_stratum
 from tests.factories import AgentFactory
-from tests.scorecards.rollup_helpers import category_rate_from_audits
+from tests.rollups.rollup_helpers import category_rate_from_audits
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def program(version, auditor, workflow, site_a):
             (at(3, 18), outcomes(policy=6, good=14)),
         ],
     )
-    rebuild_all()
+    rebuild_rollups()
     return {"a1": a1, "a2": a2}
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from accounts.models import Role
 from audits import lifecycle
-from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
+from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.factories import UserFactory
 
 # An audit with a finding: the policy citation failed and the tone was poor.
@@ -15,11 +15,6 @@ FLAWED = {**ALL_GOOD, "policy_cited": "fail", "tone": "2"}
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def version(workflow, manager):
-    return published_form(workflow, by=manager)
 
 
 @pytest.fixture

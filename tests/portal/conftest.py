@@ -12,11 +12,11 @@ import pytest
 
 from audits.lifecycle import finalise_audit, submit_audit
 from audits.models import Audit
+from rollups.writer import rebuild_rollups
 from sampling.models import SampleStratum
-from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.factories import AgentFactory
-from tests.scorecards.rollup_helpers import sampled_audits
+from tests.rollups.rollup_helpers import sampled_audits
 
 MARCH = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 MARCH_QUERY = {"period": "month", "date": "2026-03-01"}
@@ -94,5 +94,5 @@ def portal_world(manager, auditor, workflow, site_a, site_b, poc_a) -> PortalWor
         outcomes=[ALL_GOOD],
         finalise=False,
     )
-    rebuild_all()
+    rebuild_rollups()
     return PortalWorld(a_audits=a_audits, b_audits=b_audits, a_submitted=a_submitted)

@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from scorecards.estimates import Scope, domain_outcomes
-from scorecards.periods import period_of
+from rollups.estimates import Scope, domain_outcomes
+from rollups.periods import period_of
 from scorecards.tables import rate
 from tests.portal.conftest import B_AGENT, MARCH_QUERY
 

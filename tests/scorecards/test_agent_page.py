@@ -18,7 +18,7 @@ from django.urls import reverse
 from audit_forms.models import ErrorCategory
 from coaching import actions
 from coaching.models import CoachingAction, Level
-from scorecards.rollups import rebuild_all
+from rollups.writer import rebuild_rollups
 from tests.audits.workspace_helpers import published_form
 from tests.factories import AgentFactory, SiteFactory, WorkflowFactory
 from tests.scorecards.test_scorecard import APRIL, MARCH, audit_batch
@@ -71,7 +71,7 @@ def program(manager, auditor, vendor_a, site_a, workflow):
             passed=passed,
             failed=1,
         )
-    rebuild_all()
+    rebuild_rollups()
     return {"m1": m1, "spam": spam, "hate": workflow, "cebu": cebu}
 
 

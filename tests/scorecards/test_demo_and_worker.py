@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from audits import lifecycle
-from scorecards.models import AuditCell
-from scorecards.rollups import rebuild_all
+from rollups.models import AuditCell
+from rollups.writer import rebuild_rollups
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
-from tests.scorecards.rollup_helpers import counted_from_audits, stored_cells
+from tests.rollups.rollup_helpers import counted_from_audits, stored_cells
 
 WAIT_SECONDS = 60
 
@@ -25,7 +25,7 @@ def test_seeding_the_demo_leaves_cells_equal_to_a_rebuild(settings):
     seeded = stored_cells()
     assert seeded, "the demo scores audits, so some cells must exist"
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
-    rebuild_all()
+    rebuild_rollups()
     assert stored_cells() == seeded
 
 
@@ -47,4 +47,4 @@ def test_a_real_worker_refreshes_the_cell_of_a_submitted_audit(
         1,
         1,
     )
-    assert "scorecards.tasks.refresh_audit_cells[" in live_celery_worker.log()
+    assert "rollups.tasks.flush_rollups[" in live_celery_worker.log()

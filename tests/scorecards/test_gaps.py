@@ -23,16 +23,16 @@ from django.urls import reverse
 from audit_forms.models import ErrorCategory
 from audits import lifecycle
 from audits.models import SCORED_STATUSES, Audit
+from rollups.periods import period_of
+from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import SampleStratum
 from scorecards.gaps import thematic_gaps
 from scorecards.pareto_chart import Bar, pareto_svg
-from scorecards.periods import period_of
 from scorecards.query import PageQuery
-from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, VendorFactory
-from tests.scorecards.rollup_helpers import (
+from tests.rollups.rollup_helpers import (
     category_rate_from_audits,
     sampled_audits,
     submitted_in_bulk,
@@ -122,7 +122,7 @@ def program(version, auditor, workflow, vendor_a, site_a, vendor_b, site_b):
     lifecycle.submit_audit(sunday, auditor, answers=POLICY)
     # A small stratum: two tickets, so its one audit weighs 2 tickets, not 100.
     SampleStratum.objects.filter(pk=sunday.sampled_ticket.stratum_id).update(population=2)
-    rebuild_all()
+    rebuild_rollups()
     return {
         "acme": acme,
         "borealis": borealis,
@@ -332,7 +332,7 @@ def test_no_significant_movers_is_said_when_nothing_moved(
         outcomes(procedural=2, good=13),
         outcomes(procedural=3, good=12),
     )
-    rebuild_all()
+    rebuild_rollups()
 
     html = client_as(manager).get(*gaps_url(vendor="steady")).content.decode()
     assert "No significant movers" in html
@@ -370,7 +370,7 @@ def test_queries_do_not_grow_with_categories_vendors_or_audits(
         ErrorCategory.objects.create(name=f"Theme {i}", slug=f"theme-{i}")
         agent = AgentFactory(site=SiteFactory(vendor=VendorFactory(name=f"Extra {i}")))
         stratum(auditor, workflow, agent, 100, [], outcomes(policy=6, good=6))
-    rebuild_all()
+    rebuild_rollups()
     after = count(*gaps_url()), count(*theme_url("policy-error"))
     assert after == before
     # Session and user, categories, three reads of two queries and their slugs, the breakdown's

@@ -12,8 +12,8 @@ The program built here (March 2026, one month):
 - Run "Weekly review" was drawn five days ago and has 2 of 10 audits done: behind. Run
   "Fresh draw" was drawn yesterday and has none done: not yet behind.
 
-Auditor productivity is read from the auditor-day rollup (``scorecards.productivity``), which
-``rebuild_all`` rebuilds with the cells; the page reads no audit rows.
+Auditor productivity is read from the auditor-day rollup (``rollups.productivity``), which
+``rebuild_rollups`` rebuilds with the cells; the page reads no audit rows.
 """
 
 import csv
@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from audits import lifecycle
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
+from rollups.periods import period_of
+from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import SampleStratum
 from scorecards import overview as overview_module
-from scorecards.periods import period_of
-from scorecards.rollups import rebuild_all
 from scorecards.tables import rate
 from tests.audits.workspace_helpers import published_form, sample_run
 from tests.factories import (
@@ -44,8 +44,8 @@ from tests.factories import (
     VendorFactory,
     WorkflowFactory,
 )
+from tests.rollups.rollup_helpers import sampled_audits
 from tests.scorecards.dispute_helpers import open_dispute, vendor_action
-from tests.scorecards.rollup_helpers import sampled_audits
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def benchmark_program(
 
     ContractTargetFactory(vendor=site_a.vendor, workflow=workflow, target="0.9900")
     ContractTargetFactory(vendor=site_b.vendor, workflow=None, target="0.7000")
-    rebuild_all()
+    rebuild_rollups()
     return {
         "spam": spam,
         "daily": daily,
@@ -326,7 +326,7 @@ def test_an_out_of_control_week_of_a_vendor_is_a_red_flag(
         manager,
         bad_week,
     )
-    rebuild_all()
+    rebuild_rollups()
 
     response = client_as(manager).get(MARCH)
 
@@ -349,7 +349,7 @@ def spam_shared(program, auditor, site_b):
         run, auditor, program["spam"], AgentFactory(site=site_b), [HANDLED] * 10
     )
     scored(audits, 9, 300, auditor)
-    rebuild_all()
+    rebuild_rollups()
 
 
 def test_the_matrix_shows_the_shared_workflows_with_the_most_audits_and_says_how_many_more(
@@ -394,7 +394,7 @@ def test_a_target_on_a_workflow_not_in_the_matrix_is_still_checked(
     Audit.objects.filter(
         ticket__workflow=program["spam"], ticket__vendor=site_a.vendor, passed=False
     ).update(error_categories={"policy-error": 1})
-    rebuild_all()
+    rebuild_rollups()
     ContractTargetFactory(
         vendor=site_a.vendor, workflow=program["spam"], metric="policy_accuracy", target="0.9500"
     )
@@ -442,7 +442,7 @@ def test_the_query_count_does_not_grow_with_vendors_workflows_or_auditors(
     ).first()
     open_dispute(acme_audit, manager, SUBMITTED)
     vendor_action(site_a.vendor, manager, dt.date(2026, 3, 20))
-    rebuild_all()  # the dispute's audit was finalised behind the rollups' back
+    rebuild_rollups()  # the dispute's audit was finalised behind the rollups' back
     with CaptureQueriesContext(connection) as small:
         client.get(MARCH)
 
@@ -457,7 +457,7 @@ def test_the_query_count_does_not_grow_with_vendors_workflows_or_auditors(
             scored(audits, 10, 240, third)
         open_dispute(audits[0], manager, SUBMITTED)
         vendor_action(agent.vendor, manager, dt.date(2026, 3, 20))
-    rebuild_all()
+    rebuild_rollups()
 
     # 15 for benchmarking, runs, productivity and the other red flags; 10 for disputes and
     # coaching (scorecards.follow_ups).

@@ -27,10 +27,10 @@ from audits.disputes import Decision
 from audits.models import Audit, Dispute
 from coaching import actions
 from coaching.models import CoachingAction
+from rollups.periods import period_containing
+from rollups.writer import rebuild_rollups
 from scorecards import follow_ups
 from scorecards.dispute_rates import dispute_rates
-from scorecards.periods import period_containing
-from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def program(version, auditor, manager, workflow, site_a, site_b, poc_a, poc_b):
     actions.cancel(opened(site_a.vendor, "Cancelled", past), manager, "Dropped.")
     actions.complete(opened(site_a.vendor, "Done", past), poc_a, "Coached.")
     opened(site_b.vendor, "Borealis theme", future)
-    rebuild_all()  # the auditor-days the productivity table reads
+    rebuild_rollups()  # the auditor-days the productivity table reads
     return {"late": late}
 
 
@@ -191,7 +191,7 @@ def test_the_rates_count_audits_finalised_in_the_period_but_late_work_whenever(
     """Audits finalised last month leave this month's rates; their open dispute, overdue now,
     is still a flag."""
     Audit.objects.update(finalised_at=timezone.now() - dt.timedelta(days=40))
-    rebuild_all()  # a bulk write bypasses the lifecycle: the nightly rebuild catches up
+    rebuild_rollups()  # a bulk write bypasses the lifecycle: the nightly rebuild catches up
 
     overview = client_as(manager).get(this_month()).context["overview"]
 

@@ -21,12 +21,12 @@ import pytest
 from django.urls import reverse
 
 from audits.lifecycle import submit_audit
+from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import SampleStratum
-from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.factories import AgentFactory, SiteFactory, WorkflowFactory
-from tests.scorecards.rollup_helpers import sampled_audits
+from tests.rollups.rollup_helpers import sampled_audits
 from vendors.models import ContractTarget
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -131,7 +131,7 @@ def program(manager, auditor, vendor_a, site_a, workflow):
     audit_batch(
         batches, auditor, workflow, m1, population=400, handled_at=APRIL, passed=5, failed=10
     )
-    rebuild_all()
+    rebuild_rollups()
     return {"batches": batches, "spam": spam, "cebu": cebu, "m1": m1, "m2": m2, "hate": workflow}
 
 
@@ -426,7 +426,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_agents(
             passed=1 + number % 2,
             failed=1,
         )
-    rebuild_all()
+    rebuild_rollups()
     client = client_as(manager)
 
     with django_assert_max_num_queries(12):

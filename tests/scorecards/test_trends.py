@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
+from rollups.periods import period_of
+from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import SampledTicket, SampleStratum
-from scorecards.periods import period_of
 from scorecards.query import PageQuery
-from scorecards.rollups import rebuild_all
 from scorecards.trends import (
     WeekPoint,
     vendor_comparison,
@@ -59,7 +59,7 @@ def audits_in_weeks(
     run, auditor, workflow, agent, per_week: int, population: int, weeks=WEEKS
 ) -> list:
     """One stratum of ``run`` (N = ``population``) holding ``per_week`` audits of ``agent`` in
-    each of ``weeks``, opened for ``auditor``, oldest first (tests/scorecards/rollup_helpers.py
+    each of ``weeks``, opened for ``auditor``, oldest first (tests/rollups/rollup_helpers.py
     makes strata of N 100; these are bigger)."""
     times = [
         dt.datetime.combine(week, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(hours=5 * k)
@@ -127,7 +127,7 @@ def build_program(version, auditor, workflow, site_a, site_b, errors_a, b_failin
     )
     for i in range(2):
         score(b_audits[i * 20 : (i + 1) * 20], b_failing[i])
-    rebuild_all()
+    rebuild_rollups()
     return run
 
 

@@ -30,7 +30,7 @@ from demo import sampling as sampling_demo
 from demo import tickets as audits_demo
 from demo import vendors as vendors_demo
 from demo.story import story_lines
-from scorecards.rollups import rebuild_all
+from rollups.writer import rebuild_rollups
 
 SERVE_URL = "http://127.0.0.1:8000"
 QUIET_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
@@ -100,7 +100,7 @@ class Command(BaseCommand):
             counts |= demo_disputes.seed()
             # The demo scores audits in bulk, past the lifecycle's incremental refresh: the
             # scorecard cells are rebuilt once, after every app has seeded.
-            rebuild_all()
+            rebuild_rollups()
             # Coaching changes no audit, but measures its effect on them: after the rebuild.
             counts |= coaching_demo.seed()
         elapsed = time.monotonic() - started

@@ -18,7 +18,7 @@ give (tested against them), over every error category known when they were compu
 category added since is not in them, and a page asking for it totals the cells until the next
 refresh or rebuild recomputes the rows.
 
-Kept by ``scorecards.rollups``: a refresh recomputes the weeks of its strata's cells (their
+Kept by ``rollups.cells``: a refresh recomputes the weeks of its strata's cells (their
 n_h changed, so every domain they touch did), a rebuild all weeks. On PostgreSQL a refresh
 takes a transaction-level advisory lock per week, in order, before it reads the cells, so two
 refreshes of the same week run one after the other and the later one reads the later cells.
@@ -63,17 +63,36 @@ def rebuild_week_sums() -> None:
 def _insert(cells: Q, weeks: tuple[dt.date, dt.date] | None = None) -> None:
     slugs = category_slugs()
     rows = [
-        WeekSums(vendor_id=vendor, week=week, audits=int(sums[0]), categories=slugs,
-                 sums=[float(value) for value in sums])
+        WeekSums(vendor_id=vendor, week=week, audits=int(sums[0]), sums=_named(sums, slugs))
         for vendor, week, *sums in domain_sum_rows(VendorCell, cells, ("vendor", "week"), slugs,
                                                    weeks)
     ]
     rows += [
-        WeekSums(vendor_id=None, week=week, audits=int(sums[0]), categories=slugs,
-                 sums=[float(value) for value in sums])
+        WeekSums(vendor_id=None, week=week, audits=int(sums[0]), sums=_named(sums, slugs))
         for week, *sums in domain_sum_rows(VendorCell, cells, ("week",), slugs, weeks)
     ]
     WeekSums.objects.bulk_create(rows, batch_size=1000)
+
+
+def _named(sums: list, slugs: list[str]) -> dict:
+    """A row of ``domain_sum_rows`` (after its key) as stored: every sum under its name."""
+    values = iter(float(value) for value in sums)
+    named = {name: next(values) for name in SHARED_SUMS}
+    for attribute in ["passed", "critical_failed"]:
+        named[attribute] = {name: next(values) for name in COLUMN_SUMS}
+    named["categories"] = {slug: {name: next(values) for name in COLUMN_SUMS} for slug in slugs}
+    return named
+
+
+def _in_order(sums: dict, slugs: list[str]) -> list[float] | None:
+    """A stored row's sums in ``domain_sum_rows``' order for ``slugs`` (None if a slug is not
+    among the row's categories: it was added after the row was computed)."""
+    if not set(slugs) <= set(sums["categories"]):
+        return None
+    attributes = [sums["passed"], sums["critical_failed"],
+                  *(sums["categories"][slug] for slug in slugs)]
+    return [*(sums[name] for name in SHARED_SUMS),
+            *(attribute[name] for attribute in attributes for name in COLUMN_SUMS)]
 
 
 def summed_rows(scope: Scope, dimensions: tuple[str, ...],
@@ -96,26 +115,14 @@ def summed_rows(scope: Scope, dimensions: tuple[str, ...],
     else:
         rows = rows.filter(vendor__isnull="vendor" not in dimensions)
     totals: dict[tuple, np.ndarray] = {}
-    for vendor, week, categories, sums in rows.order_by().values_list(
-            "vendor_id", "week", "categories", "sums"):
-        columns = _columns(categories, slugs)
-        if columns is None:
+    for vendor, week, sums in rows.order_by().values_list("vendor_id", "week", "sums"):
+        ordered = _in_order(sums, slugs)
+        if ordered is None:
             return None
         key = tuple(vendor if name == "vendor" else week for name in dimensions)
-        values = np.asarray(sums, dtype=float)[columns]
+        values = np.asarray(ordered, dtype=float)
         totals[key] = totals[key] + values if key in totals else values
     return [(*key, *values.tolist()) for key, values in totals.items()]
-
-
-def _columns(categories: list[str], slugs: list[str]) -> list[int] | None:
-    """Positions in a row's sums of the shared sums, passed, critical and ``slugs``' columns
-    (None if a slug is not among the row's ``categories``)."""
-    if not set(slugs) <= set(categories):
-        return None
-    shared, width = len(SHARED_SUMS), len(COLUMN_SUMS)
-    attributes = [0, 1, *(2 + categories.index(slug) for slug in slugs)]
-    return [*range(shared), *(shared + width * attribute + i
-                              for attribute in attributes for i in range(width))]
 
 
 def _stratum_across_weeks(first: dt.date, last: dt.date) -> bool:

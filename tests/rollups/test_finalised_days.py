@@ -18,13 +18,10 @@ from django.utils import timezone
 from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
+from rollups.models import FinalisedDay
+from rollups.periods import period_of
+from rollups.productivity import rebuild_auditor_days, refresh_auditor_days
 from scorecards.dispute_rates import dispute_rates
-from scorecards.models import FinalisedDay
-from scorecards.periods import period_of
-from scorecards.productivity import (
-    rebuild_auditor_days,
-    refresh_auditor_days,
-)
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.factories import UserFactory
 

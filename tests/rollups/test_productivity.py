@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from audits import lifecycle
 from audits.models import SCORED_STATUSES, Audit, AuditEvent
-from scorecards.models import AuditorDay
-from scorecards.productivity import rebuild_auditor_days, refresh_auditor_days
+from rollups.models import AuditorDay
+from rollups.productivity import rebuild_auditor_days, refresh_auditor_days
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.factories import AgentFactory, TicketFactory, UserFactory, WorkflowFactory
-from tests.scorecards.rollup_helpers import sampled_audits
+from tests.rollups.rollup_helpers import sampled_audits
 
 pytestmark = pytest.mark.django_db
 

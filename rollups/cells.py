@@ -18,8 +18,8 @@ selects the cells to delete and the audits to count, so each box is always exact
 the most selective key (a ticket index on (agent, handled_at) finds them), so the agent box
 stays small; the site box reads every audit of the strata in those weeks, a few dozen each.
 Each refresh and rebuild then recounts its strata's totals (``StratumTotal``), recomputes
-the week sums of every week those strata have cells in (``scorecards.week_sums``) and
-refreshes the auditor-days of the same audits (``scorecards.productivity``), so every path
+the week sums of every week those strata have cells in (``rollups.week_sums``) and
+refreshes the auditor-days of the same audits (``rollups.productivity``), so every path
 that keeps cells keeps those too.
 
 Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on every cell table and row locks on
@@ -28,7 +28,7 @@ same strata run one after the other and the later one reads the later data (the 
 covers only the refresh's strata, so the stratum locks order it too); a rebuild takes SHARE
 ROW EXCLUSIVE on all, which waits for refreshes in flight and holds new ones back until it
 commits. Tables are always locked in the same order (agent, site, then vendor cells). The
-week sums take a lock per week after the cells are written (``scorecards.week_sums``).
+week sums take a lock per week after the cells are written (``rollups.week_sums``).
 Refreshes are queued on commit of the lifecycle step, so they read committed audits.
 """
 
@@ -41,6 +41,7 @@ from django.db import connection, models, transaction
 from django.db.models import (
     Count,
     DateField,
+    DateTimeField,
     DecimalField,
     F,
     JSONField,
@@ -59,6 +60,7 @@ from sampling.models import SampleStratum
 
 from . import week_sums
 from .models import AuditCell, SiteCell, StratumTotal, VendorCell
+from .registry import CELL_COUNTS, insert_grouped, lock_tables
 
 # Cell key column → the audit's value for it (the ticket's attributes, the sampled stratum).
 KEYS = {
@@ -78,27 +80,22 @@ ORDER: dict[type[models.Model], tuple[str, ...]] = {
 COMPLETED = Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES)
 
 
-def refresh_cells(audit_ids: Iterable[int]) -> int:
+def refresh_cells(audit_ids: list[int]) -> int:
     """Recompute the cells the given audits fall in (whatever their status now: an audit
-    reopened since leaves its cell, which is then recomputed without it); cells left empty
-    are deleted. Returns the number of agent cells written. Unknown or ad-hoc audits write no
-    cells (ad-hoc audits still count on their auditor's day)."""
-    ids = sorted({int(pk) for pk in audit_ids})
-    if not ids:
-        return 0
+    reopened since leaves its cell, which is then recomputed without it), their strata's
+    totals and their weeks' sums; cells left empty are deleted. Returns the number of agent
+    cells written. Unknown or ad-hoc audits write no cells. Called by ``rollups.writer``."""
     with transaction.atomic():
-        _lock_cells(shared=True)
-        written = _refresh_box(ids)
-        _productivity().refresh_auditor_days(ids)
-        return written
+        lock_tables(list(ORDER), shared=True)
+        return _refresh_box(audit_ids)
 
 
-def rebuild_all() -> int:
-    """Recompute every cell (and auditor-day) from the audits in one transaction (the nightly
-    safety net, and after bulk writes that bypass the lifecycle, such as the demo's). Returns
-    the agent cell count."""
+def rebuild_cells() -> int:
+    """Recompute every cell, stratum total and week sum from the audits in one transaction.
+    Returns the agent cell count. Called by ``rollups.writer``."""
     with transaction.atomic():
-        _lock_cells(shared=False)
+        lock_tables(list(ORDER), shared=False)
+        _roomy_aggregates()
         for model in ORDER:
             model.objects.all().delete()
         written = _insert_cells(AuditCell, Q())
@@ -106,7 +103,6 @@ def rebuild_all() -> int:
         _insert_cells(VendorCell, Q())
         _total_strata(None)
         week_sums.rebuild_week_sums()
-        _productivity().rebuild_auditor_days()
         return written
 
 
@@ -194,45 +190,20 @@ def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS)):
 def _insert_cells(model: type[models.Model], audits: Q) -> int:
     """INSERT … SELECT the grouped rows of ``audits`` into ``model``'s cell table."""
     keys = [name for name in KEYS if name in ORDER[model]]
-    sql, params = cell_rows(audits, keys).query.sql_with_params()
-    counts = ["audited", "passed", "critical_failed", "error_categories", "scored", "score_sum"]
-    selected = [f"key_{name}" for name in keys] + [f"cell_{name}" for name in counts]
-    ordered = [f"key_{name}" for name in ORDER[model]]
-    quote = connection.ops.quote_name
-    statement = (
-        f"INSERT INTO {quote(model._meta.db_table)} "
-        f"({', '.join(quote(column) for column in [*keys, *counts, 'updated_at'])}) "
-        f"SELECT {', '.join(f'rows.{quote(name)}' for name in selected)}, %s "
-        f"FROM ({sql}) rows "
-        # In the unique key's order: index pages fill one after another, not at random.
-        f"ORDER BY {', '.join(f'rows.{quote(name)}' for name in ordered)}"
-    )
-    updated_at = model._meta.get_field("updated_at").get_db_prep_value(
-        timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(statement, (updated_at, *params))  # updated_at comes first in the text
-        return cursor.rowcount
+    rows = cell_rows(audits, keys).annotate(
+        cell_updated_at=Value(timezone.now(), output_field=DateTimeField()))
+    columns = {**{name: f"key_{name}" for name in keys},
+               **{count: f"cell_{count}" for count in CELL_COUNTS},
+               "updated_at": "cell_updated_at"}
+    return insert_grouped(model, rows, columns, [f"key_{name}" for name in ORDER[model]])
 
 
-def _lock_cells(*, shared: bool) -> None:
-    """PostgreSQL table locks that order refreshes against a rebuild (module docstring)."""
-    if connection.vendor != "postgresql":
-        return  # SQLite runs one writing transaction at a time anyway
-    mode = "ROW EXCLUSIVE" if shared else "SHARE ROW EXCLUSIVE"
-    tables = ", ".join(model._meta.db_table for model in ORDER)  # always in this order
-    with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {tables} IN {mode} MODE")
-        if not shared:
-            # A rebuild groups every audit into hundreds of thousands of cells: let the hash
-            # aggregate stay in memory instead of spilling to disk (this transaction only).
+def _roomy_aggregates() -> None:
+    """A rebuild groups every audit into hundreds of thousands of cells: let PostgreSQL's
+    hash aggregate stay in memory instead of spilling to disk (this transaction only)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
-
-
-def _productivity():
-    """``scorecards.productivity``, imported late: it may build on this module's names."""
-    from . import productivity
-
-    return productivity
 
 
 def _monday_utc(week: dt.date) -> dt.datetime:

@@ -57,6 +57,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from audits.models import SCORED_STATUSES, Audit, AuditEvent
 
 from .models import AuditorDay, FinalisedDay
+from .registry import insert_grouped, lock_tables
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ FINALISED_DAYS = DayRollup(
     trail=(AuditEvent.Kind.FINALISED,),
     drift=+1,
 )
-ROLLUPS = (AUDITOR_DAYS, FINALISED_DAYS)  # also the order tables are locked in
+ROLLUPS = (AUDITOR_DAYS, FINALISED_DAYS)
 # First key of pg_advisory_xact_lock(int, int): "ADAY", so auditor locks meet no other lock.
 LOCK_CLASS = 0x41444159
 NO_AUDITOR = 0  # the advisory lock key of audits without an auditor (user ids start at 1)
@@ -129,7 +130,7 @@ def refresh_auditor_days(audit_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
-        _lock_tables(shared=True)
+        lock_tables([rollup.model for rollup in ROLLUPS], shared=True)
         moments = [rollup.moment for rollup in ROLLUPS]
         found = list(Audit.objects.filter(pk__in=ids).values("auditor_id", *moments))
         if not found:
@@ -157,7 +158,7 @@ def rebuild_auditor_days() -> int:
     safety net, and after bulk writes that bypass the lifecycle). Returns the number of rows
     written."""
     with transaction.atomic():
-        _lock_tables(shared=False)
+        lock_tables([rollup.model for rollup in ROLLUPS], shared=False)
         written = 0
         for rollup in ROLLUPS:
             rollup.model.objects.all().delete()
@@ -167,19 +168,10 @@ def rebuild_auditor_days() -> int:
 
 def _insert(rollup: DayRollup, audits: Q) -> int:
     """INSERT … SELECT the grouped rows of ``audits``, in the unique key's order."""
-    sql, params = rollup.rows(audits).query.sql_with_params()
-    quote = connection.ops.quote_name
-    keys = [f"rows.{quote(f'key_{name}')}" for name in rollup.keys]
-    counts = [f"rows.{quote(f'count_{name}')}" for name in rollup.counts]
-    columns = [*rollup.keys, *rollup.counts]
-    statement = (
-        f"INSERT INTO {quote(rollup.model._meta.db_table)} "
-        f"({', '.join(quote(column) for column in columns)}) "
-        f"SELECT {', '.join([*keys, *counts])} FROM ({sql}) rows ORDER BY {', '.join(keys)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
+    keys = [f"key_{name}" for name in rollup.keys]
+    columns = {**{name: f"key_{name}" for name in rollup.keys},
+               **{name: f"count_{name}" for name in rollup.counts}}
+    return insert_grouped(rollup.model, rollup.rows(audits), columns, keys)
 
 
 def _of_auditors(auditors: set[int | None]) -> Q:
@@ -204,16 +196,6 @@ def _on_days(moment: str, days: set[dt.date]) -> Q:
         condition |= Q(**{f"{moment}__gte": _midnight(first),
                           f"{moment}__lt": _midnight(last + dt.timedelta(days=1))})
     return condition
-
-
-def _lock_tables(*, shared: bool) -> None:
-    """PostgreSQL table locks that order refreshes against a rebuild (module docstring)."""
-    if connection.vendor != "postgresql":
-        return  # SQLite runs one writing transaction at a time anyway
-    mode = "ROW EXCLUSIVE" if shared else "SHARE ROW EXCLUSIVE"
-    tables = ", ".join(rollup.model._meta.db_table for rollup in ROLLUPS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {tables} IN {mode} MODE")
 
 
 def _lock_auditors(auditors: list[int]) -> None:

@@ -22,10 +22,10 @@ import pytest
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit
+from rollups.estimates import MIN_AUDITS, Scope, category_slugs, domain_outcomes
+from rollups.periods import period_of
+from rollups.writer import rebuild_rollups
 from sampling import stats
-from scorecards.estimates import MIN_AUDITS, Scope, category_slugs, domain_outcomes
-from scorecards.periods import period_of
-from scorecards.rollups import rebuild_all
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, sample_run
 from tests.factories import AgentFactory, TicketFactory
 
@@ -91,7 +91,7 @@ def program(version, auditor, workflow, site_a, site_b):
             else ALL_GOOD
         )
         lifecycle.submit_audit(audit, auditor, answers=answers)
-    rebuild_all()
+    rebuild_rollups()
     return {"agents": agents, "newcomer": newcomer, "run": run}
 
 

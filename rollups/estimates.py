@@ -4,7 +4,7 @@ A page names a *scope* (vendor, site, workflow, agent: any of them) and a period
 optionally a dimension to break it down by (site, workflow, agent, vendor, week). Each group
 of the breakdown is a domain: its rates are ``stats.domain_proportion`` over the
 (run, stratum) cells it touches, never a pooled average of a stratified sample (see
-``scorecards.models``). One query reads everything, whatever the number of groups:
+``rollups.models``). One query reads everything, whatever the number of groups:
 the cells in scope and period, summed per (group, stratum) (m_hd, x_hd, critical and
 per-category counts), each row joined to its stratum's N_h (population) and n_h (completed
 audits over *all* its cells: the domain is a part of what was sampled, not all of it) from
@@ -15,7 +15,7 @@ several times fewer rows at each step up. The database also totals each domain's
 ``stats.DomainSums`` over its strata (``_domain_sums``), so a program-wide page receives one
 row per domain, not one per stratum, and Python only works out the intervals. A vendor's or
 the program's domains by week (or over weeks no stratum spans) are added up from the
-``WeekSums`` the rollups keep instead (``scorecards.week_sums``): the same sums, read from a
+``WeekSums`` the rollups keep instead (``rollups.week_sums``): the same sums, read from a
 few rows.
 """
 
@@ -164,14 +164,27 @@ PER_STRATUM = {
     "lone": "CASE WHEN n = 1 THEN big_n * big_n * (1 - n / big_n) * 0.25 ELSE 0 END",
     "o": "n - m",
 }
-SHARED_SUMS = (  # audits, strata, Σw·scored, Σw·score, then DomainSums' shared sums
-    "SUM(m)", "COUNT(*)", "SUM(w * scored_n)", "SUM(w * score_total)", "SUM(w * m)",
-    "SUM(lone)", "SUM(w * w * m)", "SUM(CASE WHEN n < big_n THEN 1 ELSE 0 END)",
-)
-COLUMN_SUMS = (  # per attribute {x}: hits, within, hits_outside, misses_outside, with hits/misses
-    "SUM(w * {x})", "SUM(f * {x} * (m - {x}))", "SUM(f * {x} * o)", "SUM(f * (m - {x}) * o)",
-    "SUM(CASE WHEN {x} > 0 THEN 1 ELSE 0 END)", "SUM(CASE WHEN {x} <> m THEN 1 ELSE 0 END)",
-)
+# The sums a domain's estimates are made of, by name (``WeekSums`` stores them so): the audits,
+# strata, Σw·scored and Σw·score, then ``stats.DomainSums``' shared sums ...
+SHARED_SUMS = {
+    "audits": "SUM(m)",
+    "strata": "COUNT(*)",
+    "weighted_scored": "SUM(w * scored_n)",
+    "weighted_score": "SUM(w * score_total)",
+    "weighted_audits": "SUM(w * m)",
+    "lone_units": "SUM(lone)",
+    "squared_weights": "SUM(w * w * m)",
+    "sampled_strata": "SUM(CASE WHEN n < big_n THEN 1 ELSE 0 END)",
+}
+# ... and per attribute {x} (passed, critical, each error category) its own sums.
+COLUMN_SUMS = {
+    "hits": "SUM(w * {x})",
+    "within": "SUM(f * {x} * (m - {x}))",
+    "hits_outside": "SUM(f * {x} * o)",
+    "misses_outside": "SUM(f * (m - {x}) * o)",
+    "with_hits": "SUM(CASE WHEN {x} > 0 THEN 1 ELSE 0 END)",
+    "with_misses": "SUM(CASE WHEN {x} <> m THEN 1 ELSE 0 END)",
+}
 
 
 def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, ...],
@@ -197,7 +210,7 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
 
 
 def _week_sums():
-    """``scorecards.week_sums``, imported late: it builds on this module's names."""
+    """``rollups.week_sums``, imported late: it builds on this module's names."""
     from . import week_sums
 
     return week_sums
@@ -233,8 +246,8 @@ def _domain_sums(counts, group: list[str], columns: list[str],
     # PostgreSQL would inline the per-stratum terms into every sum that uses them (f into
     # three sums per attribute); OFFSET 0 keeps the subquery, so each is worked out once a row.
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    aggregates = [*SHARED_SUMS,
-                  *(term.format(x=column) for column in columns for term in COLUMN_SUMS)]
+    aggregates = [*SHARED_SUMS.values(),
+                  *(term.format(x=column) for column in columns for term in COLUMN_SUMS.values())]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join([*keys, *aggregates])} "

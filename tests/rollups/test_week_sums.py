@@ -16,15 +16,15 @@ from audit_forms.models import ErrorCategory
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import Audit, AuditStatus
-from scorecards import week_sums
-from scorecards.estimates import Scope, category_slugs, domain_outcomes
-from scorecards.models import WeekSums
-from scorecards.periods import Period, period_of
-from scorecards.rollups import rebuild_all, refresh_cells
+from rollups import week_sums
+from rollups.estimates import Scope, category_slugs, domain_outcomes
+from rollups.models import WeekSums
+from rollups.periods import Period, period_of
+from rollups.writer import rebuild_rollups, refresh_rollups
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
 from tests.factories import AgentFactory, TicketFactory, WorkflowFactory
 from tests.lock_waits import WAIT_SECONDS, wait_until_another_connection_waits
-from tests.scorecards.rollup_helpers import (
+from tests.rollups.rollup_helpers import (
     assert_same_outcomes,
     category_rate_from_audits,
     random_lifecycle,
@@ -80,20 +80,28 @@ def _from_cells(monkeypatch, scope, by, categories):
 
 
 def _stored() -> dict:
-    return {
-        (row.vendor_id, row.week): (row.audits, row.categories, row.sums)
-        for row in WeekSums.objects.all()
-    }
+    return {(row.vendor_id, row.week): (row.audits, _flat(row.sums))
+            for row in WeekSums.objects.all()}
+
+
+def _flat(sums: dict, path: str = "") -> dict[str, float]:
+    """A row's named sums as {"passed.hits": …, "categories.procedural.within": …, …}."""
+    flat = {}
+    for name, value in sums.items():
+        if isinstance(value, dict):
+            flat |= _flat(value, f"{path}{name}.")
+        else:
+            flat[f"{path}{name}"] = value
+    return flat
 
 
 def _assert_same_rows(left: dict, right: dict) -> None:
     assert left.keys() == right.keys()
-    for key, (audits, categories, sums) in left.items():
-        assert (audits, categories) == right[key][:2], key
-        assert all(
-            math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-            for a, b in zip(sums, right[key][2], strict=True)
-        ), key
+    for key, (audits, sums) in left.items():
+        assert audits == right[key][0], key
+        assert sums.keys() == right[key][1].keys(), key
+        assert all(math.isclose(value, right[key][1][name], rel_tol=1e-12, abs_tol=1e-12)
+                   for name, value in sums.items()), key
 
 
 def test_week_sums_give_what_the_cells_give_after_any_lifecycle(
@@ -124,7 +132,7 @@ def test_week_sums_give_what_the_cells_give_after_any_lifecycle(
     # The rows every refresh kept are the rows a rebuild computes.
     kept_up = _stored()
     assert {vendor for vendor, _week in kept_up} == {None, vendor_a.pk, vendor_b.pk}
-    rebuild_all()
+    rebuild_rollups()
     _assert_same_rows(kept_up, _stored())
 
 
@@ -168,7 +176,7 @@ def test_a_stratum_across_weeks_sends_the_longer_periods_to_the_cells(
         )
     # A refresh of the stratum's audits of one week recomputed the other week's rows too.
     kept_up = _stored()
-    rebuild_all()
+    rebuild_rollups()
     _assert_same_rows(kept_up, _stored())
 
 
@@ -183,7 +191,7 @@ def test_a_category_added_since_is_read_from_the_cells_until_the_rows_are_recomp
     assert week_sums.summed_rows(scope, (), []) is not None  # the rates without categories
     with_new = domain_outcomes(scope, categories=True)[None]
     assert with_new.categories["spam-policy"].p == 0
-    rebuild_all()
+    rebuild_rollups()
     assert week_sums.summed_rows(scope, (), slugs) is not None
     assert_same_outcomes(
         domain_outcomes(scope, categories=True), _from_cells(monkeypatch, scope, None, True)
@@ -205,7 +213,7 @@ def test_two_refreshes_of_one_week_take_turns(
     open_assigned_audits(run)
     audits = list(Audit.objects.order_by("sampled_ticket__stratum_id", "pk"))
     submitted_in_bulk(audits, [ALL_GOOD] * len(audits))
-    rebuild_all()
+    rebuild_rollups()
     first, second = audits[0].pk, audits[-1].pk
     Audit.objects.filter(pk__in=[first, second]).update(status=AuditStatus.IN_PROGRESS)
 
@@ -214,7 +222,7 @@ def test_two_refreshes_of_one_week_take_turns(
     def refresh(audit_id, hold):
         try:
             with transaction.atomic():
-                refresh_cells([audit_id])
+                refresh_rollups([audit_id])
                 if hold:
                     refreshed.set()
                     release.wait(WAIT_SECONDS)
@@ -237,5 +245,5 @@ def test_two_refreshes_of_one_week_take_turns(
     assert errors == []
     kept_up = _stored()
     assert kept_up[(None, WEEKS[0])][0] == len(audits) - 2
-    rebuild_all()
+    rebuild_rollups()
     _assert_same_rows(kept_up, _stored())

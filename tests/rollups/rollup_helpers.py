@@ -17,8 +17,8 @@ from audit_forms.scoring import score_audit
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
+from rollups.models import AuditCell, SiteCell, VendorCell
 from sampling import stats
-from scorecards.models import AuditCell, SiteCell, VendorCell
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets
 from tests.factories import TicketFactory, UserFactory
 

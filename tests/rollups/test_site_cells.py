@@ -15,14 +15,14 @@ from accounts.models import Role
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
-from scorecards import estimates
-from scorecards.estimates import Scope, domain_outcomes
-from scorecards.models import AuditCell, SiteCell, StratumTotal, VendorCell
-from scorecards.periods import period_of
-from scorecards.rollups import rebuild_all
+from rollups import estimates
+from rollups.estimates import Scope, domain_outcomes
+from rollups.models import AuditCell, SiteCell, StratumTotal, VendorCell
+from rollups.periods import period_of
+from rollups.writer import rebuild_rollups
 from tests.audits.workspace_helpers import assign_tickets, published_form, sample_run
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, UserFactory, WorkflowFactory
-from tests.scorecards.rollup_helpers import (
+from tests.rollups.rollup_helpers import (
     agent_cells_summed_over_agents,
     assert_same_outcomes,
     counted_from_audits,
@@ -80,7 +80,7 @@ def test_site_cells_equal_the_agent_cells_summed_over_agents_after_any_lifecycle
     assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
     # Several agents share a site cell: the site cells are fewer and hold several audits.
     assert SiteCell.objects.count() < AuditCell.objects.count()
-    rebuild_all()
+    rebuild_rollups()
     assert stored_site_cells() == kept_up
 
 
@@ -97,7 +97,7 @@ def test_vendor_cells_equal_the_agent_cells_summed_over_agents_and_sites(
     )
     # Two sites of vendor A share strata and weeks: fewer vendor cells than site cells.
     assert VendorCell.objects.count() < SiteCell.objects.count()
-    rebuild_all()
+    rebuild_rollups()
     assert stored_vendor_cells() == kept_up
 
 
@@ -196,5 +196,5 @@ def test_stratum_totals_follow_the_cells_through_refreshes_and_rebuilds(
         step(lifecycle.reopen_audit, audit, manager, "Calibration")
     assert stratum not in stored()
     assert stored() == expected()
-    rebuild_all()
+    rebuild_rollups()
     assert stored() == expected()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scorecards.periods import (
+from rollups.periods import (
     Period,
     PeriodInvalid,
     period_containing,

@@ -9,11 +9,11 @@ import pytest
 from accounts.models import Role
 from audits import lifecycle
 from audits.models import Audit
-from scorecards.models import AuditCell, SiteCell, VendorCell
-from scorecards.rollups import rebuild_all, refresh_cells
+from rollups.models import AuditCell, SiteCell, VendorCell
+from rollups.writer import rebuild_rollups, refresh_rollups
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
 from tests.factories import AgentFactory, TicketFactory, UserFactory
-from tests.scorecards.rollup_helpers import (
+from tests.rollups.rollup_helpers import (
     agent_cells_summed_over_agents,
     counted_from_audits,
     sampled_audits,
@@ -83,7 +83,7 @@ def test_incremental_cells_equal_a_rebuild_and_a_count_by_hand(
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
     assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
     assert stored_site_cells(drop_zero_categories=True) == agent_cells_summed_over_agents()
-    rebuild_all()
+    rebuild_rollups()
     assert stored_cells() == incremental
     assert stored_site_cells() == incremental_sites
 
@@ -116,9 +116,9 @@ def test_refreshing_again_or_out_of_order_changes_nothing(program, step, auditor
     step(lifecycle.submit_audit, audits[0], auditor, answers=CRITICAL_MISS)
     after_steps, sites_after_steps = stored_cells(), stored_site_cells()
 
-    refresh_cells([audit.pk for audit in reversed(audits)])
-    refresh_cells([audits[0].pk, audits[0].pk])
-    refresh_cells([])
+    refresh_rollups([audit.pk for audit in reversed(audits)])
+    refresh_rollups([audits[0].pk, audits[0].pk])
+    refresh_rollups([])
 
     assert stored_cells() == after_steps
     assert stored_site_cells() == sites_after_steps
@@ -131,7 +131,7 @@ def test_a_refresh_catches_up_with_writes_that_bypassed_the_lifecycle(program, s
         step(lifecycle.submit_audit, audit, auditor, answers=ALL_GOOD)
     Audit.objects.filter(pk=program["a"][2].pk).update(passed=False)  # e.g. a data fix
 
-    refresh_cells([program["a"][2].pk])
+    refresh_rollups([program["a"][2].pk])
 
     assert stored_cells(drop_zero_categories=True) == counted_from_audits()
     assert stored_site_cells(drop_zero_categories=True) == counted_from_audits(agents=False)
@@ -141,7 +141,7 @@ def test_a_refresh_catches_up_with_writes_that_bypassed_the_lifecycle(program, s
 
 
 def test_unsubmitted_and_unknown_audits_write_no_cells(program):
-    assert refresh_cells([audit.pk for audit in program["a"]] + [10**9]) == 0
-    assert rebuild_all() == 0
+    assert refresh_rollups([audit.pk for audit in program["a"]] + [10**9]) == 0
+    assert rebuild_rollups() == 0
     assert not AuditCell.objects.exists()
     assert not SiteCell.objects.exists() and not VendorCell.objects.exists()

@@ -1,0 +1,85 @@
+"""Every derived table, declared once: what it holds, at what grain, from what, and who keeps it.
+
+The rollups are derived from the audits and never edited by hand: ``rollups.writer`` keeps all
+of them, one batch of audits at a time, and rebuilds them all at night with the same code.
+docs/architecture.md ("The rollups") says how they are locked and refreshed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, models
+
+from .models import (
+    AuditCell,
+    AuditorDay,
+    FinalisedDay,
+    SiteCell,
+    StratumTotal,
+    VendorCell,
+    WeekSums,
+)
+
+CELL_COUNTS = ("audited", "passed", "critical_failed", "error_categories", "scored", "score_sum")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    model: type[models.Model]
+    grain: str
+    source: str
+    columns: tuple[str, ...]
+    keeper: str  # the module that computes it, called by rollups.writer
+
+
+ROLLUPS = (
+    Rollup(AuditCell, "stratum × vendor × site × agent × workflow × handling week (UTC)",
+           "completed sampled audits", CELL_COUNTS, "rollups.cells"),
+    Rollup(SiteCell, "stratum × vendor × site × workflow × handling week",
+           "completed sampled audits", CELL_COUNTS, "rollups.cells"),
+    Rollup(VendorCell, "stratum × vendor × workflow × handling week",
+           "completed sampled audits", CELL_COUNTS, "rollups.cells"),
+    Rollup(StratumTotal, "stratum", "the stratum's vendor cells and its drawn population",
+           ("population", "audited", "first_week", "last_week"), "rollups.cells"),
+    Rollup(WeekSums, "vendor (or the whole program) × handling week",
+           "the week's vendor cells and their strata's totals", ("audits", "sums"),
+           "rollups.week_sums"),
+    Rollup(AuditorDay, "auditor × audit form × submission day (UTC)",
+           "audits in a scored status", ("audits", "seconds"), "rollups.productivity"),
+    Rollup(FinalisedDay, "auditor × vendor × finalisation day (UTC)", "finalised audits",
+           ("audits",), "rollups.productivity"),
+)
+
+
+def lock_tables(tables: list[type[models.Model]], *, shared: bool) -> None:
+    """PostgreSQL table locks that order refreshes against a rebuild: a refresh takes ROW
+    EXCLUSIVE, a rebuild SHARE ROW EXCLUSIVE (it waits for refreshes in flight and holds new
+    ones back). Always in ``ROLLUPS`` order, so two writers never wait on each other in a
+    circle. SQLite runs one writing transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    order = [rollup.model for rollup in ROLLUPS]
+    names = ", ".join(model._meta.db_table for model in sorted(tables, key=order.index))
+    mode = "ROW EXCLUSIVE" if shared else "SHARE ROW EXCLUSIVE"
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {names} IN {mode} MODE")
+
+
+def insert_grouped(model: type[models.Model], rows, columns: dict[str, str],
+                   order: list[str]) -> int:
+    """INSERT … SELECT the grouped query ``rows`` into ``model``'s table: ``columns`` maps each
+    table column to the query's column holding it; rows go in ``order`` (query columns: the
+    unique key's, so index pages fill one after another, not at random). No row passes
+    through Python. Returns the number of rows written."""
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    statement = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(column) for column in columns)}) "
+        f"SELECT {', '.join(f'rows.{quote(name)}' for name in columns.values())} "
+        f"FROM ({sql}) rows ORDER BY {', '.join(f'rows.{quote(name)}' for name in order)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
