@@ -42,7 +42,7 @@ from .models import (
     FormVersion,
     FrozenVersion,
 )
-from .scoring import Choice, FormSpec, Question, Section
+from .scoring import FormSpec
 
 __all__ = [
     "FormEditError", "FrozenVersion", "create_form", "start_draft", "publish_version",
@@ -218,34 +218,9 @@ def version_with_parts(version_id: int) -> FormVersion:
 
 
 def version_to_spec(version: FormVersion) -> FormSpec:
-    """The plain description of ``version`` that ``audit_forms.scoring.score_audit`` scores with.
-
-    Error categories are named by slug. Uses prefetched parts when the caller loaded them
-    with ``version_with_parts``.
-    """
-    sections = []
-    for section in version.sections.all():
-        questions = []
-        for q in section.questions.all():
-            choices = tuple(
-                Choice(
-                    value=c.value, label=c.label, credit=float(c.credit), is_error=c.is_error,
-                    error_category=c.error_category.slug if c.error_category else "",
-                )
-                for c in q.choices.all()
-            ) if q.kind == FormQuestion.Kind.CHOICE else ()
-            questions.append(Question(
-                key=q.key, kind=q.kind, weight=float(q.weight), critical=q.critical,
-                na_allowed=q.na_allowed, required=q.required,
-                error_category=q.error_category.slug if q.error_category else "",
-                scale_error_at_or_below=q.scale_error_at_or_below, choices=choices,
-            ))
-        sections.append(Section(key=section.key, questions=tuple(questions),
-                                weight=float(section.weight)))
-    return FormSpec(
-        sections=tuple(sections), pass_mark=float(version.pass_mark),
-        critical_zeroes_score=version.critical_zeroes_score,
-    )
+    """The plain description of ``version`` that ``audit_forms.scoring.score_audit`` scores with
+    (``FormVersion.to_spec``: the model builds on the pure scoring module, not on this one)."""
+    return version.to_spec()
 
 
 def question_shares(version: FormVersion) -> dict[int, float]:

@@ -18,14 +18,11 @@ The tables keep the names they had in the ``audits`` app (``audits_formversion``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-if TYPE_CHECKING:
-    from .scoring import FormSpec
+from .scoring import Choice, FormSpec, Question, Section
 
 
 class FrozenVersion(Exception):
@@ -218,10 +215,34 @@ class FormVersion(models.Model):
         return self.status == self.Status.DRAFT
 
     def to_spec(self) -> FormSpec:
-        """This version as the plain ``FormSpec`` that ``audit_forms.scoring.score_audit`` takes."""
-        from .catalog import version_to_spec
+        """This version as the plain ``FormSpec`` that ``audit_forms.scoring.score_audit`` takes.
 
-        return version_to_spec(self)
+        Error categories are named by slug. Uses prefetched parts when the caller loaded them
+        with ``audit_forms.catalog.version_with_parts``.
+        """
+        sections = []
+        for section in self.sections.all():
+            questions = []
+            for q in section.questions.all():
+                choices = tuple(
+                    Choice(
+                        value=c.value, label=c.label, credit=float(c.credit), is_error=c.is_error,
+                        error_category=c.error_category.slug if c.error_category else "",
+                    )
+                    for c in q.choices.all()
+                ) if q.kind == FormQuestion.Kind.CHOICE else ()
+                questions.append(Question(
+                    key=q.key, kind=q.kind, weight=float(q.weight), critical=q.critical,
+                    na_allowed=q.na_allowed, required=q.required,
+                    error_category=q.error_category.slug if q.error_category else "",
+                    scale_error_at_or_below=q.scale_error_at_or_below, choices=choices,
+                ))
+            sections.append(Section(key=section.key, questions=tuple(questions),
+                                    weight=float(section.weight)))
+        return FormSpec(
+            sections=tuple(sections), pass_mark=float(self.pass_mark),
+            critical_zeroes_score=self.critical_zeroes_score,
+        )
 
 
 class FrozenGuard(models.Model):

@@ -8,6 +8,7 @@ created again from this definition afterwards (``audits.apps``), once its migrat
 applied: later migrations never trip over it, and the live view always matches this file.
 """
 
+from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 
 MIGRATION = ("audits", "0006_analyst_audits_view")
@@ -61,16 +62,12 @@ DROP_VIEW = "DROP VIEW IF EXISTS analyst_audits"
 
 
 def drop_view(using: str) -> None:
-    from django.db import connections
-
     with connections[using].cursor() as cursor:
         cursor.execute(DROP_VIEW)
 
 
 def create_view_if_migrated(using: str) -> None:
     """(Re)create the view when its migration is applied; ``flush`` also ends here."""
-    from django.db import connections
-
     connection = connections[using]
     if MIGRATION not in MigrationRecorder(connection).applied_migrations():
         return

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.scoping import visible_to
 from audit_forms.catalog import version_with_parts
 from audit_forms.scoring import NA, InvalidAnswers, score_audit
 
@@ -319,8 +320,6 @@ def _number(value) -> float | None:
 
 def dispute_queue(user) -> QuerySet:
     """Disputes for the leads' queue: open first (oldest deadline first), then resolved."""
-    from accounts.scoping import visible_to
-
     return visible_to(user, Dispute.objects.all()).select_related(
         "audit__ticket__vendor", "audit__auditor", "raised_by", "resolved_by"
     ).annotate(question_count=Count("questions")).order_by(

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.scoping import visible_to
 from audit_forms.catalog import version_with_parts
-from audit_forms.models import FormQuestion, FormVersion
+from audit_forms.models import ErrorCategory, FormQuestion, FormVersion
 from tickets.models import Ticket
 
 from .models import OPEN_STATUSES, Audit, AuditEvent, AuditStatus
@@ -223,8 +223,6 @@ def section_score_rows(sheet: list[SheetSection], audit: Audit) -> list[dict]:
 
 def error_category_rows(audit: Audit) -> list[dict]:
     """Error counts by category name (the audit stores slugs)."""
-    from audit_forms.models import ErrorCategory
-
     names = dict(
         ErrorCategory.objects.filter(slug__in=list(audit.error_categories))
         .values_list("slug", "name")

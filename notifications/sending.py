@@ -2,7 +2,8 @@
 
 ``notify`` is the one way to tell people about an event: it writes one row per recipient
 (the database's unique (recipient, event_key) drops repeats) and, once the transaction
-commits, queues ``notifications.tasks.send_notification_emails`` with the row ids. The task
+commits, queues the task ``send_notification_emails`` (defined here, beside what queues it;
+``notifications.tasks`` lists it with the app's other tasks) with the row ids. The task
 calls ``send_emails``, which claims each row with an atomic
 ``UPDATE … SET emailed_at = now WHERE emailed_at IS NULL`` before sending: a task run twice,
 retried, or racing another worker finds the row already claimed and sends nothing. If the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -63,9 +65,15 @@ def notify(event_key: str, kind: str, recipients: Iterable[User], subject: str, 
 
 
 def _queue_emails(ids: list[int]) -> None:
-    from .tasks import send_notification_emails
-
     send_notification_emails.delay(ids)
+
+
+# The name is the one it had in notifications.tasks: messages queued before a deploy still find it.
+@shared_task(name="notifications.tasks.send_notification_emails",
+             acks_late=True, reject_on_worker_lost=True)
+def send_notification_emails(ids: list[int]) -> int:
+    """Email the notifications ``ids`` not emailed yet; returns how many were sent."""
+    return send_emails(ids)
 
 
 def send_emails(ids: Iterable[int]) -> int:

@@ -1,16 +1,15 @@
-"""Celery tasks for notifications: thin and safe to run twice (see notifications.sending)."""
+"""Celery tasks for notifications: thin and safe to run twice (see notifications.sending).
+
+``send_notification_emails`` is defined in ``notifications.sending``, beside ``notify``, which
+queues it (the sweep below notifies through ``notify``, so this module sits above it).
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from . import events, sending
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def send_notification_emails(ids: list[int]) -> int:
-    """Email the notifications ``ids`` not emailed yet; returns how many were sent."""
-    return sending.send_emails(ids)
+from . import events
+from .sending import send_notification_emails as send_notification_emails
 
 
 @shared_task

@@ -1,5 +1,6 @@
 """/healthz: is the database reachable, is the broker reachable."""
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -18,8 +19,6 @@ def database_ok() -> tuple[bool, str]:
 def broker_ok() -> tuple[bool, str]:
     if not settings.REDIS_URL:
         return True, "eager (no broker configured; tasks run in-process)"
-    import redis
-
     try:
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
         return True, "redis"

@@ -12,7 +12,7 @@ audits over *all* its cells: the domain is a part of what was sampled, not all o
 that still tells the page's domains apart (``cells_for``): ``VendorCell`` unless the scope or
 the breakdown names a site (``SiteCell``) or an agent (``AuditCell``): the same counts, in
 several times fewer rows at each step up. The database also totals each domain's
-``stats.DomainSums`` over its strata (``_domain_sums``), so a program-wide page receives one
+``stats.DomainSums`` over its strata (``rollups.domain_sums``), so a program-wide page receives one
 row per domain, not one per stratum, and Python only works out the intervals. A vendor's or
 the program's domains by week (or over weeks no stratum spans) are added up from the
 ``WeekSums`` the rollups keep instead (``rollups.week_sums``): the same sums, read from a
@@ -26,50 +26,28 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from django.db import connection, models
-from django.db.models import FloatField, IntegerField, Q, Sum
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce
+from django.db import models
 
-from audit_forms.models import ErrorCategory
 from sampling import stats
 
-from .models import AuditCell, SiteCell, StratumTotal, VendorCell
-from .periods import Period
+from . import week_sums
+from .domain_sums import (
+    COLUMN_SUMS,
+    DIMENSIONS,
+    SHARED_SUMS,
+    Scope,
+    category_slugs,
+    domain_sum_rows,
+)
+from .models import AuditCell, SiteCell, VendorCell
 
 # Below this many audits in a domain no rate is shown: the page says "too few audits".
 MIN_AUDITS = 10
 CONFIDENCE = 0.95
-# What a breakdown can group by → the cell column.
-DIMENSIONS = {
-    "vendor": "vendor_id",
-    "site": "site_id",
-    "workflow": "workflow_id",
-    "agent": "agent_id",
-    "week": "week",
-}
 # Contract metric → how it is read from the counts (see DomainOutcome.metric).
 METRICS = ("accuracy", "critical_error_rate", "policy_accuracy")
 # Policy decision accuracy: the share of audits without an error of this category.
 POLICY_CATEGORY = "policy-error"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which cells a page reads: any of vendor, site, workflow, agent (ids), and a period."""
-
-    period: Period
-    vendor: int | None = None
-    site: int | None = None
-    workflow: int | None = None
-    agent: int | None = None
-
-    def cells(self) -> Q:
-        condition = Q(week__gte=self.period.first, week__lte=self.period.last)
-        for name in ("vendor", "site", "workflow", "agent"):
-            if (value := getattr(self, name)) is not None:
-                condition &= Q(**{f"{name}_id": value})
-        return condition
 
 
 @dataclass(frozen=True)
@@ -108,10 +86,6 @@ def complement(estimate: stats.Estimate) -> stats.Estimate:
     return replace(estimate, p=1 - estimate.p, low=1 - estimate.high, high=1 - estimate.low)
 
 
-def category_slugs() -> list[str]:
-    return list(ErrorCategory.objects.order_by("slug").values_list("slug", flat=True))
-
-
 def cells_for(scope: Scope, dimensions: tuple[str, ...]) -> type[models.Model]:
     """The fewest cells that hold what the page asks about: the same counts, summed over the
     agents (site cells) or over agents and sites (vendor cells) the page does not look at."""
@@ -138,7 +112,7 @@ def domain_outcomes(
     if unknown := [name for name in dimensions if name not in DIMENSIONS]:
         raise ValueError(f"by must name {', '.join(DIMENSIONS)}, got {unknown}")
     slugs = category_slugs() if categories else []
-    rows = _week_sums().summed_rows(scope, dimensions, slugs)
+    rows = week_sums.summed_rows(scope, dimensions, slugs)
     if rows is None:  # not a vendor's or the program's weeks: total the cells now
         rows = domain_sum_rows(cells_for(scope, dimensions), scope.cells(), dimensions, slugs,
                                weeks=(scope.period.first, scope.period.last))
@@ -155,107 +129,6 @@ def domain_outcomes(
     return _outcomes(keys, table, slugs, confidence)
 
 
-# The per-stratum terms of ``stats.DomainSums`` in SQL, over one (group, stratum) row of cell
-# counts: m, each attribute's count, N_h as big_n and n_h as n, with the stratum's weight w,
-# variance factor f, lone-unit bound and units outside the domain o worked out once per row.
-PER_STRATUM = {
-    "w": "big_n / n",
-    "f": "CASE WHEN n > 1 THEN big_n * big_n * (1 - n / big_n) / (n * n * (n - 1)) ELSE 0 END",
-    "lone": "CASE WHEN n = 1 THEN big_n * big_n * (1 - n / big_n) * 0.25 ELSE 0 END",
-    "o": "n - m",
-}
-# The sums a domain's estimates are made of, by name (``WeekSums`` stores them so): the audits,
-# strata, Σw·scored and Σw·score, then ``stats.DomainSums``' shared sums ...
-SHARED_SUMS = {
-    "audits": "SUM(m)",
-    "strata": "COUNT(*)",
-    "weighted_scored": "SUM(w * scored_n)",
-    "weighted_score": "SUM(w * score_total)",
-    "weighted_audits": "SUM(w * m)",
-    "lone_units": "SUM(lone)",
-    "squared_weights": "SUM(w * w * m)",
-    "sampled_strata": "SUM(CASE WHEN n < big_n THEN 1 ELSE 0 END)",
-}
-# ... and per attribute {x} (passed, critical, each error category) its own sums.
-COLUMN_SUMS = {
-    "hits": "SUM(w * {x})",
-    "within": "SUM(f * {x} * (m - {x}))",
-    "hits_outside": "SUM(f * {x} * o)",
-    "misses_outside": "SUM(f * (m - {x}) * o)",
-    "with_hits": "SUM(CASE WHEN {x} > 0 THEN 1 ELSE 0 END)",
-    "with_misses": "SUM(CASE WHEN {x} <> m THEN 1 ELSE 0 END)",
-}
-
-
-def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, ...],
-                    slugs: list[str], weeks: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
-    """One row per domain (value of ``dimensions``) of ``model``'s ``cells``: the key values,
-    then SHARED_SUMS and COLUMN_SUMS for passed, critical and each category of ``slugs``.
-    ``weeks`` (first, last Monday), when the cells are within them, lets the database read
-    only the stratum totals of strata with cells in those weeks."""
-    group = [DIMENSIONS[name] for name in dimensions]
-    sums = {
-        "m": Sum("audited"), "x": Sum("passed"), "c": Sum("critical_failed"),
-        # Scores as floats: every number below is a float anyway, and a decimal sum per
-        # (domain, stratum) costs PostgreSQL several times a float one.
-        "scored_n": Sum("scored"), "score_total": Sum(Cast("score_sum", FloatField())),
-        **{f"cat_{i}": Sum(Coalesce(Cast(KeyTextTransform(slug, "error_categories"),
-                                         IntegerField()), 0))
-           for i, slug in enumerate(slugs)},
-    }
-    counts = (model.objects.filter(cells).order_by().values(*group, "stratum_id")
-              .annotate(**sums))
-    return _domain_sums(counts, group, ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))],
-                        weeks)
-
-
-def _week_sums():
-    """``rollups.week_sums``, imported late: it builds on this module's names."""
-    from . import week_sums
-
-    return week_sums
-
-
-def _domain_sums(counts, group: list[str], columns: list[str],
-                 weeks: tuple[dt.date, dt.date] | None) -> list[tuple]:
-    """One row per group: its key, SHARED_SUMS and COLUMN_SUMS for each of ``columns``, totalled
-    by the database over ``counts`` (the cells summed per group and stratum) joined to each
-    stratum's N_h and n_h from ``StratumTotal`` (n_h counts the stratum's completed audits over
-    all its cells: all weeks and domains). A program-wide page touches tens of thousands of
-    strata; this sends one row per domain instead of one per stratum. With ``weeks``, only the
-    totals of strata whose weeks overlap them are read (an index range, not every stratum
-    ever drawn)."""
-    sql, params = counts.query.sql_with_params()
-    quote = connection.ops.quote_name
-    real = "DOUBLE PRECISION"
-    keys = [quote(name) for name in group]
-    values = [f"CAST(counts.{quote(name)} AS {real}) AS {name}"
-              for name in ("m", "scored_n", "score_total", *columns)]
-    joined = (
-        f"SELECT {', '.join([*(f'counts.{key}' for key in keys), *values])}, "
-        f"CAST(totals.{quote('population')} AS {real}) AS big_n, "
-        f"CAST(totals.{quote('audited')} AS {real}) AS n FROM ({sql}) counts "
-        f"INNER JOIN {quote(StratumTotal._meta.db_table)} totals "
-        f"ON totals.{quote('stratum_id')} = counts.{quote('stratum_id')}"
-    )
-    if weeks is not None:
-        joined += (f" AND totals.{quote('last_week')} >= %s"
-                   f" AND totals.{quote('first_week')} <= %s")
-        params = (*params, *(connection.ops.adapt_datefield_value(week) for week in weeks))
-    terms = ", ".join(f"{expression} AS {name}" for name, expression in PER_STRATUM.items())
-    # PostgreSQL would inline the per-stratum terms into every sum that uses them (f into
-    # three sums per attribute); OFFSET 0 keeps the subquery, so each is worked out once a row.
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    aggregates = [*SHARED_SUMS.values(),
-                  *(term.format(x=column) for column in columns for term in COLUMN_SUMS.values())]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join([*keys, *aggregates])} "
-            f"FROM (SELECT joined.*, {terms} FROM ({joined}) joined{fence}) strata"
-            f"{' GROUP BY ' + ', '.join(keys) if keys else ''}", params)
-        return [row for row in cursor.fetchall() if row[len(group) + 1]]  # COUNT(*) > 0
-
-
 def _key(value):
     """A group's key as the ORM would give it: SQLite returns a week as ISO text."""
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
@@ -263,7 +136,7 @@ def _key(value):
 
 def _outcomes(keys: list[Hashable], table: np.ndarray, slugs: list[str],
               confidence: float) -> dict[Hashable, DomainOutcome]:
-    """Each key's outcome from its row of ``_domain_sums`` (without the key columns)."""
+    """Each key's outcome from its row of ``domain_sum_rows`` (without the key columns)."""
     audits, strata, scored, score_total = table[:, :4].T
     shared = table[:, 4:8].T
     per_column = len(COLUMN_SUMS)

@@ -13,7 +13,7 @@ whole program, and those pages add a few rows instead:
   one indexed lookup tells. Otherwise, and for any other scope or breakdown (a site, a
   workflow, an agent), ``estimates.domain_outcomes`` totals the cells as before.
 
-The rows are ``estimates.domain_sum_rows`` of the vendor cells, the very sums the cells would
+The rows are ``domain_sums.domain_sum_rows`` of the vendor cells, the very sums the cells would
 give (tested against them), over every error category known when they were computed; a
 category added since is not in them, and a page asking for it totals the cells until the next
 refresh or rebuild recomputes the rows.
@@ -33,7 +33,7 @@ import numpy as np
 from django.db import connection
 from django.db.models import F, Q
 
-from .estimates import COLUMN_SUMS, SHARED_SUMS, Scope, category_slugs, domain_sum_rows
+from .domain_sums import COLUMN_SUMS, SHARED_SUMS, Scope, category_slugs, domain_sum_rows
 from .models import StratumTotal, VendorCell, WeekSums
 
 # The first key of this module's PostgreSQL advisory locks (the second is the week's ordinal).
@@ -97,7 +97,7 @@ def _in_order(sums: dict, slugs: list[str]) -> list[float] | None:
 
 def summed_rows(scope: Scope, dimensions: tuple[str, ...],
                 slugs: list[str]) -> list[tuple] | None:
-    """``estimates.domain_sum_rows`` of the scope's domains, added up from the week rows;
+    """``domain_sums.domain_sum_rows`` of the scope's domains, added up from the week rows;
     None when the rows cannot give them (module docstring): the scope names more than a
     vendor, the breakdown more than vendor and week, a domain spans weeks a stratum spans, or
     a category asked for is not in the rows."""

@@ -2,6 +2,7 @@
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from celery.schedules import crontab
 from django.core.exceptions import ValidationError
 
 # Ticket columns a plan may stratify by: the key a plan stores -> the Ticket field it groups on.
@@ -68,8 +69,6 @@ def validate_stratum_costs(value) -> None:
 
 def validate_cron(value: str) -> None:
     """Five cron fields (minute hour day-of-month month day-of-week), as celery parses them."""
-    from celery.schedules import crontab
-
     fields = value.split()
     if len(fields) != 5:
         raise ValidationError(

@@ -22,7 +22,8 @@ import pytest
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit
-from rollups.estimates import MIN_AUDITS, Scope, category_slugs, domain_outcomes
+from rollups.domain_sums import category_slugs
+from rollups.estimates import MIN_AUDITS, Scope, domain_outcomes
 from rollups.periods import period_of
 from rollups.writer import rebuild_rollups
 from sampling import stats

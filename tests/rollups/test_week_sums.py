@@ -17,7 +17,8 @@ from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import Audit, AuditStatus
 from rollups import week_sums
-from rollups.estimates import Scope, category_slugs, domain_outcomes
+from rollups.domain_sums import category_slugs
+from rollups.estimates import Scope, domain_outcomes
 from rollups.models import WeekSums
 from rollups.periods import Period, period_of
 from rollups.writer import rebuild_rollups, refresh_rollups
