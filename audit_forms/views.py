@@ -12,13 +12,14 @@ import json
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+
+from accounts.decorators import internal_page
 
 from . import catalog as catalog
 from .forms import (
@@ -36,24 +37,12 @@ from .json_format import FormImportError, export_version, import_version
 from .models import AuditForm, ErrorCategory, FormChoice, FormQuestion, FormSection, FormVersion
 
 
-def internal_only(view):
-    """Internal staff only; anyone else logged in gets 404 (forms do not exist for them)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_internal:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def managers_only(view):
-    """Program managers edit; auditors may look (403 on edits); vendor users get 404."""
+    """Program managers edit; auditors may look (403 on edits); vendor users get 404. A
+    refused edit of a frozen version answers 409 with the reason."""
 
     @wraps(view)
-    @internal_only
+    @internal_page
     def wrapped(request, *args, **kwargs):
         if not request.user.is_manager:
             raise PermissionDenied
@@ -81,7 +70,7 @@ def form_errors(request, form) -> None:
             messages.error(request, f"{field}: {error}" if field != "__all__" else error)
 
 
-@internal_only
+@internal_page
 def form_list(request):
     forms = AuditForm.objects.prefetch_related("workflows").annotate(
         published=Count("versions", filter=Q(versions__status="published")),
@@ -104,7 +93,7 @@ def form_create(request):
     return render(request, "audit_forms/form_create.html", {"form": form})
 
 
-@internal_only
+@internal_page
 def form_detail(request, slug):
     audit_form = get_object_or_404(AuditForm.objects.prefetch_related("workflows"), slug=slug)
     versions = list(
@@ -140,7 +129,7 @@ def draft_start(request, slug):
     return redirect(builder_url(draft))
 
 
-@internal_only
+@internal_page
 def version_detail(request, pk):
     """The builder for a draft (managers), a read-only view of anything else."""
     version = get_object_or_404(FormVersion, pk=pk)
@@ -182,7 +171,7 @@ def version_detail(request, pk):
     return render(request, "audit_forms/version.html", context)
 
 
-@internal_only
+@internal_page
 def version_export(request, pk):
     version = get_object_or_404(FormVersion.objects.select_related("form"), pk=pk)
     response = JsonResponse(export_version(version), json_dumps_params={"indent": 2})
@@ -379,7 +368,7 @@ def part_action(request, part, pk, action):
     return redirect(builder_url(version))
 
 
-@internal_only
+@internal_page
 def category_list(request):
     form = ErrorCategoryForm(request.POST or None)
     if request.method == "POST":

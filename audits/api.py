@@ -1,4 +1,4 @@
-"""Tickets, audit forms and audits over the API.
+"""Audits over the API.
 
 Every queryset goes through the scoping function (audits through ``audits_visible_to``,
 which also keeps unfinalised audits from vendor users), so a guessed id of another
@@ -9,129 +9,23 @@ viewsets only translate its refusals into HTTP answers.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from accounts.api_filters import DateTimeRangeFilter
+from accounts.scoped_api import IdFilter, ViewOrderedCursorPagination
 from accounts.scoping import visible_to
-from audit_forms.models import FormChoice, FormQuestion, FormSection, FormVersion
+from audit_forms.models import FormVersion
 from sampling.models import SampledTicket
 from tickets.models import Ticket
-from vendors.api import IdFilter, ScopedReadOnlyViewSet, ViewOrderedCursorPagination
-from vendors.api_filters import DateTimeRangeFilter
 
 from . import lifecycle
 from .models import Audit, AuditStatus
 from .selectors import audits_visible_to, shows_internal
-
-# ----- tickets ------------------------------------------------------------------------------
-
-
-class TicketSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Ticket
-        fields = [
-            "id", "source", "external_id", "vendor", "site", "agent", "workflow", "handled_at",
-            "decision", "policy_label", "language", "channel", "automated", "content_url",
-            "excerpt", "extra",
-        ]
-
-
-class TicketFilter(django_filters.FilterSet):
-    vendor = IdFilter(label="Vendor id")
-    site = IdFilter(label="Site id")
-    agent = IdFilter(label="Agent id")
-    workflow = IdFilter(label="Workflow id")
-
-    class Meta:
-        model = Ticket
-        fields = ["vendor", "site", "agent", "workflow", "decision", "language", "automated"]
-
-
-class TicketViewSet(ScopedReadOnlyViewSet):
-    queryset = Ticket.objects.all()
-    serializer_class = TicketSerializer
-    filterset_class = TicketFilter
-    ordering = "-id"
-
-
-# ----- forms (read) -------------------------------------------------------------------------
-
-
-class ChoiceSerializer(serializers.ModelSerializer):
-    error_category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
-    class Meta:
-        model = FormChoice
-        fields = ["value", "label", "credit", "is_error", "error_category"]
-
-
-class QuestionSerializer(serializers.ModelSerializer):
-    error_category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    choices = ChoiceSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = FormQuestion
-        fields = [
-            "key", "text", "guidance", "kind", "weight", "critical", "na_allowed", "required",
-            "error_category", "scale_error_at_or_below", "choices",
-        ]
-
-
-class SectionSerializer(serializers.ModelSerializer):
-    questions = QuestionSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = FormSection
-        fields = ["key", "title", "description", "weight", "questions"]
-
-
-class FormVersionSerializer(serializers.ModelSerializer):
-    form = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    name = serializers.CharField(source="form.name", read_only=True)
-    workflows = serializers.PrimaryKeyRelatedField(
-        source="form.workflows", many=True, read_only=True
-    )
-    sections = SectionSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = FormVersion
-        fields = [
-            "id", "form", "name", "number", "status", "pass_mark", "critical_zeroes_score",
-            "published_at", "workflows", "sections",
-        ]
-
-
-class FormVersionFilter(django_filters.FilterSet):
-    workflow = IdFilter(field_name="form__workflows", label="Workflow id")
-
-    class Meta:
-        model = FormVersion
-        fields = ["workflow"]
-
-
-class FormVersionViewSet(ScopedReadOnlyViewSet):
-    """Published audit form versions with their sections, questions and choices."""
-
-    queryset = (
-        FormVersion.objects.published()
-        .select_related("form")
-        .prefetch_related(
-            "form__workflows",
-            Prefetch("sections", queryset=FormSection.objects.order_by("position", "id")),
-            Prefetch("sections__questions",
-                     queryset=FormQuestion.objects.select_related("error_category")),
-            Prefetch("sections__questions__choices",
-                     queryset=FormChoice.objects.select_related("error_category")),
-        )
-    )
-    serializer_class = FormVersionSerializer
-    filterset_class = FormVersionFilter
-    ordering = "id"
-
 
 # ----- audits -------------------------------------------------------------------------------
 
@@ -300,8 +194,6 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
 
 def _scoped_or_404(user, queryset, pk):
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(visible_to(user, queryset), pk=pk)
 
 
@@ -322,6 +214,4 @@ class _lifecycle_errors:
 
 
 def register(router) -> None:
-    router.register("tickets", TicketViewSet)
-    router.register("forms", FormVersionViewSet, basename="form")
     router.register("audits", AuditViewSet)

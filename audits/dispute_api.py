@@ -25,8 +25,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from accounts.scoped_api import IdFilter, ViewOrderedCursorPagination
 from accounts.scoping import visible_to
-from vendors.api import IdFilter, ViewOrderedCursorPagination
 
 from . import disputes
 from .api import _lifecycle_errors

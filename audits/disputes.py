@@ -303,6 +303,7 @@ def _rescore(audit: Audit, user, dispute: Dispute, corrected: dict[str, str],
                  "after": {"score": result.score, "passed": result.passed}},
     )
     lifecycle.save_audit(audit, user, reason=f"rescored by dispute #{dispute.pk}")
+    lifecycle.record_verdict(audit)
 
 
 def _summary(dispute: Dispute, rows, decisions: Mapping[str, Decision]) -> str:

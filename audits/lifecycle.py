@@ -32,22 +32,20 @@ from audit_forms.catalog import version_with_parts
 from audit_forms.models import FormQuestion, FormVersion
 from audit_forms.scoring import InvalidAnswers, score_audit
 from sampling.models import SampledTicket
-from tickets.models import Ticket
 
 from . import events
 from .models import OPEN_STATUSES, Audit, AuditEvent, AuditStatus
 
+# Opening an audit is its own module (it builds on .steps, not on this one); the lifecycle
+# exposes its three functions so that callers need only this module.
+from .opening import open_assigned_audits as open_assigned_audits
+from .opening import open_assignment as open_assignment
+from .opening import start_adhoc_audit as start_adhoc_audit
+from .steps import LifecycleError, NotPermitted, is_lead, record_event, save_audit
+
 # The scoring page stops its clock when the auditor is idle; as a second guard one save may
 # add at most an hour, so a stale or tampered counter cannot inflate the time spent.
 MAX_SECONDS_PER_SAVE = 60 * 60
-
-
-class LifecycleError(Exception):
-    """A step that is not possible from the audit's current status (the message says why)."""
-
-
-class NotPermitted(LifecycleError):
-    """The user may not take this step on this audit."""
 
 
 @dataclass(frozen=True)
@@ -69,38 +67,8 @@ class SubmissionInvalid(LifecycleError):
         )
 
 
-def is_lead(user) -> bool:
-    """Leads (program managers and admins) may reopen, resolve and finalise audits."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_manager)
-
-
 def can_score(audit: Audit, user) -> bool:
     return audit.status in OPEN_STATUSES and audit.auditor_id == getattr(user, "pk", None)
-
-
-# ----- opening (the functions live in audits.opening; imported late: it builds on these)
-
-
-def open_assigned_audits(run) -> int:
-    """Open an assigned audit for each assigned ticket of a sample run (idempotent); see
-    ``audits.opening.open_assigned_audits``."""
-    from .opening import open_assigned_audits as open_run
-
-    return open_run(run)
-
-
-def open_assignment(sampled_ticket, user) -> Audit:
-    """The audit of one assignment, opened now if needed; see ``audits.opening``."""
-    from .opening import open_assignment as open_one
-
-    return open_one(sampled_ticket, user)
-
-
-def start_adhoc_audit(ticket: Ticket, version: FormVersion, user) -> Audit:
-    """Start an unsampled audit of a ticket found by id; see ``audits.opening``."""
-    from .opening import start_adhoc_audit as start_unsampled
-
-    return start_unsampled(ticket, version, user)
 
 
 # ----- scoring ------------------------------------------------------------------------------
@@ -344,32 +312,19 @@ def _move(audit, user, kind, to_status, *, reason="", details=None) -> None:
     record_event(audit, user, kind, from_status, to_status, reason=reason, details=details)
 
 
-def record_event(audit, user, kind, from_status, to_status, *, reason="", details=None
-                 ) -> None:
-    """Append one step to the audit's trail (same transaction as the change it records)."""
-    AuditEvent.objects.create(
-        audit=audit, by=user if getattr(user, "pk", None) else None, kind=kind,
-        from_status=from_status, to_status=to_status, reason=reason, details=details or {},
-    )
-
-
-def save_audit(audit: Audit, user, *, reason: str = "") -> None:
-    """Save, recording a history row once the audit has been submitted at least once."""
-    if audit.submitted_at is None:
-        audit.skip_history_when_saving = True
-    audit._history_user = user if getattr(user, "pk", None) else None
-    if reason:
-        # django-simple-history keeps the reason in a 100-character column (PostgreSQL refuses
-        # longer ones); the whole reason is in the step's AuditEvent.
-        audit._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"
-    try:
-        audit.save()
-    finally:
-        for attribute in ("skip_history_when_saving", "_change_reason"):
-            audit.__dict__.pop(attribute, None)
+def record_verdict(audit: Audit) -> None:
+    """A rescore outside submission (a dispute's decision) changes the verdict the sample
+    assignment carries for the next draws' past error rates."""
+    if audit.sampled_ticket_id:
+        SampledTicket.objects.filter(pk=audit.sampled_ticket_id).update(passed=audit.passed)
 
 
 def _mark_assignment(audit: Audit, *, completed_at) -> None:
-    """Keep the sample assignment's open/closed state in step (it drives auditor load)."""
+    """Keep the sample assignment in step: its open/closed state (it drives auditor load) and
+    its audit's verdict while the audit carries a score (the next draws' past error rates,
+    ``sampling.allocation.past_error_rates``, read it there)."""
     if audit.sampled_ticket_id:
-        SampledTicket.objects.filter(pk=audit.sampled_ticket_id).update(completed_at=completed_at)
+        SampledTicket.objects.filter(pk=audit.sampled_ticket_id).update(
+            completed_at=completed_at,
+            passed=None if audit.status in OPEN_STATUSES else audit.passed,
+        )

@@ -18,8 +18,8 @@ from audit_forms.models import FormVersion
 from sampling.models import SampledTicket, SampleRun
 from tickets.models import Ticket
 
-from .lifecycle import LifecycleError, NotPermitted, is_lead, record_event, save_audit
 from .models import Audit, AuditEvent, AuditStatus
+from .steps import LifecycleError, NotPermitted, is_lead, record_event, save_audit
 
 
 def open_assigned_audits(run) -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from audit_pages import _bulk_sql, _scalar
+from audit_pages import _bulk_sql, _scalar, carry_verdicts
 
 VENDORS, SITES_PER_VENDOR, AGENTS_PER_SITE, WORKFLOWS, AUDITORS = 10, 4, 125, 300, 100
 WEEKS = 13
@@ -292,6 +292,7 @@ def _run_totals() -> None:
                          count(*) strata FROM sampling_samplestratum GROUP BY run_id) s
             WHERE s.run_id = r.id""")
         cursor.execute("DROP TABLE bench_pick")
+    carry_verdicts()
 
 
 def summary() -> str:

@@ -301,7 +301,18 @@ def _load() -> dict:
                      (id % 25 = 0 OR id % 101 = 0) AS failed, id % 101 = 0 AS critical
               FROM sampling_sampledticket) st""",
     )
+    carry_verdicts()
     return {"auditor": auditors[0], "manager": manager, "run": runs[RUNS // 2]}
+
+
+def carry_verdicts() -> None:
+    """Each sampled ticket carries its scored audit's verdict, as the lifecycle keeps it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE sampling_sampledticket st SET passed = a.passed FROM audits_audit a
+            WHERE a.sampled_ticket_id = st.id AND a.passed IS NOT NULL""")
 
 
 def _bulk_sql(table: str, sql: str) -> None:

@@ -229,10 +229,11 @@ def _generate(world: dict, start: int, end: int) -> None:
 def _measure(world: dict, size: int) -> dict:
     import datetime as dt
 
-    from sampling.drawing import draw_sample, request_run
+    from sampling.drawing import draw_sample
     from sampling.models import SamplingPlan
     from sampling.population import Window, filtered_tickets, plan_filter, plan_population
     from sampling.selection import select_sample
+    from sampling.tasks import request_run
 
     start = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     window = Window(start, start + dt.timedelta(seconds=WINDOW_SECONDS))

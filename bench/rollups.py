@@ -1,4 +1,4 @@
-"""Benchmark: scorecard rollups (rollups.cells) over 1,000,000 audits.
+"""Benchmark: keeping the rollups (rollups.writer) over 1,000,000 audits.
 
 PostgreSQL only. Creates a scratch database (qa_bench_rollups) on the server in DATABASE_URL,
 migrates it and loads the same program as bench/audit_pages.py, with its loader (tickets,
@@ -10,11 +10,16 @@ audit per sampled ticket, 99 % final. Then, in the same process and run:
   rebuild     rollups.writer.rebuild_rollups(): every cell, one transaction
   refresh     rollups.writer.refresh_rollups() on 1,000 audit ids drawn at random
               (seeded) among the completed ones, as if just submitted
+  continuous  2,000 open audits submitted one after another through the lifecycle, the
+              rollups flushed every QA_ROLLUP_DEBOUNCE_SECONDS as the worker does: the
+              flushes' time per submitted audit; and 200 more refreshed one by one (a
+              refresh per submission, as before the batched writer)
 
 each after a warm-up, repeated (5 / 3 / 10 times), printing the median in milliseconds and
-median / baseline median. Ends with ``RATIO refresh_per_audit_vs_count=…`` (the refresh's
-median per audit / the baseline's median); ``--json`` prints one JSON object instead
-(docs/benchmarks.md, "Output"). The scratch database is dropped at the end (--keep keeps it).
+median / baseline median. Ends with ``RATIO continuous_per_audit_vs_count=…`` (the rollups'
+amortised cost per continuously submitted audit / the baseline's median); ``--json`` prints
+one JSON object instead (docs/benchmarks.md, "Output"). The scratch database is dropped at
+the end (--keep keeps it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/rollups.py
 """
@@ -37,6 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = "qa_bench_rollups"
 BATCH = 1_000
 BASELINE_REPEATS, REBUILD_REPEATS, REFRESH_BATCHES = 5, 3, 10
+# Auditors submitting continuously: this many submissions through the lifecycle, flushed as the
+# worker would (every QA_ROLLUP_DEBOUNCE_SECONDS), against the same number refreshed one by one.
+SUBMISSIONS, ONE_BY_ONE = 2_000, 200
 
 
 def main() -> int:
@@ -54,7 +62,7 @@ def main() -> int:
         return 2
     with _report.human_text(args.json):
         results, ratios = _run(args, url)
-    _report.finish(results, ratios, headline="refresh_per_audit_vs_count", as_json=args.json)
+    _report.finish(results, ratios, headline="continuous_per_audit_vs_count", as_json=args.json)
     return 0
 
 
@@ -107,6 +115,8 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
             "baseline_repeats": BASELINE_REPEATS,
             "rebuild_repeats": REBUILD_REPEATS,
             "refresh_batches": REFRESH_BATCHES,
+            "submissions": SUBMISSIONS,
+            "one_by_one": ONE_BY_ONE,
             "seed": 2026,
         },
         "dataset": loaded,
@@ -117,6 +127,9 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
         "rebuild_vs_count": measured["rebuild_ms"] / base,
         "refresh_vs_count": measured["refresh_ms"] / base,
         "refresh_per_audit_vs_count": measured["refresh_per_audit_ms"] / base,
+        "continuous_per_audit_vs_count": measured["continuous_per_audit_ms"] / base,
+        "continuous_vs_one_by_one": (measured["continuous_per_audit_ms"]
+                                     / measured["one_by_one_per_audit_ms"]),
     }
     return results, ratios
 
@@ -187,6 +200,81 @@ def _measure() -> dict:
         "refresh_ms": refresh,
         "refresh_p95_ms": refresh_p95,
         "refresh_per_audit_ms": refresh / BATCH,
+        **_continuously(baseline),
+    }
+
+
+def _continuously(baseline: float) -> dict:
+    """Auditors submit open audits one after another through the lifecycle (each its own
+    committed step). With a broker the step only notes its audit and a worker flushes every
+    ``QA_ROLLUP_DEBOUNCE_SECONDS``; here the flushes run in the same process on that clock, so
+    the cost of keeping the rollups per submitted audit is the flushes' time over the
+    submissions. The same work one by one (a refresh per submission, as before the batched
+    writer) is measured on other open audits for comparison."""
+    from django.conf import settings
+
+    from audits.lifecycle import submit_audit
+    from audits.models import OPEN_STATUSES, Audit
+    from demo.sampling import demo_answers
+    from qa_program.celery import app
+    from rollups.models import PendingRefresh
+    from rollups.writer import flush_pending, refresh_rollups
+
+    open_audits = list(
+        Audit.objects.filter(status__in=OPEN_STATUSES, sampled_ticket__isnull=False)
+        .select_related("ticket", "auditor").order_by("pk")[: SUBMISSIONS + ONE_BY_ONE]
+    )
+    continuous, one_by_one = open_audits[:SUBMISSIONS], open_audits[SUBMISSIONS:]
+    rng = random.Random(2026)
+
+    def submit(audit) -> None:
+        answers = demo_answers(rng, "moderation", audit.ticket.decision, rng.random() < 0.06)
+        submit_audit(audit, audit.auditor, answers=answers, time_spent_seconds=180)
+
+    app.conf.task_always_eager = False  # flush messages go to the (unread) in-memory broker
+    debounce = settings.QA_ROLLUP_DEBOUNCE_SECONDS
+    submitting = flushing = 0.0
+    batches = []
+    last_flush = time.perf_counter()
+    for audit in continuous:
+        started = time.perf_counter()
+        submit(audit)
+        submitting += time.perf_counter() - started
+        if time.perf_counter() - last_flush >= debounce:
+            started = time.perf_counter()
+            batches.append(flush_pending())
+            last_flush = time.perf_counter()
+            flushing += last_flush - started
+    started = time.perf_counter()
+    batches.append(flush_pending())
+    flushing += time.perf_counter() - started
+    assert not PendingRefresh.objects.exists()
+
+    single = []
+    app.conf.task_always_eager = False
+    for audit in one_by_one:
+        submit(audit)
+        started = time.perf_counter()
+        refresh_rollups([audit.pk])
+        single.append((time.perf_counter() - started) * 1000)
+    PendingRefresh.objects.all().delete()
+    per_audit = flushing * 1000 / len(continuous)
+    one = statistics.mean(single)
+    print(f"\n{len(continuous):,} submissions through the lifecycle, flushed every "
+          f"{debounce:g} s: {len(batches)} flushes of {statistics.median(batches):.0f} audits "
+          f"(median)")
+    submit_ms = submitting * 1000 / len(continuous)
+    print(f"  submitting (the steps)        {submit_ms:8.2f} ms per audit")
+    print(f"  keeping the rollups, batched  {per_audit:8.2f} ms per audit "
+          f"({per_audit / baseline:.2f}× count(*))")
+    print(f"  one refresh per submission    {one:8.2f} ms per audit "
+          f"({len(single)} audits)")
+    return {
+        "continuous_per_audit_ms": per_audit,
+        "continuous_flushes": len(batches),
+        "continuous_median_batch": statistics.median(batches),
+        "submit_per_audit_ms": submit_ms,
+        "one_by_one_per_audit_ms": one,
     }
 
 

@@ -18,10 +18,10 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.models import User
+from accounts.scoped_api import IdFilter, ViewOrderedCursorPagination
 from audit_forms.models import ErrorCategory
 from audits.models import Audit
 from audits.selectors import audits_visible_to
-from vendors.api import IdFilter, ViewOrderedCursorPagination
 from vendors.models import Site, Vendor, Workflow
 
 from . import actions

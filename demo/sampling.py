@@ -47,10 +47,11 @@ from demo.forms import ERROR_ANSWERS
 from demo.taxonomy import auditor_comment
 from demo.tickets import DECISIONS_BY_AREA, MODERATION_DECISIONS, POLICY_LABELS
 from rollups.periods import monday
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
 from sampling.models import SampledTicket, SampleRun, SamplingPlan
 from sampling.population import resolve_window
 from sampling.scheduling import sync_plan_schedule
+from sampling.tasks import request_run
 
 DAILY_RUNS = 56  # daily draws over the whole eight weeks of tickets
 WEEKLY_RUNS = 8
@@ -377,7 +378,8 @@ def score_run(
     SampledTicket.objects.filter(run=run, audit__status__in=SCORED_STATUSES).update(
         completed_at=Subquery(
             Audit.objects.filter(sampled_ticket=OuterRef("pk")).values("submitted_at")[:1]
-        )
+        ),
+        passed=Subquery(Audit.objects.filter(sampled_ticket=OuterRef("pk")).values("passed")[:1]),
     )
     return len(audits)
 

@@ -113,9 +113,9 @@ def past_error_rates(
     (the usual empirical-Bayes smoothing; e.g. Gelman et al. 2013, *Bayesian Data Analysis*,
     §2.4), so a stratum with three clean audits is not planned as error-free. Strata with no
     past audits are absent: the caller uses the expected rate. Keys are StratumCount.key.
+    The verdicts are the sampled tickets' own (``SampledTicket.passed``, kept by the audit
+    lifecycle), so sampling reads no audit.
     """
-    from audits.models import SCORED_STATUSES
-
     wanted = {stratum.key for stratum in strata}
     if not wanted:
         return {}
@@ -126,11 +126,11 @@ def past_error_rates(
         run__status=SampleRun.Status.DONE,
         run__window_end__gt=as_of - dt.timedelta(days=PAST_AUDITS_DAYS),
         run__window_end__lte=as_of,
-        audit__status__in=SCORED_STATUSES,
+        passed__isnull=False,
     ).order_by()
     counts = {
         "audits": Count("pk"),
-        "errors": Count("pk", filter=Q(audit__passed=False)),
+        "errors": Count("pk", filter=Q(passed=False)),
     }
     columns = [f"ticket__{STRATUM_FIELDS[key]}" for key in keys]
     if columns:

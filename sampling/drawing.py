@@ -4,7 +4,8 @@ A run is drawn inside one transaction: its strata, sampled tickets (with their i
 probabilities and auditors) and its ``done`` status are written together or not at all. A retry
 of a done run does nothing; a failed, queued or crashed run is redrawn from scratch; an error
 rolls back and marks the run failed with the reason. How tickets are chosen, and why that is a
-reproducible simple random sample per stratum, is in ``sampling.selection``.
+reproducible simple random sample per stratum, is in ``sampling.selection``. Asking for a run
+and queueing its draw (``request_run``) is in ``sampling.tasks``, which builds on this module.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import uuid
 from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from . import events
@@ -32,7 +31,7 @@ from .models import (
     SamplingPlan,
     progress_cache_key,
 )
-from .population import StratumCount, plan_filter, plan_population, resolve_window, stratum_counts
+from .population import StratumCount, plan_filter, plan_population, stratum_counts
 from .population import Window as SampleWindow
 from .selection import MAX_SEED, Selected, seed_coefficients, select_sample, ticket_rank
 
@@ -40,7 +39,6 @@ __all__ = [
     "MAX_SEED",
     "default_seed",
     "draw_sample",
-    "request_run",
     "seed_coefficients",
     "ticket_rank",
 ]
@@ -56,72 +54,6 @@ def default_seed(plan: SamplingPlan, window: SampleWindow) -> int:
     text = f"{plan.pk}|{window.start.isoformat()}|{window.end.isoformat()}"
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") % 2**31
-
-
-def request_run(
-    plan: SamplingPlan,
-    *,
-    window: SampleWindow | None = None,
-    seed: int | None = None,
-    requested_by=None,
-    trigger: str = SampleRun.Trigger.MANUAL,
-    enqueue: bool = True,
-) -> SampleRun:
-    """The run of ``plan`` for (window, seed), created if new, and its draw queued on commit.
-
-    The window defaults to the plan's window as of now, the seed to ``default_seed``: asking
-    twice finds the same run. An explicit new seed over the same window is an additional
-    sample that excludes the tickets already drawn. Finished runs are not queued again;
-    failed or stuck ones are (the draw redoes them from scratch).
-    """
-    window = window or resolve_window(plan.window_kind, plan.window_timezone)
-    seed = default_seed(plan, window) if seed is None else seed
-    seed_coefficients(seed)  # validates the range with a clear message
-    run, _ = SampleRun.objects.get_or_create(
-        plan=plan,
-        window_start=window.start,
-        window_end=window.end,
-        seed=seed,
-        defaults={"requested_by": requested_by, "trigger": trigger},
-    )
-    if enqueue and run.status != SampleRun.Status.DONE:
-        transaction.on_commit(lambda: _enqueue(run.pk))
-    return run
-
-
-def _enqueue(run_id: int) -> None:
-    from .tasks import draw_sample_run
-
-    # The task id is saved before the task exists: once a worker is drawing, nothing else may
-    # write the run's row (the draw's snapshot transaction would have to fail).
-    task_id = str(uuid.uuid4())
-    SampleRun.objects.filter(pk=run_id).update(celery_task_id=task_id)
-    draw_sample_run.apply_async((run_id,), task_id=task_id)
-
-
-def redraw_stuck_runs(idle_for: dt.timedelta) -> list[int]:
-    """Queue again the runs still queued or running ``idle_for`` after they were requested or
-    started: their task message was lost (a broker restart) or their worker died and the
-    broker has not redelivered. Returns their ids.
-
-    Only the task is sent; the run's row is not written, because a draw still in progress
-    must be the only writer of its row. A run that is in fact still drawing makes the new
-    task wait on the draw's lock and then find the run done.
-    """
-    cutoff = timezone.now() - idle_for
-    stuck = list(
-        SampleRun.objects.filter(
-            Q(status=SampleRun.Status.QUEUED, created_at__lt=cutoff)
-            | Q(status=SampleRun.Status.RUNNING, started_at__lt=cutoff)
-        ).values_list("pk", flat=True)
-    )
-    from .tasks import draw_sample_run
-
-    for run_id in stuck:
-        logger.warning("Sample run %s has been stuck since before %s; queueing it again.",
-                       run_id, cutoff.isoformat())
-        draw_sample_run.delay(run_id)
-    return stuck
 
 
 def draw_sample(run_id: int) -> SampleRun:

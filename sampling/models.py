@@ -14,9 +14,11 @@ vendor may later be shown which of its own tickets were audited, never anyone el
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import NoReverseMatch, reverse
 
 from .validators import (  # noqa: F401 — re-exported: migrations and forms import them here
     STRATUM_FIELDS,
@@ -239,8 +241,6 @@ class SamplingPlan(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import NoReverseMatch, reverse
-
         try:
             return reverse("sampling:plan_detail", args=[self.pk])
         except NoReverseMatch:  # the pages arrive with their own change
@@ -351,8 +351,6 @@ class SampleRun(models.Model):
         the cache (its database writes are one transaction, invisible until done); otherwise
         the row's own progress fields."""
         if self.status == self.Status.RUNNING:
-            from django.core.cache import cache
-
             cached = cache.get(progress_cache_key(self.pk))
             if cached:
                 return cached[0], cached[1]
@@ -433,7 +431,10 @@ class SampledTicket(models.Model):
     ``inclusion_probability`` is n_h / N_h of its stratum, kept per ticket so estimates can be
     weighted without joining back. An auditor may be missing when no one in the pool is free
     of a conflict with the ticket's vendor; the run counts those. ``completed_at`` is set when
-    the audit is finished (issue 4), which is what "open load" counts against.
+    the audit is finished (issue 4), which is what "open load" counts against. ``passed`` is
+    the verdict of the ticket's audit while it carries a score (None before, and after a
+    reopening): the audit lifecycle keeps both, so the next draws' allocation reads past error
+    rates from sampling's own table.
     """
 
     vendor_path = "ticket__vendor"
@@ -463,6 +464,9 @@ class SampledTicket(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    passed = models.BooleanField(
+        null=True, blank=True, help_text="The scored audit's verdict; empty until it is scored."
+    )
 
     class Meta:
         ordering = ["run", "stratum__position", "draw_rank"]

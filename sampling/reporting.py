@@ -1,35 +1,28 @@
 """What the plan and run pages say: a plan's filter in words, and a run's report.
 
-The run report is read in a fixed, small number of queries whatever the number of strata or
-audits: the strata with their audit outcomes come from ONE grouped query (strata ⟕ sampled
-tickets ⟕ audits, conditional counts per stratum); once some audit is done, two more read the
-error-category taxonomy and the per-stratum category counts. Error categories are counted in
-the database with a JSON key test per category (``error_categories__has_key``: ``?`` on
-PostgreSQL jsonb, ``json_type`` on SQLite), so no audit row is loaded into Python.
+The run report is assembled here from each stratum's outcomes (``StratumOutcomes``: completed,
+passed, critical, skipped and per-category counts), which ``audits.run_report`` reads from the
+audits in a fixed, small number of queries: sampling knows its strata, the audit lifecycle
+knows how each sampled ticket's audit ended.
 
 Estimates are stratified (Cochran 1977 ch. 5): each stratum's proportion is weighted by its
 share of the population, W_h = N_h / N, never pooled across the sample, because unequal
 allocation gives some strata many more audits per ticket than others. n_h is the number of
 *completed* audits in the stratum (submitted, disputed, resolved or final), not the number
-allocated, so a stratum still being audited is estimated from what it has. Only sampled
-audits count: an ad-hoc audit has no sampled ticket (a database constraint), so the join
-through the run's sampled tickets cannot reach one.
+allocated, so a stratum still being audited is estimated from what it has.
 
-A sampled ticket a lead skipped (audit status *skipped*) is non-response: it is counted per
-stratum and left out of n_h, so the estimates rest on the completed audits only, and the
-page says how many were skipped. A replacement drawn for it is an ordinary sampled ticket
-of the same stratum (``sampling.replacement``).
+A sampled ticket a lead skipped is non-response: it is counted per stratum and left out of
+n_h, so the estimates rest on the completed audits only, and the page says how many were
+skipped. A replacement drawn for it is an ordinary sampled ticket of the same stratum
+(``sampling.replacement``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Count, Q
-
-from audit_forms.models import ErrorCategory
-from audits.models import OPEN_STATUSES, SCORED_STATUSES, Audit, AuditStatus
 
 from . import stats
 from .models import STRATUM_KEY_LABELS, SampleRun, SampleStratum, SamplingPlan
@@ -38,7 +31,6 @@ from .models import STRATUM_KEY_LABELS, SampleRun, SampleStratum, SamplingPlan
 # effective sample size stays inside [0, 1] and does not collapse to a point at 0 errors, as
 # the normal interval does (Korn & Graubard 1998; see stats.stratified_proportion).
 INTERVAL_METHOD = "wilson"
-_DONE = "sampled_tickets__audit__"
 
 
 def filter_summary(plan: SamplingPlan) -> str:
@@ -137,14 +129,20 @@ class RunReport:
         return self.population - self.accuracy.covered_population
 
 
-def run_report(run: SampleRun) -> RunReport:
-    """The report of one run: per stratum N_h, n_h, W_h = N_h/N, inclusion probability
-    n_h/N_h, audits done, the margin the stratum achieves alone at its planned rate
-    (stats.margin_of_error with the finite population correction) and, from the completed
-    audits, its accuracy and critical error rate; for the run, the stratified accuracy,
-    critical error rate and error-category rates with intervals at the plan's confidence."""
+def report_from_outcomes(
+    run: SampleRun,
+    strata: list[SampleStratum],
+    outcomes: dict[int, StratumOutcomes],
+    categories: Sequence[tuple[str, str]] = (),
+) -> RunReport:
+    """The report of one run from its strata in report order and, per stratum pk, its
+    outcomes: per stratum N_h, n_h, W_h = N_h/N, inclusion probability n_h/N_h, audits done,
+    the margin the stratum achieves alone at its planned rate (stats.margin_of_error with the
+    finite population correction) and, from the completed audits, its accuracy and critical
+    error rate; for the run, the stratified accuracy, critical error rate and the rate of each
+    error category (slug, name) with intervals at the plan's confidence. No query beyond the
+    run's plan."""
     confidence = float(run.parameters.get("confidence", run.plan.confidence))
-    strata, outcomes = stratum_outcomes(run)
     total = sum(s.population for s in strata)
     margins = _stratum_margins(strata, confidence)
     accuracies = stratum_rates(strata, outcomes, "passed", confidence)
@@ -172,13 +170,6 @@ def run_report(run: SampleRun) -> RunReport:
     accuracy = stratified_estimate(strata, outcomes, "passed", confidence)
     category_rows = []
     if accuracy is not None:
-        # Categories are read only once there are audits: a run without any costs no query.
-        categories = list(ErrorCategory.objects.order_by("name").values_list("slug", "name"))
-        found_in = category_counts(run, [slug for slug, _ in categories])
-        outcomes = {
-            pk: replace(found, categories=found_in.get(pk, {}))
-            for pk, found in outcomes.items()
-        }
         for slug, name in categories:
             found = sum(o.categories.get(slug, 0) for o in outcomes.values())
             estimate = stratified_estimate(strata, outcomes, slug, confidence)
@@ -202,75 +193,6 @@ def run_report(run: SampleRun) -> RunReport:
         uncovered=[labels[key] for key in accuracy.uncovered_strata] if accuracy else [],
         notes=list(run.parameters.get("notes", [])),
     )
-
-
-OPEN_ASSIGNMENTS_SHOWN = 50
-
-
-def open_assignments(
-    run: SampleRun, limit: int = OPEN_ASSIGNMENTS_SHOWN
-) -> tuple[list[Audit], int]:
-    """The run's audits not yet submitted, soonest due first (at most ``limit``), and how many
-    there are: where a lead goes to reassign or skip one. Two queries."""
-    pending = Audit.objects.filter(
-        sampled_ticket__run=run, status__in=OPEN_STATUSES, submitted_at__isnull=True
-    )
-    shown = list(
-        pending.select_related("ticket", "auditor", "sampled_ticket__stratum")
-        .order_by("due_at", "pk")[:limit]
-    )
-    return shown, pending.count()
-
-
-def stratum_outcomes(run: SampleRun) -> tuple[list[SampleStratum], dict[int, StratumOutcomes]]:
-    """The run's strata in report order and, per stratum pk, its completed-audit outcomes
-    (done, passed, critical) and its skipped audits: ONE grouped query, conditional COUNTs
-    over the stratum's sampled tickets' audits."""
-    done = Q(**{f"{_DONE}status__in": SCORED_STATUSES})
-    strata = list(
-        run.strata.order_by("position").annotate(
-            done_n=Count("sampled_tickets__audit", filter=done),
-            passed_n=Count(
-                "sampled_tickets__audit", filter=done & Q(**{f"{_DONE}passed": True})
-            ),
-            critical_n=Count(
-                "sampled_tickets__audit", filter=done & Q(**{f"{_DONE}critical_failed": True})
-            ),
-            skipped_n=Count(
-                "sampled_tickets__audit", filter=Q(**{f"{_DONE}status": AuditStatus.SKIPPED})
-            ),
-        )
-    )
-    outcomes = {
-        s.pk: StratumOutcomes(done=s.done_n, passed=s.passed_n, critical=s.critical_n,
-                              skipped=s.skipped_n)
-        for s in strata
-    }
-    return strata, outcomes
-
-
-def category_counts(run: SampleRun, slugs: list[str]) -> dict[int, dict[str, int]]:
-    """Per stratum pk, how many completed audits found at least one error of each category:
-    ONE grouped query over the run's completed audits, a conditional COUNT per category on
-    whether ``error_categories`` has the slug as a key (scoring stores only categories with
-    at least one error)."""
-    if not slugs:
-        return {}
-    rows = (
-        Audit.objects.filter(sampled_ticket__run=run, status__in=SCORED_STATUSES)
-        .order_by()
-        .values("sampled_ticket__stratum_id")
-        .annotate(**{
-            f"category_{index}": Count("pk", filter=Q(error_categories__has_key=slug))
-            for index, slug in enumerate(slugs)
-        })
-    )
-    return {
-        row["sampled_ticket__stratum_id"]: {
-            slug: row[f"category_{index}"] for index, slug in enumerate(slugs)
-        }
-        for row in rows
-    }
 
 
 def stratified_estimate(

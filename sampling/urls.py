@@ -1,3 +1,7 @@
+"""Sampling's routes. The run page (``runs/<pk>/``, ``run_detail``) reads the audits, so it
+lives in ``audits.run_urls``; ``qa_program.urls`` composes both under the ``sampling``
+namespace."""
+
 from django.urls import path
 
 from . import views
@@ -12,6 +16,5 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/draw/", views.plan_draw, name="plan_draw"),
-    path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/status.json", views.run_status, name="run_status"),
 ]

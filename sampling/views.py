@@ -2,7 +2,8 @@
 
 Sampling is internal: vendor users get 404 (for them no plan or run exists), auditors may
 look, program managers may change plans and request draws. Views only parse input, call the
-domain modules (planning, population, drawing, scheduling, reporting) and render.
+domain modules (planning, population, drawing, scheduling, reporting) and render. The run
+page reads the run's audits, so it lives above, in ``audits.run_views``, under the same URL.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from accounts.input_checks import load_json
 from accounts.scoping import visible_to
 
 from . import planning, reporting
-from .drawing import request_run
 from .forms import (
     PlannerForm,
     PopulationFilterForm,
@@ -37,6 +37,7 @@ from .forms import (
 from .models import SampleRun, SamplingPlan
 from .population import StratumCount, resolve_window
 from .scheduling import describe_schedule, sync_plan_schedule
+from .tasks import request_run
 
 MAX_STRATA = 20_000  # a calculator request beyond this is not a plan anyone can run
 
@@ -312,21 +313,6 @@ def plan_draw(request, pk):
 
 
 # --- runs ----------------------------------------------------------------------------------
-
-
-@internal_page
-def run_detail(request, pk):
-    run = get_object_or_404(
-        runs_for(request.user).select_related("plan", "requested_by"), pk=pk
-    )
-    report = reporting.run_report(run) if run.status == SampleRun.Status.DONE else None
-    pending, pending_count = reporting.open_assignments(run) if report else ([], 0)
-    return render(
-        request,
-        "sampling/run_detail.html",
-        {"run": run, "plan": run.plan, "report": report, "pending": pending,
-         "pending_count": pending_count},
-    )
 
 
 @internal_page

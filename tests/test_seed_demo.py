@@ -43,6 +43,7 @@ from audits.models import (
     DisputedQuestion,
     DisputeStatus,
 )
+from audits.run_report import run_report
 from coaching.actions import repeat_offenders
 from coaching.effectiveness import coaching_report, effectiveness
 from coaching.models import ActionStatus, CoachingAction, Level
@@ -57,7 +58,6 @@ from rollups.estimates import Scope, domain_outcomes
 from rollups.periods import Period
 from sampling import stats
 from sampling.models import SampledTicket, SamplingPlan
-from sampling.reporting import run_report
 from scorecards.dispute_rates import dispute_rates
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
 from tickets.models import Ticket

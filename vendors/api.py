@@ -1,17 +1,9 @@
-"""Read API for the vendor side. Querysets go through the scoping function.
-
-Filters over related rows take plain ids (``IdFilter``), never a choice of objects: a
-choice filter's form would list every vendor, site and agent in the browsable API, and
-its "not a valid choice" error would tell a vendor user which other ids exist. A foreign
-id and an unknown one both give an empty page.
-"""
+"""Read API for the vendor side, on the scoped base classes of ``accounts.scoped_api``."""
 
 import django_filters
-from django import forms
-from rest_framework import serializers, viewsets
-from rest_framework.pagination import CursorPagination
+from rest_framework import serializers
 
-from accounts.scoping import visible_to
+from accounts.scoped_api import IdFilter, ScopedReadOnlyViewSet
 
 from .models import Agent, ContractTarget, Site, Vendor, Workflow
 
@@ -55,12 +47,6 @@ class ContractTargetSerializer(serializers.ModelSerializer):
         ]
 
 
-class IdFilter(django_filters.NumberFilter):
-    """An id as a plain whole number, filtered inside the already scoped queryset."""
-
-    field_class = forms.IntegerField
-
-
 class SiteFilter(django_filters.FilterSet):
     vendor = IdFilter(label="Vendor id")
 
@@ -85,26 +71,6 @@ class ContractTargetFilter(django_filters.FilterSet):
     class Meta:
         model = ContractTarget
         fields = ["vendor", "workflow", "metric"]
-
-
-class ViewOrderedCursorPagination(CursorPagination):
-    """Cursor pagination ordered by the view's ``ordering``. DRF's CursorPagination reads
-    only its own ``ordering`` (default "-created", a field these models do not have)."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = getattr(view, "ordering", None) or self.ordering
-        return (ordering,) if isinstance(ordering, str) else tuple(ordering)
-
-
-class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Lists and retrieves only what the requesting user may see; anything else is 404.
-    Lists are cursor-paginated by ``ordering`` (a unique field, so pages are stable)."""
-
-    ordering = "id"
-    pagination_class = ViewOrderedCursorPagination
-
-    def get_queryset(self):
-        return visible_to(self.request.user, self.queryset)
 
 
 class VendorViewSet(ScopedReadOnlyViewSet):

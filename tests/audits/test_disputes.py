@@ -16,6 +16,7 @@ from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
 from rollups.models import AuditCell
+from sampling.models import SampledTicket
 from scorecards.dispute_rates import dispute_rates
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 from tests.factories import UserFactory
@@ -153,6 +154,22 @@ def test_the_audits_own_auditor_cannot_resolve_even_as_a_lead(
         disputes.resolve_dispute(dispute, manager, overturn_policy())
     assert disputes.can_resolve(dispute, lead)
     disputes.resolve_dispute(dispute, lead, overturn_policy())
+
+
+def test_an_overturned_verdict_reaches_the_sampled_ticket_for_the_next_draws(
+    audit, poc_a, lead
+):
+    assert audit.passed is False
+    dispute = disputes.raise_dispute(audit, poc_a, {"policy_cited": "Cited.", "tone": "Ok."})
+
+    disputes.resolve_dispute(dispute, lead, {
+        "policy_cited": Decision("overturned", "Cited in the second paragraph.", "pass"),
+        "tone": Decision("overturned", "The tone was fine.", "5"),
+    })
+
+    audit.refresh_from_db()
+    assert audit.passed is True
+    assert SampledTicket.objects.get(pk=audit.sampled_ticket_id).passed is True
 
 
 def test_an_auditor_or_the_poc_cannot_resolve(audit, poc_a, auditor):

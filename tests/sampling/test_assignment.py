@@ -6,8 +6,9 @@ import pytest
 
 from accounts.models import Role
 from sampling.assignment import assign_run
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
 from sampling.models import SampledTicket, SampleRun
+from sampling.tasks import request_run
 from tests.factories import UserFactory
 
 from .conftest import WINDOW

@@ -6,8 +6,9 @@ import threading
 import pytest
 from django.db import connections
 
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
 from sampling.models import SampledTicket, SampleRun
+from sampling.tasks import request_run
 
 from .conftest import WINDOW, make_population
 

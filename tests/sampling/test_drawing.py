@@ -7,9 +7,10 @@ import pytest
 
 from sampling import drawing
 from sampling.assignment import assign_tickets
-from sampling.drawing import draw_sample, request_run, seed_coefficients, ticket_rank
+from sampling.drawing import draw_sample, seed_coefficients, ticket_rank
 from sampling.models import SampledTicket, SampleRun, SampleStratum
 from sampling.population import Window
+from sampling.tasks import request_run
 
 from .conftest import WINDOW
 

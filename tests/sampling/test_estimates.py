@@ -20,9 +20,11 @@ from django.urls import reverse
 
 from audits.lifecycle import finalise_audit, open_assigned_audits, start_adhoc_audit, submit_audit
 from audits.models import SCORED_STATUSES, Audit
+from audits.run_report import run_report
 from sampling import stats
-from sampling.drawing import draw_sample, request_run
-from sampling.reporting import INTERVAL_METHOD, run_report
+from sampling.drawing import draw_sample
+from sampling.reporting import INTERVAL_METHOD
+from sampling.tasks import request_run
 from tests.audits.workspace_helpers import ALL_GOOD, published_form
 
 from .conftest import WINDOW

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.scoping import visible_to
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
 from sampling.models import (
     SampledTicket,
     SampleRun,
@@ -18,6 +18,7 @@ from sampling.models import (
     validate_stratum_costs,
     validate_timezone,
 )
+from sampling.tasks import request_run
 
 from .conftest import WINDOW
 

@@ -3,7 +3,8 @@ plan's audit form."""
 
 from audits.models import Audit, AuditStatus
 from sampling import events
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
+from sampling.tasks import request_run
 from tests.audits.workspace_helpers import published_form
 from tests.sampling.conftest import WINDOW
 

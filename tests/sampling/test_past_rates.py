@@ -8,16 +8,19 @@ from django.utils import timezone
 from audit_forms.catalog import publish_version
 from audits.models import Audit
 from sampling.allocation import PRIOR_AUDITS, past_error_rates
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
 from sampling.models import SampledTicket
 from sampling.population import Window, filtered_tickets, stratum_counts
+from sampling.tasks import request_run
 from tests.audit_forms.forms_helpers import build_small_form
 
 from .conftest import WINDOW
 
 
 def score(rows, version, *, failed: int) -> None:
-    """Finalise audits of ``rows``, the first ``failed`` of them failed."""
+    """Finalise audits of ``rows``, the first ``failed`` of them failed, and record their
+    verdicts on the sampled tickets as the audit lifecycle does when it scores one
+    (tests/audits/test_sampled_verdicts.py follows the lifecycle itself)."""
     now = timezone.now()
     Audit.objects.bulk_create(
         Audit(
@@ -33,6 +36,8 @@ def score(rows, version, *, failed: int) -> None:
         )
         for i, row in enumerate(rows)
     )
+    for i, row in enumerate(rows):
+        SampledTicket.objects.filter(pk=row.pk).update(completed_at=now, passed=i >= failed)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ database writes stay invisible until it commits, so the steps travel through the
 from django.core.cache import cache
 from django.urls import reverse
 
-from sampling.drawing import request_run
 from sampling.models import SampleRun, progress_cache_key
+from sampling.tasks import request_run
 from tests.sampling.conftest import WINDOW
 
 

@@ -6,10 +6,9 @@ import json
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from sampling.drawing import request_run
 from sampling.models import SampleRun
 from sampling.scheduling import PlanHasRuns, delete_plan, describe_schedule, sync_plan_schedule
-from sampling.tasks import draw_scheduled_plan
+from sampling.tasks import draw_scheduled_plan, request_run
 
 from .conftest import WINDOW
 

@@ -18,10 +18,11 @@ from django.urls import reverse
 from audits.assignments import skip_audit
 from audits.lifecycle import submit_audit
 from audits.models import Audit, AuditStatus
-from sampling.drawing import draw_sample, request_run
+from audits.run_report import run_report
+from sampling.drawing import draw_sample
 from sampling.models import SampledTicket
-from sampling.reporting import run_report
 from sampling.selection import ticket_rank
+from sampling.tasks import request_run
 from tests.audits.workspace_helpers import ALL_GOOD, published_form
 from tickets.models import Ticket
 

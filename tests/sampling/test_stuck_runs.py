@@ -6,9 +6,9 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
 from sampling.models import SampleRun
-from sampling.tasks import redraw_stuck_sample_runs
+from sampling.tasks import redraw_stuck_sample_runs, request_run
 from tests.sampling.conftest import WINDOW
 
 

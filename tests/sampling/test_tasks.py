@@ -1,8 +1,7 @@
 """The Celery tasks are thin and safe to run twice (eager here; a real worker in test_worker)."""
 
-from sampling.drawing import request_run
 from sampling.models import SampledTicket, SampleRun
-from sampling.tasks import draw_sample_run
+from sampling.tasks import draw_sample_run, request_run
 
 from .conftest import WINDOW
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sampling.drawing import request_run
 from sampling.models import SampledTicket, SampleRun
+from sampling.tasks import request_run
 
 from .conftest import WINDOW, make_population, wait_until_finished
 

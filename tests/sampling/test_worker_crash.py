@@ -28,8 +28,9 @@ from django.db import connection
 
 from audits.models import Audit
 from sampling import drawing
-from sampling.drawing import draw_sample, request_run
+from sampling.drawing import draw_sample
 from sampling.models import SampledTicket, SampleRun, SampleStratum
+from sampling.tasks import request_run
 from tests.audits.workspace_helpers import published_form
 from tests.live_worker import require_live_worker, start_celery_worker, stop_celery_worker
 from tests.lock_waits import wait_until_another_connection_waits

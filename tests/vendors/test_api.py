@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from vendors.api import ViewOrderedCursorPagination
+from accounts.scoped_api import ViewOrderedCursorPagination
 
 DETAILS = {
     "vendors": lambda p: p["agent_b"].vendor_id,

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sampling.drawing import MAX_SEED, draw_sample, request_run
+from sampling.drawing import MAX_SEED, draw_sample
 from sampling.models import SampleRun, SamplingPlan
 from sampling.population import Window
+from sampling.tasks import request_run
 
 
 class Command(BaseCommand):
