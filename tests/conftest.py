@@ -27,6 +27,7 @@ from tests.factories import (
     WorkflowFactory,
     enrol_totp,
 )
+from tests.security_fixtures import build_world
 
 pytest_plugins = ["tests.live_worker"]
 
@@ -363,3 +364,13 @@ def step(django_capture_on_commit_callbacks):
             return function(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a):
+    """Two vendors' worth of every kind of object, for the tests that vendor A's POC reaches
+    nothing of vendor B's (tests/security_fixtures.py)."""
+    return build_world(
+        vendor_a=vendor_a, site_a=site_a, vendor_b=vendor_b, site_b=site_b, workflow=workflow,
+        manager=manager, auditor=auditor, poc_a=poc_a,
+    )

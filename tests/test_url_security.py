@@ -29,7 +29,6 @@ from tests.security_fixtures import (
     World,
     admin_fill,
     all_routes,
-    build_world,
     problem_with,
     uidb36,
     url_of,
@@ -604,20 +603,6 @@ def rule_for(route) -> Rule | None:
 
 
 # ----- the walk -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a) -> World:
-    return build_world(
-        vendor_a=vendor_a,
-        site_a=site_a,
-        vendor_b=vendor_b,
-        site_b=site_b,
-        workflow=workflow,
-        manager=manager,
-        auditor=auditor,
-        poc_a=poc_a,
-    )
 
 
 def requests_for(world: World):

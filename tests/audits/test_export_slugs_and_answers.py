@@ -7,11 +7,7 @@ from __future__ import annotations
 import pytest
 
 from audits.models import Audit
-from tests.audits.test_exports import (
-    read_csv,
-    read_xlsx,
-    world,  # noqa: F401  (the fixture)
-)
+from tests.audits.test_exports import read_csv, read_xlsx
 from tests.audits.workspace_helpers import ALL_GOOD
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +19,7 @@ def ids(rows) -> list[int]:
     return sorted(int(row["audit_id"]) for row in rows)
 
 
-def test_vendor_site_and_workflow_slugs_filter_like_ids(client_as, world, manager, workflow):  # noqa: F811
+def test_vendor_site_and_workflow_slugs_filter_like_ids(client_as, world, manager, workflow):
     client = client_as(manager)
 
     def export(**query):
@@ -45,8 +41,8 @@ def test_vendor_site_and_workflow_slugs_filter_like_ids(client_as, world, manage
 @pytest.mark.parametrize("path", ["/audits/export.csv", "/audits/export.xlsx"])
 def test_an_unknown_or_malformed_slug_is_a_400_naming_the_field(
     client_as,
-    world,  # noqa: F811
-    manager,  # noqa: F811
+    world,
+    manager,
     path,
 ):
     client = client_as(manager)
@@ -59,7 +55,7 @@ def test_an_unknown_or_malformed_slug_is_a_400_naming_the_field(
     assert "site:" in malformed.content.decode()
 
 
-def test_a_poc_naming_another_vendors_slug_learns_nothing_about_it(client_as, world, poc_a):  # noqa: F811
+def test_a_poc_naming_another_vendors_slug_learns_nothing_about_it(client_as, world, poc_a):
     client = client_as(poc_a)
 
     theirs = client.get("/audits/export.csv", {"vendor": world.b.vendor.slug})
@@ -71,7 +67,7 @@ def test_a_poc_naming_another_vendors_slug_learns_nothing_about_it(client_as, wo
     assert ids(read_csv(own)) == [world.a.final_audit.pk]
 
 
-def test_answers_1_adds_each_questions_answer_and_comment(client_as, world, manager):  # noqa: F811
+def test_answers_1_adds_each_questions_answer_and_comment(client_as, world, manager):
     final = world.a.final_audit
     Audit.objects.filter(pk=final.pk).update(
         answers={**ALL_GOOD, "tone": "3"}, comments={"tone": "=curt, see line 2"}
@@ -99,14 +95,14 @@ def test_answers_1_adds_each_questions_answer_and_comment(client_as, world, mana
     assert not any(name.startswith("answer_") for name in plain[0])
 
 
-def test_a_poc_gets_answers_and_comments_of_their_own_final_audits(client_as, world, poc_a):  # noqa: F811
+def test_a_poc_gets_answers_and_comments_of_their_own_final_audits(client_as, world, poc_a):
     rows = read_csv(client_as(poc_a).get("/audits/export.csv", {"answers": "yes"}))
 
     assert ids(rows) == [world.a.final_audit.pk]
     assert rows[0]["answer_escalation"] == ALL_GOOD["escalation"]
 
 
-def test_a_bad_answers_option_is_a_400_naming_it(client_as, world, manager):  # noqa: F811
+def test_a_bad_answers_option_is_a_400_naming_it(client_as, world, manager):
     response = client_as(manager).get("/audits/export.csv", {"answers": "maybe"})
 
     assert response.status_code == 400

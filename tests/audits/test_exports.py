@@ -21,25 +21,11 @@ from django.utils import timezone
 
 from audits import exports, lifecycle
 from audits.models import Audit
-from tests.security_fixtures import INTERNAL_NOTE_A, INTERNAL_NOTE_B, build_world
+from tests.security_fixtures import INTERNAL_NOTE_A, INTERNAL_NOTE_B
 
 pytestmark = pytest.mark.django_db
 
 BAD_ANSWERS = {"right_action": "no", "policy_cited": "pass", "tone": "4", "escalation": "missed"}
-
-
-@pytest.fixture
-def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a):
-    return build_world(
-        vendor_a=vendor_a,
-        site_a=site_a,
-        vendor_b=vendor_b,
-        site_b=site_b,
-        workflow=workflow,
-        manager=manager,
-        auditor=auditor,
-        poc_a=poc_a,
-    )
 
 
 def read_csv(response) -> list[dict]:

@@ -12,7 +12,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from tests.coaching.security_fills import b_action
-from tests.security_fixtures import World, build_world
+from tests.security_fixtures import World
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +32,10 @@ UNKNOWN_ID = 999_999
 
 
 @pytest.fixture
-def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a) -> World:
-    w = build_world(
-        vendor_a=vendor_a,
-        site_a=site_a,
-        vendor_b=vendor_b,
-        site_b=site_b,
-        workflow=workflow,
-        manager=manager,
-        auditor=auditor,
-        poc_a=poc_a,
-    )
-    b_action(w)
-    return w
+def world(world: World) -> World:
+    """The shared world, with a coaching action of vendor B's."""
+    b_action(world)
+    return world
 
 
 def b_ids(w: World) -> dict[str, dict[str, int]]:

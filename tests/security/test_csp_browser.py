@@ -4,23 +4,7 @@ browsable API, and the vendor POC's portal, each open without a CSP violation.""
 
 import pytest
 
-from tests.security_fixtures import build_world
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def world(vendor_a, site_a, vendor_b, site_b, workflow, manager, auditor, poc_a):
-    return build_world(
-        vendor_a=vendor_a,
-        site_a=site_a,
-        vendor_b=vendor_b,
-        site_b=site_b,
-        workflow=workflow,
-        manager=manager,
-        auditor=auditor,
-        poc_a=poc_a,
-    )
 
 
 def visit(page, paths: list[str]) -> list[str]:
