@@ -12,8 +12,8 @@ audit per sampled ticket, 99 % final. Then, in the same process and run:
               (seeded) among the completed ones, as if just submitted
   continuous  2,000 open audits submitted one after another through the lifecycle, the
               rollups flushed every QA_ROLLUP_DEBOUNCE_SECONDS as the worker does: the
-              flushes' time per submitted audit; and 200 more refreshed one by one (a
-              refresh per submission, as before the batched writer)
+              flushes' time per submitted audit; 2,000 more flushed every 15 s; and 200
+              more refreshed one by one (a refresh per submission, as before)
 
 each after a warm-up, repeated (5 / 3 / 10 times), printing the median in milliseconds and
 median / baseline median. Ends with ``RATIO continuous_per_audit_vs_count=…`` (the rollups'
@@ -45,6 +45,7 @@ BASELINE_REPEATS, REBUILD_REPEATS, REFRESH_BATCHES = 5, 3, 10
 # Auditors submitting continuously: this many submissions through the lifecycle, flushed as the
 # worker would (every QA_ROLLUP_DEBOUNCE_SECONDS), against the same number refreshed one by one.
 SUBMISSIONS, ONE_BY_ONE = 2_000, 200
+LONGER_DEBOUNCE = 15.0
 
 
 def main() -> int:
@@ -130,6 +131,7 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
         "continuous_per_audit_vs_count": measured["continuous_per_audit_ms"] / base,
         "continuous_vs_one_by_one": (measured["continuous_per_audit_ms"]
                                      / measured["one_by_one_per_audit_ms"]),
+        "longer_debounce_per_audit_vs_count": measured["longer_per_audit_ms"] / base,
     }
     return results, ratios
 
@@ -209,8 +211,9 @@ def _continuously(baseline: float) -> dict:
     committed step). With a broker the step only notes its audit and a worker flushes every
     ``QA_ROLLUP_DEBOUNCE_SECONDS``; here the flushes run in the same process on that clock, so
     the cost of keeping the rollups per submitted audit is the flushes' time over the
-    submissions. The same work one by one (a refresh per submission, as before the batched
-    writer) is measured on other open audits for comparison."""
+    submissions. The same runs again with a longer debounce (``LONGER_DEBOUNCE``), to show the
+    trade between the rollups' freshness and the worker's time; and the same work one by one
+    (a refresh per submission, as before the batched writer) on other open audits."""
     from django.conf import settings
 
     from audits.lifecycle import submit_audit
@@ -222,58 +225,65 @@ def _continuously(baseline: float) -> dict:
 
     open_audits = list(
         Audit.objects.filter(status__in=OPEN_STATUSES, sampled_ticket__isnull=False)
-        .select_related("ticket", "auditor").order_by("pk")[: SUBMISSIONS + ONE_BY_ONE]
+        .select_related("ticket", "auditor").order_by("pk")[: 2 * SUBMISSIONS + ONE_BY_ONE]
     )
-    continuous, one_by_one = open_audits[:SUBMISSIONS], open_audits[SUBMISSIONS:]
     rng = random.Random(2026)
 
     def submit(audit) -> None:
         answers = demo_answers(rng, "moderation", audit.ticket.decision, rng.random() < 0.06)
         submit_audit(audit, audit.auditor, answers=answers, time_spent_seconds=180)
 
-    app.conf.task_always_eager = False  # flush messages go to the (unread) in-memory broker
-    debounce = settings.QA_ROLLUP_DEBOUNCE_SECONDS
-    submitting = flushing = 0.0
-    batches = []
-    last_flush = time.perf_counter()
-    for audit in continuous:
-        started = time.perf_counter()
-        submit(audit)
-        submitting += time.perf_counter() - started
-        if time.perf_counter() - last_flush >= debounce:
+    def flushed_every(debounce: float, audits: list) -> dict:
+        submitting = flushing = 0.0
+        batches = []
+        last_flush = time.perf_counter()
+        for audit in audits:
             started = time.perf_counter()
-            batches.append(flush_pending())
-            last_flush = time.perf_counter()
-            flushing += last_flush - started
-    started = time.perf_counter()
-    batches.append(flush_pending())
-    flushing += time.perf_counter() - started
-    assert not PendingRefresh.objects.exists()
+            submit(audit)
+            submitting += time.perf_counter() - started
+            if time.perf_counter() - last_flush >= debounce:
+                started = time.perf_counter()
+                batches.append(flush_pending())
+                last_flush = time.perf_counter()
+                flushing += last_flush - started
+        started = time.perf_counter()
+        batches.append(flush_pending())
+        flushing += time.perf_counter() - started
+        assert not PendingRefresh.objects.exists()
+        per_audit = flushing * 1000 / len(audits)
+        print(f"\n{len(audits):,} submissions through the lifecycle, flushed every "
+              f"{debounce:g} s: {len(batches)} flushes of {statistics.median(batches):.0f} "
+              f"audits (median)")
+        submit_ms = submitting * 1000 / len(audits)
+        print(f"  submitting (the steps)        {submit_ms:8.2f} ms per audit")
+        print(f"  keeping the rollups, batched  {per_audit:8.2f} ms per audit "
+              f"({per_audit / baseline:.2f}× count(*))")
+        return {"per_audit_ms": per_audit, "flushes": len(batches),
+                "median_batch": statistics.median(batches),
+                "submit_per_audit_ms": submit_ms}
+
+    app.conf.task_always_eager = False  # flush messages go to the (unread) in-memory broker
+    configured = flushed_every(settings.QA_ROLLUP_DEBOUNCE_SECONDS, open_audits[:SUBMISSIONS])
+    longer = flushed_every(LONGER_DEBOUNCE, open_audits[SUBMISSIONS:2 * SUBMISSIONS])
 
     single = []
-    app.conf.task_always_eager = False
-    for audit in one_by_one:
+    for audit in open_audits[2 * SUBMISSIONS:]:
         submit(audit)
         started = time.perf_counter()
         refresh_rollups([audit.pk])
         single.append((time.perf_counter() - started) * 1000)
     PendingRefresh.objects.all().delete()
-    per_audit = flushing * 1000 / len(continuous)
     one = statistics.mean(single)
-    print(f"\n{len(continuous):,} submissions through the lifecycle, flushed every "
-          f"{debounce:g} s: {len(batches)} flushes of {statistics.median(batches):.0f} audits "
-          f"(median)")
-    submit_ms = submitting * 1000 / len(continuous)
-    print(f"  submitting (the steps)        {submit_ms:8.2f} ms per audit")
-    print(f"  keeping the rollups, batched  {per_audit:8.2f} ms per audit "
-          f"({per_audit / baseline:.2f}× count(*))")
-    print(f"  one refresh per submission    {one:8.2f} ms per audit "
-          f"({len(single)} audits)")
+    print(f"  one refresh per submission    {one:8.2f} ms per audit ({len(single)} audits)")
     return {
-        "continuous_per_audit_ms": per_audit,
-        "continuous_flushes": len(batches),
-        "continuous_median_batch": statistics.median(batches),
-        "submit_per_audit_ms": submit_ms,
+        "debounce_s": settings.QA_ROLLUP_DEBOUNCE_SECONDS,
+        "continuous_per_audit_ms": configured["per_audit_ms"],
+        "continuous_flushes": configured["flushes"],
+        "continuous_median_batch": configured["median_batch"],
+        "submit_per_audit_ms": configured["submit_per_audit_ms"],
+        "longer_debounce_s": LONGER_DEBOUNCE,
+        "longer_per_audit_ms": longer["per_audit_ms"],
+        "longer_median_batch": longer["median_batch"],
         "one_by_one_per_audit_ms": one,
     }
 

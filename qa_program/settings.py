@@ -248,7 +248,7 @@ PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all ven
 QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
 # With a real worker, the rollups of changed audits are refreshed together this many seconds
 # after the first change (rollups.writer): one refresh per batch, not one per submission.
-QA_ROLLUP_DEBOUNCE_SECONDS = float(os.environ.get("QA_ROLLUP_DEBOUNCE_SECONDS", "3"))
+QA_ROLLUP_DEBOUNCE_SECONDS = float(os.environ.get("QA_ROLLUP_DEBOUNCE_SECONDS", "5"))
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
