@@ -1,8 +1,8 @@
 """Who listens to what: the one list of the program's events and their subscribers.
 
 Lower apps announce what happened (``audits.events``, ``coaching.events``, ``sampling.events``)
-and never call the
-apps above them; the subscribers below are those higher apps. docs/architecture.md draws it.
+and never call the apps above them; the subscribers below are those higher apps.
+docs/architecture.md draws it.
 """
 
 from audits import events as audit_events

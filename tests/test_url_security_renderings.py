@@ -4,7 +4,7 @@
 
 import pytest
 
-from tests.test_url_security import BROWSABLE, HTML, walk_as, world  # noqa: F401 (fixture)
+from tests.test_url_security import BROWSABLE, HTML, walk_as
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
