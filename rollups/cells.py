@@ -17,10 +17,10 @@ touch (and of any other cell with the same key values in the box), and the same 
 selects the cells to delete and the audits to count, so each box is always exact. Agents are
 the most selective key (a ticket index on (agent, handled_at) finds them), so the agent box
 stays small; the site box reads every audit of the strata in those weeks, a few dozen each.
-Each refresh and rebuild then recounts its strata's totals (``StratumTotal``), recomputes
-the week sums of every week those strata have cells in (``rollups.week_sums``) and
-refreshes the auditor-days of the same audits (``rollups.productivity``), so every path
-that keeps cells keeps those too.
+Each refresh and rebuild then recounts its strata's totals (``StratumTotal``) and recomputes
+the week sums of every week those strata have cells in (``rollups.week_sums``), so every path
+that keeps cells keeps those too; ``rollups.writer`` refreshes the auditor-days of the same
+audits (``rollups.productivity``) in the same transaction.
 
 Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on every cell table and row locks on
 its strata (FOR NO KEY UPDATE, in pk order) *before* reading audits, so two refreshes of the
@@ -29,7 +29,8 @@ covers only the refresh's strata, so the stratum locks order it too); a rebuild 
 ROW EXCLUSIVE on all, which waits for refreshes in flight and holds new ones back until it
 commits. Tables are always locked in the same order (agent, site, then vendor cells). The
 week sums take a lock per week after the cells are written (``rollups.week_sums``).
-Refreshes are queued on commit of the lifecycle step, so they read committed audits.
+A refresh runs in a flush after the lifecycle steps commit (``rollups.writer``), so it reads
+committed audits.
 """
 
 from __future__ import annotations

@@ -34,14 +34,15 @@ The same predicate selects the rows to delete and the audits to count, so the bo
 whatever else those auditors did on those days. What a refresh cannot see: an audit whose
 auditor, ticket or timestamps were changed outside the lifecycle (bulk loads, the admin),
 and deleted audits. The nightly ``rebuild_auditor_days`` (called by
-``rollups.rebuild_all``) is the safety net for those.
+``rollups.writer.rebuild_rollups``) is the safety net for those.
 
 Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on both tables and a
 transaction-level advisory lock per auditor (in id order; "no auditor" is 0) *before*
 reading audits, so two refreshes of the same auditor run one after the other and the later
 one reads the later data (without it both would delete the same rows and the second insert
 would break the unique key). A rebuild takes SHARE ROW EXCLUSIVE, which waits for refreshes
-in flight and holds new ones back. Tables are always locked in ``ROLLUPS`` order.
+in flight and holds new ones back. Tables are always locked in the registry's order
+(``rollups.registry.lock_tables``).
 """
 
 from __future__ import annotations
