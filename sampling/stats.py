@@ -38,7 +38,13 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from ._agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
+from ._agreement import (
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    krippendorff_alpha_ci,
+    percent_agreement,
+)
 from ._aql import aql_plan, code_letter
 
 __all__ = [
@@ -57,8 +63,10 @@ __all__ = [
     "domain_proportions",
     "fleiss_kappa",
     "krippendorff_alpha",
+    "krippendorff_alpha_ci",
     "margin_of_error",
     "p_chart",
+    "percent_agreement",
     "proportion_ci",
     "sample_size",
     "stratified_proportion",
