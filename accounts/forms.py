@@ -2,7 +2,7 @@ from django import forms
 
 from vendors.models import Vendor
 
-from .models import Role, User
+from .models import VENDOR_ROLES, Role, User, vendor_required_message
 
 
 class InviteForm(forms.Form):
@@ -11,7 +11,7 @@ class InviteForm(forms.Form):
     vendor = forms.ModelChoiceField(
         queryset=Vendor.objects.filter(active=True),
         required=False,
-        help_text="Required for vendor POCs, who see only this vendor's data.",
+        help_text="Required for vendor POCs and QA analysts, who see only this vendor's data.",
     )
 
     def clean_email(self):
@@ -22,9 +22,9 @@ class InviteForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("role") == Role.VENDOR_POC and not data.get("vendor"):
-            self.add_error("vendor", "A vendor POC must be bound to one vendor.")
-        if data.get("role") != Role.VENDOR_POC:
+        if data.get("role") in VENDOR_ROLES and not data.get("vendor"):
+            self.add_error("vendor", vendor_required_message(data["role"]))
+        if data.get("role") not in VENDOR_ROLES:
             data["vendor"] = None
         return data
 
@@ -35,16 +35,16 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.ADMIN])
     vendor = forms.ModelChoiceField(
         queryset=Vendor.objects.all(), required=False, empty_label="None (internal role)",
-        help_text="Only for vendor POCs, who see only this vendor's data.",
+        help_text="Only for vendor POCs and QA analysts, who see only this vendor's data.",
     )
 
     def clean(self):
         data = super().clean()
-        if data.get("role") == Role.VENDOR_POC and not data.get("vendor"):
-            self.add_error("vendor", "A vendor POC must be bound to one vendor.")
-        elif data.get("role") and data.get("role") != Role.VENDOR_POC and data.get("vendor"):
-            self.add_error("vendor", "Only vendor POCs belong to a vendor; leave it empty for "
-                                     "an internal role.")
+        if data.get("role") in VENDOR_ROLES and not data.get("vendor"):
+            self.add_error("vendor", vendor_required_message(data["role"]))
+        elif data.get("role") and data.get("role") not in VENDOR_ROLES and data.get("vendor"):
+            self.add_error("vendor", "Only vendor POCs belong to a vendor (and vendor QA "
+                                     "analysts); leave it empty for an internal role.")
         return data
 
 

@@ -9,7 +9,19 @@ class Role(models.TextChoices):
     PROGRAM_MANAGER = "manager", "Program manager"
     QA_AUDITOR = "auditor", "QA auditor"
     VENDOR_POC = "vendor_poc", "Vendor POC"
+    VENDOR_QA_ANALYST = "vendor_qa", "Vendor QA analyst"
     ADMIN = "admin", "Admin"
+
+
+# Roles bound to exactly one vendor: the scoping function treats them alike (their own
+# vendor's data only, TOTP required, never staff). What each may *do* differs: a POC
+# disputes findings and answers for coaching, an analyst takes part in calibration.
+VENDOR_ROLES = (Role.VENDOR_POC, Role.VENDOR_QA_ANALYST)
+
+
+def vendor_required_message(role: str) -> str:
+    """What a form or the People page says when a vendor role is given without a vendor."""
+    return f"A {Role(role).label.replace('Vendor', 'vendor', 1)} must be bound to one vendor."
 
 
 class UserManager(BaseUserManager):
@@ -34,8 +46,9 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
-    """A person who logs in. Vendor POCs are bound to exactly one vendor (a database
-    constraint), everyone else to none: the scoping function reads these two fields."""
+    """A person who logs in. Vendor users (POCs and QA analysts) are bound to exactly one
+    vendor (a database constraint), everyone else to none: the scoping function reads these
+    two fields."""
 
     username = None
     email = models.EmailField("email address", unique=True)
@@ -46,7 +59,8 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
-        help_text="Only for vendor POCs: the one vendor whose data they may see.",
+        help_text="Only for vendor users (POCs, QA analysts): the one vendor whose data they "
+        "may see.",
     )
     conflicted_vendors = models.ManyToManyField(
         "vendors.Vendor",
@@ -63,14 +77,14 @@ class User(AbstractUser):
         ordering = ["email"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(role=Role.VENDOR_POC) & Q(vendor__isnull=False))
-                | (~Q(role=Role.VENDOR_POC) & Q(vendor__isnull=True)),
-                name="vendor_poc_has_exactly_one_vendor",
+                condition=(Q(role__in=VENDOR_ROLES) & Q(vendor__isnull=False))
+                | (~Q(role__in=VENDOR_ROLES) & Q(vendor__isnull=True)),
+                name="vendor_user_has_exactly_one_vendor",
             ),
             # The admin is not scoped by vendor, so a vendor user must never reach it.
             models.CheckConstraint(
-                condition=~Q(role=Role.VENDOR_POC) | (Q(is_staff=False) & Q(is_superuser=False)),
-                name="vendor_poc_is_never_staff",
+                condition=~Q(role__in=VENDOR_ROLES) | (Q(is_staff=False) & Q(is_superuser=False)),
+                name="vendor_user_is_never_staff",
             ),
         ]
 
@@ -79,7 +93,18 @@ class User(AbstractUser):
 
     @property
     def is_vendor_user(self) -> bool:
+        """Bound to one vendor and scoped to it (POC or QA analyst): never internal."""
+        return self.role in VENDOR_ROLES
+
+    @property
+    def is_vendor_poc(self) -> bool:
+        """Speaks for the vendor: disputes findings, acknowledges coaching."""
         return self.role == Role.VENDOR_POC
+
+    @property
+    def is_vendor_analyst(self) -> bool:
+        """The vendor's own QA: joins the calibration sessions they are invited to."""
+        return self.role == Role.VENDOR_QA_ANALYST
 
     @property
     def is_internal(self) -> bool:

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from vendors.models import Vendor
 
 from .invitations import send_invitation
-from .models import Role, User
+from .models import VENDOR_ROLES, Role, User, vendor_required_message
 
 # Roles a program manager may give; admins are made in the Django admin.
 ASSIGNABLE_ROLES = [choice for choice in Role.choices if choice[0] != Role.ADMIN]
@@ -50,18 +50,19 @@ def _log(person: User, by: User, message: str) -> None:
 
 
 def change_role(person: User, by: User, role: str, vendor: Vendor | None) -> User:
-    """Give ``person`` ``role``: a vendor POC needs ``vendor``, an internal role none."""
+    """Give ``person`` ``role``: a vendor role (POC, QA analyst) needs ``vendor``, an internal
+    role none."""
     _check_may_manage(person, by)
     if role not in dict(ASSIGNABLE_ROLES):
         raise PeopleError(f"“{role}” is not a role a manager can give.")
-    if role == Role.VENDOR_POC and vendor is None:
-        raise PeopleError("A vendor POC must be bound to one vendor.")
-    if role != Role.VENDOR_POC:
+    if role in VENDOR_ROLES and vendor is None:
+        raise PeopleError(vendor_required_message(role))
+    if role not in VENDOR_ROLES:
         vendor = None
     before = _role_label(person)
     with transaction.atomic():
         person.role, person.vendor = role, vendor
-        if role == Role.VENDOR_POC:
+        if role in VENDOR_ROLES:
             person.is_staff = False  # the admin is not scoped by vendor
         person.save(update_fields=["role", "vendor", "is_staff"])
         after = _role_label(person)

@@ -80,7 +80,8 @@ def window_closes_at(audit: Audit) -> dt.datetime | None:
 
 
 def is_vendor_poc_of(audit: Audit, user) -> bool:
-    return bool(getattr(user, "is_vendor_user", False)
+    """A POC of the audit's vendor (a vendor QA analyst sees the audit but does not dispute)."""
+    return bool(getattr(user, "is_vendor_poc", False)
                 and user.vendor_id == audit.ticket.vendor_id)
 
 

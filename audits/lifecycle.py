@@ -203,7 +203,7 @@ def dispute_audit(audit: Audit, user, reason: str) -> Audit:
     """submitted/final → disputed. Vendor POCs dispute their own vendor's audits; leads may
     record a dispute on their behalf. (The per-question dispute workflow builds on this.)"""
     reason = (reason or "").strip()
-    own_vendor = getattr(user, "is_vendor_user", False) and user.vendor_id == audit.ticket.vendor_id
+    own_vendor = getattr(user, "is_vendor_poc", False) and user.vendor_id == audit.ticket.vendor_id
     if not (own_vendor or is_lead(user)):
         raise NotPermitted("Only the vendor's POC or a QA lead can dispute this audit.")
     if not reason:

@@ -44,7 +44,7 @@ def speaks_for_vendor(user, action: CoachingAction) -> bool:
     """A POC of the action's vendor, or QA acting on the vendor's behalf."""
     if is_qa(user):
         return True
-    return bool(getattr(user, "is_vendor_user", False) and user.vendor_id == action.vendor_id)
+    return bool(getattr(user, "is_vendor_poc", False) and user.vendor_id == action.vendor_id)
 
 
 def actions_visible_to(user) -> QuerySet:
