@@ -17,8 +17,6 @@ from sampling.stats import (
     CI_METHODS,
     Estimate,
     allocate,
-    aql_plan,
-    code_letter,
     cohen_kappa,
     difference_ci,
     fleiss_kappa,
@@ -549,96 +547,6 @@ def test_p_chart_rejects_mismatched_input():
         p_chart([1, 2], [10])
     with pytest.raises(ValueError, match="defectives"):
         p_chart([11], [10])
-
-
-# --- ISO 2859-1 ---------------------------------------------------------------------------------
-
-# ISO 2859-1:1999 Table 1, transcribed here row by row as printed (lot size range, then the
-# letters for S-1, S-2, S-3, S-4, I, II, III), independently of the column-wise storage
-# in sampling._aql.
-ISO_2859_1_TABLE_1 = [
-    (2, 8, "AAAAAAB"),
-    (9, 15, "AAAAABC"),
-    (16, 25, "AABBBCD"),
-    (26, 50, "ABBCCDE"),
-    (51, 90, "BBCCCEF"),
-    (91, 150, "BBCDDFG"),
-    (151, 280, "BCDEEGH"),
-    (281, 500, "BCDEFHJ"),
-    (501, 1200, "CCEFGJK"),
-    (1201, 3200, "CDEGHKL"),
-    (3201, 10000, "CDFGJLM"),
-    (10001, 35000, "CDFHKMN"),
-    (35001, 150000, "DEGJLNP"),
-    (150001, 500000, "DEGJMPQ"),
-    (500001, 10**9, "DEHKNQR"),
-]
-LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
-
-
-@pytest.mark.parametrize(("low", "high", "letters"), ISO_2859_1_TABLE_1)
-def test_code_letters_match_iso_2859_1_table_1(low, high, letters):
-    for level, letter in zip(LEVELS, letters, strict=True):
-        assert code_letter(low, level) == letter
-        assert code_letter(high, level) == letter
-
-
-@pytest.mark.parametrize(
-    ("lot", "aql", "level", "expected"),
-    [
-        # Plans read directly from ISO 2859-1 Table 2-A (no arrow involved).
-        (1000, 1.0, "II", ("J", 80, 2, 3)),
-        (1000, 2.5, "II", ("J", 80, 5, 6)),
-        (1000, 4.0, "II", ("J", 80, 7, 8)),
-        (1000, 0.65, "II", ("J", 80, 1, 2)),
-        (1000, 0.15, "II", ("J", 80, 0, 1)),
-        (500, 1.0, "II", ("H", 50, 1, 2)),
-        (500, 2.5, "II", ("H", 50, 3, 4)),
-        (5000, 1.5, "II", ("L", 200, 7, 8)),
-        (5000, 2.5, "III", ("M", 315, 14, 15)),
-        # Arrows: up from J at 0.25 to H (0/1), down from J at 0.40 and at 0.10 to K.
-        (1000, 0.25, "II", ("H", 50, 0, 1)),
-        (1000, 0.40, "II", ("K", 125, 1, 2)),
-        (1000, 0.10, "II", ("K", 125, 0, 1)),
-        # Nonconformities per 100 units: A at 6.5 is 0/1 with n = 2, B at 1000 is 44/45.
-        (5, 6.5, "II", ("A", 2, 0, 1)),
-        (12, 1000, "II", ("B", 3, 44, 45)),
-    ],
-)
-def test_aql_plans_from_iso_2859_1_table_2a(lot, aql, level, expected):
-    assert aql_plan(lot, aql, level) == expected
-
-
-def test_aql_plan_inspects_whole_lot_when_sample_exceeds_it():
-    # Lot 6 at AQL 0.65: the down arrows lead to F (n = 20, 0/1) > lot size -> 100 %.
-    assert aql_plan(6, 0.65) == ("F", 6, 0, 1)
-
-
-@pytest.mark.parametrize("level", LEVELS)
-def test_table_2a_structure(level):
-    # Structural properties of the master table that hold for every lot and AQL: larger lots
-    # never get smaller samples, and a looser AQL never gets a stricter acceptance number.
-    lots = [2, 9, 16, 26, 51, 91, 151, 281, 501, 1201, 3201, 10001, 35001, 150001, 500001]
-    aqls = [0.010, 0.015, 0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, 4.0,
-            6.5, 10, 15, 25, 40, 65, 100, 150, 250, 400, 650, 1000]  # fmt: skip
-    for aql in aqls:
-        plans = [aql_plan(lot, aql, level) for lot in lots]
-        assert all(re == ac + 1 for _, _, ac, re in plans)  # single sampling: Re = Ac + 1
-        sample_sizes = [n for _, n, _, _ in plans]
-        assert sample_sizes == sorted(sample_sizes)
-    for lot in lots:
-        acceptance = [aql_plan(lot, aql, level)[2] for aql in aqls]
-        assert acceptance == sorted(acceptance)
-
-
-def test_aql_plan_errors():
-    with pytest.raises(ValueError, match="preferred AQLs"):
-        aql_plan(1000, 3.0)
-    with pytest.raises(ValueError, match="level"):
-        aql_plan(1000, 1.0, "IV")
-    with pytest.raises(ValueError, match="lot_size"):
-        aql_plan(0, 1.0)
-    assert aql_plan(1000, 1.0, "s2") == aql_plan(1000, 1.0, "S-2")
 
 
 # --- agreement -----------------------------------------------------------------------------------
