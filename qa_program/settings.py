@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "audits",
     "sampling",
     "rollups",
+    "calibration",
     "scorecards",
     "coaching",
     "notifications",
