@@ -1,9 +1,6 @@
-"""Domain estimates over stratified samples, and what a scorecard says about them.
-
-A scorecard asks about a *domain* (a vendor, a site, an agent, a week) that the sample's strata
-need not follow: a plan stratified by vendor × workflow is read per site, or per week. The
-domain's rate is then a ratio of two Horvitz–Thompson totals, and its variance comes from
-Taylor linearisation. Re-exported by ``sampling.stats``; import from there.
+"""Domain estimates (a vendor, site, agent or week the strata need not follow), their comparison
+and the audits still needed to decide. Re-exported by ``sampling.stats``; import from there.
+Derivation: docs/statistics.md#domain-estimates.
 """
 
 from __future__ import annotations
@@ -23,27 +20,9 @@ def domain_proportion(
     confidence: float = 0.95,
     method: str = "wilson",
 ) -> stats.Estimate:
-    """Rate of a domain from {key: (N_h, n_h, m_hd, x_hd)} over stratified samples.
-
-    N_h is the stratum's population, n_h its sampled (audited) units, m_hd those of them in the
-    domain and x_hd those in the domain with the attribute (passed, say). Cochran (1977)
-    Sampling Techniques, 3rd ed., §5A.14 (domains of study in stratified sampling) and Lohr
-    (2019) Sampling: Design and Analysis, 2nd ed., §4.3 and §9.1 (linearisation):
-
-      p̂_d = Σ_h w_h x_hd / Σ_h w_h m_hd,   w_h = N_h / n_h  (the ratio estimator),
-      v(p̂_d) = Σ_h N_h² (1 - n_h/N_h) s²_eh / n_h  /  N̂_d²,   N̂_d = Σ_h w_h m_hd,
-
-    with s²_eh the sample variance within stratum h of the residuals e_i = y_i - p̂_d u_i
-    (u_i = 1 when unit i is in the domain, y_i = 1 when it also has the attribute): x_hd
-    residuals are 1 - p̂_d, m_hd - x_hd are -p̂_d and n_h - m_hd are 0. When the domain is the
-    whole sample (m_hd = n_h) this is exactly ``stratified_proportion``. A stratum with
-    n_h = 1 < N_h gets the bound s²_eh = 1/4, as there; a stratum with n_h = N_h adds no
-    variance. The interval is Wilson's at the effective size n_eff = p(1-p)/v (Korn &
-    Graubard 1998) or, when that is undefined (p̂_d = 0 or 1, or v = 0 short of a census),
-    Kish's weighting effective size (Σ w_h m_hd)² / Σ w_h² m_hd; "normal" gives p ± z·se.
-
-    ``population`` in the result is N̂_d rounded (the estimated number of domain units),
-    ``n`` is Σ m_hd (the domain's audits). ValueError when no sampled unit is in the domain.
+    """Rate of a domain from {key: (N_h, n_h, m_hd, x_hd)}: the ratio of two Horvitz–Thompson
+    totals with a linearised variance (Cochran 1977 §5A.14; Lohr 2019 §4.3, §9.1). ``population``
+    is N̂_d rounded, ``n`` the domain's audits; ValueError when no sampled unit is in the domain.
     """
     try:
         rows = [tuple(v) for v in strata.values()]
@@ -74,14 +53,8 @@ def domain_proportions(
     method: str = "wilson",
     domains: int | None = None,
 ) -> list[stats.Estimate]:
-    """``domain_proportion`` of many domains at once, one Estimate per domain 0…D-1.
-
-    Each row is one (domain, stratum) pair: ``domain`` its domain's index, then N_h, n_h,
-    m_hd and x_hd as in ``domain_proportion`` (a stratum appears once per domain it touches).
-    The rows are summed per domain into ``DomainSums`` (``np.bincount``: one pass over all
-    rows, adding each domain's rows in the order given) and the estimates come from those.
-    ValueError when a domain index has no sampled unit in it. ``domains`` is the number of
-    domains (default: the largest index + 1).
+    """``domain_proportion`` of many domains at once from (domain index, N_h, n_h, m_hd, x_hd)
+    rows, summed per domain into ``DomainSums``; one Estimate per domain 0…``domains``-1.
     """
     stats._check_confidence(confidence)
     domain = np.asarray(domain, dtype=np.intp)
@@ -100,8 +73,7 @@ def domain_proportions(
         return np.bincount(domain, weights=values, minlength=domains)
 
     weights = big_n / n_h
-    # N_h² (1 - n_h/N_h) / (n_h² (n_h - 1)): the variance factor of the residual sums; a
-    # stratum of one sampled unit gets the s² = 1/4 bound instead (``lone``).
+    # f_h; a stratum of one sampled unit gets the s² = 1/4 bound instead (``lone``).
     factor = np.divide(
         big_n**2 * (1 - n_h / big_n), n_h**2 * (n_h - 1), out=np.zeros_like(n_h), where=n_h > 1
     )
@@ -124,21 +96,9 @@ def domain_proportions(
 
 @dataclass(frozen=True)
 class DomainSums:
-    """Per-domain sums over its (domain, stratum) rows, from which ``domain_proportion``'s
-    estimate follows without going back to the rows (arrays, one entry per domain). With
-    w_h = N_h/n_h, f_h = N_h²(1 - n_h/N_h) / (n_h²(n_h - 1)) (0 when n_h = 1) and o_h = n_h - m_hd:
-
-      audits Σ m_hd;  size Σ w_h m_hd (N̂_d);  hits Σ w_h x_hd;
-      within Σ f_h x_hd (m_hd - x_hd);  hits_outside Σ f_h x_hd o_h;
-      misses_outside Σ f_h (m_hd - x_hd) o_h;  lone Σ_{n_h = 1} N_h² (1 - n_h/N_h) / 4;
-      squared_weights Σ w_h² m_hd;  and how many strata have a hit, a miss (x_hd < m_hd), and
-      are sampled short of a census (n_h < N_h).
-
-    The linearised variance of ``domain_proportion`` is then (within + hits_outside (1-p)² +
-    misses_outside p² + lone) / N̂_d²: the same Σ_pairs n_i n_j (e_i - e_j)² / n_h form of each
-    stratum's residual sum of squares, expanded in p, whose terms are all non-negative (no
-    cancellation). Every sum is additive over strata, so a database can total them per domain
-    (``rollups.estimates`` does) and send one row per domain instead of one per stratum.
+    """Per-domain sums (arrays, one entry per domain) that add up over strata, so the database
+    can total them and send one row per domain; ``estimates`` gives ``domain_proportion``'s
+    result from them. The sums' formulas: docs/statistics.md#domain-estimates.
     """
 
     audits: np.ndarray
@@ -201,8 +161,7 @@ class DomainSums:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two estimates compared: ``difference`` = a.p - b.p with its interval, the two-sided
-    test of equal rates, and whether the difference is significant at ``confidence``."""
+    """a.p - b.p with its interval, the two-sided test of equal rates, and significance."""
 
     difference: float
     low: float
@@ -223,11 +182,8 @@ def _effective_counts(estimate: stats.Estimate) -> tuple[float, float]:
 
 
 def compare_estimates(a: stats.Estimate, b: stats.Estimate, confidence: float = 0.95) -> Comparison:
-    """Is a's rate different from b's? Two independent (weighted) estimates are compared as
-    two binomial samples of their effective sizes, x = p̂·n_eff (Korn & Graubard 1998; Kish
-    1965 §8.2): the pooled z-test of ``two_proportion_test`` and Newcombe's hybrid score
-    interval of ``difference_ci``. For simple random samples (n_eff = n) this is exactly the
-    classical pair."""
+    """Is a's rate different from b's? Each estimate counts as a binomial sample of its effective
+    size (Korn & Graubard 1998; Kish 1965 §8.2). Docs: docs/statistics.md#comparing-two-rates."""
     x1, n1 = _effective_counts(a)
     x2, n2 = _effective_counts(b)
     z, p_value = stats.two_proportion_test(x1, n1, x2, n2)
@@ -238,15 +194,9 @@ def compare_estimates(a: stats.Estimate, b: stats.Estimate, confidence: float = 
 
 
 def audits_to_decide(estimate: stats.Estimate, target: float) -> int | None:
-    """About how many more audits would make ``estimate`` significantly different from
-    ``target`` at the estimate's confidence, if the rate stayed where it is.
-
-    The test of p = target has half-width z·sqrt(t(1-t)/n_eff) under the hypothesis (the
-    sample size for a one-sample test of a proportion, Fleiss, Levin & Paik 2003 §2.5, with
-    the null variance so that p̂ = 0 or 1 is no special case); it separates p̂ from t once
-    n_eff ≥ z² t(1-t) / (p̂ - t)². The design effect n / n_eff of the audits so far carries
-    over to the new ones. Returns 0 when the interval already excludes the target, and None
-    when p̂ equals the target (no sample size can tell them apart).
+    """About how many more audits would separate ``estimate`` from ``target`` if the rate stayed
+    put (Fleiss, Levin & Paik 2003 §2.5): 0 when the interval already excludes it, None when no
+    sample size can. Docs: docs/statistics.md#verdicts-and-audits-to-decide.
     """
     if not 0 <= target <= 1:
         raise ValueError(f"target must be a proportion in [0, 1], got {target!r}")

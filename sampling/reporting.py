@@ -1,20 +1,7 @@
-"""What the plan and run pages say: a plan's filter in words, and a run's report.
-
-The run report is assembled here from each stratum's outcomes (``StratumOutcomes``: completed,
-passed, critical, skipped and per-category counts), which ``audits.run_report`` reads from the
-audits in a fixed, small number of queries: sampling knows its strata, the audit lifecycle
-knows how each sampled ticket's audit ended.
-
-Estimates are stratified (Cochran 1977 ch. 5): each stratum's proportion is weighted by its
-share of the population, W_h = N_h / N, never pooled across the sample, because unequal
-allocation gives some strata many more audits per ticket than others. n_h is the number of
-*completed* audits in the stratum (submitted, disputed, resolved or final), not the number
-allocated, so a stratum still being audited is estimated from what it has.
-
-A sampled ticket a lead skipped is non-response: it is counted per stratum and left out of
-n_h, so the estimates rest on the completed audits only, and the page says how many were
-skipped. A replacement drawn for it is an ordinary sampled ticket of the same stratum
-(``sampling.replacement``).
+"""What the plan and run pages say: a plan's filter in words, and a run's report built from
+each stratum's outcomes, which ``audits.run_report`` reads from the audits. Estimates are
+stratified over completed audits (skipped ones are non-response).
+Derivation: docs/statistics.md#stratified-proportion.
 """
 
 from __future__ import annotations
@@ -27,9 +14,7 @@ import numpy as np
 from . import stats
 from .models import STRATUM_KEY_LABELS, SampleRun, SampleStratum, SamplingPlan
 
-# Intervals for proportions near 0 or 1 from a few dozen audits: Wilson's interval at the
-# effective sample size stays inside [0, 1] and does not collapse to a point at 0 errors, as
-# the normal interval does (Korn & Graubard 1998; see stats.stratified_proportion).
+# Wilson at n_eff, not normal: it does not collapse to a point at 0 errors (Korn & Graubard 1998).
 INTERVAL_METHOD = "wilson"
 
 
@@ -135,13 +120,9 @@ def report_from_outcomes(
     outcomes: dict[int, StratumOutcomes],
     categories: Sequence[tuple[str, str]] = (),
 ) -> RunReport:
-    """The report of one run from its strata in report order and, per stratum pk, its
-    outcomes: per stratum N_h, n_h, W_h = N_h/N, inclusion probability n_h/N_h, audits done,
-    the margin the stratum achieves alone at its planned rate (stats.margin_of_error with the
-    finite population correction) and, from the completed audits, its accuracy and critical
-    error rate; for the run, the stratified accuracy, critical error rate and the rate of each
-    error category (slug, name) with intervals at the plan's confidence. No query beyond the
-    run's plan."""
+    """One run's report from its strata (in report order) and each stratum's outcomes: per stratum
+    its weight, planned margin and own rates; for the run, the stratified accuracy, critical
+    error rate and category rates. No query beyond the run's plan."""
     confidence = float(run.parameters.get("confidence", run.plan.confidence))
     total = sum(s.population for s in strata)
     margins = _stratum_margins(strata, confidence)
@@ -201,9 +182,8 @@ def stratified_estimate(
     outcome: str,
     confidence: float,
 ) -> stats.Estimate | None:
-    """The run's stratified estimate of one outcome ("passed", "critical" or a category slug)
-    with its interval: ``stats.stratified_proportion({stratum: (N_h, n_h, x_h)})`` where n_h
-    is the stratum's completed audits. None until some stratum has a completed audit."""
+    """The run's stratified estimate of "passed", "critical" or a category slug, n_h being the
+    completed audits; None until some stratum has one."""
     if not any(outcomes[s.pk].done for s in strata):
         return None
     return stats.stratified_proportion(
@@ -250,11 +230,8 @@ def stratum_rates(
     strata: list[SampleStratum], outcomes: dict[int, StratumOutcomes], outcome: str,
     confidence: float,
 ) -> list[StratumRate | None]:
-    """Per-stratum rates of one outcome, None for strata with no completed audit.
-
-    One vectorised ``stats.proportion_ci`` call for all strata: a run can have hundreds of
-    strata, and one estimator call per stratum would cost more than the page's queries.
-    These rows describe each stratum alone; the run's figures are the stratified ones."""
+    """Each stratum's own rate of one outcome (None without a completed audit), in one vectorised
+    call: a run can have hundreds of strata."""
     done = np.array([outcomes[s.pk].done for s in strata], dtype=int)
     hits = np.array([_hits(outcomes[s.pk], outcome) for s in strata], dtype=int)
     covered = done > 0

@@ -1,33 +1,7 @@
-"""Which tickets a run selects: the first n_h of each stratum in a seeded hash order, in SQL.
-
-Why this is a simple random sample within each stratum
--------------------------------------------------------
-Every ticket carries ``sample_key``, a 31-bit number fixed at import from a hash of its
-identity (``tickets.population.sample_key``): a *permanent random number* in the sense of
-Brewer, Early & Joyce (1972, "Selecting several samples from a single population", Aust. J.
-Statist. 14:231) and Ohlsson (1995, "Coordination of samples using permanent random numbers",
-in Cox et al., *Business Survey Methods*, ch. 9). A run ranks the tickets of each stratum by
-
-    rank = (sample_key · A + B) mod P,   P = 2³¹ − 1 (prime), A ∈ [1, P−1], B ∈ [0, P−1]
-
-with A and B derived from the run's seed, and keeps the n_h lowest ranks (ties, which need two
-equal sample keys, are broken by (source, external_id) compared byte-wise). Taking the n
-smallest of N i.i.d. uniform numbers is a simple random sample without replacement (sequential
-simple random sampling, Ohlsson 1995), so within each stratum every set of n_h tickets is
-equally likely and each ticket's inclusion probability is n_h / N_h. The affine map is a
-bijection of [0, P) drawn from the Carter & Wegman (1979) universal family: it keeps the keys
-uniform while different seeds give pairwise-independent orderings, so a new seed is a fresh
-sample rather than the same tickets again.
-
-The arithmetic is integer and stays below 2⁶² (31-bit key × 31-bit A), so PostgreSQL's bigint
-and SQLite's 64-bit integers compute the same ranks as ``ticket_rank`` does in Python: the same
-population, strata, allocation and seed select the same tickets on either database.
-
-Speed: only tickets whose rank is below a per-stratum threshold enter the sort. Ranks are
-uniform on [0, P), so with the threshold at (1.5·n_h + 40)/N_h of the range a stratum has fewer
-than n_h candidates with probability below 10⁻⁹ (at least six standard deviations); if it ever
-happens the selection is simply repeated without the threshold. Either way the result is the
-same set, because every ticket left out ranks above every candidate.
+"""Which tickets a run selects: the first n_h of each stratum in a seeded hash order, in one SQL
+statement, which is a simple random sample within each stratum (permanent random numbers: Brewer,
+Early & Joyce 1972; Ohlsson 1995). Called by ``sampling.drawing``.
+Derivation, ties and the candidate threshold: docs/statistics.md#selecting-the-tickets.
 """
 
 from __future__ import annotations
@@ -80,12 +54,9 @@ def select_sample(
     strata: list[SampleStratum],
     seed: int,
 ) -> list[Selected]:
-    """The first ``allocated`` tickets of every stratum of ``strata`` in seeded rank order.
-
-    ``tickets`` is the population (a queryset, compiled and run inside this one statement);
-    ``strata`` are the run's strata (saved, with their key columns and n_h). Only the selected
-    rows come back to Python. Raises RuntimeError if a stratum cannot fill its allocation
-    (the population changed under the draw), so nothing short is ever saved.
+    """The first ``allocated`` tickets of each saved stratum in seeded rank order, selected in the
+    database from the ``tickets`` queryset. RuntimeError if a stratum falls short (the population
+    changed under the draw), so nothing short is ever saved.
     """
     wanted = [stratum for stratum in strata if stratum.allocated]
     if not wanted:
@@ -101,7 +72,7 @@ def select_sample(
 
 
 def candidate_threshold(allocated: int, population: int) -> int:
-    """Rank below which a stratum's tickets are candidates (see the module docstring)."""
+    """Rank below which a stratum's tickets enter the sort: the module docstring's pointer."""
     bound = (THRESHOLD_FACTOR * allocated + THRESHOLD_SLACK) * PRIME / population
     return min(PRIME, math.ceil(bound))
 
@@ -147,8 +118,7 @@ def _run_selection(
         values.append(f"({', '.join(cells)})")
     names = ", ".join(qn(name) for name in ["stratum_id", "allocated", "cut", *columns])
     join = "".join(f" AND s.{qn(c)} = t.{qn(c)}" for c in columns)
-    # The window runs over the compiled ticket query: the ticket table is only read through
-    # the ORM's SQL, and nothing here writes.
+    # Raw SQL only wraps the ORM's compiled ticket query: it reads no other table, writes nothing.
     sql = (
         f"WITH s ({names}) AS (VALUES {', '.join(values)}) "
         f"SELECT r.{qn('id')}, r.{qn('stratum_id')}, r.{qn('draw_rank')}, r.{qn('vendor_id')} "

@@ -1,22 +1,8 @@
-"""Sampling statistics behind the audit program's numbers.
-
-What lives here: confidence intervals for a defect (or pass) rate, sample sizes and their
-achieved margins, allocation of an audit sample across strata (vendors, queues, sites), the
-stratified estimate of a program-wide rate, two-sample comparisons, p-charts, ISO 2859-1 AQL
-plans and inter-rater agreement (Cohen, Fleiss, Krippendorff).
-
-Why it is pure: every function takes counts and returns numbers. Nothing here imports Django or
-touches the database, so the formulas can be checked against published worked examples, run in
-a notebook or a benchmark, and reused by views, reports and Celery tasks alike. Where a
-well-kept library already computes something (statsmodels' intervals and kappas, scipy's
-normal quantiles) we call it and only add validation and edge-case rules; what no library
-offers (allocation, the stratified estimator, Krippendorff's alpha, the AQL tables) is written
-here, with its source cited in each docstring. The AQL tables and the agreement coefficients
-live in the private modules sampling._aql and sampling._agreement to keep this file readable;
-they are re-exported here, so import everything from sampling.stats.
-
-Counting arguments accept numpy arrays where stated and then return arrays; scalars in give
-Python floats or ints out. Invalid input raises ValueError naming the argument.
+"""Sampling statistics behind the program's numbers: intervals, sample sizes, allocation, stratified
+and domain estimates, comparisons, p-charts, AQL plans and agreement. Pure (counts in, numbers out,
+no Django), so views, reports, tasks and notebooks share it; import everything from here (the
+private ``_domains``, ``_aql`` and ``_agreement`` are re-exported). Formulas and references:
+docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -119,13 +105,8 @@ def _scalar_or_array(array: NDArray, *inputs: ArrayLike, kind: type = float):
 
 
 def z_value(confidence: float = 0.95) -> float:
-    """Two-sided standard-normal quantile z_{1-alpha/2} for a confidence level (scipy.stats.norm).
-
-    z_value(0.95) = 1.959964..., z_value(0.99) = 2.575829...
-
-    Validated on every call, then looked up in an exact cache keyed by the float value: a
-    dashboard asks for the same one or two levels thousands of times per page, and scipy's
-    ``norm.ppf`` is about half the cost of a domain estimate.
+    """Two-sided standard-normal quantile z_{1-alpha/2} for a confidence level (1.959964 at 0.95).
+    Cached: a dashboard asks for the same level thousands of times and ``norm.ppf`` is slow.
     """
     _check_confidence(confidence)
     return _two_sided_z(float(confidence))
@@ -139,20 +120,9 @@ def _two_sided_z(confidence: float) -> float:
 def proportion_ci(
     successes: ArrayLike, n: ArrayLike, confidence: float = 0.95, method: str = "wilson"
 ) -> Bounds:
-    """Two-sided confidence interval (low, high) for a binomial proportion successes / n.
-
-    Computed by statsmodels.stats.proportion.proportion_confint; the methods are
-      "wald"            p ± z sqrt(p(1-p)/n), Newcombe (1998) Stat Med 17:857, method 1;
-                        degenerate [p, p] at 0/n and n/n;
-      "wilson"          score interval, Wilson (1927) JASA 22:209;
-      "agresti_coull"   Agresti & Coull (1998) Am Stat 52:119;
-      "clopper_pearson" exact beta quantiles, Clopper & Pearson (1934) Biometrika 26:404;
-      "jeffreys"        equal-tailed Beta(x+1/2, n-x+1/2) quantiles with the boundary rule of
-                        Brown, Cai & DasGupta (2001) Stat Sci 16:101 (low = 0 at x = 0,
-                        high = 1 at x = n).
-    Every interval is clipped to [0, 1] and, should rounding (or Jeffreys at confidence levels
-    below ~15%) leave the point estimate outside, widened to include it.
-    Arrays (broadcast together) give arrays; scalars give floats.
+    """Interval (low, high) for successes / n by statsmodels (Wilson 1927, Agresti & Coull 1998,
+    Clopper & Pearson 1934, Brown, Cai & DasGupta 2001, Newcombe 1998a), clipped to [0, 1] and
+    containing p̂. Arrays broadcast. Docs: docs/statistics.md#proportion-intervals.
     """
     _check_confidence(confidence)
     if method not in _SM_CI_METHOD:
@@ -181,12 +151,9 @@ def sample_size(
     p: ArrayLike = 0.5,
     population: ArrayLike | None = None,
 ) -> int | NDArray:
-    """Smallest sample giving a margin of error (half-width) of at most `margin`.
-
-    Cochran (1977) Sampling Techniques, 3rd ed., ch. 4: n0 = z² p(1-p) / e²; with a finite
-    population N, n = n0 / (1 + (n0 - 1)/N). Rounded up, at least 1 and never above N.
-    p = 0.5 is the conservative (largest) choice. Arrays for margin, p or population broadcast
-    and give an integer array.
+    """Smallest sample with a margin of error of at most ``margin`` (Cochran 1977 ch. 4, with the
+    finite population correction when ``population`` is given). Arrays broadcast.
+    Docs: docs/statistics.md#sample-size-and-margin-of-error.
     """
     z = z_value(confidence)
     e, prop = np.asarray(margin, float), np.asarray(p, float)
@@ -209,9 +176,8 @@ def sample_size(
 def margin_of_error(
     n: ArrayLike, confidence: float = 0.95, p: ArrayLike = 0.5, population: ArrayLike | None = None
 ) -> float | NDArray:
-    """Half-width z sqrt(p(1-p)/n) achieved by a simple random sample of n, the inverse of
-    sample_size; with a finite population N it is multiplied by sqrt((N - n)/(N - 1))
-    (Cochran 1977, ch. 4, the same correction as in sample_size). Arrays broadcast.
+    """Half-width a simple random sample of n achieves, the inverse of ``sample_size`` (Cochran
+    1977 ch. 4). Arrays broadcast.
     """
     z = z_value(confidence)
     size, prop = np.asarray(n, float), np.asarray(p, float)
@@ -280,18 +246,9 @@ def allocate(
     costs: Mapping[Hashable, float] | None = None,
     minimum: int = 0,
 ) -> dict[Hashable, int]:
-    """Split a sample of n across strata {key: N_h}; returns {key: n_h} in the same key order.
-
-    Target shares (Cochran 1977 ch. 5; Lohr 2010 Sampling: Design and Analysis §3.4):
-      "proportional" n_h ∝ N_h;  "neyman" n_h ∝ N_h S_h;  "optimal" n_h ∝ N_h S_h / sqrt(c_h)
-      (stddevs S_h and costs c_h per unit given per key);  "equal" n_h = n / H.
-    Rules: every n_h is an integer in [min(minimum, N_h), N_h] and they sum to n. Shares are
-    clip(lam * weight_h, lower_h, N_h) with lam solved so they sum to n (minimums are served
-    first, strata that would exceed N_h are taken whole and the excess goes to the others), then
-    rounded by largest remainder. If n >= sum N_h every stratum is taken whole (a census: the
-    total returned is then sum N_h, not n). If the minimums alone need more than n, ValueError.
-    "neyman"/"optimal" with every weight zero (all S_h = 0) fall back to proportional, since
-    the variance then gives no guidance.
+    """Split n audits across strata {key: N_h} into integers {key: n_h}, proportional, Neyman,
+    optimal or equal (Cochran 1977 ch. 5; Lohr 2010 §3.4), within [min(minimum, N_h), N_h].
+    Rules (census, minimums, caps, rounding): docs/statistics.md#allocation-across-strata.
     """
     keys = list(strata_sizes)
     if not keys:
@@ -331,12 +288,8 @@ def allocate(
 
 @dataclass(frozen=True)
 class Estimate:
-    """A stratified proportion with its standard error and confidence interval.
-
-    margin is the half-width (high - low) / 2. population counts every stratum;
-    covered_population only the strata that were sampled, which are the ones estimated;
-    uncovered_strata lists the keys of strata with N_h > 0 but n_h = 0. effective_n is the
-    sample size a simple random sample would need for the same precision (Kish 1965).
+    """A weighted proportion with its standard error, interval and effective size (Kish 1965);
+    ``uncovered_strata`` are the keys with N_h > 0 but n_h = 0, left out of the estimate.
     """
 
     p: float
@@ -366,12 +319,8 @@ def _wilson(p: float, n: float, z: float) -> tuple[float, float]:
 def _interval_at_effective_size(
     p: float, variance: float, fallback_n: float, z: float, method: str, *, census: bool
 ) -> tuple[float, float, float]:
-    """(effective_n, low, high) of a weighted estimate p with variance v.
-
-    n_eff = p(1-p)/v, the simple random sample size that would give v (Korn & Graubard 1998,
-    Survey Methodology 24:193); infinite for a census; ``fallback_n`` (the caller's Kish size)
-    when p(1-p)/v is undefined (p = 0 or 1, or v = 0 short of a census). "normal" is
-    p ± z·sqrt(v) clipped to [0, 1]; "wilson" is Wilson's interval at n_eff.
+    """(effective_n, low, high) of a weighted estimate p with variance v: Wilson at n_eff (Korn &
+    Graubard 1998) or p ± z·se. Docs: docs/statistics.md#effective-sample-size-and-wilson-at-n_eff.
     """
     if census:
         effective_n = math.inf
@@ -390,22 +339,9 @@ def stratified_proportion(
     confidence: float = 0.95,
     method: str = "normal",
 ) -> Estimate:
-    """Stratified estimate of a proportion from {key: (N_h, n_h, successes_h)}.
-
-    Cochran (1977) ch. 5, stratified sampling for proportions; Lohr (2010) §3.2:
-      p_st = Σ W_h p_h,  W_h = N_h / N,
-      v(p_st) = Σ W_h² (1 - n_h/N_h) p_h (1 - p_h) / (n_h - 1).
-    Strata with n_h = N_h (a census) contribute no sampling variance. A stratum with n_h = 1 <
-    N_h has no within-stratum variance estimate; it is given the conservative bound
-    s_h² = 1/4. Strata with n_h = 0 cannot be estimated: they are left out, the weights are
-    re-normalised over the covered population, and their keys are listed in uncovered_strata
-    (so p describes the covered population only). If no stratum was sampled, ValueError.
-    Interval methods:
-      "normal" (default) p ± z se, clipped to [0, 1];
-      "wilson" Wilson's interval at the effective sample size n_eff = p(1-p)/v(p_st)
-               (Korn & Graubard 1998, Survey Methodology 24:193); when that is undefined
-               (p = 0 or 1, or v = 0 without a full census) Kish's n_eff = N² / Σ N_h²/n_h.
-    Both intervals contain p and lie in [0, 1].
+    """Stratified estimate of a proportion from {key: (N_h, n_h, successes_h)} (Cochran 1977 ch. 5;
+    Lohr 2010 §3.2); strata with n_h = 0 are left out and listed. Interval "normal" or "wilson".
+    Docs: docs/statistics.md#stratified-proportion.
     """
     _check_confidence(confidence)
     if method not in ("normal", "wilson"):
@@ -469,12 +405,8 @@ def stratified_proportion(
 
 
 def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
-    """Pooled two-sample z-test of p1 = p2, two-sided: (z, p_value), z > 0 when p1 > p2.
-
-    z = (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2)) with the pooled p = (x1+x2)/(n1+n2)
-    (Fleiss, Levin & Paik 2003, Statistical Methods for Rates and Proportions, §2; z² equals
-    the uncorrected Pearson chi-square), via statsmodels.stats.proportion.proportions_ztest.
-    When the pooled p is 0 or 1 both samples agree exactly: z = 0, p_value = 1.
+    """Pooled two-sample z-test of p1 = p2, two-sided: (z, p_value), z > 0 when p1 > p2 (Fleiss,
+    Levin & Paik 2003 §2, via statsmodels); z = 0, p = 1 when the pooled p is 0 or 1.
     """
     _counts(x1, n1, "x1", "n1")
     _counts(x2, n2, "x2", "n2")
@@ -488,11 +420,9 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, floa
 def difference_ci(
     x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95, method: str = "newcombe"
 ) -> tuple[float, float]:
-    """Confidence interval for p1 - p2 from two independent samples.
-
-    "newcombe": Newcombe (1998) Stat Med 17:873, method 10, the hybrid score interval built
-    from the two Wilson intervals; "wald": method 1, (p1 - p2) ± z sqrt(p1q1/n1 + p2q2/n2).
-    Both via statsmodels.stats.proportion.confint_proportions_2indep; clipped to [-1, 1].
+    """Interval for p1 - p2 from two independent samples: "newcombe" (Newcombe 1998b, method 10)
+    or "wald" (method 1), via statsmodels, clipped to [-1, 1].
+    Docs: docs/statistics.md#comparing-two-rates.
     """
     _check_confidence(confidence)
     methods = {"newcombe": "newcomb", "wald": "wald"}
@@ -510,11 +440,8 @@ def difference_ci(
 def p_chart(
     defectives: ArrayLike, sizes: ArrayLike, sigmas: float = 3.0
 ) -> tuple[float, NDArray, NDArray]:
-    """Fraction-nonconforming control chart: (center, lcl, ucl), limits per sample.
-
-    Montgomery (2009) Introduction to Statistical Quality Control, 6th ed., §7.2 (variable
-    sample sizes, §7.2.2): center p̄ = Σ D_i / Σ n_i, limits p̄ ± 3 sqrt(p̄(1-p̄)/n_i), the
-    lower floored at 0 and the upper capped at 1.
+    """Fraction-nonconforming control chart with variable sample sizes: (center, lcl, ucl), limits
+    per sample (Montgomery 2009 §7.2.2). Docs: docs/statistics.md#p-chart.
     """
     if np.ndim(defectives) != 1 or np.shape(defectives) != np.shape(sizes) or not len(sizes):
         raise ValueError("defectives and sizes must be non-empty sequences of the same length")
@@ -524,8 +451,7 @@ def p_chart(
     return center, np.maximum(0.0, center - spread), np.minimum(1.0, center + spread)
 
 
-# Domain estimates and comparisons of estimates live in their own module (they build on the
-# functions above); re-exported so every caller imports from sampling.stats.
+# Re-exported after the functions they build on, so every caller imports from sampling.stats.
 from ._domains import (  # noqa: E402
     Comparison,
     DomainSums,
