@@ -4,7 +4,10 @@ one function per kind of value, so "93.4%" reads the same everywhere.
 * a proportion as a percentage with one decimal: 0.9342 -> "93.4%";
 * a difference of two proportions in percentage points, signed: 0.021 -> "+2.1 pts";
 * a setting as typed (a confidence, a margin): 0.95 -> "95%";
-* a day: 6 Dec 2026; an audit score (0-100) with one decimal: 87.5.
+* a day: 6 Dec 2026; a moment: 6 Dec 2026 14:05 (24-hour clock, in the zone given);
+* an audit score (0-100) with one decimal: 87.5.
+
+Exports write ISO 8601 instead, for spreadsheets and scripts (docs/exports.md).
 
 Pure functions of plain values; the template filters in ``accounts.templatetags.formats``
 (and ``sampling_format``, which the sampling and scorecard pages load) are these.
@@ -55,6 +58,13 @@ def day(value) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     return f"{value.day} {value:%b %Y}"
+
+
+def moment(value) -> str:
+    """A datetime as given (convert it to the zone you mean first): 6 Dec 2026 14:05."""
+    if value is None or value == "":
+        return MISSING
+    return f"{day(value)} {value:%H:%M}"
 
 
 def score(value) -> str:

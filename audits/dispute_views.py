@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.decorators import internal_page
+from accounts.formats import day
 from accounts.scoping import visible_to
 
 from . import disputes, lifecycle, selectors
@@ -49,7 +50,7 @@ def raise_dispute(request: HttpRequest, pk: int) -> HttpResponse:
             error, status = str(refused), 400
         else:
             messages.success(request, f"Dispute #{dispute.pk} raised: a QA lead will reply "
-                                      f"by {dispute.due_at:%Y-%m-%d}.")
+                                      f"by {day(dispute.due_at)}.")
             return redirect("audits:dispute_detail", pk=dispute.pk)
     elif not disputes.can_raise(audit, request.user):
         error, status = _why_not(audit, request.user), 409

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.formats import moment
 from accounts.scoping import visible_to
 from audit_forms.catalog import version_with_parts
 from audit_forms.scoring import NA, InvalidAnswers, score_audit
@@ -134,7 +135,7 @@ def _check_raise(audit: Audit, user, now: dt.datetime) -> None:
     if now > closes:
         raise DisputeError(
             f"The dispute window of {settings.DISPUTE_WINDOW_DAYS} days closed on "
-            f"{closes:%Y-%m-%d %H:%M} UTC."
+            f"{moment(closes)} UTC."
         )
     if audit.disputes.filter(status=DisputeStatus.OPEN).exists():
         raise DisputeError("This audit already has an open dispute.")

@@ -198,9 +198,19 @@ def audit_export_rows(user, filters: Mapping, *, limit: int | None = None,
         yield row
 
 
-def _plain(value):
+def iso(value):
+    """A moment or a day as every export writes it, ISO 8601: a moment in UTC with its offset
+    ("2026-12-06T14:05:00+00:00"), a day as "2026-12-06"; any other value as given."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _plain(value):
+    if isinstance(value, dt.date):
+        return iso(value)
     if isinstance(value, dict):  # error_categories: slug -> number of errors
         return ";".join(sorted(slug for slug, count in value.items() if count))
     return value
@@ -219,6 +229,7 @@ def spreadsheet_safe(value):
 
 
 def _csv_cell(value) -> str:
+    value = iso(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -268,6 +279,7 @@ def sheet_title(title: str, taken: Iterable[str] = ()) -> str:
 
 
 def _xlsx_cell(value):
+    value = iso(value)
     if isinstance(value, Decimal):
         return float(value)  # a number cell, not text
     if isinstance(value, str):

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts.formats import moment
+
 
 class AuditStatus(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"
@@ -199,7 +201,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} at {moment(self.at)}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not self._state.adding:

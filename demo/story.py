@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.formats import day
 from accounts.formats import percent as _percent
 from coaching.effectiveness import effectiveness
 from demo.coaching import improving_action
@@ -116,9 +117,9 @@ def _improving_site(period: Period) -> list[str]:
         if before and after:
             change = stats.compare_estimates(after, before)
             lines += _wrap(
-                f"Error rate {_percent(1 - before.p)} in the weeks of {early.first:%d %b} – "
-                f"{early.last:%d %b}, {_percent(1 - after.p)} in the weeks of "
-                f"{late.first:%d %b} – {late.last:%d %b}: the difference is "
+                f"Error rate {_percent(1 - before.p)} in the weeks of {day(early.first)} – "
+                f"{day(early.last)}, {_percent(1 - after.p)} in the weeks of "
+                f"{day(late.first)} – {day(late.last)}: the difference is "
                 f"{'significant' if change.significant else 'not significant'} "
                 f"(p = {change.p_value:.2g})."
             )
@@ -138,7 +139,7 @@ def _out_of_control_week(period: Period, week: dt.date) -> list[str]:
     )
     for point in (point for point in points if point.signal == "above"):
         lines += _wrap(
-            f"p-chart: the week of {point.week:%d %b} at {_percent(point.error_rate.p)} errors, "
+            f"p-chart: the week of {day(point.week)} at {_percent(point.error_rate.p)} errors, "
             f"above its upper control limit of {_percent(point.ucl)} "
             f"(center {_percent(point.center)})."
         )
@@ -184,7 +185,7 @@ def story_lines(password: str, now: dt.datetime | None = None) -> list[str]:
     period = demo_period(now)
     lines = textwrap.wrap(
         f"Log in as {STORY_LOGIN} (password {password}). The demo's audits cover "
-        f"{period.first:%d %b} – {period.end:%d %b %Y}; the links below show that period.",
+        f"{day(period.first)} – {day(period.end)}; the links below show that period.",
         WIDTH + 2,
     )
     for part in (

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.formats import day, moment
 from accounts.models import Role, User
 from audits.models import Audit, Dispute
 from coaching.models import PENDING_STATUSES, CoachingAction
@@ -85,7 +86,7 @@ def notify_dispute_raised(dispute_id: int) -> list[int]:
         f"Dispute #{dispute.pk} raised by {ticket.vendor.name}",
         f"{ticket.vendor.name} disputes {dispute.questions.count()} question(s) of audit "
         f"#{dispute.audit_id} (ticket {ticket.external_id}). "
-        f"Resolve by {dispute.due_at:%Y-%m-%d %H:%M} UTC.",
+        f"Resolve by {moment(dispute.due_at)} UTC.",
         reverse("audits:dispute_detail", args=[dispute.pk]),
     )
 
@@ -117,7 +118,7 @@ def notify_coaching_opened(action_id: int) -> list[int]:
     return notify(
         f"coaching_opened:{action.pk}", Kind.COACHING_OPENED, coaching_recipients(action),
         f"Coaching action: {action.title}",
-        f"QA opened a coaching action for you, due {action.due_date:%Y-%m-%d}: "
+        f"QA opened a coaching action for you, due {day(action.due_date)}: "
         f"{action.title}. Acknowledge it, then record the coaching done.",
         reverse("coaching:action_detail", args=[action.pk]),
     )
@@ -137,7 +138,7 @@ def sweep_coaching_deadlines(today: dt.date | None = None) -> int:
         pocs_by_vendor.setdefault(poc.vendor_id, []).append(poc)
     count = 0
     for action in actions:
-        due = f"{action.due_date:%Y-%m-%d}"
+        due = day(action.due_date)
         if action.due_date < today:
             kind, subject = Kind.COACHING_OVERDUE, f"Overdue coaching action: {action.title}"
             body = f"The coaching action \"{action.title}\" was due {due} and is not complete."
@@ -145,8 +146,9 @@ def sweep_coaching_deadlines(today: dt.date | None = None) -> int:
             kind, subject = Kind.COACHING_DUE, f"Coaching action due {due}: {action.title}"
             body = f"The coaching action \"{action.title}\" is due {due}."
         count += len(notify(
-            f"{kind}:{action.pk}:{due}", kind, coaching_recipients(action, pocs_by_vendor),
-            subject, body + " Record the coaching done on the action's page.",
+            f"{kind}:{action.pk}:{action.due_date.isoformat()}", kind,
+            coaching_recipients(action, pocs_by_vendor), subject,
+            body + " Record the coaching done on the action's page.",
             reverse("coaching:action_detail", args=[action.pk]),
         ))
     return count

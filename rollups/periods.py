@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from accounts.formats import day
+
 KINDS = {"week": "Week", "month": "Month", "quarter": "Quarter", "custom": "Custom"}
 DEFAULT_KIND = "month"
 
@@ -53,7 +55,7 @@ class Period:
             return self.anchor.strftime("%B %Y")
         if self.kind == "quarter":
             return f"Q{(self.anchor.month - 1) // 3 + 1} {self.anchor.year}"
-        return f"{self.first:%d %b %Y} – {self.end:%d %b %Y}"
+        return f"{day(self.first)} – {day(self.end)}"
 
     @property
     def anchor(self) -> dt.date:

@@ -255,8 +255,7 @@ def audit_rows(audits, questions: dict[int, list[str]]) -> list[dict]:
             "site": audit.ticket.site.name,
             "agent": audit.ticket.agent.external_id,
             "workflow": audit.ticket.workflow.name,
-            "handled_at_utc": audit.ticket.handled_at.astimezone(dt.UTC)
-            .strftime("%Y-%m-%d %H:%M"),
+            "handled_at_utc": audit.ticket.handled_at.astimezone(dt.UTC),
             "status": audit.get_status_display(),
             "score": None if audit.score is None else float(audit.score),
             "theme_errors": audit.theme_errors,

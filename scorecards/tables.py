@@ -22,7 +22,8 @@ FORMATS = ("csv", "xlsx")
 
 @dataclass
 class Table:
-    """Named columns and rows of plain values (str, int, float, None)."""
+    """Named columns and rows of plain values (str, int, float, date, datetime, None): a
+    page prints a day as "6 Dec 2026", a file writes it ISO 8601."""
 
     name: str
     title: str

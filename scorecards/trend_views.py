@@ -88,7 +88,7 @@ def weekly_table(series: list[WeekPoint]) -> Table:
         "error_rate", "error_rate_low", "error_rate_high", "note"])
     for point in series:
         a, e = point.accuracy, point.error_rate
-        table.add(week=point.label, week_start=point.week.isoformat(), audits=point.audits,
+        table.add(week=point.label, week_start=point.week, audits=point.audits,
                   accuracy=rate(a and a.p), accuracy_low=rate(a and a.low),
                   accuracy_high=rate(a and a.high), error_rate=rate(e and e.p),
                   error_rate_low=rate(e and e.low), error_rate_high=rate(e and e.high),

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from accounts.formats import day, moment
 from vendors.models import Agent, Site, Vendor, Workflow
 
 from .import_report import RowError, shown
@@ -169,8 +170,8 @@ def parse_handled_at(
         <= latest
     ):
         return None, (
-            f"{shown(value)} is outside {EARLIEST_HANDLED_AT:%Y-%m-%d} to "
-            f"{latest:%Y-%m-%d %H:%M} UTC (a ticket cannot be handled before 2000 or in "
+            f"{shown(value)} is outside {day(EARLIEST_HANDLED_AT)} to "
+            f"{moment(latest)} UTC (a ticket cannot be handled before 2000 or in "
             "the future)"
         )
     if parsed.tzinfo is not None:

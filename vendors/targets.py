@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from accounts.formats import percent
+from accounts.formats import day, percent
 
 from .models import ContractTarget, Vendor
 
@@ -30,10 +30,10 @@ class TargetOverlap(ValueError):
 
 
 def overlap_message(other: ContractTarget) -> str:
-    until = other.effective_to or "open-ended"
+    until = day(other.effective_to) if other.effective_to else "open-ended"
     return (f"These dates overlap another {other.get_metric_display().lower()} target of "
             f"{other.vendor} for {other.workflow or 'all workflows'} "
-            f"({other.effective_from} to {until}, {percent(other.target)}). "
+            f"({day(other.effective_from)} to {until}, {percent(other.target)}). "
             f"End that one first or pick dates that do not overlap.")
 
 
@@ -87,6 +87,8 @@ def _shown(record, field: str) -> str:
         return percent(value)
     if field in ("metric", "direction"):
         return getattr(record, f"get_{field}_display")()
+    if isinstance(value, dt.date):
+        return day(value)
     return str(value)
 
 

@@ -1,12 +1,13 @@
 """How scorecard pages write a domain's rate and a table's rows: in Python, because a
 breakdown or a table view repeats them hundreds of times per page."""
 
+import datetime as dt
 from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
 
-from accounts.formats import percent
+from accounts.formats import day, moment, percent
 from rollups.estimates import MIN_AUDITS
 from sampling.templatetags.sampling_format import interval_bar
 
@@ -29,11 +30,19 @@ def domain_rate(estimate, audits, label: str = "") -> str:
         f'{interval_bar(estimate, label)} <span class="muted">n {audits}</span></span>')
 
 
+def _shown(value) -> str:
+    if isinstance(value, dt.datetime):
+        return moment(value)
+    if isinstance(value, dt.date):
+        return day(value)
+    return str(value)
+
+
 @register.simple_tag
 def table_rows(table) -> str:
     """A ``scorecards.tables.Table``'s rows as <tr> elements (None as an empty cell), every
     value escaped."""
     return mark_safe("".join(
-        "<tr>" + "".join(f"<td>{'' if value is None else escape(str(value))}</td>"
+        "<tr>" + "".join(f"<td>{'' if value is None else escape(_shown(value))}</td>"
                          for value in row.values()) + "</tr>"
         for row in table.rows))

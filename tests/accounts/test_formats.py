@@ -52,6 +52,13 @@ def test_settings_days_scores_and_margins():
     assert formats.score(Decimal("87.50")) == "87.5" and formats.score(None) == "—"
 
 
+def test_a_moment_reads_like_a_day_with_a_24_hour_clock_and_pages_print_it_the_same():
+    at = dt.datetime(2026, 3, 1, 18, 5, tzinfo=dt.UTC)
+    assert formats.moment(at) == "1 Mar 2026 18:05" and formats.moment(None) == "—"
+    html = Template('{{ at|date:"DATETIME_FORMAT" }}|{{ at|date }}').render(Context({"at": at}))
+    assert html == "1 Mar 2026 18:05|1 Mar 2026"
+
+
 def test_the_template_filters_are_the_same_functions():
     html = Template(
         "{% load formats %}{{ p|percent }} {{ d|points }} {{ c|pct }} {{ when|day }} "

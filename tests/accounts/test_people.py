@@ -50,7 +50,7 @@ def test_the_manager_sees_everyone_with_role_vendor_two_factor_and_last_login(
     assert response.status_code == 200
     rows = rows_of(response.content.decode())
     assert rows["poc@acme.example"] == "Vendor POC Acme Moderation Yes never Active"
-    assert rows["auditor@example.com"] == "QA auditor – No 2026-11-17 08:45 Active"
+    assert rows["auditor@example.com"] == "QA auditor – No 17 Nov 2026 08:45 Active"
     assert rows["newcomer@example.com"].endswith("No never Active")
     assert rows["gone@example.com"].endswith("Deactivated")
     assert "(you)" in rows["manager@example.com"]

@@ -94,7 +94,7 @@ def test_the_scoring_page_shows_the_ticket_beside_the_form_and_starts_the_audit(
     page = client_as(auditor).get(score_url(audit)).content.decode()
 
     assert "Reported post number" in page and ticket.decision in page
-    assert "Sun 1 Mar 2026, 18:00" in page and "Asia/Manila" in page  # the site's clock
+    assert "1 Mar 2026 18:00" in page and "Asia/Manila" in page  # the site's clock
     assert "Was the right action taken?" in page
     assert "Compare with the policy&#x27;s examples." in page  # guidance
     assert "Policy error" in page  # the error category hint

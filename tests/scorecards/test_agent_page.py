@@ -189,7 +189,7 @@ def test_the_coaching_history_shows_status_due_and_follow_up(
     )
     assert "Not M1" not in rows
     assert f'href="{reverse("coaching:action_detail", args=[pending.pk])}"' in rows
-    assert "2026-04-10" in rows and "overdue" in rows  # due 10 April, today is 20 April
+    assert "10 Apr 2026" in rows and "overdue" in rows  # due 10 April, today is 20 April
     assert "too few audits after" in rows and "Completed" in rows
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import formats
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
 from rollups.periods import period_of
@@ -306,6 +307,14 @@ def test_the_csv_of_each_chart_equals_the_numbers_on_the_page(
         assert response["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
         page_rows = _table_rows(html, table)
+        if table == "weekly":  # the page prints a day as "2 Mar 2026", the file ISO 8601
+            at = rows[0].index("week_start")
+            assert [row[at] for row in page_rows] == [
+                formats.day(dt.date.fromisoformat(row[at])) for row in rows[1:]
+            ]
+            assert {row[at][:4] for row in rows[1:]} == {"2026"}
+            rows = [row[:at] + row[at + 1:] for row in rows]
+            page_rows = [row[:at] + row[at + 1:] for row in page_rows]
         assert rows[1:] == page_rows
     weekly = list(
         csv.DictReader(

@@ -39,7 +39,7 @@ def test_a_handling_time_outside_2000_to_tomorrow_is_a_row_error(program, ticket
     assert not report.ok and Ticket.objects.count() == 0
     assert [(e.row, e.field) for e in report.errors] == [(3, "handled_at")]
     assert str(report.errors[0]).startswith(
-        f"row 3, field handled_at: '{value}' is outside 2000-01-01 to 2026-11-19 12:00 UTC"
+        f"row 3, field handled_at: '{value}' is outside 1 Jan 2000 to 19 Nov 2026 12:00 UTC"
     )
 
 

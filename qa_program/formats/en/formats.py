@@ -1,12 +1,13 @@
-"""Display formats for the program's one language: a 24-hour clock everywhere.
+"""Display formats for the program's one language: one date style, a 24-hour clock.
 
-Django's own English formats print "3:05 p.m."; a program whose auditors, leads and vendor
-sites span time zones reads times on a 24-hour clock, dates year first. Only display formats
-are set here; input formats stay Django's.
+Pages print a day as "6 Dec 2026" and a moment as "6 Dec 2026 14:05", the same as
+``accounts.formats.day`` and ``moment`` write them in messages and notifications; exports
+write ISO 8601 instead (docs/exports.md). Only display formats are set here; input formats
+stay Django's, and ``<input type="date">`` values stay ISO as HTML requires.
 """
 
-DATE_FORMAT = "Y-m-d"
+DATE_FORMAT = "j M Y"
 TIME_FORMAT = "H:i"
-DATETIME_FORMAT = "Y-m-d H:i"
-SHORT_DATE_FORMAT = "Y-m-d"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+DATETIME_FORMAT = "j M Y H:i"
+SHORT_DATE_FORMAT = "j M Y"
+SHORT_DATETIME_FORMAT = "j M Y H:i"
