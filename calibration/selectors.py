@@ -59,6 +59,11 @@ def sees_gold(session: CalibrationSession, user) -> bool:
     return session.is_closed or is_lead(user)
 
 
+def sees_results(session: CalibrationSession, user) -> bool:
+    """Agreement numbers: for everyone once closed; for leads (progress) while open."""
+    return session.is_closed or is_lead(user)
+
+
 def ratings_visible_to(user, session: CalibrationSession) -> QuerySet[Rating]:
     """Every rating once the session is closed; before, only the user's own."""
     ratings = visible_to(user, Rating.objects.filter(item__session=session))

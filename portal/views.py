@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.scoping import visible_to
 from audits import exports
+from calibration.selectors import sessions_visible_to
 from rollups.estimates import MIN_AUDITS
 from rollups.periods import PeriodInvalid
 from scorecards import charts
@@ -99,6 +100,9 @@ def home(request, vendor):
         "trend_svg": mark_safe(charts.trend_chart(points)),  # charts.py escapes its labels
         "program": selectors.program_average(page_query),
         "tab_query": tab_query(page_query),
+        # A vendor QA analyst's calibration sessions (those they are invited to).
+        "calibration_sessions": (list(sessions_visible_to(request.user))
+                                 if request.user.is_vendor_analyst else None),
         **page_query.period_context(),
     })
 

@@ -8,6 +8,7 @@ from audit_forms import api as audit_forms_api
 from audits import api as audits_api
 from audits import dispute_api
 from audits import run_urls as run_pages
+from calibration import api as calibration_api
 from coaching import api as coaching_api
 from sampling import urls as sampling_urls
 from tickets import api as tickets_api
@@ -20,7 +21,8 @@ from .home import home
 
 # Each app registers its own API endpoints on the one v1 router.
 api_router = DefaultRouter()
-for app_api in (vendors_api, tickets_api, audit_forms_api, audits_api, dispute_api, coaching_api):
+for app_api in (vendors_api, tickets_api, audit_forms_api, audits_api, dispute_api, coaching_api,
+                calibration_api):
     app_api.register(api_router)
 
 urlpatterns = [
@@ -36,6 +38,7 @@ urlpatterns = [
     path("sampling/", include((sampling_urls.urlpatterns + run_pages.urlpatterns, "sampling"))),
     path("scorecards/", include("scorecards.urls")),
     path("coaching/", include("coaching.urls")),
+    path("calibration/", include("calibration.urls")),
     path("inbox/", include("notifications.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include(api_router.urls)),
