@@ -1,5 +1,5 @@
 """Inter-rater agreement: Cohen's kappa, Fleiss' kappa, Krippendorff's alpha with its bootstrap
-interval (Hayes & Krippendorff 2007), and percent agreement.
+interval (Hayes & Krippendorff 2007), percent agreement, and McNemar's test of paired verdicts.
 
 Private to sampling.stats, which re-exports these functions; import them from there. Used to
 calibrate auditors against each other: the kappas through statsmodels, Krippendorff's alpha
@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
 from statsmodels.stats.inter_rater import cohens_kappa as _sm_cohens_kappa
 from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
 
@@ -248,3 +249,54 @@ def percent_agreement(reliability_data: Sequence[Sequence[Any]]) -> float:
     if not shares:
         raise ValueError("no unit was rated by two or more raters")
     return float(np.mean(shares))
+
+
+# Below this many discordant pairs McNemar's test is the exact binomial one: the chi-square
+# approximation is poor for small b + c (Agresti 2002 §10.1.1 and Fleiss, Levin & Paik 2003
+# §13.1 both put the line near 25; statsmodels' documentation says the same).
+MCNEMAR_EXACT_BELOW = 25
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """McNemar's test of two paired verdicts on the same items: ``b`` and ``c`` are the
+    discordant counts (first rater yes, second no; and the reverse). ``statistic`` is the
+    chi-square (None for the exact test), ``p_value`` two-sided."""
+
+    b: int
+    c: int
+    statistic: float | None
+    p_value: float
+    exact: bool
+
+    @property
+    def discordant(self) -> int:
+        return self.b + self.c
+
+    @property
+    def method(self) -> str:
+        if self.exact:
+            return "exact binomial"
+        return "chi-square with continuity correction"
+
+
+def mcnemar(b: int, c: int, *, exact: bool | None = None, correction: bool = True) -> McNemar:
+    """McNemar's (1947) test that two paired proportions are equal, from the discordant counts
+    ``b`` and ``c`` only (the concordant ones do not enter), via statsmodels.
+
+    By default the exact two-sided binomial test (b of b + c at p = 1/2) when b + c is below
+    MCNEMAR_EXACT_BELOW, else the chi-square (|b − c| − 1)² / (b + c) with Edwards' continuity
+    correction; ``exact`` forces one, ``correction=False`` gives the plain (b − c)² / (b + c)
+    (Agresti 2002 §10.1.1). No discordant pair: p = 1. Docs: docs/statistics.md#mcnemars-test.
+    """
+    for name, value in (("b", b), ("c", c)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"{name} must be a count (a whole number >= 0), got {value!r}")
+    b, c = int(b), int(c)
+    if exact is None:
+        exact = b + c < MCNEMAR_EXACT_BELOW
+    if b + c == 0:
+        return McNemar(b, c, None if exact else 0.0, 1.0, exact)
+    result = _sm_mcnemar([[0, b], [c, 0]], exact=exact, correction=correction)
+    statistic = None if exact else float(result.statistic)
+    return McNemar(b, c, statistic, min(1.0, float(result.pvalue)), exact)

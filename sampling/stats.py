@@ -1,8 +1,8 @@
 """Sampling statistics behind the program's numbers: intervals, sample sizes, allocation, stratified
-and domain estimates, comparisons, p-charts, AQL plans and agreement. Pure (counts in, numbers out,
-no Django), so views, reports, tasks and notebooks share it; import everything from here (the
-private ``_domains``, ``_aql`` and ``_agreement`` are re-exported). Formulas and references:
-docs/statistics.md.
+and domain estimates, comparisons, p-charts, AQL plans, agreement and McNemar's test of paired
+verdicts. Pure (counts in, numbers out, no Django), so views, reports, tasks and notebooks share
+it; import everything from here (the private ``_domains``, ``_aql`` and ``_agreement`` are
+re-exported). Formulas and references: docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from statsmodels.stats.proportion import (
 )
 
 from ._agreement import (
+    McNemar,
     cohen_kappa,
     fleiss_kappa,
     krippendorff_alpha,
     krippendorff_alpha_ci,
+    mcnemar,
     percent_agreement,
 )
 from ._aql import aql_plan, code_letter
@@ -38,6 +40,7 @@ __all__ = [
     "Comparison",
     "DomainSums",
     "Estimate",
+    "McNemar",
     "allocate",
     "aql_plan",
     "audits_to_decide",
@@ -51,6 +54,7 @@ __all__ = [
     "krippendorff_alpha",
     "krippendorff_alpha_ci",
     "margin_of_error",
+    "mcnemar",
     "p_chart",
     "percent_agreement",
     "proportion_ci",
