@@ -132,7 +132,7 @@ def _out_of_control_week(period: Period, week: dt.date) -> list[str]:
     vendor = Vendor.objects.get(slug=vendor_slug)
     site = Site.objects.get(vendor=vendor, slug=site_slug)
     points = control_series(period, domain_outcomes(Scope(period, vendor=vendor.pk), by="week"))
-    lines = [f"Out-of-control week: {vendor.name}, week of Monday {week:%d %B %Y}."]
+    lines = [f"Out-of-control week: {vendor.name}, week of Monday {day(week)}."]
     lines += _wrap(
         f"A guidelines update was not rolled out at {site.name}: its moderators "
         "applied the retired policy labels that week (policy errors)."
