@@ -1,13 +1,6 @@
-"""The sums a domain's estimates are made of, totalled by the database over the rollup cells.
-
-A page's *scope* (``Scope``: vendor, site, workflow, agent, and a period) names the cells it
-reads; ``domain_sum_rows`` sums them per (group, stratum), joins each stratum's N_h and n_h
-from ``StratumTotal`` and totals ``stats.DomainSums``' terms per group in SQL (``PER_STRATUM``,
-``SHARED_SUMS``, ``COLUMN_SUMS``): one row per domain, not one per stratum.
-
-Both readers build on this module: ``rollups.estimates`` turns the rows into estimates, and
-``rollups.week_sums`` stores them per vendor and week (and adds them up again), so neither
-imports the other for them.
+"""The sums a domain's estimates are made of, totalled per domain by the database over the rollup
+cells and each stratum's ``StratumTotal``: one row per domain, not one per stratum. Shared by
+``rollups.estimates`` and ``rollups.week_sums``. The sums: docs/statistics.md#domain-estimates.
 """
 
 from __future__ import annotations
@@ -57,17 +50,14 @@ def category_slugs() -> list[str]:
     return list(ErrorCategory.objects.order_by("slug").values_list("slug", flat=True))
 
 
-# The per-stratum terms of ``stats.DomainSums`` in SQL, over one (group, stratum) row of cell
-# counts: m, each attribute's count, N_h as big_n and n_h as n, with the stratum's weight w,
-# variance factor f, lone-unit bound and units outside the domain o worked out once per row.
+# ``stats.DomainSums``' per-stratum terms over one (group, stratum) row: m, N_h as big_n, n_h as n.
 PER_STRATUM = {
     "w": "big_n / n",
     "f": "CASE WHEN n > 1 THEN big_n * big_n * (1 - n / big_n) / (n * n * (n - 1)) ELSE 0 END",
     "lone": "CASE WHEN n = 1 THEN big_n * big_n * (1 - n / big_n) * 0.25 ELSE 0 END",
     "o": "n - m",
 }
-# The sums a domain's estimates are made of, by name (``WeekSums`` stores them so): the audits,
-# strata, Σw·scored and Σw·score, then ``stats.DomainSums``' shared sums ...
+# The sums by name (``WeekSums`` stores them so): audits, strata, the score's, DomainSums' shared …
 SHARED_SUMS = {
     "audits": "SUM(m)",
     "strata": "COUNT(*)",
@@ -91,10 +81,9 @@ COLUMN_SUMS = {
 
 def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, ...],
                     slugs: list[str], weeks: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
-    """One row per domain (value of ``dimensions``) of ``model``'s ``cells``: the key values,
-    then SHARED_SUMS and COLUMN_SUMS for passed, critical and each category of ``slugs``.
-    ``weeks`` (first, last Monday), when the cells are within them, lets the database read
-    only the stratum totals of strata with cells in those weeks."""
+    """One row per domain of ``model``'s ``cells``: the key values, then SHARED_SUMS and COLUMN_SUMS
+    for passed, critical and each of ``slugs``. ``weeks`` (first, last Monday) bounds the cells,
+    so only the totals of strata with cells in them are read."""
     group = [DIMENSIONS[name] for name in dimensions]
     sums = {
         "m": Sum("audited"), "x": Sum("passed"), "c": Sum("critical_failed"),
@@ -113,13 +102,8 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
 
 def _domain_sums(counts, group: list[str], columns: list[str],
                  weeks: tuple[dt.date, dt.date] | None) -> list[tuple]:
-    """One row per group: its key, SHARED_SUMS and COLUMN_SUMS for each of ``columns``, totalled
-    by the database over ``counts`` (the cells summed per group and stratum) joined to each
-    stratum's N_h and n_h from ``StratumTotal`` (n_h counts the stratum's completed audits over
-    all its cells: all weeks and domains). A program-wide page touches tens of thousands of
-    strata; this sends one row per domain instead of one per stratum. With ``weeks``, only the
-    totals of strata whose weeks overlap them are read (an index range, not every stratum
-    ever drawn)."""
+    """The SQL of ``domain_sum_rows``: ``counts`` (cells per group and stratum) joined to each
+    stratum's N_h and n_h (over all its cells: all weeks and domains), totalled per group."""
     sql, params = counts.query.sql_with_params()
     quote = connection.ops.quote_name
     real = "DOUBLE PRECISION"

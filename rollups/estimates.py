@@ -1,22 +1,7 @@
-"""Domain estimates read from the rollup cells: the numbers every scorecard page shows.
-
-A page names a *scope* (vendor, site, workflow, agent: any of them) and a period, and
-optionally a dimension to break it down by (site, workflow, agent, vendor, week). Each group
-of the breakdown is a domain: its rates are ``stats.domain_proportion`` over the
-(run, stratum) cells it touches, never a pooled average of a stratified sample (see
-``rollups.models``). One query reads everything, whatever the number of groups:
-the cells in scope and period, summed per (group, stratum) (m_hd, x_hd, critical and
-per-category counts), each row joined to its stratum's N_h (population) and n_h (completed
-audits over *all* its cells: the domain is a part of what was sampled, not all of it) from
-``StratumTotal``, which the rollups keep with the cells. The cells are the coarsest table
-that still tells the page's domains apart (``cells_for``): ``VendorCell`` unless the scope or
-the breakdown names a site (``SiteCell``) or an agent (``AuditCell``): the same counts, in
-several times fewer rows at each step up. The database also totals each domain's
-``stats.DomainSums`` over its strata (``rollups.domain_sums``), so a program-wide page receives one
-row per domain, not one per stratum, and Python only works out the intervals. A vendor's or
-the program's domains by week (or over weeks no stratum spans) are added up from the
-``WeekSums`` the rollups keep instead (``rollups.week_sums``): the same sums, read from a
-few rows.
+"""Domain estimates read from the rollups: the numbers every scorecard page shows. A page names a
+scope, a period and optionally a breakdown; each group is a domain estimated by
+``stats.DomainSums`` that the database totals (``rollups.domain_sums``) or the week rows add up
+(``rollups.week_sums``). Derivation: docs/statistics.md#domain-estimates.
 """
 
 from __future__ import annotations
@@ -52,10 +37,8 @@ POLICY_CATEGORY = "policy-error"
 
 @dataclass(frozen=True)
 class DomainOutcome:
-    """One domain's audits and estimates. Rates are None when ``audits`` < MIN_AUDITS (the
-    page says so instead of showing a number); ``average_score`` is the weighted mean score.
-    ``categories`` maps an error category slug to
-    the estimated share of tickets with at least one error of it (only when asked for)."""
+    """One domain's audits and estimates; rates are None below MIN_AUDITS. ``categories`` maps a
+    slug to the share of tickets with an error of it (only when asked for)."""
 
     key: Hashable
     audits: int
@@ -87,8 +70,7 @@ def complement(estimate: stats.Estimate) -> stats.Estimate:
 
 
 def cells_for(scope: Scope, dimensions: tuple[str, ...]) -> type[models.Model]:
-    """The fewest cells that hold what the page asks about: the same counts, summed over the
-    agents (site cells) or over agents and sites (vendor cells) the page does not look at."""
+    """The coarsest cell table that still tells the page's domains apart."""
     def names(level: str) -> bool:
         return getattr(scope, level) is not None or level in dimensions
 
@@ -104,10 +86,8 @@ def domain_outcomes(
     categories: bool = False,
     confidence: float = CONFIDENCE,
 ) -> dict[Hashable, DomainOutcome]:
-    """The scope's estimates, as one domain (``by`` None: key None) or per value of ``by``
-    (a key of DIMENSIONS: ids, or Mondays for "week"; a tuple of keys gives tuple keys, e.g.
-    ("vendor", "workflow") → {(vendor_id, workflow_id): …}). With ``categories`` each outcome
-    also carries every error category's rate."""
+    """The scope's estimates as one domain (key None) or per value of ``by`` (DIMENSIONS keys: ids,
+    or Mondays for "week"; a tuple gives tuple keys), with every category's rate if asked."""
     dimensions = (by,) if isinstance(by, str) else tuple(by or ())
     if unknown := [name for name in dimensions if name not in DIMENSIONS]:
         raise ValueError(f"by must name {', '.join(DIMENSIONS)}, got {unknown}")
@@ -140,7 +120,6 @@ def _outcomes(keys: list[Hashable], table: np.ndarray, slugs: list[str],
     audits, strata, scored, score_total = table[:, :4].T
     shared = table[:, 4:8].T
     per_column = len(COLUMN_SUMS)
-    # Rates only for domains with MIN_AUDITS or more.
     enough = audits >= MIN_AUDITS
 
     def estimates(position: int) -> list[stats.Estimate]:
@@ -162,8 +141,7 @@ def _outcomes(keys: list[Hashable], table: np.ndarray, slugs: list[str],
     outcomes = {}
     renumbered = np.cumsum(enough) - 1
     for d, key in enumerate(keys):
-        # The average score is a domain mean, weighted like the rates: Σ w_h·Σscore /
-        # Σ w_h·scored with w_h = N_h/n_h (Lohr 2019 §4.3), not the plain mean of the audits.
+        # Weighted like the rates (Lohr 2019 §4.3), not the plain mean of the audits.
         average = float(score_total[d] / scored[d]) if scored[d] else None
         outcome = DomainOutcome(key=key, audits=int(audits[d]), strata=int(strata[d]),
                                 average_score=average)

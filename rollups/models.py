@@ -1,19 +1,6 @@
-"""Rollups of audit outcomes that scorecards and dashboards read.
-
-A scorecard for a vendor, site, workflow or agent over a period is a *domain* estimate over
-stratified sample runs (Cochran 1977 §5A.14; Lohr 2019 §3.3): for domain d,
-
-    p̂_d = Σ_h (N_h / n_h) · x_hd  /  Σ_h (N_h / n_h) · m_hd
-
-where h ranges over the (run, stratum) cells, N_h is the stratum's population, n_h its
-completed sampled audits, m_hd those of them in the domain and x_hd those that passed. A
-domain can cut across strata (a workflow scorecard over a vendor × site plan), so the rollup
-keeps counts per stratum *and* per domain attribute: one ``AuditCell`` per (stratum, vendor,
-site, agent, workflow, week). n_h is the sum of ``audited`` over the stratum's cells; m_hd
-and x_hd are the sums over the cells of the stratum that fall in the domain.
-
-Cells are derived data, rebuilt from ``audits.Audit`` by ``rollups.cells`` and never
-edited by hand.
+"""The derived tables scorecards and dashboards read instead of the audits, kept by
+``rollups.writer`` and never edited by hand. What each counts and why:
+docs/architecture.md#the-rollups; how the estimates use them: docs/statistics.md#domain-estimates.
 """
 
 from __future__ import annotations
@@ -23,8 +10,7 @@ from django.db import models
 
 
 class CellCounts(models.Model):
-    """The counts an audit cell holds for its key (see ``AuditCell``), shared by the agent
-    cells and the site cells."""
+    """The counts every cell table holds for its key (see ``AuditCell``)."""
 
     week = models.DateField(help_text="Monday of the ticket's handling week (UTC).")
     audited = models.PositiveIntegerField(default=0)
@@ -54,20 +40,8 @@ def consistent_counts(name: str) -> models.CheckConstraint:
 
 
 class AuditCell(CellCounts):
-    """Completed sampled audits of one stratum, for one agent, site and workflow, in one week.
-
-    ``week`` is the Monday (a date) of the ISO week, in UTC, in which the audited ticket was
-    handled: the period a scorecard covers is when the vendor did the work, not when QA got to
-    it, and UTC keeps one week the same for every site. ``audited`` counts audits of sampled
-    tickets (``unsampled`` False) in a scored status (submitted, disputed, resolved, final);
-    ad-hoc audits never count. ``error_categories`` maps each error category slug (every
-    category known when the cell was computed) to how many of the cell's audits found at
-    least one error of it — the numerator of a category rate, as on the run report; a slug
-    missing from an older cell means 0. ``score_sum`` / ``scored`` is the average score
-    (audits scored all N/A have no score and are left out of both).
-
-    Site and vendor are part of the key because they are the ticket's, as imported: an
-    agent's tickets can carry another site than the agent's current one.
+    """Completed sampled audits of one stratum, for one agent, site and workflow, in the UTC week
+    the ticket was handled; vendor and site are the ticket's, as imported.
     """
 
     vendor_path = "vendor"
@@ -114,15 +88,8 @@ class AuditCell(CellCounts):
 
 
 class SiteCell(CellCounts):
-    """``AuditCell`` without the agent: completed sampled audits of one stratum, for one site
-    and workflow, in one week.
-
-    Pages that do not look at agents read these instead of the agent cells: a large program
-    has about as many agent cells as audits (each agent does few audits of a workflow a
-    week), and several times fewer site cells. The counts mean exactly what they mean on
-    ``AuditCell``; the site cells are kept by the same refresh and rebuild, and always equal
-    the agent cells summed over agents (tested).
-    """
+    """``AuditCell`` without the agent, for pages that do not look at agents (several times fewer
+    rows); always equal to the agent cells summed over agents."""
 
     vendor_path = "vendor"
     internal_only = True
@@ -163,14 +130,8 @@ class SiteCell(CellCounts):
 
 
 class VendorCell(CellCounts):
-    """``SiteCell`` without the site: completed sampled audits of one stratum, for one vendor
-    and workflow, in one week.
-
-    Pages that look at vendors, workflows or weeks but not at sites or agents (the overview,
-    program-wide trends and error themes, a vendor's headlines) read these: about one row per
-    stratum and week, several times fewer than the site cells. Kept by the same refresh and
-    rebuild, and always equal to the agent cells summed over agents and sites (tested).
-    """
+    """``SiteCell`` without the site, for pages that look at neither sites nor agents (about one
+    row per stratum and week); always equal to the agent cells summed over agents and sites."""
 
     vendor_path = "vendor"
     internal_only = True
@@ -205,12 +166,8 @@ class VendorCell(CellCounts):
 
 
 class AuditorDay(models.Model):
-    """What one auditor submitted with one audit form on one day (UTC): the overview's
-    productivity figures, read without scanning the audits.
-
-    Counts every audit in a scored status (submitted, disputed, resolved, final) by its
-    ``submitted_at`` day, sampled or ad hoc, with the scoring time the workspace recorded.
-    """
+    """What one auditor submitted with one audit form on one UTC day, sampled or ad hoc, with its
+    scoring time: the overview's productivity (``rollups.productivity``)."""
 
     vendor_path = None
     internal_only = True
@@ -241,16 +198,8 @@ class AuditorDay(models.Model):
 
 
 class StratumTotal(models.Model):
-    """A stratum's completed sampled audits over all its cells (n_h), beside its population
-    (N_h): the two numbers every estimate needs per stratum, read by primary key.
-
-    A page's domain is a part of each stratum it touches, but the weights need the whole
-    stratum's n_h; summing the stratum's cells for every stratum of a program-wide page costs
-    a correlated aggregate per stratum (tens of thousands on a quarter). The overview also
-    sums n_h per run (its runs' completed audits), and ``rollups.week_sums`` asks which
-    strata span weeks. Kept by the same refresh and rebuild as the cells; a stratum with no
-    completed audit has no row.
-    """
+    """A stratum's n_h (completed sampled audits over all its cells) beside its N_h, read by primary
+    key instead of summing cells per stratum; no row until the stratum has a completed audit."""
 
     vendor_path = None
     internal_only = True
@@ -279,8 +228,7 @@ class StratumTotal(models.Model):
             models.Index(fields=["run", "audited"], name="stratum_total_run"),
             # The strata with cells in a period's weeks: the estimates read only their totals.
             models.Index(fields=["last_week", "first_week"], name="stratum_total_weeks"),
-            # Those whose cells span weeks: few or none when runs are weekly
-            # (``rollups.week_sums`` asks whether a period has any).
+            # Strata spanning weeks (few or none with weekly runs), for ``rollups.week_sums``.
             models.Index(fields=["last_week", "first_week"], name="stratum_total_across_weeks",
                          condition=models.Q(first_week__lt=models.F("last_week"))),
         ]
@@ -290,16 +238,8 @@ class StratumTotal(models.Model):
 
 
 class FinalisedDay(models.Model):
-    """How many audits one auditor had finalised on one day (UTC) at one vendor: the
-    denominators of the dispute rates (``scorecards.dispute_rates.dispute_rates``), read without
-    scanning the audits.
-
-    Counts every audit with a ``finalised_at`` (final, or disputed or resolved since) by the
-    UTC day of it and its ticket's vendor; an audit re-finalised after a dispute moves to the
-    day of its latest finalisation. ``auditor`` is empty for audits without one (bulk loads),
-    which the rates show as "unassigned". Kept beside ``AuditorDay`` by
-    ``rollups.productivity``.
-    """
+    """Audits one auditor (empty: none, shown as "unassigned") had finalised at one vendor on one
+    UTC day, by their latest finalisation: the dispute rates' denominators."""
 
     vendor_path = "vendor"
     internal_only = True
@@ -337,15 +277,8 @@ class FinalisedDay(models.Model):
 
 
 class WeekSums(models.Model):
-    """The estimate sums of one week of one vendor (``vendor`` empty: of the whole program):
-    ``stats.DomainSums``' per-stratum terms totalled over the strata of that vendor's (or the
-    program's) cells of the week, as ``rollups.estimates`` totals them for a domain.
-
-    A domain within one week (a trend's point, the p-chart's) is one row; a vendor's or the
-    program's month or quarter is the sum of its weeks' rows when no stratum has audits in two
-    of those weeks, which holds for weekly runs (``rollups.week_sums``). The sums are
-    over every error category known when the row was computed.
-    Kept by the same refresh and rebuild as the cells.
+    """``stats.DomainSums`` of one vendor's week (``vendor`` empty: the whole program's), over
+    every error category known when computed; longer periods add weeks (``rollups.week_sums``).
     """
 
     vendor_path = "vendor"
@@ -381,9 +314,8 @@ class WeekSums(models.Model):
 
 
 class PendingRefresh(models.Model):
-    """An audit whose lifecycle changed since the last flush of the rollups
-    (``rollups.writer``): written in the step's own transaction, deleted by the flush that
-    refreshes it. A plain id, not a foreign key: a flush ignores audits that no longer exist."""
+    """An audit changed since the last flush of the rollups, noted in the step's transaction.
+    A plain id, not a foreign key: a flush ignores audits that no longer exist."""
 
     vendor_path = None
     internal_only = True

@@ -1,48 +1,7 @@
-"""Keep the auditor-day rollups equal to what the audits say, incrementally and in full.
-
-Two tables, both keyed by auditor and the UTC day of one audit timestamp, and kept by the
-same code from a small spec each (``DayRollup``):
-
-- ``AuditorDay``: the audits of one auditor with one audit form (``form_version.form``)
-  whose ``submitted_at`` falls on one UTC day and which are now in a scored status
-  (submitted, disputed, resolved, final), sampled or ad hoc, with the sum of their recorded
-  scoring time (the overview's productivity);
-- ``FinalisedDay``: the audits of one auditor (or none) at one vendor (the ticket's) whose
-  ``finalised_at`` falls on one UTC day, whatever their status now (the dispute rates'
-  denominators).
-
-Both ways compute rows the same way: ONE grouped query over the audits per table, written
-with ``INSERT … SELECT`` so no audit passes through Python. Counts are totals, never ±1
-deltas: refreshing twice, out of order, or after a full rebuild writes the same rows.
-
-Which rows a refresh recomputes: per table, every row of every (auditor, day) in the *box*
-auditors × days, where the auditors are the given audits' auditors (an audit without one
-counts under "no auditor") and the days are
-
-- the UTC day of each audit's timestamp now (an audit reopened keeps its ``submitted_at``
-  until it is scored again, so a refresh after a reopen recounts the day it leaves; its
-  ``finalised_at`` is cleared, and the trail below names the day it leaves), and
-- the UTC day of each earlier setting of the timestamp, read from the audit trail
-  (``AuditEvent`` of kind submitted or rescored; finalised), and its neighbour: a rescored
-  or re-finalised audit gets a new timestamp, and if the refresh of its reopening never ran
-  (a lost task) or ran after the next step (a queue backlog), the trail is the only record
-  of the day it left. The submission time is taken a moment before its event is written,
-  the finalisation time a moment after, so across midnight the timestamp is on the day
-  before (submissions) or after (finalisations) the event's.
-
-The same predicate selects the rows to delete and the audits to count, so the box is exact
-whatever else those auditors did on those days. What a refresh cannot see: an audit whose
-auditor, ticket or timestamps were changed outside the lifecycle (bulk loads, the admin),
-and deleted audits. The nightly ``rebuild_auditor_days`` (called by
-``rollups.writer.rebuild_rollups``) is the safety net for those.
-
-Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on both tables and a
-transaction-level advisory lock per auditor (in id order; "no auditor" is 0) *before*
-reading audits, so two refreshes of the same auditor run one after the other and the later
-one reads the later data (without it both would delete the same rows and the second insert
-would break the unique key). A rebuild takes SHARE ROW EXCLUSIVE, which waits for refreshes
-in flight and holds new ones back. Tables are always locked in the registry's order
-(``rollups.registry.lock_tables``).
+"""Keep ``AuditorDay`` (the overview's productivity) and ``FinalisedDay`` (the dispute rates'
+denominators) equal to the audits, per auditor and UTC day: ``refresh_auditor_days`` for the
+writer's flush, ``rebuild_auditor_days`` for the nightly rebuild, both one ``INSERT … SELECT``.
+Which days a refresh recomputes, and why the audit trail: docs/architecture.md#the-rollups.
 """
 
 from __future__ import annotations
@@ -63,13 +22,9 @@ from .registry import insert_grouped, lock_tables
 
 @dataclass(frozen=True)
 class DayRollup:
-    """How one table is computed from the audits.
-
-    ``moment`` is the audit timestamp whose UTC day is the row's ``day``; ``keys`` map the
-    row's key columns to the audit's values, in the unique key's order; ``counts`` map the
-    row's count columns to aggregates over the audits of the row; ``scope`` is which audits
-    count; ``trail`` the event kinds that set ``moment``, and ``drift`` the day (-1 or +1)
-    next to an event's on which ``moment`` can fall across midnight."""
+    """How one table is computed from the audits: ``moment`` gives the row's UTC day, ``keys`` and
+    ``counts`` its columns, ``scope`` which audits count; ``trail`` the event kinds that set
+    ``moment`` and ``drift`` the day next to an event's on which ``moment`` can fall."""
 
     model: type[models.Model]
     moment: str
@@ -80,8 +35,7 @@ class DayRollup:
     drift: int
 
     def rows(self, audits: Q | None = None):
-        """The grouped query: one row per key of the audits in scope matching ``audits``,
-        columns named ``key_<column>`` and ``count_<column>``."""
+        """One row per key of the audits in scope, columns ``key_<name>`` and ``count_<name>``."""
         return (
             Audit.objects.filter(self.scope & (audits or Q()))
             .annotate(**{f"key_{name}": expression for name, expression in self.keys.items()})
@@ -124,9 +78,8 @@ NO_AUDITOR = 0  # the advisory lock key of audits without an auditor (user ids s
 
 
 def refresh_auditor_days(audit_ids: Iterable[int]) -> int:
-    """Recompute the auditor-days and finalised-days the given audits fall in now or fell
-    in before (see the module docstring for the exact rule); rows left empty are deleted.
-    Returns the number of rows written to both tables. Unknown ids are ignored."""
+    """Recompute the rows the given audits fall in now or fell in before; rows left empty are
+    deleted, unknown ids ignored. Returns the number of rows written."""
     ids = sorted({int(pk) for pk in audit_ids})
     if not ids:
         return 0
@@ -155,9 +108,8 @@ def refresh_auditor_days(audit_ids: Iterable[int]) -> int:
 
 
 def rebuild_auditor_days() -> int:
-    """Recompute every row of both tables from the audits in one transaction (the nightly
-    safety net, and after bulk writes that bypass the lifecycle). Returns the number of rows
-    written."""
+    """Recompute both tables in one transaction (nightly, and after bulk writes that bypass the
+    lifecycle). Returns the number of rows written."""
     with transaction.atomic():
         lock_tables([rollup.model for rollup in ROLLUPS], shared=False)
         written = 0
@@ -184,8 +136,8 @@ def _of_auditors(auditors: set[int | None]) -> Q:
 
 
 def _on_days(moment: str, days: set[dt.date]) -> Q:
-    """Audits whose ``moment`` is on any of ``days`` (UTC), as half-open ranges of
-    consecutive days so an index on (auditor, moment) serves each one."""
+    """Audits whose ``moment`` is on any of ``days`` (UTC), as ranges of consecutive days so an
+    index on (auditor, moment) serves each one."""
     runs: list[list[dt.date]] = []
     for day in sorted(days):
         if runs and day == runs[-1][1] + dt.timedelta(days=1):
