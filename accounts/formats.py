@@ -67,6 +67,14 @@ def moment(value) -> str:
     return f"{day(value)} {value:%H:%M}"
 
 
+def age(value) -> str:
+    """How long something has been open, in whole days and hours (never rounded up):
+    timedelta(days=5, hours=23, minutes=59) -> "5 d 23 h"."""
+    if value is None or value == "":
+        return MISSING
+    return f"{value.days} d {value.seconds // 3600} h"
+
+
 def score(value) -> str:
     """An audit's score out of 100 with one decimal: Decimal("87.50") -> "87.5"."""
     if value is None or value == "":

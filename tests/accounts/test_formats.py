@@ -59,6 +59,11 @@ def test_a_moment_reads_like_a_day_with_a_24_hour_clock_and_pages_print_it_the_s
     assert html == "1 Mar 2026 18:05|1 Mar 2026"
 
 
+def test_an_age_counts_whole_days_and_hours_and_never_rounds_up():
+    assert formats.age(dt.timedelta(days=5, hours=23, minutes=59)) == "5 d 23 h"
+    assert formats.age(dt.timedelta(minutes=59)) == "0 d 0 h" and formats.age(None) == "—"
+
+
 def test_the_template_filters_are_the_same_functions():
     html = Template(
         "{% load formats %}{{ p|percent }} {{ d|points }} {{ c|pct }} {{ when|day }} "
