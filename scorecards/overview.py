@@ -1,28 +1,9 @@
-"""The program overview: what a program manager decides from on Monday morning.
-
-Five sections, each read with a fixed number of grouped queries whatever the number of
-vendors, workflows, runs or auditors (the page's query count is tested):
-
-1. **Benchmarking**: every vendor side by side on the same workflows. Only workflows audited
-   at two or more vendors in the period are compared (a workflow one vendor alone works says
-   nothing about the others), and only the BENCHMARK_WORKFLOWS of them with the most audits
-   unless the page asks for all (``?workflows=all``): a program of 300 workflows would
-   otherwise render a 10 × 300 table nobody reads. Each cell is a domain estimate from
-   ``domain_outcomes``, computed only for the pairs shown or named by a contract target, and
-   with error categories only where a policy-accuracy target needs them: estimates cost
-   Python time per group, and a large program has thousands of vendor × workflow pairs.
-2. **Sample runs**: the latest runs, audits planned (drawn) against audits completed.
-3. **Auditor productivity**: audits submitted in the period per auditor and per form, with
-   the time they took, summed from the ``AuditorDay`` rollup (never from the audits). Time
-   per audit is therefore the *mean*: an exact median needs every audit's duration.
-   Next to it, each auditor's dispute and overturn rates (``scorecards.follow_ups``).
-4. **Disputes and coaching by vendor** (``scorecards.follow_ups``): audits finalised in the
-   period, how many were disputed, the questions decided and the share overturned; disputes
-   and coaching actions open and overdue now.
-5. **Red flags**: what needs a decision: contract targets missed *significantly*, runs whose
-   audits lag behind, out-of-control weeks, disputes past their SLA, coaching actions past
-   their due date, and calibration signals (a question, or an auditor's audits, overturned
-   often on enough decided disputes).
+"""The program overview, the manager's home: vendors benchmarked on shared workflows, recent runs,
+auditor productivity, disputes and coaching by vendor, and red flags. Each section is a fixed
+number of grouped queries over the rollups whatever the program's size (tested). The benchmark
+estimates only the pairs it shows or a contract target names: estimates cost Python time, and a
+large program has thousands of vendor × workflow pairs.
+What each section shows: docs/user-guide.md#scorecards-and-dashboards.
 """
 
 from __future__ import annotations
@@ -157,9 +138,8 @@ class Overview:
 
 def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
                      all_workflows: bool = False) -> Overview:
-    """The overview of ``page_query``'s period across all vendors (the page's vendor, site,
-    workflow and agent filters do not narrow it: it is the program-wide view). The benchmark
-    shows the BENCHMARK_WORKFLOWS shared workflows with the most audits, or all of them."""
+    """The program-wide overview of the query's period (its other filters do not narrow it), with
+    the BENCHMARK_WORKFLOWS shared workflows with the most audits, or all of them."""
     now = now or timezone.now()
     period = page_query.period
     targets = targets_in_effect(period)
@@ -209,9 +189,8 @@ def scorecard_query(page_query: PageQuery, workflow: Workflow | None = None) -> 
 
 
 def shared_workflows(period) -> tuple[list[int], int]:
-    """The workflows audited at MIN_VENDORS_TO_COMPARE or more vendors in ``period``, most
-    audits first (ties by id), and how many workflows a single vendor alone was audited on.
-    One grouped read of the vendor cells (audits per vendor × workflow: counts, no estimates)."""
+    """Workflows audited at MIN_VENDORS_TO_COMPARE or more vendors, most audits first, and how
+    many only one vendor works. One grouped read of the vendor cells, no estimates."""
     pairs = (VendorCell.objects.filter(week__gte=period.first, week__lte=period.last)
              .order_by().values_list("vendor_id", "workflow_id").annotate(n=Sum("audited")))
     vendors, audits = Counter(), Counter()
@@ -224,11 +203,8 @@ def shared_workflows(period) -> tuple[list[int], int]:
 
 def pair_outcomes(scope: Scope, confidence: float, *, workflows: list[int],
                   pairs: set[tuple[int, int]], policy_pairs: set[tuple[int, int]]) -> dict:
-    """Vendor × workflow outcomes of every vendor on ``workflows`` and of the given
-    (vendor, workflow) ``pairs`` (those with a contract target), without error categories
-    except for ``policy_pairs`` (a policy-accuracy target reads the policy category). At most
-    two ``domain_outcomes`` calls whatever the number of pairs; narrowing the cells changes
-    no estimate (each stratum's n_h is still read over all its cells)."""
+    """Vendor × workflow outcomes on ``workflows`` and for the targets' ``pairs``, with error
+    categories only for ``policy_pairs``. At most two ``domain_outcomes`` calls."""
     wanted = Q(workflow_id__in=workflows) if workflows else Q()
     for vendor, workflow in pairs - policy_pairs:
         wanted |= Q(vendor_id=vendor, workflow_id=workflow)
@@ -248,11 +224,8 @@ def pair_outcomes(scope: Scope, confidence: float, *, workflows: list[int],
 
 @dataclass(frozen=True)
 class PairScope(Scope):
-    """The program-wide scope narrowed to some vendor × workflow pairs (``pairs``: a
-    condition on the cells' vendor and workflow columns, which both cell tables have).
-    ``domain_outcomes`` reads the cells through ``Scope.cells()``; a narrower scope is a
-    set of domains, not a smaller sample, so each estimate is the one the whole program's
-    breakdown would give for that pair."""
+    """The program-wide scope narrowed to some vendor × workflow pairs: fewer domains, not a
+    smaller sample (n_h is still read over all cells), so each estimate is unchanged."""
 
     pairs: Q = field(default_factory=Q)
 
@@ -264,8 +237,7 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: lis
                left_out: int, more: int) -> Benchmark:
     found = Workflow.objects.in_bulk(shown) if shown else {}
     workflows = [found[pk] for pk in shown]
-    # Each workflow's scorecard query, built once for all vendors (a large matrix has
-    # hundreds of cells).
+    # Built once per workflow, not per cell: a large matrix has hundreds of cells.
     narrowed = {workflow.pk: scorecard_query(page_query, workflow) for workflow in workflows}
     rows = []
     for vendor in Vendor.objects.filter(pk__in=list(by_vendor)).order_by("name"):
@@ -280,11 +252,8 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: lis
 
 
 def recent_runs(now: dt.datetime) -> list[RunProgress]:
-    """The latest RECENT_RUNS runs with their planned and completed audits (three queries:
-    the runs, their strata's allocated and drawn audits summed per run, and their completed
-    audits summed per run from the stratum totals, each an index-only scan). Only the runs
-    shown are summed, not every run before the latest are picked: a program keeps years of
-    runs."""
+    """The latest RECENT_RUNS runs with planned and completed audits, in three queries summing
+    only the runs shown (a program keeps years of runs)."""
     runs = list(SampleRun.objects.select_related("plan").order_by("-created_at", "-id")
                 [:RECENT_RUNS])
     ids = [run.pk for run in runs]
@@ -321,8 +290,8 @@ def auditor_loads(first: dt.date, last: dt.date) -> list[AuditorLoad]:
 
 
 def form_times(first: dt.date, last: dt.date) -> list[FormTime]:
-    """Per audit form: audits submitted on days first…last (UTC) and their mean time, from
-    the auditor-days (one grouped query). The mean, not the median: the rollup keeps sums."""
+    """Per audit form: audits submitted on days first…last (UTC) and their mean time (the
+    rollup keeps sums, so no median). One grouped query."""
     rows = (AuditorDay.objects.filter(day__gte=first, day__lte=last).order_by()
             .values("form_id", "form__name")
             .annotate(audits=Sum("audits"), seconds=Sum("seconds"))
@@ -332,9 +301,8 @@ def form_times(first: dt.date, last: dt.date) -> list[FormTime]:
 
 def _target_flags(page_query: PageQuery, targets: list[ContractTarget], by_vendor: dict,
                   by_pair: dict) -> list[RedFlag]:
-    """Contract targets a vendor misses significantly: a workflow's target on the vendor ×
-    workflow domain, a vendor-wide target on the vendor's. Inconclusive ones are not flags:
-    the scorecard says how many more audits would decide them."""
+    """Contract targets a vendor misses significantly (inconclusive ones are not flags: the
+    scorecard says how many more audits would decide them)."""
     flags = []
     for target in targets:
         if target.workflow_id is None:
@@ -369,12 +337,9 @@ def _run_flags(runs: list[RunProgress], now: dt.datetime) -> list[RedFlag]:
 
 
 def out_of_control_flags(page_query: PageQuery) -> list[RedFlag]:
-    """Weeks of the period in which a vendor's error rate is above its p-chart's upper limit,
-    the limits drawn over the TREND_WEEKS ending with the period (as on the trends page).
-    The trends page reads one scope at a time (two queries each); here every vendor's weekly
-    series comes from one grouped read and gets the same ``trends.control_series``, so the
-    page's query count does not grow with the number of vendors. A week *below* the lower
-    limit went better than usual: worth a look on the trends page, not a red flag."""
+    """Weeks of the period with a vendor's error rate above its p-chart's upper limit over the
+    TREND_WEEKS ending with the period, every vendor from one grouped read. A week below the
+    lower limit went better than usual: not a red flag."""
     span = trend_span(page_query.period, TREND_WEEKS)
     outcomes = domain_outcomes(Scope(period=span), by=("vendor", "week"),
                                confidence=page_query.confidence)

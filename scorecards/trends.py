@@ -1,16 +1,7 @@
-"""Trends: is quality moving, and is a move real or noise?
-
-Three questions a program manager asks of a scope (vendor, site, workflow, agent; none = the
-whole program), each answered from ``estimates.domain_outcomes`` so every weekly rate is a
-stratified domain estimate, never a pooled average:
-
-- **weekly series**: accuracy and error rate per ISO week, with their intervals; a week with
-  fewer than MIN_AUDITS audits shows no rate (a gap in the line), as everywhere else;
-- **p-chart** of the weekly error rate, whose 3-sigma limits say which weeks the process as
-  it usually runs cannot explain (out of control: worth a look, whatever the target);
-- **comparisons**: the last week against the one before, and each vendor against a reference
-  vendor, through ``stats.compare_estimates`` so "better" and "worse" are only said when the
-  difference is significant at the page's confidence.
+"""Trends: is quality moving, and is a move real or noise? The weekly series of a scope with its
+p-chart, the last week against the one before, and each vendor against a reference vendor, all
+from domain estimates; "better" or "worse" only when significant.
+Derivation: docs/statistics.md#p-chart and docs/statistics.md#comparing-two-rates.
 """
 
 from __future__ import annotations
@@ -38,8 +29,7 @@ WEEKS_RANGE = (4, 52)
 
 @dataclass(frozen=True)
 class WeekPoint:
-    """One ISO week of a scope: its audits, its estimates (None below MIN_AUDITS) and, when it
-    has an estimate, its place on the p-chart of the error rate."""
+    """One ISO week of a scope: audits, estimates (None below MIN_AUDITS) and p-chart place."""
 
     week: dt.date  # the Monday (UTC)
     audits: int
@@ -66,8 +56,7 @@ class WeekPoint:
 
 
 def read_weeks(query: Mapping[str, str]) -> int:
-    """The ``weeks`` query parameter (WEEKS_RANGE, default WEEKS); PeriodInvalid naming the
-    field otherwise, so the page answers 400 like any other unreadable period."""
+    """The ``weeks`` query parameter (WEEKS_RANGE, default WEEKS), or PeriodInvalid naming it."""
     raw = query.get("weeks") or str(WEEKS)
     low, high = WEEKS_RANGE
     # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
@@ -78,15 +67,14 @@ def read_weeks(query: Mapping[str, str]) -> int:
 
 def trend_span(period: Period, weeks: int = WEEKS, today: dt.date | None = None) -> Period:
     """The ``weeks`` ISO weeks ending with the period's last week, or with this week when the
-    period runs on into weeks that have not begun (a trend is history: no empty future)."""
+    period runs into the future (a trend is history)."""
     last = min(period.last, monday(today or timezone.now().date()))
     return Period("custom", last - dt.timedelta(weeks=weeks - 1), last)
 
 
 def weekly_series(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:
-    """Every week of ``trend_span`` for the query's scope, oldest first, with its estimates at
-    the query's confidence and its p-chart limits (see ``with_control_limits``). Weeks
-    without audits are there too, with ``audits`` 0. Two queries."""
+    """Every week of ``trend_span`` for the query's scope, oldest first (weeks without audits
+    too), with estimates and p-chart limits. Two queries."""
     span = trend_span(page_query.period, weeks)
     scope = dataclasses.replace(page_query.scope, period=span)
     outcomes = domain_outcomes(scope, by="week", confidence=page_query.confidence)
@@ -109,24 +97,14 @@ def week_point(week: dt.date, outcome: DomainOutcome | None) -> WeekPoint:
 
 
 def control_size(estimate: stats.Estimate) -> float:
-    """The sample size a week counts for on the p-chart: its Kish effective size, or its
-    audits when it is a census (infinite effective size: no sampling error, but the process
-    still varies from ticket to ticket)."""
+    """A week's size on the p-chart: its effective size, or its audits when it is a census (no
+    sampling error, but the process still varies from ticket to ticket)."""
     return estimate.n if math.isinf(estimate.effective_n) else estimate.effective_n
 
 
 def with_control_limits(points: Sequence[WeekPoint]) -> list[WeekPoint]:
-    """The points with the p-chart of their error rate: center line, 3-sigma limits per week
-    and a signal where the week's rate falls outside them.
-
-    Montgomery (2009) Introduction to Statistical Quality Control, 6th ed., §7.2.2 (variable
-    sample size) via ``stats.p_chart``: p̄ = Σ D_i / Σ n_i, limits p̄ ± 3 sqrt(p̄(1 - p̄)/n_i).
-    A weekly rate here is a weighted estimate, not a count, so each week enters as the
-    binomial sample that would be as precise: n_i = its effective size (Kish 1965; see
-    ``control_size``) and D_i = p̂_i · n_i. With proportional allocation n_eff ≈ n and this is
-    the textbook chart. The limits are trial limits (Phase I) from every week shown, the
-    flagged ones included: a flag asks for a look at that week, it does not change the others.
-    Weeks with too few audits are left off the chart.
+    """The points with the p-chart of their error rate (Montgomery 2009 §7.2.2), each week
+    entering as a binomial sample of its effective size; trial limits from every week shown.
     """
     charted = [i for i, point in enumerate(points) if point.error_rate is not None]
     if not charted:
@@ -151,9 +129,8 @@ def confidence_label(confidence: float) -> str:
 
 
 def verdict(comparison: stats.Comparison, *, unchanged: str = "no significant change") -> str:
-    """Words for a comparison of accuracies (a − b): "better" or "worse" only when significant
-    at the comparison's confidence, otherwise ``unchanged``. Accuracy up is better; the error
-    rate moves the other way by the same amount."""
+    """Words for a comparison of accuracies (a − b): "better" or "worse" only when significant,
+    otherwise ``unchanged``."""
     if not comparison.significant:
         return unchanged
     direction = "better" if comparison.difference > 0 else "worse"
@@ -186,8 +163,8 @@ class WeekChange:
 
 
 def week_over_week(series: Sequence[WeekPoint], confidence: float) -> WeekChange | None:
-    """The last week against the one before, or None when the series has fewer than two
-    weeks. Without enough audits in either week there is nothing to test: it says so."""
+    """The last week against the one before (None with fewer than two weeks); says so when
+    either week has too few audits to test."""
     if len(series) < 2:
         return None
     previous, week = series[-2], series[-1]
@@ -202,9 +179,8 @@ def week_over_week(series: Sequence[WeekPoint], confidence: float) -> WeekChange
 
 @dataclass(frozen=True)
 class VendorRow:
-    """A vendor's accuracy in the period and how it compares with the reference vendor
-    (accuracy, this vendor − reference). ``comparison`` is None for the reference itself and
-    for vendors with too few audits."""
+    """A vendor's accuracy against the reference vendor's (None for the reference itself and for
+    too few audits)."""
 
     vendor: Vendor
     audits: int
@@ -227,13 +203,9 @@ class VendorComparison:
 
 
 def vendor_comparison(page_query: PageQuery) -> VendorComparison:
-    """Every vendor's accuracy in the page's period on the page's workflow, each compared
-    with ONE reference vendor: the vendor the page is about, or, when none is chosen, the
-    vendor with the most audits (the best-measured one, so the comparisons are as sharp as
-    the data allow). A manager reads each row as "this vendor against the reference",
-    with the difference, its interval, the p-value and words that say better or worse only
-    when significant. Sites and agents belong to one vendor, so only the workflow filter is
-    kept. Vendors sorted by name; three queries."""
+    """Every vendor's accuracy in the period on the page's workflow (sites and agents belong to
+    one vendor), each against one reference: the page's vendor, else the one with the most
+    audits, the best-measured. Vendors by name; three queries."""
     scope = Scope(period=page_query.period, workflow=page_query.scope.workflow)
     outcomes = domain_outcomes(scope, by="vendor", confidence=page_query.confidence)
     vendors = Vendor.objects.filter(pk__in=list(outcomes)).order_by("name", "pk")
