@@ -80,7 +80,7 @@ class CalibrationSessionViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(responses=RATING.__class__(many=True))
     @action(detail=True, methods=["get"])
-    def ratings(self, request, pk=None):
+    def ratings(self, request, pk=None, format=None):  # noqa: A002 (DRF passes "format")
         session = self.get_object()
         user = request.user
         rows = [{"ticket": r.item.ticket.external_id, "rater": r.rater.email,

@@ -264,6 +264,13 @@ def close_session(session: CalibrationSession, *, by) -> CalibrationSession:
 # ----- scoring and the answer key -----------------------------------------------------------
 
 
+def _current(item: CalibrationItem) -> CalibrationSession:
+    """The item's session as stored now (a copy loaded earlier may predate its opening or
+    closing), locked against a concurrent close."""
+    return (CalibrationSession.objects.select_for_update().select_related("form_version")
+            .get(pk=item.session_id))
+
+
 def is_participant(session: CalibrationSession, user) -> bool:
     return session.participants.filter(user_id=getattr(user, "pk", None)).exists()
 
@@ -272,7 +279,7 @@ def is_participant(session: CalibrationSession, user) -> bool:
 def score_item(item: CalibrationItem, user, answers: Mapping[str, str]) -> list[Rating]:
     """Record ``user``'s answers to ``item`` (replacing earlier ones while the session is
     open). Raises ``InvalidAnswers`` naming each question, by the auditors' own rules."""
-    session = item.session
+    session = _current(item)
     if not is_participant(session, user):
         raise NotAllowed("Only the session's participants score its items.")
     _require_status(session, SessionStatus.OPEN, doing="score")
@@ -304,7 +311,7 @@ def set_gold(item: CalibrationItem, *, by, answers: Mapping[str, tuple[str, str]
     """The answer key of ``item``: question key -> (answer, rationale); an empty answer
     clears that question's key. Before or after scoring, until the session closes."""
     _require_lead(by)
-    session = item.session
+    session = _current(item)
     _require_status(session, SessionStatus.DRAFT, SessionStatus.OPEN, doing="change the gold")
     questions = _questions(session.form_version)
     problems = {}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from tests.calibration import security_fills as calibration_fills
 from tests.coaching import security_fills as coaching_fills
 from tests.security_fixtures import (
     FINALISE_REASON_A,
@@ -437,6 +438,28 @@ RULES: dict[str, Rule] = {
     "coaching/report/": Rule(poc=INTERNAL),
     "coaching/<int:pk>/": Rule(poc=NOT_FOUND, fill=coaching_fills.detail),
     "coaching/<int:pk>/<slug:step>/": Rule(poc=NOT_FOUND, fill=coaching_fills.steps),
+    # --- calibration (issue 13): vendor users reach only sessions they are invited to; B's
+    # closed session (B's analyst's ratings, gold, a decision) is made by
+    # tests/calibration/security_fills.py; the lead's pages do not exist for vendor users ---
+    "calibration/": Rule(
+        poc=SCOPED,
+        reason="sessions through visible_to and the invitation: none of B's",
+        fill=calibration_fills.list_queries,
+    ),
+    "calibration/new/": Rule(poc=NOT_FOUND),
+    "calibration/<int:pk>/": Rule(poc=NOT_FOUND, fill=calibration_fills.session),
+    "calibration/<int:pk>/items/<int:item_pk>/score/": Rule(
+        poc=NOT_FOUND, fill=calibration_fills.items
+    ),
+    "calibration/<int:pk>/items/<int:item_pk>/gold/": Rule(
+        poc=NOT_FOUND, fill=calibration_fills.items
+    ),
+    "calibration/<int:pk>/questions/<slug:key>/": Rule(
+        poc=(POST_ONLY, NOT_FOUND), anon=(POST_ONLY, LOGIN), fill=calibration_fills.question
+    ),
+    "calibration/<int:pk>/<slug:step>/": Rule(
+        poc=(POST_ONLY, NOT_FOUND), anon=(POST_ONLY, LOGIN), fill=calibration_fills.steps
+    ),
     # --- inbox (issue 6 notifications): personal, recipient = the user. The read fill makes
     # notifications naming vendor B for B's POC and the manager; none may ever show to A ---
     "inbox/<int:pk>/read/": Rule(
@@ -572,6 +595,17 @@ RULES: dict[str, Rule] = {
         )
         for step in ("acknowledge", "complete", "verify", "cancel")
     },
+    "api/v1/^calibration-sessions/$": Rule(
+        poc=(SCOPED, POST_ONLY),
+        reason="sessions the user is invited to (vendor users), through visible_to",
+        fill=calibration_fills.list_queries,
+    ),
+    r"api/v1/^calibration-sessions/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=calibration_fills.session
+    ),
+    r"api/v1/^calibration-sessions/(?P<pk>[^/.]+)/ratings/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=calibration_fills.session
+    ),
     "api/schema/": Rule(
         poc=(SCOPED, POST_ONLY), reason="OpenAPI description of the endpoints for program members"
     ),
@@ -605,9 +639,12 @@ def rule_for(route) -> Rule | None:
 # ----- the walk -----------------------------------------------------------------------------
 
 
-def requests_for(world: World):
-    """(route, rule, path, query) for every route and every parameter set of its rule."""
+def requests_for(world: World, prefixes: tuple[str, ...] = ("",)):
+    """(route, rule, path, query) for every route (whose rule key starts with one of
+    ``prefixes``) and every parameter set of its rule."""
     for route in all_routes():
+        if not route.rule_key.startswith(prefixes):
+            continue
         rule = rule_for(route)
         assert rule is not None, f"no security rule for {route.route!r} (see the rules test)"
         for params in rule.fill(world):
@@ -623,7 +660,8 @@ HTML = "Accept: text/html"
 
 
 def walk_as(
-    world: World, role: str, login_as=None, renderer: str | None = None
+    world: World, role: str, login_as=None, renderer: str | None = None,
+    prefixes: tuple[str, ...] = ("",),
 ) -> tuple[list[str], int]:
     """Request every route (GET and empty POST) as ``role``; returns problems and count.
 
@@ -633,7 +671,7 @@ def walk_as(
     forbidden = world.b_identifiers() + world.internal_markers()
     headers = {"HTTP_ACCEPT": "text/html"} if renderer == HTML else {}
     problems, count = [], 0
-    for route, rule, base_path, query in requests_for(world):
+    for route, rule, base_path, query in requests_for(world, prefixes):
         for method in ("GET", "POST"):
             client = Client()  # fresh each time: a POST to a logout must not leak into others
             if login_as is not None:
@@ -706,6 +744,50 @@ def test_vendor_a_poc_reaches_nothing_of_vendor_b_or_internal(world, poc_a):
     problems, count = walk_as(world, "poc", login_as=poc_a)
     assert count > 500
     assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
+
+
+# Every calibration route, as vendor A's QA analyst: invited to A's own session, never to B's.
+CALIBRATION_ROUTES = ("calibration/", "api/v1/^calibration-sessions/")
+
+
+def test_vendor_a_analyst_reaches_no_calibration_of_vendor_b(client_as, world):
+    analyst = a_analyst_in_own_session(world)
+    problems, count = walk_as(world, "poc", login_as=analyst, prefixes=CALIBRATION_ROUTES)
+    assert count > 20
+    assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
+
+    client = client_as(analyst)  # not vacuous: A's analyst does reach A's own session
+    own = world.a_session
+    assert client.get(f"/calibration/{own.pk}/").status_code == 200
+    assert client.get(f"/api/v1/calibration-sessions/{own.pk}/ratings/").json()
+    b = calibration_fills.b_session(world)
+    assert client.get(f"/calibration/{b.pk}/").status_code == 404
+    client.force_login(calibration_fills.b_analyst(world),
+                       backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(f"/calibration/{b.pk}/").status_code == 200  # the fills are B's
+
+
+def a_analyst_in_own_session(world):
+    """Vendor A's QA analyst (TOTP enrolled), a participant of a closed session of A's."""
+    from accounts.models import Role
+    from calibration import sessions
+    from tests.audits.workspace_helpers import ALL_GOOD
+    from tests.factories import UserFactory, enrol_totp
+
+    analyst = UserFactory(email="qa@acme.example", role=Role.VENDOR_QA_ANALYST,
+                          vendor=world.a.vendor)
+    enrol_totp(analyst)
+    session = sessions.create_session(name="Acme calibration", form_version=world.version,
+                                      by=world.manager, vendor=world.a.vendor)
+    sessions.add_picked_items(session, by=world.manager,
+                              external_ids=[world.a.tickets[0].external_id])
+    for person in (world.auditor, analyst):
+        sessions.invite(session, person, by=world.manager)
+    sessions.open_session(session, by=world.manager)
+    for person in (world.auditor, analyst):
+        sessions.score_item(session.items.get(), person, ALL_GOOD)
+    world.a_session = sessions.close_session(session, by=world.manager)
+    return analyst
 
 
 # ----- not vacuous: vendor A's POC does reach vendor A's pages ------------------------------
