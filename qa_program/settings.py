@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sampling",
     "rollups",
     "calibration",
+    "vendor_qa",
     "scorecards",
     "coaching",
     "notifications",

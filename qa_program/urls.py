@@ -13,6 +13,7 @@ from coaching import api as coaching_api
 from sampling import urls as sampling_urls
 from tickets import api as tickets_api
 from tickets import vendor_urls as vendor_pages
+from vendor_qa import api as vendor_qa_api
 from vendors import api as vendors_api
 from vendors import urls as vendor_targets
 
@@ -22,7 +23,7 @@ from .home import home
 # Each app registers its own API endpoints on the one v1 router.
 api_router = DefaultRouter()
 for app_api in (vendors_api, tickets_api, audit_forms_api, audits_api, dispute_api, coaching_api,
-                calibration_api):
+                calibration_api, vendor_qa_api):
     app_api.register(api_router)
 
 urlpatterns = [
@@ -39,6 +40,7 @@ urlpatterns = [
     path("scorecards/", include("scorecards.urls")),
     path("coaching/", include("coaching.urls")),
     path("calibration/", include("calibration.urls")),
+    path("vendor-qa/", include("vendor_qa.urls")),
     path("inbox/", include("notifications.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include(api_router.urls)),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VendorQAConfig(AppConfig):
+    name = "vendor_qa"
+    verbose_name = "Vendor-reported QA"
