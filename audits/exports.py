@@ -1,18 +1,6 @@
-"""Audit lists as spreadsheets: the rows, the CSV stream and the XLSX file.
-
-One function, ``audit_export_rows``, decides what an export holds: the audits
-``audits_visible_to(user)`` allows (vendor POCs: their vendor's final audits only), narrowed
-by the same ``AuditFilter`` the API uses, so a filter means the same thing in both places.
-It reads with ``values()`` and ``iterator()``, so a million audits stream through in chunks
-instead of sitting in memory as model instances.
-
-What never leaves: the internal note (not even selected), and for vendor users the auditor's
-identity and the sample's internal bookkeeping (run id and stratum label belong to
-``SampleRun``/``SampleStratum``, which are ``internal_only``); the inclusion probability
-stays, because it is what weights a vendor's own audits.
-
-Every text cell goes through ``spreadsheet_safe`` (OWASP "CSV Injection"): a spreadsheet
-would otherwise run a ticket id such as ``=HYPERLINK(...)`` as a formula.
+"""Audit lists as spreadsheets: the rows (what the user may see, filtered as in the API, streamed
+with ``iterator()``), the CSV stream and the XLSX file. Never the internal note; every text cell
+spreadsheet-safe. Docs: docs/exports.md#audit-lists and docs/exports.md#spreadsheet-safety.
 """
 
 from __future__ import annotations
@@ -37,12 +25,10 @@ from vendors.models import Site, Vendor, Workflow
 from .api import AuditFilter
 from .selectors import audits_visible_to, shows_internal
 
-# XLSX files are built in memory (openpyxl keeps every cell), so they are capped; CSV
-# streams and has no cap. Above this, the view answers 400 pointing to CSV.
+# XLSX is built in memory (openpyxl keeps every cell), so capped; CSV streams, uncapped.
 XLSX_MAX_ROWS = 100_000
 
-# Characters that make a spreadsheet read a cell as a formula (or, tab and carriage return,
-# shift it into one): OWASP CSV Injection guidance.
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -101,9 +87,8 @@ SLUG = re.compile(r"^[-\w]+$", re.ASCII)
 
 
 def _slug_filters(user, filters: Mapping) -> tuple[dict, dict]:
-    """Split ``filters`` into what ``AuditFilter`` reads (ids and the rest) and lookups by
-    slug. A slug must name something the user can see: another vendor's slug gets the
-    same 400 as one that does not exist, so the answer tells nothing about it."""
+    """Split ``filters`` into what ``AuditFilter`` reads and lookups by slug. Another vendor's slug
+    gets the same 400 as one that does not exist, so the answer tells nothing about it."""
     # A QueryDict stays one (status may be given several times); a plain mapping is copied.
     rest = filters.copy() if isinstance(filters, QueryDict) else dict(filters)
     by_slug, errors = {}, {}
@@ -134,10 +119,8 @@ def wants_answers(filters: Mapping) -> bool:
 
 
 def exported_audits(user, filters: Mapping):
-    """The audits an export of ``user`` with ``filters`` holds, oldest id first.
-
-    Raises ``ExportFiltersInvalid`` rather than silently ignoring a filter that does not
-    parse (an unfiltered file would look like the answer to the question asked)."""
+    """The audits an export of ``user`` with ``filters`` holds, oldest id first. A filter that
+    does not parse raises: an unfiltered file would look like the answer to the question asked."""
     if filters.get("auditor") and not shows_internal(user):
         # Which audits one auditor did would give vendors the auditor's identity back.
         raise ExportFiltersInvalid({"auditor": ["Filtering by auditor is for QA staff."]})
@@ -150,8 +133,7 @@ def exported_audits(user, filters: Mapping):
 
 
 def question_keys(audits: QuerySet) -> list[str]:
-    """The question keys of the form versions ``audits`` were scored with, each once, in
-    form order (newest version first, then section and question position)."""
+    """The question keys of the audits' form versions, each once, newest version first."""
     versions = audits.order_by().values("form_version").distinct()
     keys = (FormQuestion.objects.filter(version__in=versions)
             .order_by("-version__number", "section__position", "position", "id")
@@ -165,8 +147,7 @@ def answer_columns(keys: Iterable[str]) -> list[str]:
 
 
 def export_column_names(user, filters: Mapping, audits: QuerySet | None = None) -> list[str]:
-    """The header of an export: ``export_columns(user)``, then with ``answers=1`` the
-    answer and comment of every question of the audits' forms."""
+    """The header of an export, with ``answers=1`` every question's answer and comment."""
     names = [c.name for c in export_columns(user)]
     if wants_answers(filters):
         audits = exported_audits(user, filters) if audits is None else audits
@@ -176,11 +157,8 @@ def export_column_names(user, filters: Mapping, audits: QuerySet | None = None) 
 
 def audit_export_rows(user, filters: Mapping, *, limit: int | None = None,
                       chunk_size: int = 2000, audits: QuerySet | None = None) -> Iterator[dict]:
-    """One dict per audit, keys as ``export_column_names``, values plain Python (text,
-    int, Decimal, bool, None); datetimes as ISO 8601 in UTC, error categories as the
-    semicolon-joined slugs that had errors; with ``answers=1`` each question's answer and
-    comment (empty where the audit's form has no such question). Never the internal note.
-    ``audits``, when given, is ``exported_audits(user, filters)`` narrowed by the caller."""
+    """One dict of plain values per audit, keys as ``export_column_names``. ``audits``, when
+    given, is ``exported_audits(user, filters)`` narrowed by the caller."""
     columns = export_columns(user)
     if audits is None:
         audits = exported_audits(user, filters)
@@ -199,8 +177,8 @@ def audit_export_rows(user, filters: Mapping, *, limit: int | None = None,
 
 
 def iso(value):
-    """A moment or a day as every export writes it, ISO 8601: a moment in UTC with its offset
-    ("2026-12-06T14:05:00+00:00"), a day as "2026-12-06"; any other value as given."""
+    """A moment (in UTC, with its offset) or a day as every export writes it, ISO 8601; any other
+    value as given."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
@@ -217,9 +195,8 @@ def _plain(value):
 
 
 def spreadsheet_safe(value):
-    """``value`` as a spreadsheet may hold it without running it: text starting with
-    = + - @ tab or carriage return gets a leading single quote (OWASP CSV Injection);
-    numbers, booleans and empty cells are returned unchanged so they stay numbers."""
+    """``value`` as a spreadsheet may hold it without running it: a formula-like text gets a
+    leading quote; numbers, booleans and empty cells stay as they are."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -238,16 +215,14 @@ def _csv_cell(value) -> str:
 
 
 class _Line:
-    """A file-like object whose write returns what was written (Django's streaming-CSV
-    recipe): the csv writer formats one line, the generator yields it."""
+    """Django's streaming-CSV recipe: write returns the line the csv writer formatted."""
 
     def write(self, value: str) -> str:
         return value
 
 
 def csv_lines(columns: list[str], rows: Iterable[dict]) -> Iterator[str]:
-    """The CSV file line by line: a UTF-8 byte order mark (so Excel reads accents right),
-    the header, then one line per row with every text cell made spreadsheet-safe."""
+    """The CSV file line by line, behind a byte order mark so Excel reads accents right."""
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(columns)
     for row in rows:
@@ -264,9 +239,8 @@ SHEET_TITLE_MAX = 31
 
 
 def sheet_title(title: str, taken: Iterable[str] = ()) -> str:
-    """``title`` as Excel accepts it: control characters dropped, ``: / \\ ? * [ ]`` made
-    hyphens, no leading or trailing apostrophe, at most 31 characters, and unlike
-    every title in ``taken`` (compared as Excel does, ignoring case) by a " (2)" suffix."""
+    """``title`` as Excel accepts it, made unlike every title in ``taken`` (ignoring case, as Excel
+    does) by a " (2)" suffix."""
     clean = SHEET_TITLE_FORBIDDEN.sub("-", ILLEGAL_CHARACTERS_RE.sub("", title))
     clean = clean.strip().strip("'").strip() or "Sheet"
     used = {t.casefold() for t in taken}
@@ -289,8 +263,7 @@ def _xlsx_cell(value):
 
 
 def xlsx_bytes(columns: list[str], rows: Iterable[dict], *, sheet: str = "Audits") -> bytes:
-    """An XLSX workbook of ``rows`` (built in memory: callers cap the row count) on one
-    sheet titled ``sheet`` (made a valid title by ``sheet_title``)."""
+    """An XLSX workbook of ``rows`` on one sheet (in memory: callers cap the row count)."""
     frame = pd.DataFrame.from_records(
         ([_xlsx_cell(row[name]) for name in columns] for row in rows), columns=columns
     )

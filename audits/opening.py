@@ -1,12 +1,6 @@
-"""Opening audits: from a sample run's assignments, from one assignment, or ad hoc.
-
-A sample run assigns tickets to auditors (``sampling.assignment``); this turns each
-assignment into an ``Audit`` in status *assigned*, with the form version to score it with,
-so the auditor's queue is a plain query over audits. An ad-hoc audit of a ticket found by
-id is opened here too, flagged ``unsampled`` so estimates leave it out: the ticket was
-chosen by a person, not drawn with a known probability.
-
-``audits.lifecycle`` exposes the same three functions (its callers need only one module).
+"""Opening audits: a drawn run's assignments become audits in the auditors' queues (on
+``sampling.events.run_drawn``), one assignment on demand, or an ad-hoc audit of a ticket found by
+id. ``audits.lifecycle`` re-exports these. Events: docs/architecture.md#layers-and-events.
 """
 
 from __future__ import annotations
@@ -23,31 +17,22 @@ from .steps import LifecycleError, NotPermitted, is_lead, record_event, save_aud
 
 
 def open_assigned_audits(run) -> int:
-    """Create an assigned audit for every assigned ticket of ``run`` that has none yet.
-
-    Idempotent: tickets whose assignment already has an audit are skipped (and the one-to-one
-    ``sampled_ticket`` forbids a second one), so a retried task or a second call opens
-    nothing new. The form version is the published version of the plan's form when the plan
-    names one, else the published version of a form used for the ticket's workflow; tickets
-    with no published form stay unopened until one is published. Returns how many audits
-    were opened.
+    """Open an assigned audit for every assigned ticket of ``run`` without one (idempotent), with
+    the published version of the plan's form, else of a form used for the ticket's workflow;
+    tickets without a published form wait. Returns how many were opened.
     """
     with transaction.atomic():
         return len(_open(SampledTicket.objects.filter(run=run), run.plan, run.pk))
 
 
 def open_drawn_run(run, **signal) -> None:
-    """On ``sampling.events.run_drawn``: the run's assigned tickets become assigned audits in
-    the auditors' queues. Sampling sends it once the draw has committed, so the audits open in
-    their own transaction, as ``open_assigned_audits`` always does."""
+    """On ``sampling.events.run_drawn``, sent once the draw has committed: open the run's audits."""
     open_assigned_audits(run)
 
 
 def open_assignment(sampled_ticket, user) -> Audit:
-    """The audit of one assignment, opened now if the run has not opened it yet.
-
-    For the API's "create from an assignment": only the assigned auditor or a lead may.
-    """
+    """The audit of one assignment, opened now if need be (the API's "create from an
+    assignment"): only the assigned auditor or a lead may."""
     if not (sampled_ticket.auditor_id == getattr(user, "pk", None) or is_lead(user)):
         raise NotPermitted("Only the assigned auditor or a lead can open this assignment.")
     if sampled_ticket.auditor_id is None:
@@ -64,11 +49,8 @@ def open_assignment(sampled_ticket, user) -> Audit:
 
 
 def _open(assignments, plan, run_pk: int) -> list[Audit]:
-    """Open audits for the assigned, not yet opened ``assignments``.
-
-    The run's row is locked first, so two workers opening the same run take turns and the
-    second finds nothing left to open instead of colliding on the one-to-one link.
-    """
+    """Open audits for the assigned, not yet opened ``assignments``. The run's row is locked first,
+    so a second worker finds nothing left instead of colliding on the one-to-one link."""
     SampleRun.objects.select_for_update().filter(pk=run_pk).exists()
     pending = list(
         assignments.select_for_update(of=("self",))
@@ -129,11 +111,8 @@ def _published_versions(plan, workflow_ids: set[int]) -> dict[int, int]:
 
 
 def start_adhoc_audit(ticket: Ticket, version: FormVersion, user) -> Audit:
-    """Start an unsampled audit of a ticket found by id, scored by ``user``.
-
-    Ad-hoc audits are flagged ``unsampled`` so estimates leave them out: the ticket was
-    chosen by a person, not drawn with a known probability.
-    """
+    """Start an ad-hoc audit of a ticket found by id, flagged ``unsampled`` so estimates leave it
+    out: a person chose the ticket, it was not drawn with a known probability."""
     if not (getattr(user, "is_authenticated", False) and user.is_internal):
         raise NotPermitted("Only QA staff can audit a ticket outside a sample.")
     if version.status != FormVersion.Status.PUBLISHED:
