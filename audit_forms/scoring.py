@@ -1,26 +1,6 @@
-"""Scoring an audit: the one function that turns answers into a score.
-
-Pure: it takes a plain description of a published form version and the auditor's answers
-and returns plain values, so the auditor workspace, dispute resolution, the API, demo
-seeding and the rollups all compute a score the same way.
-
-The rules (worked example in the README):
-
-* A question's *credit* is a fraction in [0, 1]: yes/pass = 1, no/fail = 0, a 1–5 scale
-  answer v gives (v − 1) / 4, a single-choice option carries its own credit.
-* N/A answers (where the question allows them) leave the question out of its section's
-  denominator, so marking a question N/A never changes how the other answers count.
-* A section's score is the weight-averaged credit of its applicable questions. The audit
-  score is the section-weight average of the sections with at least one applicable
-  question, times 100.
-* A failed critical question ("auto-fail") fails the whole audit whatever the score; by
-  default it also sets the score to 0, as most contracts define it (``critical_zeroes_score``).
-* The audit passes when no critical question failed and the score reaches the pass mark.
-  An audit whose every question is N/A has no score (None) and found nothing wrong, so it
-  passes.
-* An answer is an *error* when it is in the question's error answers (no/fail by default,
-  a scale answer at or below the error threshold, a choice marked as an error); each error
-  is counted under its error category.
+"""Scoring an audit: the one function that turns answers into a score. Pure (a plain form spec
+and answers in, plain values out), so the workspace, disputes, the API, the demo and the rollups
+all score the same way. The rules and a worked example: docs/user-guide.md#qa-auditor.
 """
 
 from __future__ import annotations
@@ -127,11 +107,8 @@ def missing_answers(form: FormSpec, answers: dict[str, str]) -> list[str]:
 
 
 def score_audit(form: FormSpec, answers: dict[str, str]) -> ScoreResult:
-    """Score ``answers`` (question key → answer value) against a published form version.
-
-    Raises InvalidAnswers naming every unanswered required question, unknown question key
-    or impossible answer, so that nothing half-scored is ever stored.
-    """
+    """Score ``answers`` (question key → answer value) against a published form version. Raises
+    InvalidAnswers naming every problem, so nothing half-scored is ever stored."""
     known = {q.key for q in form.questions()}
     problems = {key: "not a question of this form" for key in answers if key not in known}
     problems.update({key: "an answer is required" for key in missing_answers(form, answers)})
