@@ -29,13 +29,17 @@ class DemoLogin:
 
 
 def demo_logins() -> list[DemoLogin]:
-    """Every demo login: an admin, a program manager, three auditors, one POC per vendor."""
+    """Every demo login: an admin, a program manager, three auditors, one POC per vendor and
+    the first vendor's QA analyst."""
     logins = [
         DemoLogin("admin@demo.qa", Role.ADMIN),
         DemoLogin("manager@demo.qa", Role.PROGRAM_MANAGER),
     ]
     logins += [DemoLogin(f"auditor{n}@demo.qa", Role.QA_AUDITOR) for n in (1, 2, 3)]
     logins += [DemoLogin(f"poc@{v.slug}.demo.qa", Role.VENDOR_POC, v.slug) for v in VENDORS]
+    # The first vendor's QA analyst, who took part in a calibration session (demo.calibration).
+    logins.append(DemoLogin(f"qa@{VENDORS[0].slug}.demo.qa", Role.VENDOR_QA_ANALYST,
+                            VENDORS[0].slug))
     return logins
 
 

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
+from demo import calibration as calibration_demo
 from demo import coaching as coaching_demo
 from demo import disputes as demo_disputes
 from demo import forms as demo_forms
@@ -103,6 +104,7 @@ class Command(BaseCommand):
             rebuild_rollups()
             # Coaching changes no audit, but measures its effect on them: after the rebuild.
             counts |= coaching_demo.seed()
+            counts |= calibration_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo program"))
@@ -127,9 +129,9 @@ class Command(BaseCommand):
             if index == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in widths))
         self.stdout.write(
-            "\n  Vendor POCs must set up an authenticator app (TOTP) at first login before they"
-            "\n  see any data: log in, confirm the password if asked, scan the QR code with any"
-            "\n  authenticator app and enter its 6-digit code."
+            "\n  Vendor users (POCs, QA analysts) must set up an authenticator app (TOTP) at first"
+            "\n  login before they see any data: log in, confirm the password if asked, scan the QR"
+            "\n  code with any authenticator app and enter its 6-digit code."
         )
         self.stdout.write(self.style.MIGRATE_HEADING("\nThe story to look for"))
         for line in story_lines(accounts_demo.DEMO_PASSWORD):
