@@ -1,4 +1,4 @@
-"""Scoring: the worked example from the README, N/A, critical auto-fail and properties."""
+"""Scoring: the worked example from the user guide, N/A, critical auto-fail and properties."""
 
 import pytest
 from hypothesis import given
@@ -14,7 +14,7 @@ from audit_forms.scoring import (
     score_audit,
 )
 
-# The README's worked example: a moderation form with two sections.
+# The user guide's worked example: a moderation form with two sections.
 DECISION = Section(
     key="decision",
     weight=3,
