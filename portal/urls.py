@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reported_qa, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("audits/export.csv", views.audits_csv, name="audits_csv"),
     path("disputes/", views.dispute_list, name="disputes"),
     path("coaching/", views.coaching_list, name="coaching"),
+    path("vendor-qa/", reported_qa.vendor_qa, name="vendor_qa"),
 ]

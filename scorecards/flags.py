@@ -1,7 +1,8 @@
 """A red flag on the program overview: one thing that needs a decision, and where to take it.
 
 Kept apart from ``scorecards.overview`` so the sections that raise flags (targets, runs,
-p-charts there; disputes, coaching and calibration in ``scorecards.follow_ups``) share it.
+p-charts there; disputes, coaching and calibration in ``scorecards.follow_ups``; vendors'
+over-reported QA in ``scorecards.reported_qa``) share it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 # The kinds, in the order the overview lists them.
 KINDS = ("target", "run", "out_of_control", "dispute_overdue", "coaching_overdue",
-         "calibration")
+         "calibration", "vendor_qa")
 
 
 @dataclass(frozen=True)

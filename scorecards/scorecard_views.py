@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from accounts.decorators import internal_page
 from rollups.periods import PeriodInvalid
+from vendor_qa.comparison import compare as vendor_qa_comparison
 
 from . import agent_page
 from .query import PageQuery, read_query
@@ -37,6 +38,11 @@ def scorecard(request, vendor):
         "confidence_keep": page_query.params(confidence=None),
         **page_query.period_context(),
     }
+    if page_query.site is None and page_query.agent is None:
+        # The vendor's own QA reports by workflow, never by site or agent.
+        context["vqa"] = vendor_qa_comparison(page_query.vendor, page_query.period,
+                                              workflow=page_query.workflow,
+                                              confidence=page_query.confidence)
     status = 200
     if page_query.agent is not None:
         context.update(_agent_context(request, page_query, card))

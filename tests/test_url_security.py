@@ -201,6 +201,42 @@ def _b_dispute(w):
     return dispute
 
 
+def _b_vendor_qa(w):
+    """Vendor B's reported QA (an upload whose file name names B, a ticket verdict and a
+    weekly rate), made once per world."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from vendor_qa.models import VendorQAUpload, VendorRate, VendorTicketResult
+
+    now = timezone.now()
+    upload, _ = VendorQAUpload.objects.get_or_create(
+        vendor=w.b.vendor, kind="tickets",
+        defaults={"file_name": f"{w.b.vendor.slug}-qa.csv", "rows": 2, "uploaded_by": w.b.poc},
+    )
+    result, _ = VendorTicketResult.objects.get_or_create(
+        ticket=w.b.tickets[0],
+        defaults={"vendor": w.b.vendor, "passed": True, "upload": upload, "reported_at": now},
+    )
+    rate, _ = VendorRate.objects.get_or_create(
+        vendor=w.b.vendor, workflow=w.workflow, week=dt.date(2026, 3, 9),
+        defaults={"audited": 10, "passed": 9, "upload": upload, "reported_at": now},
+    )
+    return result, rate
+
+
+def vendor_qa_queries(w):
+    """B's id and B's ticket as filters (GET: an empty list) and as a POST body naming B
+    (404) or sending no rows for A (400)."""
+    result, _ = _b_vendor_qa(w)
+    return [
+        {},
+        {"?query": {"vendor": w.b.vendor.pk}},
+        {"?query": {"ticket": result.ticket.external_id}},
+    ]
+
+
 # Raising a dispute over the API: an empty body is a 400 naming the missing fields, a body
 # naming B's audit a 404 (the audit does not exist for A).
 BAD_BODY_OR_NOT_FOUND = Expect("400 or 404", frozenset({400, 404}))
@@ -427,6 +463,18 @@ RULES: dict[str, Rule] = {
         reason="the POC's vendor's coaching actions (visible_to)",
         fill=coaching_fills.list_queries,
     ),
+    "portal/vendor-qa/": Rule(
+        poc=(SCOPED, Expect("400: no file", frozenset({400}))),
+        reason="the POC's own vendor's reported QA against ours and its uploads (visible_to); "
+        "a vendor parameter naming B is ignored; uploads are always for the POC's own vendor",
+        fill=lambda w: [
+            {"?query": {"vendor": _b_vendor_qa(w)[0].vendor.slug}},
+            {"?query": {"vendor": w.b.vendor.slug, "period": "month", "date": "2026-03-01"}},
+        ],
+    ),
+    # --- vendor-reported QA: the QA team's upload page (vendor users upload in the portal) ---
+    "vendor-qa/": Rule(poc=NOT_FOUND, fill=lambda w: [
+        {"?query": {"vendor": _b_vendor_qa(w)[0].vendor.slug}}]),
     # --- coaching (vendor POCs: their own vendor's actions only; B's action is made by the
     # fills in tests/coaching/security_fills.py) ---
     "coaching/": Rule(
@@ -605,6 +653,24 @@ RULES: dict[str, Rule] = {
     ),
     r"api/v1/^calibration-sessions/(?P<pk>[^/.]+)/ratings/$": Rule(
         poc=(NOT_FOUND, POST_ONLY), fill=calibration_fills.session
+    ),
+    # --- vendor-reported QA over the API: lists through visible_to; a POST naming B is a 404,
+    # one without rows a 400; B's rows 404 ---
+    "api/v1/^vendor-qa/ticket-results/$": Rule(
+        poc=(SCOPED, BAD_BODY_OR_NOT_FOUND),
+        reason="vendor-reported QA through visible_to: A's rows only",
+        fill=vendor_qa_queries,
+    ),
+    r"api/v1/^vendor-qa/ticket-results/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=lambda w: [{"pk": _b_vendor_qa(w)[0].pk}]
+    ),
+    "api/v1/^vendor-qa/rates/$": Rule(
+        poc=(SCOPED, BAD_BODY_OR_NOT_FOUND),
+        reason="vendor-reported QA through visible_to: A's rows only",
+        fill=vendor_qa_queries,
+    ),
+    r"api/v1/^vendor-qa/rates/(?P<pk>[^/.]+)/$": Rule(
+        poc=(NOT_FOUND, POST_ONLY), fill=lambda w: [{"pk": _b_vendor_qa(w)[1].pk}]
     ),
     "api/schema/": Rule(
         poc=(SCOPED, POST_ONLY), reason="OpenAPI description of the endpoints for program members"

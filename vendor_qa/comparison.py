@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
@@ -241,12 +241,14 @@ def over_reporting(period: Period, ours_by_vendor: dict[int, DomainOutcome],
                    confidence: float = CONFIDENCE) -> list[RateGap]:
     """Vendors whose reported accuracy over the period is significantly above our estimate
     (``ours_by_vendor``: the period's ``domain_outcomes`` by vendor, which the caller has):
-    one grouped query whatever the number of vendors."""
+    one grouped query whatever the number of vendors, and one for the names of those flagged."""
     totals = reported_totals(period, by="vendor")
-    vendors = Vendor.objects.in_bulk(list(totals)) if totals else {}
-    gaps = [_gap(vendors[pk], None, audited, passed, ours_by_vendor.get(pk), confidence)
-            for pk, (audited, passed) in totals.items()]
-    return sorted((gap for gap in gaps if gap.over_reports), key=lambda gap: gap.vendor.name)
+    flagged = {pk: gap for pk, (audited, passed) in totals.items()
+               if (gap := _gap(None, None, audited, passed, ours_by_vendor.get(pk),
+                               confidence)).over_reports}
+    vendors = Vendor.objects.in_bulk(list(flagged)) if flagged else {}
+    return sorted((replace(gap, vendor=vendors[pk]) for pk, gap in flagged.items()),
+                  key=lambda gap: gap.vendor.name)
 
 
 def discordant_results(vendor: Vendor, period: Period, workflow: Workflow | None = None):
