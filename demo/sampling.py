@@ -22,9 +22,10 @@ carries the auditor's comment.
 Both plans cover all eight weeks of tickets with audits enough for weekly intervals (about
 150 a week for a mid-sized vendor): a daily vendor × workflow draw of the actioned tickets,
 and a weekly site review of the "keep" decisions sized per site, so its audits weigh about as
-much as the daily ones. Their populations are disjoint, so no ticket is audited twice. Every
-random choice is seeded by the ticket and plan, and every step only adds what is missing, so
-seeding twice changes nothing.
+much as the daily ones. Their populations are disjoint, so each plan's N is the whole of its
+filter (the engine would leave out of one plan's population any ticket the other drew, so
+no ticket is ever audited twice). Every random choice is seeded by the ticket and plan, and
+every step only adds what is missing, so seeding twice changes nothing.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ IMPROVING = ("nairobi", 0.20, 0.03)  # site, fail rate eight weeks ago, fail rat
 # Out of control: the site whose guidelines update was not rolled out, how many weeks before
 # the current one (Monday UTC, the scorecards' week) and its fail rate that week.
 SPIKE = ("kestrel", "krakow", 3, 0.35)
-# The two plans sample disjoint populations (actions taken; "keep" decisions), so no ticket is
-# drawn, and audited, twice: the engine leaves out only the tickets the same plan has drawn.
+# The two plans sample disjoint populations (actions taken; "keep" decisions), so neither
+# leaves anything out for the other: the engine never draws a ticket another run drew, so
+# overlapping plans would share their tickets instead (docs/statistics.md).
 KEEP = "keep"
 ACTIONS = sorted(
     {decision for mix in (MODERATION_DECISIONS, *DECISIONS_BY_AREA.values()) for decision in mix}

@@ -3,9 +3,12 @@
 A run is drawn inside one transaction: its strata, sampled tickets (with their inclusion
 probabilities and auditors) and its ``done`` status are written together or not at all. A retry
 of a done run does nothing; a failed, queued or crashed run is redrawn from scratch; an error
-rolls back and marks the run failed with the reason. How tickets are chosen, and why that is a
-reproducible simple random sample per stratum, is in ``sampling.selection``. Asking for a run
-and queueing its draw (``request_run``) is in ``sampling.tasks``, which builds on this module.
+rolls back and marks the run failed with the reason. Draws run one at a time across the program
+(``draws_serialised``), so each sees every ticket the draws before it took, and no ticket is
+drawn twice, by one plan or two (``sampling.population.plan_population``). How tickets are
+chosen, and why that is a reproducible simple random sample per stratum, is in
+``sampling.selection``. Asking for a run and queueing its draw (``request_run``) is in
+``sampling.tasks``, which builds on this module.
 """
 
 from __future__ import annotations
@@ -31,7 +34,13 @@ from .models import (
     SamplingPlan,
     progress_cache_key,
 )
-from .population import StratumCount, plan_filter, plan_population, stratum_counts
+from .population import (
+    StratumCount,
+    plan_filter,
+    plan_population,
+    stratum_counts,
+    window_exclusions,
+)
 from .population import Window as SampleWindow
 from .selection import MAX_SEED, Selected, seed_coefficients, select_sample, ticket_rank
 
@@ -46,6 +55,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _LOCK_NAMESPACE = 0x5A17  # first key of the advisory lock that serialises draws of one run
+# The program-wide advisory lock every draw, and every replacement, holds while it reads the
+# tickets drawn so far and writes its own (see draws_serialised).
+DRAWS_LOCK = (0x5A18, 0)
 WRITE_CHUNK = 1000  # rows per INSERT (two parameters each, well under SQLite's limit)
 
 
@@ -63,7 +75,9 @@ def draw_sample(run_id: int) -> SampleRun:
     redrawn from scratch inside one transaction (earlier partial rows are deleted first, though
     the transaction means there should be none). Any error rolls back and marks the run failed
     with the reason; the run is returned either way. Two draws of one run at once (a retry
-    racing the original) are serialised; the second finds the run done.
+    racing the original) are serialised; the second finds the run done. Draws of different
+    runs wait for each other too (``draws_serialised``): each must see the tickets the others
+    drew.
     """
     with _run_lock(run_id):
         run = SampleRun.objects.get(pk=run_id)
@@ -79,7 +93,7 @@ def draw_sample(run_id: int) -> SampleRun:
         progress = _Progress(run_id)
         outermost = not connection.in_atomic_block
         try:
-            with transaction.atomic():
+            with draws_serialised(progress), transaction.atomic():
                 if outermost:
                     _single_snapshot()
                 _draw(SampleRun.objects.select_related("plan").get(pk=run_id), progress)
@@ -113,6 +127,7 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
     tickets = plan_population(plan, window, run=run)
     counts = stratum_counts(tickets, keys)
     population = sum(stratum.population for stratum in counts)
+    excluded = window_exclusions(plan, window, run=run)
     progress(25, f"Allocating audits over {len(counts)} strata of {population} tickets")
     rates = past_error_rates(plan, counts, as_of=run.window_start)
     allocation = allocate_strata(design, counts, rates)
@@ -140,6 +155,8 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
         "notes": allocation.notes + assigned.notes,
     }
     run.population_size = population
+    run.excluded_same_plan = excluded.same_plan
+    run.excluded_other_plans = excluded.other_plans
     run.sample_size = len(selected)
     run.strata_count = len(strata)
     run.planned_margin = allocation.planned_margin
@@ -233,6 +250,43 @@ def _single_snapshot() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+@contextmanager
+def draws_serialised(progress: _Progress | None = None):
+    """Hold the program-wide draw lock (a PostgreSQL session advisory lock) for the block.
+
+    A draw reads which tickets earlier runs drew and writes its own; two draws at once (two
+    plans scheduled at 06:00 on two workers) would each miss the other's tickets and could
+    both take one ticket. So every draw, of any plan, holds this lock from before its snapshot
+    until its transaction has committed; a replacement draw holds it inside its transaction
+    (``sampling.replacement``). A draw takes seconds (docs/benchmarks.md), so waiting is short;
+    while it waits, its progress says so. Released on exit, or by the server if the worker
+    dies. SQLite serialises writers by itself: a draw that loses the race fails and is redrawn.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", list(DRAWS_LOCK))
+        if not cursor.fetchone()[0]:
+            if progress is not None:
+                progress(5, "Waiting for another draw to finish")
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", list(DRAWS_LOCK))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", list(DRAWS_LOCK))
+
+
+def hold_draws_lock_in_transaction() -> None:
+    """Take the program-wide draw lock until the current transaction ends (a replacement
+    draw, inside its skip's transaction, at READ COMMITTED: its next statements see every
+    draw committed before the lock was granted). No-op on SQLite."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(DRAWS_LOCK))
 
 
 @contextmanager

@@ -269,7 +269,10 @@ class SampleRun(models.Model):
     (plan, window, seed) is unique: the same triple always means the same tickets, so a
     scheduler firing twice or a retried task finds the run instead of drawing again; a new
     seed over the same window is a new, additional run whose tickets exclude those already
-    drawn for the plan. ``parameters`` freezes the plan's design as it was at the draw.
+    drawn. A run never draws a ticket that any earlier run, of this plan or another, drew: the
+    population N is the window's tickets less those, and ``excluded_same_plan`` and
+    ``excluded_other_plans`` say how many were left out, so N + both is the window.
+    ``parameters`` freezes the plan's design as it was at the draw.
     """
 
     internal_only = True
@@ -296,6 +299,18 @@ class SampleRun(models.Model):
     progress_message = models.CharField(max_length=200, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     population_size = models.PositiveIntegerField(null=True, blank=True)
+    excluded_same_plan = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Tickets of the window left out because an earlier run of this plan drew them "
+        "(empty for runs drawn before this was recorded).",
+    )
+    excluded_other_plans = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Tickets of the window left out because a run of another plan drew them "
+        "(empty for runs drawn before this was recorded).",
+    )
     sample_size = models.PositiveIntegerField(null=True, blank=True)
     strata_count = models.PositiveIntegerField(null=True, blank=True)
     planned_margin = models.FloatField(null=True, blank=True)

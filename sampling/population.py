@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tickets.models import Ticket
@@ -117,23 +117,71 @@ def plan_filter(plan: SamplingPlan) -> dict:
     }
 
 
+def drawn_in_window(window: Window, *, except_run: SampleRun | None = None
+                    ) -> QuerySet[SampledTicket]:
+    """The sampled tickets of every run, of any plan, whose window overlaps ``window``
+    (``except_run`` left out): the tickets no later draw over ``window`` may take again.
+
+    A ticket sits in the window of each run that drew it, so only overlapping runs can hold a
+    ticket of ``window``; restricting to them keeps the set small however long the history.
+    Every run counts whatever its status: a draw writes its sampled tickets and its ``done``
+    status in one transaction, and a failed or requeued run holds none.
+    """
+    drawn = SampledTicket.objects.filter(
+        run__window_start__lt=window.end, run__window_end__gt=window.start
+    )
+    if except_run is not None:
+        drawn = drawn.exclude(run=except_run)
+    return drawn
+
+
+def not_yet_drawn(
+    tickets: QuerySet[Ticket], window: Window, *, except_run: SampleRun | None = None
+) -> QuerySet[Ticket]:
+    """``tickets`` less those any run over an overlapping window drew: one NOT EXISTS (an
+    anti-join in the database), never a list of ids in Python."""
+    drawn = drawn_in_window(window, except_run=except_run).filter(ticket_id=OuterRef("pk"))
+    return tickets.filter(~Exists(drawn))
+
+
 def plan_population(
     plan: SamplingPlan, window: Window, *, run: SampleRun | None = None
 ) -> QuerySet[Ticket]:
     """The tickets a run of ``plan`` over ``window`` may draw.
 
-    Tickets already drawn by any other run of the same plan are left out, so a ticket is never
-    audited twice under one plan (a second seed over the same window is a supplementary
-    sample). Only runs whose window overlaps this one can hold such tickets, which keeps the
-    excluded set small however long the plan's history.
+    Tickets already drawn by any other run, of this plan or of any other, are left out, so a
+    ticket is audited at most once across the program: a second seed over the same window is
+    a supplementary sample, and two plans whose populations overlap (a whole-vendor plan and a
+    workflow deep dive over the same week) share the overlap instead of auditing it twice.
+    The run reports how many tickets were left out, and why (``window_exclusions``).
     """
     tickets = filtered_tickets(**plan_filter(plan), window=window)
-    drawn = SampledTicket.objects.filter(
-        run__plan=plan, run__window_start__lt=window.end, run__window_end__gt=window.start
+    return not_yet_drawn(tickets, window, except_run=run)
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """Tickets of a plan's filtered window left out of a run's population because an earlier
+    run drew them: by another run of the same plan, or only by other plans."""
+
+    same_plan: int = 0
+    other_plans: int = 0
+
+
+def window_exclusions(
+    plan: SamplingPlan, window: Window, *, run: SampleRun | None = None
+) -> Exclusions:
+    """How many tickets of ``plan``'s filter in ``window`` ``plan_population`` leaves out, and
+    why, in ONE aggregate query over the drawn tickets (PostgreSQL looks each up in the window
+    by its key, so the cost follows the tickets drawn rather than the window): the distinct
+    tickets some other run drew, and those a run of this plan drew; the rest only other plans
+    drew."""
+    tickets = filtered_tickets(**plan_filter(plan), window=window)
+    counts = drawn_in_window(window, except_run=run).filter(ticket__in=tickets).aggregate(
+        total=Count("ticket_id", distinct=True),
+        same_plan=Count("ticket_id", distinct=True, filter=Q(run__plan=plan)),
     )
-    if run is not None:
-        drawn = drawn.exclude(run=run)
-    return tickets.exclude(pk__in=drawn.values("ticket_id"))
+    return Exclusions(counts["same_plan"], counts["total"] - counts["same_plan"])
 
 
 @dataclass(frozen=True)

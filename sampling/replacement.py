@@ -3,10 +3,11 @@
 The run selected the n_h lowest-ranked tickets of each stratum in its seeded order
 (``sampling.selection``). When a lead skips one (non-response: the content is gone, the
 ticket is unauditable), the natural substitute is the next ticket in that same order: the
-lowest-ranked ticket of the stratum that no run of the plan over an overlapping window has
-drawn yet. Taking the next one of the same random order keeps the completed audits a simple
-random sample of the stratum when skips are unrelated to the outcome; when they are not,
-the run report's per-stratum skipped counts are there to say so.
+lowest-ranked ticket of the stratum that no run, of this plan or another, has drawn yet (a
+ticket is audited at most once across the program, as in the draw). Taking the next one of
+the same random order keeps the completed audits a simple random sample of the stratum when
+skips are unrelated to the outcome; when they are not, the run report's per-stratum skipped
+counts are there to say so.
 
 The replacement keeps the stratum's inclusion probability and is written with the next draw
 rank of the stratum; the stratum's planned n_h (``allocated``) and ``drawn`` are unchanged.
@@ -22,8 +23,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from .assignment import assign_tickets
+from .drawing import hold_draws_lock_in_transaction
 from .models import SampledTicket, SampleRun
-from .population import Window, filtered_tickets, plan_filter
+from .population import Window, filtered_tickets, not_yet_drawn, plan_filter
 from .selection import select_sample
 
 
@@ -42,6 +44,8 @@ def draw_replacement(skipped: SampledTicket, *, now: dt.datetime | None = None
         run = SampleRun.objects.select_for_update().select_related("plan").get(
             pk=skipped.run_id
         )
+        # And none while any draw is writing: it could take the same ticket.
+        hold_draws_lock_in_transaction()
         stratum = skipped.stratum
         keys = list(run.parameters.get("strata_keys") or [])
         found = _next_ticket(run, stratum, keys)
@@ -66,16 +70,10 @@ def draw_replacement(skipped: SampledTicket, *, now: dt.datetime | None = None
 
 def _next_ticket(run: SampleRun, stratum, keys: list[str]) -> tuple[int, int] | None:
     """(ticket id, vendor id) of the stratum's lowest-ranked ticket not drawn yet by any run
-    of the plan over an overlapping window (this one included), or None."""
+    over an overlapping window, of any plan (this run included), or None."""
     window = Window(run.window_start, run.window_end)
     frozen = run.parameters.get("filter") or plan_filter(run.plan)
-    drawn = SampledTicket.objects.filter(
-        run__plan_id=run.plan_id, run__window_start__lt=window.end,
-        run__window_end__gt=window.start,
-    )
-    tickets = filtered_tickets(**frozen, window=window).exclude(
-        pk__in=drawn.values("ticket_id")
-    )
+    tickets = not_yet_drawn(filtered_tickets(**frozen, window=window), window)
     # The stratum itself, asking for one ticket: the same seeded order the draw used.
     wanted = copy.copy(stratum)
     wanted.allocated = 1

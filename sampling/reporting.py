@@ -100,6 +100,25 @@ class RunReport:
     categories: list[CategoryRow] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Tickets of the window left out of N because an earlier run drew them first (a ticket is
+    # audited at most once: sampling.population.plan_population); None for older runs.
+    excluded_same_plan: int | None = None
+    excluded_other_plans: int | None = None
+
+    @property
+    def window_tickets(self) -> int | None:
+        """The plan's tickets in the run's window: the population and those left out."""
+        if self.excluded_same_plan is None or self.excluded_other_plans is None:
+            return None
+        return self.population + self.excluded_same_plan + self.excluded_other_plans
+
+    @property
+    def excluded_share(self) -> float | None:
+        """The left-out share of the window: how far at most the window's rates can be from
+        the estimates, which describe the population (docs/statistics.md, "Tickets another
+        run drew")."""
+        window = self.window_tickets
+        return (window - self.population) / window if window else None
 
     @property
     def estimate(self) -> stats.Estimate | None:
@@ -173,6 +192,8 @@ def report_from_outcomes(
         categories=category_rows,
         uncovered=[labels[key] for key in accuracy.uncovered_strata] if accuracy else [],
         notes=list(run.parameters.get("notes", [])),
+        excluded_same_plan=run.excluded_same_plan,
+        excluded_other_plans=run.excluded_other_plans,
     )
 
 

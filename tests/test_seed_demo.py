@@ -57,7 +57,7 @@ from demo.tickets import SOURCE, generate_tickets, history_end
 from rollups.estimates import Scope, domain_outcomes
 from rollups.periods import Period
 from sampling import stats
-from sampling.models import SampledTicket, SamplingPlan
+from sampling.models import SampledTicket, SampleRun, SamplingPlan
 from scorecards.dispute_rates import dispute_rates
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
 from tickets.models import Ticket
@@ -603,6 +603,16 @@ class TestTheSeededDemo:
         assert not twice.exists()
         drawn = SampledTicket.objects.values("ticket").annotate(n=Count("id")).filter(n__gt=1)
         assert not drawn.exists()
+        across_runs = (
+            Audit.objects.filter(sampled_ticket__isnull=False).values("ticket")
+            .annotate(runs=Count("sampled_ticket__run", distinct=True)).filter(runs__gt=1)
+        )
+        assert not across_runs.exists()
+        # Every run says what it left out; the plans' populations are disjoint, so nothing
+        # was left out because of the other plan.
+        runs = SampleRun.objects.all()
+        assert not runs.filter(excluded_other_plans__isnull=True).exists()
+        assert not runs.filter(excluded_other_plans__gt=0).exists()
         # Both plans draw every week, over the same weeks and vendors.
         plans = SamplingPlan.objects.all()
         weeks = {

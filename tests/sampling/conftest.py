@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import Role
+from audits.models import Audit
 from sampling.models import SampleRun, SamplingPlan
 from sampling.population import Window
 from tests.factories import AgentFactory, SiteFactory, UserFactory, VendorFactory, WorkflowFactory
@@ -97,6 +98,14 @@ def make_plan(db):
         return plan
 
     return make
+
+
+def forget_run(run: SampleRun) -> None:
+    """Delete ``run`` with its audits, strata and sampled tickets, as if it had never been
+    drawn: a later draw over its window may then take its tickets again (a ticket drawn by
+    any run is left out of every later population)."""
+    Audit.objects.filter(sampled_ticket__run=run).delete()
+    SampleRun.objects.filter(pk=run.pk).delete()
 
 
 def wait_until_finished(run: SampleRun, seconds: float = 60) -> SampleRun:

@@ -12,7 +12,7 @@ from sampling.models import SampledTicket, SampleRun, SampleStratum
 from sampling.population import Window
 from sampling.tasks import request_run
 
-from .conftest import WINDOW
+from .conftest import WINDOW, forget_run
 
 
 def draw(plan, seed=7, window=WINDOW) -> SampleRun:
@@ -85,13 +85,19 @@ def test_the_database_draws_exactly_the_set_recomputed_in_python(population, mak
 
 def test_same_seed_draws_the_same_tickets_and_a_different_seed_others(population, make_plan):
     first = draw(make_plan(), seed=42)
+    chosen = drawn_ids(first)
+    # Each draw is then forgotten, so the next one draws from the whole window again (a ticket
+    # drawn by any run is left out of later populations).
+    forget_run(first)
     same = draw(make_plan(), seed=42)
+    same_ids = drawn_ids(same)
+    forget_run(same)
     other = draw(make_plan(), seed=43)
 
-    assert drawn_ids(first) == drawn_ids(same)
-    assert len(drawn_ids(other)) == len(drawn_ids(first))
+    assert same_ids == chosen
+    assert len(drawn_ids(other)) == len(chosen)
     # Independent samples of ~10% overlap in ~10% of their tickets, far from all of them.
-    assert len(drawn_ids(first) & drawn_ids(other)) < len(drawn_ids(first)) / 2
+    assert len(chosen & drawn_ids(other)) < len(chosen) / 2
 
 
 def test_draw_order_within_a_stratum_follows_the_seeded_rank(population, make_plan):
@@ -139,8 +145,14 @@ def test_an_overlapping_window_of_the_same_plan_excludes_its_drawn_tickets(popul
 
     assert second.status == SampleRun.Status.DONE
     assert drawn_ids(first).isdisjoint(drawn_ids(second))
-    # Another plan is a different program of audits: it may draw the same tickets.
-    assert drawn_ids(other_plan) == drawn_ids(first)
+    # Another plan over the same tickets excludes them too: a ticket is audited only once,
+    # whichever plan drew it first (issue 11), even with the seed that would have chosen them.
+    assert other_plan.status == SampleRun.Status.DONE and drawn_ids(other_plan)
+    assert drawn_ids(other_plan).isdisjoint(drawn_ids(first) | drawn_ids(second))
+    assert other_plan.excluded_same_plan == 0
+    assert other_plan.excluded_other_plans == len(
+        {t.pk for t in population.in_window()} & (drawn_ids(first) | drawn_ids(second))
+    )
 
 
 def test_drawing_a_done_run_again_changes_nothing(population, make_plan, auditors):

@@ -72,6 +72,11 @@ class Command(BaseCommand):
             f"{'Total':<{width}}  {run.population_size or 0:>10}  "
             f"{sum(s.allocated for s in strata):>8}  {run.sample_size or 0:>8}"
         )
+        if run.excluded_other_plans or run.excluded_same_plan:
+            write(
+                f"Left out of N, drawn before by another run: {run.excluded_other_plans or 0} "
+                f"by other plans, {run.excluded_same_plan or 0} by this plan"
+            )
         planned = f"±{run.planned_margin:.2%}" if run.planned_margin is not None else "n/a"
         achieved = f"±{run.achieved_margin:.2%}" if run.achieved_margin is not None else "n/a"
         write(f"Margin planned {planned}, achieved at the expected rates {achieved}")
