@@ -11,7 +11,8 @@ hashtextextended, masked to [0, 2^31)), and times, in the same run:
   selection the in-database selection step alone (same statement, re-run read-only)
 
 and prints seconds and draw/baseline. 500 strata = 50 sites × 10 workflows. Each timing is
-the median of three runs (three plans, three seeds, so no run excludes another's tickets).
+the median of three runs (three plans over the same tickets, three seeds: each later draw
+leaves out the tickets the earlier ones drew, as every draw does, in its anti-join).
 The scratch database is dropped at the end. Ends with ``RATIO draw_vs_count=…`` at
 1,000,000 tickets (measured in every run; the 10,000,000 ratios are ``…_10m`` in the JSON);
 ``--json`` prints one JSON object instead (docs/benchmarks.md, "Output").
