@@ -29,6 +29,7 @@ from demo import forms as demo_forms
 from demo import people as accounts_demo
 from demo import sampling as sampling_demo
 from demo import tickets as audits_demo
+from demo import vendor_qa as vendor_qa_demo
 from demo import vendors as vendors_demo
 from demo.story import story_lines
 from rollups.writer import rebuild_rollups
@@ -105,6 +106,8 @@ class Command(BaseCommand):
             # Coaching changes no audit, but measures its effect on them: after the rebuild.
             counts |= coaching_demo.seed()
             counts |= calibration_demo.seed()
+            # The vendors' own QA follows our finalised audits and the rebuilt cells.
+            counts |= vendor_qa_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo program"))
