@@ -252,8 +252,8 @@ def percent_agreement(reliability_data: Sequence[Sequence[Any]]) -> float:
 
 
 # Below this many discordant pairs McNemar's test is the exact binomial one: the chi-square
-# approximation is poor for small b + c (Agresti 2002 §10.1.1 and Fleiss, Levin & Paik 2003
-# §13.1 both put the line near 25; statsmodels' documentation says the same).
+# approximation is poor for small b + c (Agresti 2002 §10.1.1 advises the binomial test
+# then); 25 is the usual rule of thumb. Docs: docs/statistics.md#mcnemars-test.
 MCNEMAR_EXACT_BELOW = 25
 
 
