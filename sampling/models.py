@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 
+from accounts.formats import moment
+
 from .validators import (  # noqa: F401 — re-exported: migrations and forms import them here
     STRATUM_FIELDS,
     STRATUM_KEY_LABELS,
@@ -353,7 +355,7 @@ class SampleRun(models.Model):
         indexes = [models.Index(fields=["plan", "-created_at"], name="run_plan_recent")]
 
     def __str__(self) -> str:
-        window = f"{self.window_start:%Y-%m-%d %H:%M} → {self.window_end:%Y-%m-%d %H:%M}"
+        window = f"{moment(self.window_start)} → {moment(self.window_end)}"
         return f"{self.plan} · {window} · seed {self.seed}"
 
     @property

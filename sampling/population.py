@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.formats import moment
 from tickets.models import Ticket
 from vendors.models import Agent, Site, Vendor, Workflow
 
@@ -37,7 +38,7 @@ class Window:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%Y-%m-%d %H:%M} → {self.end:%Y-%m-%d %H:%M} UTC"
+        return f"{moment(self.start)} → {moment(self.end)} UTC"
 
 
 def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:

@@ -32,6 +32,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import formats
 from accounts.models import Role, User
 from audit_forms.models import AuditForm, ErrorCategory, FormVersion
 from audit_forms.scoring import score_audit
@@ -515,7 +516,7 @@ class TestTheSeededDemo:
         assert "Borealis Support" in story and "below target (significant at 95%)" in story
         assert "Nairobi" in story and "significant" in story
         assert "Kestrel Trust & Safety" in story
-        assert f"week of Monday {spike_week():%d %B %Y}" in story
+        assert f"week of Monday {formats.day(spike_week())}" in story
         assert "manager@demo.qa" in story and DEMO_PASSWORD in story
         assert seeded.index("Demo logins") < seeded.index("The story to look for")
 
