@@ -15,13 +15,14 @@ from tests.portal.test_lists import csv_rows
 
 pytestmark = pytest.mark.django_db
 
-TABS = ["/portal/", "/portal/themes/", "/portal/audits/", "/portal/disputes/", "/portal/coaching/"]
+TABS = ["/portal/", "/portal/themes/", "/portal/audits/", "/portal/disputes/", "/portal/coaching/",
+        "/portal/vendor-qa/"]
 
 
 def tab_links(page: str) -> dict[str, str]:
     nav = page[page.index('aria-label="Partner portal"') :]
     nav = nav[: nav.index("</nav>")]
-    return {path: query for path, query in re.findall(r'href="(/portal/[a-z/]*)\??([^"]*)"', nav)}
+    return {path: query for path, query in re.findall(r'href="(/portal/[a-z/-]*)\??([^"]*)"', nav)}
 
 
 @pytest.mark.parametrize("tab", TABS)
