@@ -17,7 +17,7 @@ import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 
 from accounts.formats import percent
 from audits.models import Audit, AuditStatus
@@ -250,14 +250,3 @@ def over_reporting(period: Period, ours_by_vendor: dict[int, DomainOutcome],
     return sorted((replace(gap, vendor=vendors[pk]) for pk, gap in flagged.items()),
                   key=lambda gap: gap.vendor.name)
 
-
-def discordant_results(vendor: Vendor, period: Period, workflow: Workflow | None = None):
-    """The tickets on which the vendor's verdict and ours differ (for the QA page's list)."""
-    start, end = handled_span(period)
-    results = VendorTicketResult.objects.filter(
-        vendor=vendor, ticket__handled_at__gte=start, ticket__handled_at__lt=end)
-    if workflow is not None:
-        results = results.filter(ticket__workflow=workflow)
-    return (results.annotate(ours=our_final_verdict())
-            .filter(Q(passed=True, ours=False) | Q(passed=False, ours=True))
-            .select_related("ticket__workflow").order_by("-ticket__handled_at", "pk"))
