@@ -2,12 +2,12 @@ from django import forms
 
 from vendors.models import Vendor
 
-from .models import VENDOR_ROLES, Role, User, vendor_required_message
+from .models import PEOPLE_ROLES, VENDOR_ROLES, Role, User, vendor_required_message
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.ADMIN])
+    role = forms.ChoiceField(choices=[c for c in PEOPLE_ROLES if c[0] != Role.ADMIN])
     vendor = forms.ModelChoiceField(
         queryset=Vendor.objects.filter(active=True),
         required=False,
@@ -32,7 +32,7 @@ class InviteForm(forms.Form):
 class RoleForm(forms.Form):
     """A person's role, and their vendor when the role is a vendor role."""
 
-    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.ADMIN])
+    role = forms.ChoiceField(choices=[c for c in PEOPLE_ROLES if c[0] != Role.ADMIN])
     vendor = forms.ModelChoiceField(
         queryset=Vendor.objects.all(), required=False, empty_label="None (internal role)",
         help_text="Only for vendor POCs and QA analysts, who see only this vendor's data.",
@@ -50,7 +50,7 @@ class RoleForm(forms.Form):
 
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(label="Email contains", required=False, max_length=254)
-    role = forms.ChoiceField(choices=[("", "All roles"), *Role.choices], required=False)
+    role = forms.ChoiceField(choices=[("", "All roles"), *PEOPLE_ROLES], required=False)
     active = forms.ChoiceField(
         choices=[("", "Active and deactivated"), ("yes", "Active"), ("no", "Deactivated")],
         required=False,

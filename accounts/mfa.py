@@ -11,7 +11,7 @@ def has_totp(user) -> bool:
 
 
 def must_enrol_totp(user) -> bool:
-    """A vendor POC without TOTP may do nothing but enrol it."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_vendor_user) and not has_totp(
-        user
-    )
+    """A vendor POC without TOTP may do nothing but enrol it. A service account bound to a
+    vendor has no login to protect: its bearer token is its only credential."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_vendor_user
+                and not user.is_service_account) and not has_totp(user)

@@ -1,3 +1,5 @@
+from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -27,4 +29,19 @@ class RequireVendorMFAMiddleware:
             if request.path.startswith(API_PREFIX):
                 return JsonResponse({"detail": MFA_REQUIRED_MESSAGE}, status=403)
             return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+class NoSessionForServiceAccounts:
+    """A service account is not a login: it has no password, and should it ever hold a
+    session (a password set by hand, a forged login) the session ends here, so it cannot
+    use the HTML pages or call the API without its scoped bearer token."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if getattr(request.user, "is_service_account", False):
+            logout(request)
+            request.user = AnonymousUser()
         return self.get_response(request)

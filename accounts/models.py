@@ -11,12 +11,16 @@ class Role(models.TextChoices):
     VENDOR_POC = "vendor_poc", "Vendor POC"
     VENDOR_QA_ANALYST = "vendor_qa", "Vendor QA analyst"
     ADMIN = "admin", "Admin"
+    SERVICE_ACCOUNT = "service", "Service account"
 
 
 # Roles bound to exactly one vendor: the scoping function treats them alike (their own
 # vendor's data only, TOTP required, never staff). What each may *do* differs: a POC
 # disputes findings and answers for coaching, an analyst takes part in calibration.
 VENDOR_ROLES = (Role.VENDOR_POC, Role.VENDOR_QA_ANALYST)
+
+# Roles people hold (a service account is a machine: it gets no invitation and no login).
+PEOPLE_ROLES = [choice for choice in Role.choices if choice[0] != Role.SERVICE_ACCOUNT]
 
 
 def vendor_required_message(role: str) -> str:
@@ -48,7 +52,11 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person who logs in. Vendor users (POCs and QA analysts) are bound to exactly one
     vendor (a database constraint), everyone else to none: the scoping function reads these
-    two fields."""
+    two fields.
+
+    A service account's API identity is a row here too (role ``service``, no password, may
+    be bound to one vendor), so the one scoping function and every "who did it" column treat
+    it like a person of the same reach; see accounts.service_accounts."""
 
     username = None
     email = models.EmailField("email address", unique=True)
@@ -78,7 +86,8 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(role__in=VENDOR_ROLES) & Q(vendor__isnull=False))
-                | (~Q(role__in=VENDOR_ROLES) & Q(vendor__isnull=True)),
+                | (~Q(role__in=VENDOR_ROLES) & Q(vendor__isnull=True))
+                | Q(role=Role.SERVICE_ACCOUNT),
                 name="vendor_user_has_exactly_one_vendor",
             ),
             # The admin is not scoped by vendor, so a vendor user must never reach it.
@@ -86,15 +95,26 @@ class User(AbstractUser):
                 condition=~Q(role__in=VENDOR_ROLES) | (Q(is_staff=False) & Q(is_superuser=False)),
                 name="vendor_user_is_never_staff",
             ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.SERVICE_ACCOUNT)
+                | (Q(is_staff=False) & Q(is_superuser=False)),
+                name="service_account_is_never_staff",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.email
 
     @property
+    def is_service_account(self) -> bool:
+        """A machine calling the API with a bearer token; never a login."""
+        return self.role == Role.SERVICE_ACCOUNT
+
+    @property
     def is_vendor_user(self) -> bool:
-        """Bound to one vendor and scoped to it (POC or QA analyst): never internal."""
-        return self.role in VENDOR_ROLES
+        """Bound to one vendor and scoped to it (POC or QA analyst, or a service account
+        bound to a vendor): never internal."""
+        return self.role in VENDOR_ROLES or (self.is_service_account and self.vendor_id is not None)
 
     @property
     def is_vendor_poc(self) -> bool:
@@ -108,9 +128,66 @@ class User(AbstractUser):
 
     @property
     def is_internal(self) -> bool:
-        return self.role in {Role.PROGRAM_MANAGER, Role.QA_AUDITOR, Role.ADMIN}
+        """Internal staff, and service accounts bound to no vendor (program-wide)."""
+        return self.role in {Role.PROGRAM_MANAGER, Role.QA_AUDITOR, Role.ADMIN} or (
+            self.is_service_account and self.vendor_id is None)
 
     @property
     def is_manager(self) -> bool:
         """Program managers and admins design plans, import tickets and invite people."""
         return self.role in {Role.PROGRAM_MANAGER, Role.ADMIN}
+
+
+class ServiceAccount(models.Model):
+    """A machine client of the API (a help-desk sync, a BI job): a name, the scopes it may
+    use and, through its user row, an optional vendor it is bound to. Managers create it;
+    it calls the API with ServiceToken bearer tokens only."""
+
+    internal_only = True  # managers' pages only; never vendor data
+
+    name = models.CharField(max_length=100, unique=True)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="service_account")
+    scopes = models.JSONField(default=list, help_text="Scopes such as tickets:write.")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.is_active
+
+
+class ServiceToken(models.Model):
+    """One bearer token of a service account. Only the SHA-256 digest of the token is kept
+    (the token is shown once); ``prefix`` identifies it in lists and logs. Several live
+    tokens per account allow rotation without downtime."""
+
+    internal_only = True
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="tokens")
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="service_token_expires_after_creation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.account})"

@@ -20,10 +20,10 @@ from django.http import HttpRequest
 from vendors.models import Vendor
 
 from .invitations import send_invitation
-from .models import VENDOR_ROLES, Role, User, vendor_required_message
+from .models import PEOPLE_ROLES, VENDOR_ROLES, Role, User, vendor_required_message
 
 # Roles a program manager may give; admins are made in the Django admin.
-ASSIGNABLE_ROLES = [choice for choice in Role.choices if choice[0] != Role.ADMIN]
+ASSIGNABLE_ROLES = [choice for choice in PEOPLE_ROLES if choice[0] != Role.ADMIN]
 
 
 class PeopleError(ValueError):
@@ -31,10 +31,11 @@ class PeopleError(ValueError):
 
 
 def people() -> QuerySet[User]:
-    """Everyone, with their vendor and whether they have an authenticator app (``mfa``)."""
+    """Everyone, with their vendor and whether they have an authenticator app (``mfa``).
+    Service accounts are not people: they have their own page."""
     totp = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
-    return User.objects.select_related("vendor").annotate(mfa=Exists(totp)).order_by(
-        "-is_active", "role", "email")
+    return User.objects.exclude(role=Role.SERVICE_ACCOUNT).select_related("vendor").annotate(
+        mfa=Exists(totp)).order_by("-is_active", "role", "email")
 
 
 def _check_may_manage(person: User, by: User) -> None:

@@ -1,5 +1,6 @@
 from rest_framework.permissions import BasePermission
 
+from .bearer import is_service_request
 from .mfa import MFA_REQUIRED_MESSAGE, must_enrol_totp
 
 
@@ -14,6 +15,11 @@ class ProgramMember(BasePermission):
         if not (user and user.is_authenticated and user.is_active):
             return False
         if not (user.is_internal or user.is_vendor_user):
+            return False
+        if user.is_service_account and not is_service_request(request):
+            # A service account authenticates by bearer token only (never a session or a
+            # per-user DRF token), so its scopes are always checked.
+            self.message = "A service account calls the API with its bearer token only."
             return False
         if must_enrol_totp(user):
             self.message = MFA_REQUIRED_MESSAGE

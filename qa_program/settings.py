@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireVendorMFAMiddleware",
+    "accounts.middleware.NoSessionForServiceAccounts",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -270,8 +271,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        # Service accounts: "Authorization: Bearer <token>" (accounts.service_accounts).
+        "accounts.bearer.ServiceTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ProgramMember"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "accounts.permissions.ProgramMember", "accounts.bearer.ServiceScope",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON too deeply nested or holding a NUL character is a 400 naming the field.
     "DEFAULT_PARSER_CLASSES": [
