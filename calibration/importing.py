@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db import transaction
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit_forms.scoring import InvalidAnswers
-from tickets.import_report import RowError, shown
+from tickets.import_report import RowError, RowErrors, shown
 from tickets.models import Ticket
 
 from . import sessions
@@ -39,31 +39,19 @@ from .models import (
 
 COLUMNS = ("session", "ticket", "rater", "question", "answer")
 GOLD = "gold"
-ERROR_LIMIT = 1000
 
 
 @dataclass
-class CalibrationImport:
+class CalibrationImport(RowErrors):
     """What an import found and did; ``ok`` is False when any row was bad (nothing written)."""
 
-    file_name: str = ""
-    rows_read: int = 0
     ratings: int = 0
     gold: int = 0
     items_added: int = 0
     invited: int = 0
-    errors: list[RowError] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> str:
-        name = self.file_name or "the file"
-        if not self.ok:
-            return (f"{name}: {len(self.errors)} problem(s) in {self.rows_read} row(s); "
-                    "nothing was imported.")
-        return (f"{name}: {self.rows_read} row(s): {self.ratings} rating(s), {self.gold} gold "
+    def done(self) -> str:
+        return (f"{self.rows_read} row(s): {self.ratings} rating(s), {self.gold} gold "
                 f"answer(s); {self.items_added} ticket(s) added, {self.invited} rater(s) "
                 "invited.")
 
@@ -134,8 +122,8 @@ def _checked_rows(reader, report: CalibrationImport) -> Iterator[_Row]:
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        report.errors.append(RowError(1, ",".join(missing), "missing column(s); the file "
-                                      f"needs {','.join(COLUMNS)}"))
+        report.add_errors([RowError(1, ",".join(missing), "missing column(s); the file "
+                                    f"needs {','.join(COLUMNS)}")])
         return
     at = {c: header.index(c) for c in COLUMNS}
     look = _Lookups()
@@ -147,8 +135,7 @@ def _checked_rows(reader, report: CalibrationImport) -> Iterator[_Row]:
         values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in at.items()}
         errors, row = _check(number, values, look, seen)
         if errors:
-            room = ERROR_LIMIT - len(report.errors)
-            report.errors.extend(errors[:max(room, 0)])
+            report.add_errors(errors)
         elif row is not None:
             yield row
 

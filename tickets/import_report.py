@@ -39,15 +39,13 @@ class RowError:
 
 
 @dataclass
-class ImportReport:
-    """Counts and problems of one import. ``ok`` is False when any row was bad, in which
-    case nothing was written and ``created``/``already_present`` stay 0."""
+class RowErrors:
+    """The problems an all-or-nothing import found: every one counted, the first
+    ERROR_REPORT_LIMIT kept to show. Every import's report (tickets, calibration ratings,
+    vendor QA) is one of these with its own counts."""
 
     file_name: str = ""
     rows_read: int = 0
-    created: int = 0
-    already_present: int = 0
-    agents_created: int = 0
     error_count: int = 0
     bad_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -70,13 +68,6 @@ class ImportReport:
         if room > 0:
             self.errors.extend(errors[:room])
 
-    def merge_errors(self, errors: list[RowError], total: int, rows: int) -> None:
-        """Fold in problems found after the streaming pass (duplicates found in the
-        database), keeping the report's first ERROR_REPORT_LIMIT errors in row order."""
-        self.error_count += total
-        self.bad_rows += rows
-        self.errors = sorted(self.errors + errors)[:ERROR_REPORT_LIMIT]
-
     def summary(self) -> str:
         """One line for the command output and the page heading."""
         name = self.file_name or "the file"
@@ -85,11 +76,11 @@ class ImportReport:
                 f"{name}: {counted(self.error_count, 'problem')} in "
                 f"{counted(self.bad_rows, 'row')} of {self.rows_read:,}; nothing was imported."
             )
-        return (
-            f"{name}: {counted(self.rows_read, 'row')} read; "
-            f"{counted(self.created, 'new ticket')}, {self.already_present:,} already present; "
-            f"{counted(self.agents_created, 'agent')} created."
-        )
+        return f"{name}: {self.done()}"
+
+    def done(self) -> str:
+        """What a clean import wrote, after the file's name."""
+        return f"{counted(self.rows_read, 'row')} read."
 
     def lines(self) -> list[str]:
         """The summary, then every reported problem, then how many were left out."""
@@ -97,6 +88,30 @@ class ImportReport:
         if self.errors_not_shown:
             out.append(f"… and {self.errors_not_shown:,} more problems not listed.")
         return out
+
+
+@dataclass
+class ImportReport(RowErrors):
+    """Counts and problems of one ticket import. ``ok`` is False when any row was bad, in
+    which case nothing was written and ``created``/``already_present`` stay 0."""
+
+    created: int = 0
+    already_present: int = 0
+    agents_created: int = 0
+
+    def merge_errors(self, errors: list[RowError], total: int, rows: int) -> None:
+        """Fold in problems found after the streaming pass (duplicates found in the
+        database), keeping the report's first ERROR_REPORT_LIMIT errors in row order."""
+        self.error_count += total
+        self.bad_rows += rows
+        self.errors = sorted(self.errors + errors)[:ERROR_REPORT_LIMIT]
+
+    def done(self) -> str:
+        return (
+            f"{counted(self.rows_read, 'row')} read; "
+            f"{counted(self.created, 'new ticket')}, {self.already_present:,} already present; "
+            f"{counted(self.agents_created, 'agent')} created."
+        )
 
     def as_dict(self) -> dict:
         data = asdict(self)

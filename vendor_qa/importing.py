@@ -19,14 +19,14 @@ import csv
 import io
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.scoping import visible_to
-from tickets.import_report import ERROR_REPORT_LIMIT, RowError, counted, shown
+from tickets.import_report import RowError, RowErrors, counted, shown
 from tickets.models import Ticket
 from vendors.models import Vendor, Workflow
 
@@ -46,47 +46,18 @@ class UploadRefused(PermissionError):
 
 
 @dataclass
-class VendorQAReport:
+class VendorQAReport(RowErrors):
     """What one import found and did. ``ok`` False: nothing was written."""
 
-    file_name: str = ""
     kind: str = ""
-    rows_read: int = 0
     created: int = 0
     replaced: int = 0
-    error_count: int = 0
-    bad_rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
     upload_id: int | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
-
-    def add_errors(self, errors: list[RowError]) -> None:
-        if not errors:
-            return
-        self.bad_rows += 1
-        self.error_count += len(errors)
-        room = ERROR_REPORT_LIMIT - len(self.errors)
-        if room > 0:
-            self.errors.extend(errors[:room])
-
-    def summary(self) -> str:
-        name = self.file_name or "the upload"
-        if not self.ok:
-            return (f"{name}: {counted(self.error_count, 'problem')} in "
-                    f"{counted(self.bad_rows, 'row')} of {self.rows_read:,}; nothing was "
-                    "imported.")
+    def done(self) -> str:
         what = "ticket result" if self.kind == UploadKind.TICKETS else "weekly rate"
-        return (f"{name}: {counted(self.rows_read, 'row')} read; "
+        return (f"{counted(self.rows_read, 'row')} read; "
                 f"{counted(self.created, 'new ' + what)}, {self.replaced:,} replaced.")
-
-    def lines(self) -> list[str]:
-        out = [self.summary(), *(str(error) for error in self.errors)]
-        if self.error_count > len(self.errors):
-            out.append(f"… and {self.error_count - len(self.errors):,} more problems not listed.")
-        return out
 
     def as_dict(self) -> dict:
         data = asdict(self)

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file}: cannot be read: {exc.strerror or exc}") from exc
         if not report.ok:
-            for error in report.errors:
-                self.stderr.write(str(error))
+            for line in report.lines()[1:]:
+                self.stderr.write(line)
             raise CommandError(report.summary())
         self.stdout.write(self.style.SUCCESS(report.summary()))
