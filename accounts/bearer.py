@@ -60,8 +60,11 @@ class ServiceScope(BasePermission):
     (accounts.service_accounts.SCOPES); people are not concerned."""
 
     def has_permission(self, request, view) -> bool:
-        if not is_service_request(request):
-            return True
+        # Imported here: DRF loads this module while rest_framework.views is importing.
+        from rest_framework.routers import APIRootView
+
+        if not is_service_request(request) or isinstance(view, APIRootView):
+            return True  # the API root lists the endpoints' addresses, no data
         needed = scope_for(getattr(view, "basename", None), request.method)
         if needed is None:
             self.message = "No scope opens this endpoint to service accounts."

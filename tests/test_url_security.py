@@ -105,6 +105,16 @@ def b_agent(w):
     ] + [{"vendor_slug": w.b.vendor.slug, "agent_pk": w.a.agents[0].pk}]
 
 
+def b_service(w):
+    """A service account bound to vendor B, with one token (made on first use)."""
+    if getattr(w, "b_service", None) is None:
+        from accounts.service_accounts import create_service_account, issue_token
+
+        w.b_service = create_service_account("Borealis sync", "tickets:read", vendor=w.b.vendor)
+        issue_token(w.b_service)
+    return w.b_service
+
+
 def workflow_slug(w):
     return [{"slug": w.workflow.slug}]
 
@@ -262,6 +272,17 @@ RULES: dict[str, Rule] = {
         poc=NOT_FOUND, fill=lambda w: [{"pk": w.b.poc.pk, "?query": {"active": "no"}}]
     ),
     "people/<int:pk>/invitation/": Rule(poc=NOT_FOUND, fill=lambda w: [{"pk": w.b.poc.pk}]),
+    # service accounts are managed by program managers only
+    "people/service-accounts/": Rule(
+        poc=NOT_FOUND, fill=lambda w: [{"?query": {"name": "x", "scopes": "tickets:read"}}]),
+    "people/service-accounts/<int:pk>/tokens/": Rule(
+        poc=NOT_FOUND,
+        fill=lambda w: [{"pk": b_service(w).pk, "?query": {"expires_days": "30"}}]),
+    "people/service-accounts/<int:pk>/tokens/<int:token_pk>/revoke/": Rule(
+        poc=NOT_FOUND,
+        fill=lambda w: [{"pk": b_service(w).pk, "token_pk": b_service(w).tokens.get().pk}]),
+    "people/service-accounts/<int:pk>/deactivate/": Rule(
+        poc=NOT_FOUND, fill=lambda w: [{"pk": b_service(w).pk}]),
     # --- allauth ---
     "accounts/login/": public("the login page"),
     "accounts/logout/": public("logging out needs no login"),
@@ -727,7 +748,7 @@ HTML = "Accept: text/html"
 
 def walk_as(
     world: World, role: str, login_as=None, renderer: str | None = None,
-    prefixes: tuple[str, ...] = ("",),
+    prefixes: tuple[str, ...] = ("",), authorization: str | None = None,
 ) -> tuple[list[str], int]:
     """Request every route (GET and empty POST) as ``role``; returns problems and count.
 
@@ -736,6 +757,8 @@ def walk_as(
     HTML (the browsable API's forms are not scoped)."""
     forbidden = world.b_identifiers() + world.internal_markers()
     headers = {"HTTP_ACCEPT": "text/html"} if renderer == HTML else {}
+    if authorization:  # an API client's credentials (a service account's bearer token)
+        headers["HTTP_AUTHORIZATION"] = authorization
     problems, count = [], 0
     for route, rule, base_path, query in requests_for(world, prefixes):
         for method in ("GET", "POST"):
@@ -809,6 +832,19 @@ def test_anonymous_visitors_are_sent_to_log_in_everywhere(world):
 def test_vendor_a_poc_reaches_nothing_of_vendor_b_or_internal(world, poc_a):
     problems, count = walk_as(world, "poc", login_as=poc_a)
     assert count > 500
+    assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
+
+
+def test_a_service_account_of_vendor_a_reaches_nothing_of_vendor_b(world):
+    """The API walk with the bearer token of a service account bound to vendor A and holding
+    every scope: it is scoped as A's users are, so it gets what A's POC gets."""
+    from accounts.service_accounts import SCOPES, create_service_account, issue_token
+
+    account = create_service_account("Acme sync", list(SCOPES), vendor=world.a.vendor)
+    raw = issue_token(account).raw
+    problems, count = walk_as(world, "poc", prefixes=("api/v1/",),
+                              authorization=f"Bearer {raw}")
+    assert count > 50
     assert not problems, f"{len(problems)} of {count} answers wrong:\n" + "\n".join(problems)
 
 
