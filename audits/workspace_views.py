@@ -7,6 +7,8 @@ Thin: each view reads the request, calls ``audits.selectors`` to load and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -42,11 +44,14 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @internal_required
-def auditor_home(request: HttpRequest) -> HttpResponse:
-    """A QA auditor's home ("/"): their queue at a glance and their own numbers."""
+def auditor_home(request: HttpRequest, sections: Sequence[str] = ()) -> HttpResponse:
+    """A QA auditor's home ("/"): their queue at a glance and their own numbers. ``sections``
+    are more of their numbers as rendered HTML, from apps above this one (their calibration
+    accuracy), composed by ``qa_program.home``."""
     return render(request, "audits/workspace/home.html", {
         "counts": selectors.queue_counts(request.user),
         "windows": workspace_stats.auditor_numbers(request.user),
+        "sections": sections,
     })
 
 

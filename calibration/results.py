@@ -147,19 +147,36 @@ def session_results(
     Raters' distinct counts per question come from the ratings (n_raters: the most raters
     any item had).
     """
+    by_question = _answers_by_question(questions, ratings)
+    results = [
+        agreement(key, kind, list(by_question[key].values())) for key, kind in questions
+    ]
+    return SessionResults(results, _overall(questions, ratings, by_question),
+                          _accuracy(questions, ratings, gold, raters, confidence))
+
+
+def overall_agreement(
+    questions: Sequence[tuple[str, str]],
+    ratings: Mapping[tuple[Hashable, Hashable, str], str],
+) -> Agreement:
+    """The ``overall`` entry of ``session_results`` alone (the same units in the same order,
+    so the same bootstrap interval), for pages that follow a session's alpha over time."""
+    return _overall(questions, ratings, _answers_by_question(questions, ratings))
+
+
+def _answers_by_question(questions, ratings) -> dict[str, dict[Hashable, list[str]]]:
     by_question: dict[str, dict[Hashable, list[str]]] = {key: {} for key, _ in questions}
     for (item, _rater, key), answer in ratings.items():
         if key in by_question:
             by_question[key].setdefault(item, []).append(answer)
-    results = [
-        agreement(key, kind, list(by_question[key].values())) for key, kind in questions
-    ]
+    return by_question
+
+
+def _overall(questions, ratings, by_question) -> Agreement:
     every_unit = [answers for key, _ in questions for answers in by_question[key].values()]
     overall = agreement(OVERALL, OVERALL, every_unit)
     n_raters = len({rater for (_item, rater, _key) in ratings})
-    overall = Agreement(**{**overall.__dict__, "n_raters": n_raters})
-    return SessionResults(results, overall, _accuracy(questions, ratings, gold, raters,
-                                                       confidence))
+    return Agreement(**{**overall.__dict__, "n_raters": n_raters})
 
 
 def _accuracy(questions, ratings, gold, raters, confidence) -> list[Accuracy]:

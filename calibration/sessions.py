@@ -77,10 +77,11 @@ def _require_status(session: CalibrationSession, *statuses: str, doing: str) -> 
 
 
 @transaction.atomic
-def create_session(*, name: str, form_version: FormVersion, by, vendor=None
-                   ) -> CalibrationSession:
+def create_session(*, name: str, form_version: FormVersion, by, vendor=None,
+                   now: dt.datetime | None = None) -> CalibrationSession:
     """A draft session scoring with ``form_version`` (published or retired, never a draft:
-    its questions must not change under the participants)."""
+    its questions must not change under the participants). ``now`` (and in the next steps)
+    dates it otherwise than now: the demo's history of past sessions."""
     _require_lead(by)
     name = (name or "").strip()
     if not name:
@@ -90,7 +91,8 @@ def create_session(*, name: str, form_version: FormVersion, by, vendor=None
     if form_version.is_draft:
         raise CalibrationError(f"form version: {form_version} is a draft; publish it first")
     return CalibrationSession.objects.create(
-        name=name, form_version=form_version, vendor=vendor, created_by=by)
+        name=name, form_version=form_version, vendor=vendor, created_by=by,
+        created_at=now or timezone.now())
 
 
 def _add_tickets(session: CalibrationSession, tickets: Iterable[Ticket], source: str
@@ -235,7 +237,8 @@ def invite(session: CalibrationSession, user, *, by) -> Participant:
 
 
 @transaction.atomic
-def open_session(session: CalibrationSession, *, by) -> CalibrationSession:
+def open_session(session: CalibrationSession, *, by, now: dt.datetime | None = None
+                 ) -> CalibrationSession:
     """draft -> open: participants may score."""
     _require_lead(by)
     session = CalibrationSession.objects.select_for_update().get(pk=session.pk)
@@ -244,19 +247,20 @@ def open_session(session: CalibrationSession, *, by) -> CalibrationSession:
         raise CalibrationError("add at least one ticket before opening the session")
     if session.participants.count() < 2:
         raise CalibrationError("invite at least two participants: agreement needs two raters")
-    session.status, session.opened_at = SessionStatus.OPEN, timezone.now()
+    session.status, session.opened_at = SessionStatus.OPEN, now or timezone.now()
     session.save(update_fields=["status", "opened_at"])
     return session
 
 
 @transaction.atomic
-def close_session(session: CalibrationSession, *, by) -> CalibrationSession:
+def close_session(session: CalibrationSession, *, by, now: dt.datetime | None = None
+                  ) -> CalibrationSession:
     """open -> closed: scoring ends and everyone may see every answer and the results."""
     _require_lead(by)
     session = CalibrationSession.objects.select_for_update().get(pk=session.pk)
     _require_status(session, SessionStatus.OPEN, doing="close it")
     session.status, session.closed_at, session.closed_by = (
-        SessionStatus.CLOSED, timezone.now(), by)
+        SessionStatus.CLOSED, now or timezone.now(), by)
     session.save(update_fields=["status", "closed_at", "closed_by"])
     return session
 

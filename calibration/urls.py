@@ -6,6 +6,7 @@ app_name = "calibration"
 urlpatterns = [
     path("", views.session_list, name="session_list"),
     path("new/", views.session_new, name="session_new"),
+    path("reliability/", views.reliability, name="reliability"),
     path("<int:pk>/", views.session_detail, name="session_detail"),
     path("<int:pk>/items/<int:item_pk>/score/", views.item_score, name="item_score"),
     path("<int:pk>/items/<int:item_pk>/gold/", views.item_gold, name="item_gold"),

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ from audit_forms.scoring import InvalidAnswers
 from audits.selectors import scoring_sheet
 
 from . import results as numbers
-from . import selectors, sessions
+from . import selectors, sessions, track_record
 from .forms import InviteForm, ItemsForm, SessionForm
 from .models import CalibrationItem, ItemSource, Participant, SessionStatus
 
@@ -236,3 +237,26 @@ def question_decision(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 def session_url(session) -> str:
     return reverse("calibration:session_detail", kwargs={"pk": session.pk})
+
+
+@lead_required
+def reliability(request: HttpRequest) -> HttpResponse:
+    """Auditor reliability over time: everyone's accuracy against gold and agreement with
+    the group, drift, and each form's alpha session by session (closed sessions only)."""
+    return render(request, "calibration/reliability.html", {
+        "report": track_record.reliability_report(),
+        "tentative": numbers.TENTATIVE, "reliable": numbers.RELIABLE,
+        "window_days": track_record.reliability.DRIFT_WINDOW_DAYS,
+        "min_answers": track_record.reliability.DRIFT_MIN_ANSWERS,
+    })
+
+
+def own_reliability_panel(request: HttpRequest) -> str:
+    """The "My calibration" section of an auditor's home, rendered for the page that composes
+    the home (``qa_program.home``: the auditor's home lives in ``audits``, below this app)."""
+    mine = track_record.own_reliability(request.user)
+    if mine is None:
+        return ""  # no section until a closed session holds their answers and gold
+    return render_to_string("calibration/_own_reliability.html", {
+        "mine": mine, "window_days": track_record.reliability.DRIFT_WINDOW_DAYS,
+    }, request=request)

@@ -2,7 +2,8 @@
 
 Kept apart from ``scorecards.overview`` so the sections that raise flags (targets, runs,
 p-charts there; disputes, coaching and calibration in ``scorecards.follow_ups``; vendors'
-over-reported QA in ``scorecards.reported_qa``) share it.
+over-reported QA in ``scorecards.reported_qa``; calibration's drift and low alpha in
+``scorecards.reliability_flags``) share it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 # The kinds, in the order the overview lists them.
 KINDS = ("target", "run", "out_of_control", "dispute_overdue", "coaching_overdue",
-         "calibration", "vendor_qa")
+         "calibration", "auditor_drift", "form_alpha", "vendor_qa")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from vendors.models import ContractTarget, Vendor, Workflow
 from .flags import RedFlag
 from .follow_ups import FollowUps, follow_ups
 from .query import PageQuery
+from .reliability_flags import reliability_flags
 from .reported_qa import over_reporting_flags
 from .targets import BELOW, targets_in_effect, verdict
 from .trends import control_series, trend_span
@@ -173,6 +174,7 @@ def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
         *_run_flags(runs, now),
         *out_of_control_flags(page_query),
         *disputes.flags,
+        *reliability_flags(now),
         *over_reporting_flags(page_query, by_vendor),
     ]
     return overview
