@@ -84,6 +84,7 @@ def test_last_use_is_written_at_most_once_a_minute(client, frozen, sync):
     ("Bearer nothing-like-ours", "Unknown token."),
     ("Bearer", "Malformed Authorization header"),
     ("Bearer two parts", "Malformed Authorization header"),
+    ("Bearer qat_caf\u00e9", "non-ASCII"),
 ])
 def test_an_unknown_token_or_a_malformed_header_is_a_401(client, sync, header, says):
     response = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=header)
