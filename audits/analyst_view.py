@@ -1,6 +1,6 @@
 """The read-only ``analyst_audits`` view: one row per audit for SQL users (README,
 "Exports and the analyst view"). Plain joins only, so the same SQL runs on PostgreSQL and
-SQLite. Never the internal note.
+SQLite. Never the internal note, and never a re-audit (it grades our auditor, not the vendor).
 
 A view pins the tables it reads: PostgreSQL refuses to change a column a view uses, and SQLite
 cannot rebuild a table a view names. So the view is dropped before every ``migrate`` and
@@ -56,6 +56,7 @@ JOIN audits_formversion fv ON fv.id = a.form_version_id
 JOIN audits_auditform f ON f.id = fv.form_id
 LEFT JOIN sampling_sampledticket st ON st.id = a.sampled_ticket_id
 LEFT JOIN sampling_samplestratum ss ON ss.id = st.stratum_id
+WHERE a.reaudit_of_id IS NULL
 """
 
 DROP_VIEW = "DROP VIEW IF EXISTS analyst_audits"

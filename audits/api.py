@@ -24,7 +24,7 @@ from sampling.models import SampledTicket
 from tickets.models import Ticket
 
 from . import lifecycle
-from .models import Audit, AuditStatus
+from .models import VENDOR_WORK, Audit, AuditStatus
 from .selectors import audits_visible_to, shows_internal
 
 # ----- audits -------------------------------------------------------------------------------
@@ -135,6 +135,9 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         if "auditor" in self.request.query_params and not shows_internal(self.request.user):
             # Filtering by auditor would tell a vendor who audited what.
             raise ValidationError({"auditor": "Only QA staff can filter audits by auditor."})
+        if self.action == "list":
+            # The list is vendor work; a re-audit (internal) is reached by its id only.
+            queryset = queryset.filter(VENDOR_WORK)
         return super().filter_queryset(queryset)
 
     @extend_schema(request=AuditCreateSerializer, responses={201: AuditSerializer})

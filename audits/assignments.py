@@ -45,10 +45,19 @@ def _movable(audit: Audit) -> bool:
 
 def reassignable_auditors(audit: Audit):
     """Active QA auditors other than the current one who are not conflicted with the
-    ticket's vendor, by email."""
+    ticket's vendor, by email. A re-audit may also go to a lead, and never to the auditor
+    of the audit it scores again."""
+    roles = [Role.QA_AUDITOR]
+    barred = [audit.auditor_id or 0]
+    if audit.reaudit_of_id:
+        roles.append(Role.PROGRAM_MANAGER)
+        barred.append(
+            Audit.objects.filter(pk=audit.reaudit_of_id).values_list("auditor_id", flat=True)
+            .first() or 0
+        )
     return (
-        get_user_model().objects.filter(is_active=True, role=Role.QA_AUDITOR)
-        .exclude(pk=audit.auditor_id or 0)
+        get_user_model().objects.filter(is_active=True, role__in=roles)
+        .exclude(pk__in=barred)
         .exclude(conflicted_vendors=audit.ticket.vendor_id)
         .order_by("email")
     )
@@ -66,7 +75,8 @@ def reassign_audit(audit: Audit, user, to_auditor, reason: str) -> Audit:
         if not reassignable_auditors(audit).filter(pk=to_auditor.pk).exists():
             raise LifecycleError(
                 f"{to_auditor} cannot take this audit: choose an active QA auditor other than "
-                "the current one, not conflicted with the ticket's vendor."
+                "the current one, not conflicted with the ticket's vendor"
+                + (" and not its original auditor." if audit.reaudit_of_id else ".")
             )
         from_auditor = audit.auditor
         from_status = audit.status
@@ -101,6 +111,8 @@ def skip_audit(audit: Audit, user, reason: str, *, replace: bool = False) -> Ski
     reason = _require(user, reason, "skip", "skipping")
     if replace and not audit.sampled_ticket_id:
         raise LifecycleError("Only a sampled audit can be replaced: this one is ad hoc.")
+    if replace and audit.reaudit_of_id:
+        raise LifecycleError("A re-audit has no replacement: skip it without one.")
     with transaction.atomic():
         audit = _locked(audit)
         replacement = drawn = None

@@ -23,6 +23,7 @@ from audit_forms.models import FormQuestion
 from vendors.models import Site, Vendor, Workflow
 
 from .api import AuditFilter
+from .models import VENDOR_WORK
 from .selectors import audits_visible_to, shows_internal
 
 # XLSX is built in memory (openpyxl keeps every cell), so capped; CSV streams, uncapped.
@@ -126,7 +127,10 @@ def exported_audits(user, filters: Mapping):
         raise ExportFiltersInvalid({"auditor": ["Filtering by auditor is for QA staff."]})
     wants_answers(filters)
     filters, by_slug = _slug_filters(user, filters)
-    filterset = AuditFilter(filters, queryset=audits_visible_to(user).filter(**by_slug))
+    # Exports are vendor work: a re-audit grades our auditor (audits.reaudits).
+    filterset = AuditFilter(
+        filters, queryset=audits_visible_to(user).filter(VENDOR_WORK, **by_slug)
+    )
     if not filterset.is_valid():
         raise ExportFiltersInvalid(filterset.errors)
     return filterset.qs.order_by("pk")

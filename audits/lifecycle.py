@@ -208,6 +208,7 @@ def dispute_audit(audit: Audit, user, reason: str) -> Audit:
         raise NotPermitted("Only the vendor's POC or a QA lead can dispute this audit.")
     if not reason:
         raise LifecycleError("Give a reason for the dispute.")
+    _refuse_reaudit(audit, "disputed")
     return _transition(audit, user, AuditEvent.Kind.DISPUTED,
                        (AuditStatus.SUBMITTED, AuditStatus.FINAL), AuditStatus.DISPUTED, reason)
 
@@ -226,6 +227,7 @@ def finalise_audit(audit: Audit, user, reason: str = "") -> Audit:
     """submitted/resolved → final: the score is what the vendor sees and is held to."""
     if not is_lead(user):
         raise NotPermitted("Only a QA lead or program manager can finalise an audit.")
+    _refuse_reaudit(audit, "finalised")
     audit = _transition(audit, user, AuditEvent.Kind.FINALISED,
                         (AuditStatus.SUBMITTED, AuditStatus.RESOLVED), AuditStatus.FINAL, reason)
     events.audit_finalised.send(sender=Audit, audit=audit)
@@ -233,6 +235,15 @@ def finalise_audit(audit: Audit, user, reason: str = "") -> Audit:
 
 
 # ----- internals ----------------------------------------------------------------------------
+
+
+def _refuse_reaudit(audit: Audit, done: str) -> None:
+    """A re-audit grades our auditor, not the vendor: it stays submitted, never becomes a
+    finding the vendor sees or disputes (a database constraint says so too)."""
+    if audit.reaudit_of_id:
+        raise LifecycleError(
+            f"A re-audit is never {done}: it grades the original auditor, not the vendor."
+        )
 
 
 def _transition(audit, user, kind, allowed, to_status, reason) -> Audit:

@@ -41,6 +41,11 @@ SCORED_STATUSES = (
 )
 
 
+# The audits that judge vendor work: everything but re-audits. Scorecards, rollups, the
+# portal, exports, the API's lists, disputes and coaching read only these.
+VENDOR_WORK = Q(reaudit_of__isnull=True)
+
+
 class Audit(models.Model):
     """A ticket scored (or to be scored) by an auditor with a given form version.
 
@@ -51,6 +56,11 @@ class Audit(models.Model):
     ``answers`` maps question key to answer value exactly as ``audit_forms.scoring`` takes it;
     ``score``, ``passed``, ``critical_failed``, ``section_scores`` and ``error_categories``
     are the stored result of ``score_audit`` at the last submission.
+
+    A *re-audit* (``reaudit_of`` set) scores a finalised audit's ticket again, drawn by a
+    re-audit run, to grade the first auditor: it is internal, never finalised or disputed (a
+    database constraint), and every reader of vendor work leaves it out (``VENDOR_WORK``).
+    An audit is re-audited at most once (the one-to-one link).
     """
 
     vendor_path = "ticket__vendor"
@@ -71,6 +81,11 @@ class Audit(models.Model):
     )
     unsampled = models.BooleanField(
         default=False, help_text="Ad-hoc audit outside any sample: excluded from estimates."
+    )
+    reaudit_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reaudit",
+        help_text="Re-audits only: the finalised audit this one scores again, blind, to grade "
+        "its auditor. A re-audit never counts for the vendor (audits.reaudits).",
     )
     status = models.CharField(
         max_length=12, choices=AuditStatus.choices, default=AuditStatus.ASSIGNED
@@ -123,6 +138,14 @@ class Audit(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="final") | Q(finalised_at__isnull=False),
                 name="audit_final_has_time",
+            ),
+            # A re-audit is drawn (it has an assignment) and grades the auditor, not the
+            # vendor: it is never finalised, disputed or resolved.
+            models.CheckConstraint(
+                condition=Q(reaudit_of__isnull=True)
+                | (Q(sampled_ticket__isnull=False) & ~Q(status__in=[
+                    "disputed", "resolved", "final"])),
+                name="audit_reaudit_never_final",
             ),
             # One ad-hoc audit per ticket and form version (sampled ones: one per assignment).
             models.UniqueConstraint(

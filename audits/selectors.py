@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -21,22 +21,34 @@ from audit_forms.catalog import version_with_parts
 from audit_forms.models import ErrorCategory, FormQuestion, FormVersion
 from tickets.models import Ticket
 
-from .models import OPEN_STATUSES, Audit, AuditEvent, AuditStatus
+from .models import OPEN_STATUSES, VENDOR_WORK, Audit, AuditEvent, AuditStatus
 
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "pass": "Pass", "fail": "Fail", "na": "N/A"}
 
 
 def audits_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The audits ``user`` may see: scoped by vendor, and only finalised ones for vendors."""
+    """The audits ``user`` may see: scoped by vendor, and only finalised ones for vendors,
+    never a re-audit. Re-audits are blind: while one is in someone's queue, the audit it
+    scores again is hidden from them (page, list, API, export)."""
     audits = visible_to(user, Audit.objects.all() if queryset is None else queryset)
     if getattr(user, "is_vendor_user", False):
         # A dispute of a final audit keeps it visible; a reopened one (finalised_at cleared)
-        # is back in QA's hands until it is final again.
-        audits = audits.filter(
+        # is back in QA's hands until it is final again. A re-audit grades our auditor.
+        audits = audits.filter(VENDOR_WORK).filter(
             Q(status=AuditStatus.FINAL)
             | Q(status__in=(AuditStatus.DISPUTED, AuditStatus.RESOLVED), finalised_at__isnull=False)
         )
+    elif getattr(user, "pk", None):
+        audits = audits.filter(~Exists(blind_to(user).filter(reaudit_of=OuterRef("pk"))))
     return audits
+
+
+def blind_to(user) -> QuerySet:
+    """The re-audits ``user`` is still to score: they may not see the audits these score
+    again until they have submitted."""
+    return Audit.objects.filter(
+        reaudit_of__isnull=False, auditor=user, status__in=OPEN_STATUSES
+    )
 
 
 def shows_internal(user) -> bool:

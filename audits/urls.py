@@ -14,5 +14,6 @@ urlpatterns = [
     path("export.xlsx", export_views.audits_xlsx, name="export_xlsx"),
     path("forms/", include("audit_forms.urls")),
     path("disputes/", include("audits.dispute_urls")),
+    path("reaudits/", include("audits.reaudits.urls")),
     path("", include("audits.workspace_urls")),
 ]

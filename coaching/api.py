@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.scoped_api import IdFilter, ViewOrderedCursorPagination
 from audit_forms.models import ErrorCategory
-from audits.models import Audit
+from audits.models import VENDOR_WORK, Audit
 from audits.selectors import audits_visible_to
 from vendors.models import Site, Vendor, Workflow
 
@@ -211,7 +211,7 @@ class CoachingActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         ids = data.pop("audits")
-        audits = list(audits_visible_to(request.user, Audit.objects.filter(pk__in=ids))
+        audits = list(audits_visible_to(request.user, Audit.objects.filter(VENDOR_WORK, pk__in=ids))
                       .select_related("ticket"))
         missing = sorted(set(ids) - {audit.pk for audit in audits})
         if missing:

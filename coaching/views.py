@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_page
 from accounts.scoping import visible_to
-from audits.models import Audit
+from audits.models import VENDOR_WORK, Audit
 from audits.selectors import audits_visible_to
 from vendors.models import Vendor
 
@@ -58,7 +58,7 @@ def _target_from_audits(request, ids: list[str]) -> dict:
         pks = [int(part) for part in ids]
     except ValueError:
         raise Http404("Audit ids are numbers.") from None
-    audits = list(audits_visible_to(request.user, Audit.objects.filter(pk__in=pks))
+    audits = list(audits_visible_to(request.user, Audit.objects.filter(VENDOR_WORK, pk__in=pks))
                   .select_related("ticket__agent__site", "ticket__vendor"))
     if len(audits) != len(set(pks)):
         raise Http404("No such audit.")

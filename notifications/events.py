@@ -62,6 +62,8 @@ def notify_finding(audit_id: int) -> list[int]:
     """A final audit with errors is a finding for its vendor's POCs (a clean audit is not
     news). Once per audit: re-finalising after a dispute is the dispute's resolution."""
     audit = Audit.objects.select_related("ticket").get(pk=audit_id)
+    if audit.reaudit_of_id:  # a re-audit grades our auditor; it is never the vendor's news
+        return []
     if audit.finalised_at is None or not (audit.error_count or audit.passed is False):
         return []
     ticket = audit.ticket

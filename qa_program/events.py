@@ -2,15 +2,19 @@
 
 Lower apps announce what happened (``audits.events``, ``coaching.events``, ``sampling.events``)
 and never call the apps above them; the subscribers below are those higher apps.
-docs/architecture.md draws it.
+docs/architecture.md draws it. ``DRAWERS`` are the draws of plan kinds whose population a
+higher app owns (``sampling.kinds``): a re-audit plan draws audits.
 """
 
 from audits import events as audit_events
 from audits import opening
+from audits.reaudits import drawing as reaudit_drawing
 from coaching import events as coaching_events
 from notifications import events as notifications
 from rollups import tasks as rollups
 from sampling import events as sampling_events
+from sampling import kinds as sampling_kinds
+from sampling.models import SamplingPlan
 
 SUBSCRIBERS = [
     (audit_events.audit_changed, rollups.queue_refresh),
@@ -22,6 +26,13 @@ SUBSCRIBERS = [
 ]
 
 
+DRAWERS = [
+    (SamplingPlan.Kind.REAUDIT, reaudit_drawing.draw_reaudit_run),
+]
+
+
 def subscribe_all() -> None:
     for event, subscriber in SUBSCRIBERS:
         event.connect(subscriber, weak=False, dispatch_uid=subscriber.__qualname__)
+    for kind, drawer in DRAWERS:
+        sampling_kinds.register_drawer(kind, drawer)

@@ -14,7 +14,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from audits.models import SCORED_STATUSES, Audit, AuditEvent
+from audits.models import SCORED_STATUSES, VENDOR_WORK, Audit, AuditEvent
 
 from .models import AuditorDay, FinalisedDay
 from .registry import insert_grouped, lock_tables
@@ -54,7 +54,9 @@ AUDITOR_DAYS = DayRollup(
         "form_id": F("form_version__form_id"),
     },
     counts={"audits": Count("pk"), "seconds": Coalesce(Sum("time_spent_seconds"), Value(0))},
-    scope=Q(status__in=SCORED_STATUSES, submitted_at__isnull=False, auditor__isnull=False),
+    # Re-audits grade other auditors' work and are shown on their own pages (audits.reaudits).
+    scope=Q(status__in=SCORED_STATUSES, submitted_at__isnull=False, auditor__isnull=False)
+    & VENDOR_WORK,
     trail=(AuditEvent.Kind.SUBMITTED, AuditEvent.Kind.RESCORED),
     drift=-1,
 )
@@ -67,7 +69,7 @@ FINALISED_DAYS = DayRollup(
         "vendor_id": F("ticket__vendor_id"),
     },
     counts={"audits": Count("pk")},
-    scope=Q(finalised_at__isnull=False),
+    scope=Q(finalised_at__isnull=False) & VENDOR_WORK,
     trail=(AuditEvent.Kind.FINALISED,),
     drift=+1,
 )

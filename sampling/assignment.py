@@ -37,9 +37,18 @@ class AssignmentResult:
     notes: list[str] = field(default_factory=list)
 
 
+# Who may score a plan's audits: auditors; a re-audit may also go to a lead.
+POOL_ROLES = {
+    SamplingPlan.Kind.TICKETS: (Role.QA_AUDITOR,),
+    SamplingPlan.Kind.REAUDIT: (Role.QA_AUDITOR, Role.PROGRAM_MANAGER),
+}
+
+
 def eligible_auditors(plan: SamplingPlan) -> QuerySet:
-    """The plan's pool, minus anyone no longer an active auditor."""
-    return plan.auditors.filter(is_active=True, role=Role.QA_AUDITOR)
+    """The plan's pool, minus anyone no longer active in a role that may score its audits
+    (auditors; for a re-audit plan, auditors and leads)."""
+    roles = POOL_ROLES.get(plan.kind, (Role.QA_AUDITOR,))
+    return plan.auditors.filter(is_active=True, role__in=roles)
 
 
 def open_assignment_counts(auditor_ids: Iterable[int]) -> dict[int, int]:
@@ -57,12 +66,14 @@ def open_assignment_counts(auditor_ids: Iterable[int]) -> dict[int, int]:
 
 
 def assign_tickets(
-    plan: SamplingPlan, seed: int, tickets: list[tuple[int, int]]
+    plan: SamplingPlan, seed: int, tickets: list[tuple[int, int] | tuple[int, int, int]]
 ) -> tuple[dict[int, int], AssignmentResult]:
     """Choose an auditor for each (ticket key, vendor id), taken in the given order.
 
-    Returns {ticket key: auditor id} (keys without an eligible auditor are absent) and the
-    counts. Reads the pool, its conflicts and its open load; writes nothing.
+    An item may carry a third value, an auditor who must not take it: a re-audit never goes
+    to the auditor whose audit it scores again. Returns {ticket key: auditor id} (keys
+    without an eligible auditor are absent) and the counts. Reads the pool, its conflicts and
+    its open load; writes nothing.
     """
     if not tickets:
         return {}, AssignmentResult(0, 0)
@@ -76,11 +87,11 @@ def assign_tickets(
     heap = [(load[pk], _tiebreak(seed, pk), pk) for pk in auditors]
     heapq.heapify(heap)
     chosen_for: dict[int, int] = {}
-    for key, vendor_id in tickets:
+    for key, vendor_id, *barred in tickets:
         skipped, chosen = [], None
         while heap:
             entry = heapq.heappop(heap)
-            if vendor_id in conflicts.get(entry[2], ()):
+            if vendor_id in conflicts.get(entry[2], ()) or entry[2] in barred:
                 skipped.append(entry)
                 continue
             chosen = entry
@@ -96,7 +107,8 @@ def assign_tickets(
     if unassigned:
         notes.append(
             f"{unassigned} tickets are unassigned: every auditor in the pool is conflicted "
-            "with their vendor."
+            "with their vendor"
+            + (" or is the auditor being re-audited." if plan.is_reaudit else ".")
         )
     return chosen_for, AssignmentResult(len(chosen_for), unassigned, notes)
 
@@ -105,8 +117,11 @@ def assign_run(run: SampleRun, *, now: dt.datetime | None = None) -> AssignmentR
     """Assign a finished run's still-unassigned tickets (e.g. after the pool changed).
 
     The draw assigns as it writes; this is for the leftovers, in the same order and by the
-    same rule, one UPDATE per auditor and chunk.
+    same rule, one UPDATE per auditor and chunk. Not for re-audit runs: their audits are
+    opened with the draw, so a lead assigns a leftover on its audit page (reassign).
     """
+    if run.plan.is_reaudit:
+        raise ValueError("A re-audit run's unassigned audits are assigned on their audit page.")
     now = now or timezone.now()
     rows = list(
         SampledTicket.objects.filter(run=run, auditor__isnull=True)

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import events
+from . import events, kinds
 from .allocation import Design, RunAllocation, allocate_strata, past_error_rates
 from .assignment import assign_tickets
 from .models import (
@@ -118,6 +118,10 @@ def draw_sample(run_id: int) -> SampleRun:
 
 def _draw(run: SampleRun, progress: _Progress) -> None:
     plan = run.plan
+    if plan.kind != SamplingPlan.Kind.TICKETS:
+        # A re-audit plan draws audits, which the audits app owns (sampling.kinds).
+        kinds.drawer_for(plan.kind)(run, progress)
+        return
     window = SampleWindow(run.window_start, run.window_end)
     design = Design.from_plan(plan)
     keys = list(plan.strata_keys or [])

@@ -10,8 +10,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from accounts.models import Role
 from audit_forms.models import AuditForm, FormVersion
 from vendors.models import Site, Vendor, Workflow
 
@@ -260,7 +262,7 @@ class SamplingPlanForm(forms.ModelForm):
     class Meta:
         model = SamplingPlan
         fields = [
-            "name", "description", "active",
+            "name", "description", "active", "kind",
             "vendors", "sites", "workflows", "decision_types", "automation",
             "window_kind", "window_timezone",
             "strata_keys", "confidence", "margin_of_error", "expected_rate",
@@ -289,12 +291,25 @@ class SamplingPlanForm(forms.ModelForm):
             self.initial["decision_types"] = ", ".join(self.instance.decision_types or [])
         for name in ("vendors", "sites", "workflows", "auditors"):
             self.fields[name].widget.attrs["size"] = 6
+        self.fields["kind"].required = False
+        # A re-audit may go to a lead as well as an auditor (clean() keeps leads out of the
+        # pool of a ticket sample).
+        self.fields["auditors"].queryset = get_user_model().objects.filter(
+            is_active=True, role__in=(Role.QA_AUDITOR, Role.PROGRAM_MANAGER)
+        ).order_by("role", "email")
+        self.fields["auditors"].help_text = (
+            "Who scores the drawn audits: QA auditors; a re-audit plan may add leads."
+        )
 
     def clean_decision_types(self) -> list[str]:
         return _decision_list(self.cleaned_data["decision_types"])
 
     def clean_window_timezone(self) -> str:
         return self.cleaned_data["window_timezone"].strip()
+
+    def clean_kind(self) -> str:
+        # Not given (an older client, the API of a script): the plan keeps its kind.
+        return self.cleaned_data.get("kind") or self.instance.kind
 
     def clean(self):
         data = super().clean()
@@ -306,6 +321,21 @@ class SamplingPlanForm(forms.ModelForm):
                     "sites",
                     "These sites belong to vendors not in the plan, so they would match no "
                     f"tickets: {', '.join(str(site) for site in strays)}.",
+                )
+        if data.get("kind") == SamplingPlan.Kind.REAUDIT:
+            # A re-audit plan is stratified by auditor, always, and each auditor is sized
+            # on their own: the ticket strata, their costs and the allocation do not apply.
+            data["strata_keys"] = []
+            data["stratum_costs"] = {}
+            data["margin_applies_to"] = SamplingPlan.MarginScope.EACH_STRATUM
+        else:
+            leads = [user for user in data.get("auditors") or [] if user.role != Role.QA_AUDITOR]
+            if leads:
+                self.add_error(
+                    "auditors",
+                    "Only a re-audit plan may send audits to leads: "
+                    f"{', '.join(user.email for user in leads)} "
+                    "would never be given one. Choose QA auditors, or make the plan a re-audit.",
                 )
         keys = set(data.get("strata_keys") or [])
         costs = data.get("stratum_costs") or {}

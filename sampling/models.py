@@ -63,6 +63,10 @@ class SamplingPlan(models.Model):
 
     internal_only = True
 
+    class Kind(models.TextChoices):
+        TICKETS = "tickets", "Ticket sample (audit vendor work)"
+        REAUDIT = "reaudit", "Re-audit (grade the graders)"
+
     class Automation(models.TextChoices):
         ANY = "any", "Manual and automated"
         MANUAL = "manual", "Manual decisions only"
@@ -102,6 +106,14 @@ class SamplingPlan(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.TICKETS,
+        help_text="A ticket sample draws tickets to audit; a re-audit plan draws finalised "
+        "audits, one stratum per auditor, to be scored again blind by someone else "
+        "(docs/statistics.md, Re-audits).",
+    )
     active = models.BooleanField(
         default=True, help_text="Inactive plans keep their runs but are not drawn on schedule."
     )
@@ -264,6 +276,10 @@ class SamplingPlan(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @property
+    def is_reaudit(self) -> bool:
+        return self.kind == self.Kind.REAUDIT
+
 
 class SampleRun(models.Model):
     """One draw of a plan over one window with one seed.
@@ -275,6 +291,11 @@ class SampleRun(models.Model):
     population N is the window's tickets less those, and ``excluded_same_plan`` and
     ``excluded_other_plans`` say how many were left out, so N + both is the window.
     ``parameters`` freezes the plan's design as it was at the draw.
+
+    A run of a re-audit plan draws finalised *audits* instead (``audits.reaudits``): its
+    sampled tickets are the tickets of the audits it drew, which the original run drew before
+    by design, so re-audit runs are neither counted by nor subject to the rule above
+    (``sampling.population.drawn_in_window``); an audit is re-audited at most once instead.
     """
 
     internal_only = True
@@ -379,6 +400,8 @@ class SampleStratum(models.Model):
 
     The stratum's key is stored as columns (only the plan's strata keys are set) so the draw
     can join tickets to their stratum in SQL; ``key`` and ``label`` give it back readably.
+    A re-audit run has one stratum per auditor (``auditor``): its population is that auditor's
+    finalised audits, not tickets.
     """
 
     internal_only = True
@@ -400,6 +423,14 @@ class SampleStratum(models.Model):
     )
     language = models.CharField(max_length=16, blank=True)
     decision = models.CharField(max_length=64, blank=True)
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Re-audit runs: the auditor whose finalised audits the stratum holds.",
+    )
     population = models.PositiveIntegerField(help_text="N_h: tickets in the stratum.")
     allocated = models.PositiveIntegerField(help_text="n_h: audits allocated.")
     drawn = models.PositiveIntegerField(default=0, help_text="Tickets actually drawn.")

@@ -127,9 +127,17 @@ def drawn_in_window(window: Window, *, except_run: SampleRun | None = None
     ticket of ``window``; restricting to them keeps the set small however long the history.
     Every run counts whatever its status: a draw writes its sampled tickets and its ``done``
     status in one transaction, and a failed or requeued run holds none.
+
+    Only ticket samples count. A re-audit run's sampled tickets are the tickets of the
+    finalised audits it drew to score again: the original run drew them, by design, and they
+    neither block a later ticket sample nor are blocked by the original (a re-audit run's
+    window is of finalisation, not handling). Re-audits have their own rule, an audit is
+    re-audited at most once (``audits.reaudits.drawing``).
     """
     drawn = SampledTicket.objects.filter(
-        run__window_start__lt=window.end, run__window_end__gt=window.start
+        run__window_start__lt=window.end,
+        run__window_end__gt=window.start,
+        run__plan__kind=SamplingPlan.Kind.TICKETS,
     )
     if except_run is not None:
         drawn = drawn.exclude(run=except_run)

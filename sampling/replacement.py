@@ -44,6 +44,9 @@ def draw_replacement(skipped: SampledTicket, *, now: dt.datetime | None = None
         run = SampleRun.objects.select_for_update().select_related("plan").get(
             pk=skipped.run_id
         )
+        if run.plan.is_reaudit:
+            # A re-audit run drew audits, not tickets: there is no next ticket to take.
+            return None
         # And none while any draw is writing: it could take the same ticket.
         hold_draws_lock_in_transaction()
         stratum = skipped.stratum

@@ -19,7 +19,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
 from audit_forms.models import ErrorCategory
-from audits.models import SCORED_STATUSES
+from audits.models import SCORED_STATUSES, VENDOR_WORK
 from audits.selectors import audits_visible_to
 from coaching.actions import actions_visible_to
 from coaching.effectiveness import Effectiveness, effectiveness
@@ -94,6 +94,7 @@ def agent_audits(user, scope: Scope, result: str = "",
     least one error of it) narrow the list. Read through ``audits_visible_to``."""
     period = scope.period
     audits = audits_visible_to(user).filter(
+        VENDOR_WORK,
         status__in=SCORED_STATUSES,
         ticket__handled_at__gte=_utc_midnight(period.first),
         ticket__handled_at__lt=_utc_midnight(period.last + dt.timedelta(days=7)),

@@ -29,7 +29,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from audit_forms.models import ErrorCategory, FormQuestion
-from audits.models import SCORED_STATUSES
+from audits.models import SCORED_STATUSES, VENDOR_WORK
 from audits.selectors import audits_visible_to
 from rollups.estimates import MIN_AUDITS, domain_outcomes
 from rollups.periods import Period
@@ -209,7 +209,7 @@ def theme_audits(user, page_query: PageQuery, slug: str) -> QuerySet:
     scope = page_query.scope
     period = scope.period
     audits = audits_visible_to(user).filter(
-        status__in=SCORED_STATUSES, unsampled=False, sampled_ticket__isnull=False,
+        VENDOR_WORK, status__in=SCORED_STATUSES, unsampled=False, sampled_ticket__isnull=False,
         ticket__handled_at__gte=_utc_midnight(period.first),
         ticket__handled_at__lt=_utc_midnight(period.last + dt.timedelta(days=7)),
     )

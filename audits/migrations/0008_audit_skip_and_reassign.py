@@ -3,10 +3,14 @@
 to change its constraints, which a view over it would block: the analyst view is dropped
 first and recreated last (``migrate`` also recreates it afterwards)."""
 
+import importlib
+
 from django.conf import settings
 from django.db import migrations, models
 
-from audits.analyst_view import CREATE_VIEW, DROP_VIEW
+# The analyst view as it was then (0006's copy): the live one reads columns added later.
+_VIEW = importlib.import_module("audits.migrations.0006_analyst_audits_view")
+CREATE_VIEW, DROP_VIEW = _VIEW.CREATE_VIEW, _VIEW.DROP_VIEW
 
 
 class Migration(migrations.Migration):
