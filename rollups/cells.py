@@ -56,7 +56,7 @@ from django.db.models.functions import Coalesce, JSONObject, TruncWeek
 from django.utils import timezone
 
 from audit_forms.models import ErrorCategory
-from audits.models import SCORED_STATUSES, Audit
+from audits.models import SCORED_STATUSES, VENDOR_WORK, Audit
 from sampling.models import SampleStratum
 
 from . import week_sums
@@ -78,7 +78,10 @@ ORDER: dict[type[models.Model], tuple[str, ...]] = {
     SiteCell: ("stratum_id", "workflow_id", "week", "site_id", "vendor_id"),
     VendorCell: ("stratum_id", "workflow_id", "week", "vendor_id"),
 }
-COMPLETED = Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES)
+# Re-audits never count: they grade our auditors, not the vendor (audits.reaudits).
+COMPLETED = (
+    Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES) & VENDOR_WORK
+)
 
 
 def refresh_cells(audit_ids: list[int]) -> int:
@@ -110,7 +113,7 @@ def rebuild_cells() -> int:
 def _refresh_box(ids: list[int]) -> int:
     """Delete and recount every table's box of the given audits (module docstring)."""
     box = (
-        Audit.objects.filter(pk__in=ids, sampled_ticket__isnull=False)
+        Audit.objects.filter(VENDOR_WORK, pk__in=ids, sampled_ticket__isnull=False)
         .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
         .values_list("key_stratum_id", "key_agent_id", "key_workflow_id", "key_week")
     )

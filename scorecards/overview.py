@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.formats import percent as _percent
 from rollups.estimates import DomainOutcome, Scope, domain_outcomes
 from rollups.models import AuditorDay, StratumTotal, VendorCell
-from sampling.models import SampleRun, SampleStratum
+from sampling.models import SampleRun, SampleStratum, SamplingPlan
 from sampling.stats import Estimate
 from scorecards.dispute_rates import DisputeRate
 from vendors.models import ContractTarget, Vendor, Workflow
@@ -256,10 +256,11 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: lis
 
 
 def recent_runs(now: dt.datetime) -> list[RunProgress]:
-    """The latest RECENT_RUNS runs with planned and completed audits, in three queries summing
-    only the runs shown (a program keeps years of runs)."""
-    runs = list(SampleRun.objects.select_related("plan").order_by("-created_at", "-id")
-                [:RECENT_RUNS])
+    """The latest RECENT_RUNS ticket-sample runs with planned and completed audits, in three
+    queries summing only the runs shown (a program keeps years of runs). Re-audit runs are
+    not vendor work: their progress is on their own page."""
+    runs = list(SampleRun.objects.filter(plan__kind=SamplingPlan.Kind.TICKETS)
+                .select_related("plan").order_by("-created_at", "-id")[:RECENT_RUNS])
     ids = [run.pk for run in runs]
     planned = {row[0]: row[1:] for row in (
         SampleStratum.objects.filter(run__in=ids).order_by().values("run")
