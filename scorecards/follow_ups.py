@@ -175,14 +175,14 @@ def _calibration_flags(by_question: list[DisputeRate], by_auditor: list[DisputeR
             form, question = rate.key
             flags.append(RedFlag("calibration", (
                 f"{form}, question {question}: {rate.overturned} of {rate.decided} disputed "
-                f"answers overturned ({percent(rate.overturn_rate, 0)}) on audits finalised in "
+                f"answers overturned ({percent(rate.overturn_rate)}) on audits finalised in "
                 "the period: a calibration signal."
             ), queue))
     for rate in by_auditor:
         if rate.key is not None and is_calibration_signal(rate):
             flags.append(RedFlag("calibration", (
                 f"Auditor {rate.label}: {rate.overturned} of {rate.decided} disputed answers on "
-                f"their audits overturned ({percent(rate.overturn_rate, 0)}) in the period: a "
+                f"their audits overturned ({percent(rate.overturn_rate)}) in the period: a "
                 "calibration signal."
             ), queue))
     return flags

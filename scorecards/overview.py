@@ -334,7 +334,7 @@ def _run_flags(runs: list[RunProgress], now: dt.datetime) -> list[RedFlag]:
     return [
         RedFlag("run", (
             f"Run {progress.run.pk} of {progress.run.plan.name}: {progress.completed} of "
-            f"{progress.drawn} audits done ({_percent(progress.share_done, 0)}) "
+            f"{progress.drawn} audits done ({_percent(progress.share_done)}) "
             f"{(now - progress.run.finished_at).days} days after the draw."
         ), progress.url)
         for progress in runs if progress.behind

@@ -64,7 +64,7 @@ def pareto_svg(bars: Sequence[Bar], title: str = "Error themes") -> SafeString:
     """The chart as an <svg> string (marked safe: every label is escaped here). ``bars``
     should already be in descending order of rate, as a Pareto chart reads."""
     summary = "; ".join(
-        f"{bar.label} {_percent(bar.rate)} (cumulative {_percent(bar.cumulative, 0)})"
+        f"{bar.label} {_percent(bar.rate)} (cumulative {_percent(bar.cumulative)})"
         for bar in bars
     ) or "no errors found"
     label = f"{title}, Pareto chart: {summary}"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, OuterRef, Subquery, Sum
 
-from accounts.formats import percent
+from accounts.formats import percent, setting_percent
 from audits.models import Audit, AuditStatus
 from rollups.estimates import CONFIDENCE, DomainOutcome, Scope, domain_outcomes
 from rollups.periods import Period
@@ -135,7 +135,7 @@ class RateGap:
         verdict = "is significant" if comparison.significant else "is not significant"
         return (f"{said}; our estimate {percent(self.ours.p)} ({percent(self.ours.low)} – "
                 f"{percent(self.ours.high)}): the gap of {gap:.1f} points {verdict} "
-                f"({percent(self.confidence, 0)} interval {comparison.low * 100:+.1f} to "
+                f"({setting_percent(self.confidence)} interval {comparison.low * 100:+.1f} to "
                 f"{comparison.high * 100:+.1f} points).")
 
 

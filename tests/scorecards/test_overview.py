@@ -295,7 +295,7 @@ def test_a_vendor_significantly_below_target_is_a_red_flag_and_one_meeting_it_is
     assert [flag.kind for flag in flags] == ["target", "run"]
     assert texts.endswith(
         f"Run {program['weekly'].pk} of Weekly review: 2 of 10 audits done "
-        "(20%) 5 days after the draw."
+        "(20.0%) 5 days after the draw."
     )
     page = response.content.decode()
     assert "Acme Moderation: accuracy on Hate speech (EN)" in page

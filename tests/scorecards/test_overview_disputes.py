@@ -237,7 +237,7 @@ def test_a_question_overturned_often_on_enough_decisions_is_a_calibration_signal
         if f.kind == "calibration"
     ]
 
-    share = f"{round(100 * overturned / decided)}%"
+    share = f"{100 * overturned / decided:.1f}%"
     question = (
         f"Moderation scorecard, question policy_cited: {overturned} of {decided} "
         f"disputed answers overturned ({share}) on audits finalised in the period: a "
