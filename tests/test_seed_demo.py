@@ -44,12 +44,14 @@ from audits.models import (
     DisputedQuestion,
     DisputeStatus,
 )
+from audits.reaudits.alignment import alignment
 from audits.run_report import run_report
 from coaching.actions import repeat_offenders
 from coaching.effectiveness import coaching_report, effectiveness
 from coaching.models import ActionStatus, CoachingAction, Level
 from demo import coaching as coaching_demo
 from demo import disputes as demo_disputes
+from demo import reaudits as reaudits_demo
 from demo import sampling as sampling_demo
 from demo.people import DEMO_PASSWORD, demo_logins
 from demo.story import demo_period, spike_week
@@ -692,6 +694,29 @@ class TestTheSeededDemo:
         first, second = CoachingAction.objects.filter(agent=agent).order_by("opened_at")
         assert first.category == second.category == offenders[0].category
         assert first.status == "verified" and second.opened_at > first.completed_at
+
+    def test_a_reaudit_run_grades_every_demo_auditor_and_one_drifts_from_the_others(
+        self, client
+    ):
+        plan = SamplingPlan.objects.get(name=reaudits_demo.PLAN_NAME, kind="reaudit")
+        run = plan.runs.get(status="done")
+        reaudits = Audit.objects.filter(sampled_ticket__run=run).select_related("reaudit_of")
+        auditors = set(User.objects.filter(role=Role.QA_AUDITOR).values_list("email", flat=True))
+        assert reaudits.count() == run.sample_size >= 3 * 8
+        assert set(reaudits.values_list("status", flat=True)) == {"submitted"}
+        for reaudit in reaudits:
+            assert reaudit.reaudit_of.status == "final"
+            assert reaudit.auditor_id not in (None, reaudit.reaudit_of.auditor_id)
+        rows = {row.email: row for row in alignment(run=run)}
+        assert set(rows) == auditors
+        drifting = rows.pop(reaudits_demo.DRIFTING)
+        assert all(drifting.rate < row.rate for row in rows.values())
+        assert drifting.worst_questions
+        # The run page shows it on first login; the scorecards never count a re-audit.
+        client.force_login(User.objects.get(email="manager@demo.qa"))
+        page = client.get(reverse("sampling:run_detail", args=[run.pk])).content.decode()
+        assert "Alignment per auditor" in page and reaudits_demo.DRIFTING in page
+        assert reaudits_demo.seed()["re-audits"][0] == 0
 
     def test_seeding_disputes_and_coaching_again_adds_nothing(self):
         counts = (
