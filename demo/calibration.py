@@ -1,5 +1,9 @@
 """The demo's calibration sessions: two closed (one internal, one with a vendor's QA analyst)
-and one still open, so every calibration page shows data on first login.
+and one still open, so every calibration page shows data on first login; and eight earlier
+internal sessions, three weeks apart, so the reliability page has a trend and one auditor
+drifts: auditor2 slips on 3 % of answers until 90 days ago and on 22 % since, a fall the
+overview's red flags report (``calibration.track_record``). The earlier sessions re-use
+tickets of the 8-week ticket history, as the demo keeps no older tickets.
 
 Items are tickets of finalised demo audits scored with the most used published form; each
 participant's answers are the audit's answers with a few changed at a rate of their own
@@ -9,9 +13,11 @@ step goes through ``calibration.sessions``. Seeding is skipped when the sessions
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from accounts.models import Role, User
 from audit_forms.models import FormVersion
@@ -19,6 +25,7 @@ from audit_forms.scoring import SCALE_VALUES, Question
 from audits.models import Audit, AuditStatus
 from calibration import sessions
 from calibration.models import CalibrationSession
+from calibration.reliability import DRIFT_WINDOW_DAYS
 from demo.vendors import VENDORS
 
 CLOSED_INTERNAL = "Week 44: internal calibration"
@@ -28,6 +35,10 @@ RUNNING = "Week 46: calibration (scoring)"
 SLIPS = {"auditor1@demo.qa": 0.05, "auditor2@demo.qa": 0.12, "auditor3@demo.qa": 0.25}
 ANALYST_SLIP = 0.18
 SEED = 13
+HISTORY = "Round {n}: internal calibration"
+HISTORY_ROUNDS, HISTORY_EVERY_DAYS = 8, 21
+# The auditor whose accuracy falls: their slip before and within the latest drift window.
+DRIFTING, DRIFT_SLIPS = "auditor2@demo.qa", (0.03, 0.22)
 
 
 def analyst_email() -> str:
@@ -56,6 +67,11 @@ def seed() -> dict[str, tuple[int, int]]:
         return chosen
 
     spec = {q.key: q for q in version.to_spec().questions()}
+    now = timezone.now()
+    for n in range(1, HISTORY_ROUNDS + 1):
+        when = now - dt.timedelta(days=HISTORY_EVERY_DAYS * (HISTORY_ROUNDS + 1 - n))
+        _run(HISTORY.format(n=n), version, manager, None, pick(10), auditors, spec, rng,
+             close=True, when=when, recent=now - when < dt.timedelta(days=DRIFT_WINDOW_DAYS))
     _run(CLOSED_INTERNAL, version, manager, None, pick(10), auditors, spec, rng, close=True)
     vendor = analyst.vendor
     _run(CLOSED_VENDOR.format(vendor=vendor.name), version, manager, vendor,
@@ -71,15 +87,21 @@ def _busiest_version() -> FormVersion | None:
             .order_by("-n", "pk").first())
 
 
-def _run(name, version, manager, vendor, audits, people, spec, rng, *, close: bool) -> None:
+def _run(name, version, manager, vendor, audits, people, spec, rng, *, close: bool,
+         when: dt.datetime | None = None, recent: bool = True) -> None:
+    """One session through its steps; ``when`` dates a past one (created two days, opened a
+    day before it closes); ``recent``: within the latest drift window."""
     if not audits:
         return
-    session = sessions.create_session(name=name, form_version=version, by=manager, vendor=vendor)
+    session = sessions.create_session(
+        name=name, form_version=version, by=manager, vendor=vendor,
+        now=when and when - dt.timedelta(days=2))
     sessions.add_picked_items(session, by=manager,
                               external_ids=[a.ticket.external_id for a in audits])
     for person in people:
         sessions.invite(session, person, by=manager)
-    session = sessions.open_session(session, by=manager)
+    session = sessions.open_session(session, by=manager,
+                                    now=when and when - dt.timedelta(days=1))
     by_ticket = {a.ticket_id: a for a in audits}
     items = list(session.items.all())
     for index, item in enumerate(items):
@@ -87,7 +109,8 @@ def _run(name, version, manager, vendor, audits, people, spec, rng, *, close: bo
         for n, person in enumerate(people):
             if not close and n > 0 and index >= len(items) // (n + 1):
                 continue  # the running session: some have scored more than others
-            slip = SLIPS.get(person.email, ANALYST_SLIP)
+            slip = (DRIFT_SLIPS[1 if recent else 0] if person.email == DRIFTING
+                    else SLIPS.get(person.email, ANALYST_SLIP))
             sessions.score_item(item, person, {
                 key: _slip(spec[key], answer, slip, rng) if key in spec else answer
                 for key, answer in truth.items()})
@@ -97,7 +120,7 @@ def _run(name, version, manager, vendor, audits, people, spec, rng, *, close: bo
     if close:
         sessions.save_note(session, next(iter(spec)),
                            "Agreed: re-read the policy's examples before answering.", by=manager)
-        sessions.close_session(session, by=manager)
+        sessions.close_session(session, by=manager, now=when)
 
 
 def _slip(question: Question, answer: str, rate: float, rng: random.Random) -> str:

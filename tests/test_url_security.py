@@ -516,6 +516,8 @@ RULES: dict[str, Rule] = {
         fill=calibration_fills.list_queries,
     ),
     "calibration/new/": Rule(poc=NOT_FOUND),
+    # Everyone's accuracy and drift, vendor analysts' included: QA leads only.
+    "calibration/reliability/": Rule(poc=NOT_FOUND),
     "calibration/<int:pk>/": Rule(poc=NOT_FOUND, fill=calibration_fills.session),
     "calibration/<int:pk>/items/<int:item_pk>/score/": Rule(
         poc=NOT_FOUND, fill=calibration_fills.items

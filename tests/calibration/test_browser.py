@@ -8,7 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from calibration import sessions
 from calibration.models import CalibrationSession, Rating
+from tests.audits.workspace_helpers import ALL_GOOD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +87,56 @@ def test_a_lead_runs_a_calibration_session_end_to_end(
     expect(page.locator("#accuracy")).to_contain_text("1/1")
     expect(page.locator("#accuracy")).to_contain_text("0/1")
     expect(page.locator("#grid")).to_contain_text("auditor2@example.com")
+
+
+def test_a_vendor_qa_analyst_takes_part_through_the_portal(
+    page, browser, live_server, log_in, manager, auditor, analyst_a, open_session
+):
+    """Acme's QA analyst logs in (with TOTP), finds the session in the partner portal, scores
+    every ticket blind, and once the lead has closed it reads the results."""
+    session = open_session
+    items = list(session.items.order_by("position"))
+    for item in items:  # an auditor has scored already, with a tone nobody else gives
+        sessions.score_item(item, auditor, {**ALL_GOOD, "tone": "2"})
+    sessions.set_gold(items[0], by=manager, answers={"tone": ("5", "Polite and complete")})
+
+    log_in(analyst_a)
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    page.locator("#my-calibration").get_by_role("link", name=session.name).click()
+    expect(page.locator("#your-items")).to_contain_text("to score")
+    page.get_by_role("link", name="ACME-CAL-1").click()
+    for _ in items:
+        expect(page.locator("#scoring-form")).to_be_visible()
+        body = page.locator("body")
+        expect(body).not_to_contain_text("auditor@example.com")  # blind: no one else's
+        expect(body).not_to_contain_text("Polite and complete")  # nor the gold
+        for name, value in (("right_action", "yes"), ("policy_cited", "pass"),
+                            ("tone", "5"), ("escalation", "not_needed")):
+            choose(page, name, value)
+        page.get_by_role("button", name="Save and next").click()
+    expect(page.locator(".messages")).to_contain_text("Scored ACME-CAL-3")
+    expect(page.locator("#your-items .badge.good")).to_have_count(len(items))
+    expect(page.locator("#results")).to_have_count(0)
+    assert Rating.objects.filter(item__session=session, rater=analyst_a).count() == 12
+
+    # The lead closes the session in their own browser.
+    lead = browser.new_context(base_url=live_server.url)
+    lead_page = lead.new_page()
+    lead_page.goto("/accounts/login/")
+    lead_page.fill("input[name=login]", manager.email)
+    lead_page.fill("input[name=password]", PASSWORD)
+    lead_page.click("form button[type=submit]")
+    lead_page.goto(f"/calibration/{session.pk}/")
+    expect(lead_page.locator("#progress")).to_contain_text("3/3")
+    lead_page.get_by_role("button", name="Close and show the results").click()
+    expect(lead_page.locator("#session-status")).to_have_text("Closed")
+    lead.close()
+
+    page.reload()
+    expect(page.locator("#session-status")).to_have_text("Closed")
+    expect(page.locator("#agreement tr", has_text="tone")).to_contain_text("unreliable")
+    accuracy = page.locator("#accuracy tr", has_text=analyst_a.email)
+    expect(accuracy).to_contain_text("1/1")
+    expect(page.locator("#accuracy tr", has_text="auditor@example.com")).to_contain_text("0/1")
+    expect(page.locator("#grid")).to_contain_text("auditor@example.com")
+    expect(page.locator("#grid tr", has_text="gold")).to_contain_text("5")
