@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from tests.audits import reaudit_security_fills as reaudit_fills
 from tests.calibration import security_fills as calibration_fills
 from tests.coaching import security_fills as coaching_fills
 from tests.security_fixtures import (
@@ -160,12 +161,14 @@ def plan(w):
 
 
 def run(w):
-    return [{"pk": w.run.pk}]
+    return [{"pk": w.run.pk}] + reaudit_fills.reaudit_run(w)
 
 
 def hidden_audits(w):
-    """Every audit of B (each status, final ones included) and A's unfinalised one."""
-    return [{"pk": a.pk} for a in w.b.audits.values()] + [{"pk": w.a.audits["submitted"].pk}]
+    """Every audit of B (each status, final ones included), A's unfinalised one and a re-audit
+    of A's final one (internal: it grades our auditor, not A)."""
+    return [{"pk": a.pk} for a in w.b.audits.values()] + [
+        {"pk": w.a.audits["submitted"].pk}] + reaudit_fills.reaudits(w)
 
 
 def ticket_queries(w):
@@ -408,6 +411,9 @@ RULES: dict[str, Rule] = {
     # --- disputes (issue 6): B's dispute and attachment 404; the queue is internal ---
     "audits/<int:pk>/dispute/": Rule(poc=NOT_FOUND, fill=hidden_audits),
     "audits/disputes/": Rule(poc=NOT_FOUND),
+    # --- re-audits (issue 13): the leads' alignment page and each auditor's are internal ---
+    "audits/reaudits/": Rule(poc=FORBIDDEN, fill=lambda w: [{}, {"?query": {"days": "365"}}]),
+    "audits/reaudits/auditors/<int:pk>/": Rule(poc=NOT_FOUND, fill=reaudit_fills.auditors),
     "audits/disputes/<int:pk>/": Rule(poc=NOT_FOUND, fill=lambda w: [{"pk": _b_dispute(w).pk}]),
     "audits/disputes/attachments/<int:pk>/": Rule(
         poc=NOT_FOUND, fill=lambda w: [{"pk": _b_dispute(w).questions.get().pk}]
