@@ -11,6 +11,10 @@ are read in the row's site timezone (``Site.timezone``), and a local time that t
 clocks skipped (spring forward) or passed twice (fall back) is refused, because guessing
 would silently move a ticket by an hour. Everything is stored in UTC. A time before 2000 or
 more than a day ahead of the import is refused as a typo.
+
+``ai_score`` (an outside model's probability that the ticket fails QA) is a plain decimal
+number from 0 to 1 and needs ``ai_model`` naming the model; ``ai_model`` without a score is
+not kept, since a name with nothing to qualify would read as a score of nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .population import sample_key
 REQUIRED_COLUMNS = ("external_id", "vendor", "site", "agent", "workflow", "handled_at", "decision")
 OPTIONAL_COLUMNS = (
     "policy", "language", "channel", "automated", "content_url", "excerpt", "source",
+    "ai_score", "ai_model",
 )
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 AUTOMATED_WORDS = {
@@ -50,6 +55,12 @@ EARLIEST_HANDLED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # What Ticket.content_url may hold: an absolute http(s) URL with a host and no whitespace.
 # (Django's URLValidator is far slower per row and this is what the field needs.)
 HTTP_URL = re.compile(r"https?://[^\s/?#@]+(?::\d+)?(?:[/?#]\S*)?\Z", re.IGNORECASE)
+# What ai_score may hold: a plain decimal number (float() alone would also take "nan",
+# "infinity" and "1_0").
+DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+# Control characters (C0, DEL and C1) have no place in a model's name.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _max_length(model, name: str) -> int:
@@ -77,6 +88,8 @@ class StagedTicket(NamedTuple):
     excerpt: str
     extra: dict
     sample_key: int
+    ai_score: float | None
+    ai_model: str
 
 
 class TicketIdentity(NamedTuple):
@@ -215,6 +228,7 @@ class TicketRowChecker:
                 ("language", _max_length(Ticket, "language")),
                 ("channel", _max_length(Ticket, "channel")),
                 ("content_url", _max_length(Ticket, "content_url")),
+                ("ai_model", _max_length(Ticket, "ai_model")),
             ]
         ]
         self.source_limit = _max_length(Ticket, "source")
@@ -309,6 +323,8 @@ class TicketRowChecker:
                 RowError(row, "content_url", f"{shown(content_url)} is not an http(s) URL")
             )
 
+        ai_score, ai_model = self._ai_score(row, values, errors)
+
         if errors:
             return errors, TicketIdentity(row, source, external_id) if external_id else None
 
@@ -323,7 +339,40 @@ class TicketRowChecker:
             cells[excerpt_at] if excerpt_at < width else "",  # an excerpt keeps its spacing
             {name: cells[i] for name, i in self.extra_columns if cells[i]},
             sample_key(source, external_id),
+            ai_score,
+            ai_model,
         )
+
+    def _ai_score(
+        self, row: int, values: list[str], errors: list[RowError]
+    ) -> tuple[float | None, str]:
+        """The row's (ai_score, ai_model), appending their problems to ``errors``."""
+        cell, ai_model = values[self.at["ai_score"]], values[self.at["ai_model"]]
+        if CONTROL.search(ai_model):
+            errors.append(RowError(row, "ai_model", f"{shown(ai_model)} has a control character"))
+        if not cell:
+            return None, ""
+        if not ai_model:
+            errors.append(RowError(
+                row, "ai_model",
+                "is empty; name the model that gave ai_score (e.g. llm-grader-v3)",
+            ))
+        if not DECIMAL.match(cell):
+            if cell.lower() in NOT_FINITE:
+                problem = "is not a finite number"
+            elif "," in cell and DECIMAL.match(cell.replace(",", ".", 1)):
+                problem = "is not a number (use a dot for decimals, e.g. 0.82)"
+            else:
+                problem = "is not a number (a probability from 0 to 1, e.g. 0.82)"
+            errors.append(RowError(row, "ai_score", f"{shown(cell)} {problem}"))
+            return None, ""
+        score = float(cell)
+        if not 0.0 <= score <= 1.0:
+            errors.append(RowError(
+                row, "ai_score",
+                f"{shown(cell)} is outside 0 to 1 (the probability that the ticket fails QA)",
+            ))
+        return score, ai_model
 
     def _site_error(self, row: int, site_slug: str, vendor_slug: str) -> RowError:
         owners = self.reference.site_vendors.get(site_slug)

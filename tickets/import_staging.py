@@ -47,13 +47,15 @@ STAGING_COLUMNS = [
     ("excerpt", "text", "text"),
     ("extra", "jsonb", "text"),
     ("sample_key", "bigint", "integer"),
+    ("ai_score", "double precision", "real"),
+    ("ai_model", "text", "text"),
 ]
 TEXT_COLUMNS = [name for name, pg_type, _ in STAGING_COLUMNS if pg_type == "text"]
 # Ticket fields filled straight from the staging column of the same name.
 COPIED_FIELDS = [
     "source", "external_id", "vendor_id", "site_id", "workflow_id", "handled_at", "decision",
     "policy_label", "language", "channel", "automated", "content_url", "excerpt", "extra",
-    "sample_key",
+    "sample_key", "ai_score", "ai_model",
 ]
 
 
@@ -118,6 +120,8 @@ class TicketStaging:
             row.excerpt,
             json.dumps(row.extra) if row.extra else "{}",
             row.sample_key,
+            row.ai_score,  # None -> NULL
+            row.ai_model,
         )
 
     def add_agent_map(self, agents: dict[tuple[int, str], int]) -> None:
@@ -216,6 +220,8 @@ class PostgresTicketStaging(TicketStaging):
             row.excerpt,
             json.dumps(row.extra) if row.extra else "{}",
             row.sample_key,
+            row.ai_score,  # None -> NULL
+            row.ai_model,
         )
 
     def add_agent_map(self, agents: dict[tuple[int, str], int]) -> None:

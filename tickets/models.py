@@ -6,6 +6,10 @@ The tables keep the names they had in the ``audits`` app (``audits_ticket``,
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+# The longest name of an outside model that scored a ticket (``Ticket.ai_model``).
+AI_MODEL_MAX_LENGTH = 64
 
 
 class Ticket(models.Model):
@@ -36,6 +40,15 @@ class Ticket(models.Model):
     excerpt = models.TextField(blank=True)
     extra = models.JSONField(default=dict, blank=True)
     sample_key = models.BigIntegerField(default=0)
+    ai_score = models.FloatField(
+        null=True, blank=True,
+        help_text="An outside model's probability (0 to 1) that the ticket fails QA.",
+    )
+    # db_default: inserts by raw SQL that predate the column (benches, the demo) stay valid.
+    ai_model = models.CharField(
+        max_length=AI_MODEL_MAX_LENGTH, blank=True, default="", db_default="",
+        help_text="The model that gave ai_score, e.g. llm-grader-v3.",
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     content_purged_at = models.DateTimeField(
         null=True, blank=True,
@@ -48,7 +61,18 @@ class Ticket(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "external_id"], name="ticket_external_id_unique_per_source"
-            )
+            ),
+            # NaN fails the range test too (PostgreSQL orders NaN above every number); the
+            # isnull=False keeps a NULL score from passing as "unknown", which CHECK accepts.
+            models.CheckConstraint(
+                condition=Q(ai_score__isnull=True, ai_model="")
+                | Q(ai_score__isnull=False, ai_score__gte=0, ai_score__lte=1) & ~Q(ai_model=""),
+                name="ticket_ai_score_is_a_probability_with_its_model",
+                violation_error_message=(
+                    "An AI score is a probability from 0 to 1 and needs the name of its "
+                    "model; give both or neither."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["vendor", "handled_at"], name="ticket_vendor_time"),
