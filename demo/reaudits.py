@@ -4,8 +4,9 @@ A re-audit plan ("Grade the graders") over the last 30 days' finalised audits, o
 demo auditor, drawn through the real draw (``sampling.drawing.draw_sample``: the re-audits go
 to another auditor or the manager, never the original auditor) and every re-audit scored
 through ``audits.lifecycle.submit_audit``. The re-auditor mostly answers as the original did;
-auditor3's audits are answered differently more often (the policy label, else the action), so
-the run page and the alignment pages show one auditor drifting from the others. Idempotent:
+auditor3's audits are answered differently more often (the action, the policy label), so
+the run page and the alignment pages show one auditor drifting from the others; each answer in
+error carries the re-auditor's comment, as the demo's audits do. Idempotent:
 skipped once the plan has a done run.
 """
 
@@ -16,6 +17,7 @@ import random
 from accounts.models import Role, User
 from audits import lifecycle
 from audits.models import Audit
+from demo.sampling import demo_comments
 from sampling.drawing import draw_sample
 from sampling.models import SampleRun, SamplingPlan
 from sampling.population import resolve_window
@@ -23,17 +25,24 @@ from sampling.tasks import request_run
 
 PLAN_NAME = "Grade the graders (re-audit)"
 DRIFTING = "auditor3@demo.qa"  # the auditor a re-audit disagrees with most
-DISAGREE = {DRIFTING: 0.35}
-DISAGREE_OTHERS = 0.08
-FLIPS = (("policy_label", {"pass": "fail", "fail": "pass"}),
-         ("correct_action", {"yes": "no", "no": "yes"}))
+TURNED = {"yes": "no", "no": "yes", "pass": "fail", "fail": "pass"}
 
 
-def _disagreeing(answers: dict[str, str]) -> dict[str, str]:
-    """The original's answers with one judgment turned: the policy label, else the action."""
-    for key, turned in FLIPS:
-        if answers.get(key) in turned:
-            return {**answers, key: turned[answers[key]]}
+def _turned(answers: dict[str, str], key: str) -> dict[str, str]:
+    """The original's answers with the judgment on ``key`` turned (when it was answered)."""
+    if answers.get(key) in TURNED:
+        return {**answers, key: TURNED[answers[key]]}
+    return dict(answers)
+
+
+def _reanswered(answers: dict[str, str], drifting: bool, turn: int) -> dict[str, str]:
+    """What the re-auditor answers on the ``turn``-th re-audit of one auditor: the drifting
+    auditor's action is turned every third time and the policy label the next (about two in
+    three re-audits differ somewhere); anyone else's action once in ten."""
+    if drifting and turn % 3 == 0 or not drifting and turn % 10 == 5:
+        return _turned(answers, "correct_action")
+    if drifting and turn % 3 == 1:
+        return _turned(answers, "policy_label")
     return dict(answers)
 
 
@@ -70,12 +79,15 @@ def seed() -> dict[str, tuple[int, int]]:
 def _score(run: SampleRun) -> None:
     rng = random.Random(run.seed)
     reaudits = (Audit.objects.filter(sampled_ticket__run=run, auditor__isnull=False)
-                .select_related("auditor", "reaudit_of__auditor").order_by("pk"))
+                .select_related("auditor", "reaudit_of__auditor", "ticket__workflow")
+                .order_by("pk"))
+    turns: dict[int, int] = {}
     for reaudit in reaudits:
         original = reaudit.reaudit_of
-        share = DISAGREE.get(original.auditor.email, DISAGREE_OTHERS)
-        answers = _disagreeing(original.answers) if rng.random() < share else original.answers
+        turn = turns[original.auditor_id] = turns.get(original.auditor_id, -1) + 1
+        answers = _reanswered(original.answers, original.auditor.email == DRIFTING, turn)
         lifecycle.submit_audit(
             reaudit, reaudit.auditor, answers=answers,
+            comments=demo_comments(rng, reaudit.ticket, answers),
             time_spent_seconds=rng.randint(90, 300),
         )

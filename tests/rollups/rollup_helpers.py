@@ -121,7 +121,8 @@ def counted_from_audits(*, agents: bool = True, sites: bool = True) -> list[tupl
         }
     )
     for audit in Audit.objects.select_related("ticket", "sampled_ticket"):
-        if audit.unsampled or audit.status not in SCORED_STATUSES:
+        # Re-audits grade our auditors and are in no cell (audits.models.VENDOR_WORK).
+        if audit.unsampled or audit.reaudit_of_id or audit.status not in SCORED_STATUSES:
             continue
         ticket = audit.ticket
         day = ticket.handled_at.astimezone(dt.UTC).date()
