@@ -7,6 +7,7 @@ no challenge, so the refusal is its own exception with status 401. A missing sco
 naming the scope (``ServiceScope``). See accounts.service_accounts.
 """
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -73,3 +74,14 @@ class ServiceScope(BasePermission):
             self.message = f"This token's service account lacks the scope {needed}."
             return False
         return True
+
+
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
+    """The bearer token in the OpenAPI schema (/api/schema/), so clients see how to send it."""
+
+    target_class = "accounts.bearer.ServiceTokenAuthentication"
+    name = "serviceAccountToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer",
+                "description": "A service account's token: `Authorization: Bearer qat_…`."}
