@@ -63,6 +63,8 @@ from sampling import stats
 from sampling.models import SampledTicket, SampleRun, SamplingPlan
 from scorecards.dispute_rates import dispute_rates
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
+from tests.calibration.demo_checks import CalibrationDemoChecks
+from tests.vendor_qa.demo_checks import VendorQADemoChecks
 from tickets.models import Ticket
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
@@ -238,7 +240,10 @@ def weekly_error_chart(scope: Scope) -> tuple[list[dt.date], list[float], list[f
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("seeded")
-class TestTheSeededDemo:
+class TestTheSeededDemo(CalibrationDemoChecks, VendorQADemoChecks):
+    """Every check of the seeded demo, one seed: the program's here, calibration's and vendor
+    QA's inherited from their apps' test folders."""
+
     def test_the_demo_program_has_vendors_with_sites_around_the_world(self):
         assert Vendor.objects.count() >= 5
         sites = list(Site.objects.all())

@@ -4,18 +4,16 @@ login, the reliability page a trend, and one auditor's drift a red flag (issue 1
 
 from __future__ import annotations
 
-import pytest
-
 from calibration import selectors, track_record
 from calibration.models import CalibrationSession, SessionStatus
 from demo.calibration import DRIFTING, HISTORY_ROUNDS, analyst_email
-from tests.test_seed_demo import seeded  # noqa: F401 (the class-scoped seeded demo)
 
 
-@pytest.mark.django_db
-@pytest.mark.usefixtures("seeded")
-class TestTheDemoCalibration:
-    def test_two_closed_sessions_one_with_a_vendor_analyst_and_a_running_one(self, seeded):  # noqa: F811
+class CalibrationDemoChecks:
+    """Read by tests.test_seed_demo.TestTheSeededDemo, which inherits them: one seed serves
+    every check of the demo."""
+
+    def test_two_closed_sessions_one_with_a_vendor_analyst_and_a_running_one(self, seeded):
         closed = CalibrationSession.objects.filter(status=SessionStatus.CLOSED)
         assert closed.count() == 2 + HISTORY_ROUNDS
         assert CalibrationSession.objects.filter(status=SessionStatus.OPEN).count() == 1

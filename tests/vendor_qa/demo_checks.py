@@ -4,21 +4,19 @@ red flag and the portal's "Your QA" tab show data on first login (issue 13)."""
 
 from __future__ import annotations
 
-import pytest
-
 from demo.story import demo_period
 from demo.vendor_qa import OVER_REPORTER
 from rollups.estimates import Scope, domain_outcomes
-from tests.test_seed_demo import seeded  # noqa: F401 (the class-scoped seeded demo)
 from vendor_qa.comparison import compare, over_reporting
 from vendor_qa.models import VendorQAUpload, VendorRate, VendorTicketResult
 from vendors.models import Vendor
 
 
-@pytest.mark.django_db
-@pytest.mark.usefixtures("seeded")
-class TestTheDemoVendorQA:
-    def test_every_vendor_reports_both_kinds(self, seeded):  # noqa: F811
+class VendorQADemoChecks:
+    """Read by tests.test_seed_demo.TestTheSeededDemo, which inherits them: one seed serves
+    every check of the demo."""
+
+    def test_every_vendor_reports_both_kinds(self, seeded):
         for vendor in Vendor.objects.all():
             assert VendorTicketResult.objects.filter(vendor=vendor).exists(), vendor
             assert VendorRate.objects.filter(vendor=vendor).exists(), vendor
