@@ -1,44 +1,20 @@
-"""Keep ``AuditCell``, ``SiteCell`` and ``VendorCell`` equal to what the audits say,
-incrementally and in full.
+"""Keep ``AuditCell``, ``SiteCell`` and ``VendorCell``, and each stratum's ``StratumTotal``,
+equal to what the completed sampled audits say.
 
-Both ways compute cells the same way: ONE grouped query per cell table over the completed
-sampled audits (``unsampled`` False, status in ``SCORED_STATUSES``), grouped by the table's
-key (stratum, vendor, site, workflow, UTC week, and the agent for ``AuditCell``), written with
-``INSERT … SELECT`` so no audit or cell passes through Python. Counts are totals, never ±1
-deltas: refreshing twice, or out of order, or after a full rebuild, writes the same rows. The
-site and vendor cells are counted from the audits, not summed from the agent cells, with the
-same query minus the agent (and the site); all tables are written in one transaction, so a
-reader never sees one table ahead of another.
-
-``refresh_cells(audit_ids)`` recomputes a *box* of cells per table: strata × agents ×
-workflows × weeks spanned by the given audits for the agent cells, and strata × workflows ×
-weeks (every agent) for the site cells. Each box is a superset of the cells those audits
-touch (and of any other cell with the same key values in the box), and the same predicate
-selects the cells to delete and the audits to count, so each box is always exact. Agents are
-the most selective key (a ticket index on (agent, handled_at) finds them), so the agent box
-stays small; the site box reads every audit of the strata in those weeks, a few dozen each.
-Each refresh and rebuild then recounts its strata's totals (``StratumTotal``) and recomputes
-the week sums of every week those strata have cells in (``rollups.week_sums``), so every path
-that keeps cells keeps those too; ``rollups.writer`` refreshes the auditor-days of the same
-audits (``rollups.productivity``) in the same transaction.
-
-Concurrency (PostgreSQL): a refresh takes ROW EXCLUSIVE on every cell table and row locks on
-its strata (FOR NO KEY UPDATE, in pk order) *before* reading audits, so two refreshes of the
-same strata run one after the other and the later one reads the later data (the site box
-covers only the refresh's strata, so the stratum locks order it too); a rebuild takes SHARE
-ROW EXCLUSIVE on all, which waits for refreshes in flight and holds new ones back until it
-commits. Tables are always locked in the same order (agent, site, then vendor cells). The
-week sums take a lock per week after the cells are written (``rollups.week_sums``).
-A refresh runs in a flush after the lifecycle steps commit (``rollups.writer``), so it reads
-committed audits.
+A refresh and a rebuild count cells the same way: one grouped query per table over the
+completed sampled audits, written with ``INSERT … SELECT`` (``cell_rows``), totals and never
+deltas. A refresh recounts exactly the cells its audits fall in, at each table's grain, then
+its strata's totals and the week sums that those change; any other row stays as it is.
+docs/architecture.md ("The rollups") has the mechanism and the locking.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import (
     Count,
     DateField,
@@ -61,7 +37,7 @@ from sampling.models import SampleStratum
 
 from . import week_sums
 from .models import AuditCell, SiteCell, StratumTotal, VendorCell
-from .registry import CELL_COUNTS, insert_grouped, lock_tables
+from .registry import CELL_COUNTS, insert_grouped, lock_tables, roomy_aggregates
 
 # Cell key column → the audit's value for it (the ticket's attributes, the sampled stratum).
 KEYS = {
@@ -84,22 +60,48 @@ COMPLETED = (
 )
 
 
+class CellKey(NamedTuple):
+    """An audit's agent cell: its values of KEYS, in that order."""
+
+    stratum_id: int
+    vendor_id: int
+    site_id: int
+    agent_id: int
+    workflow_id: int
+    week: dt.date
+
+    def of(self, model: type[models.Model]) -> tuple:
+        """The key of the ``model`` cell this agent cell lies in, in ``ORDER[model]``."""
+        return tuple(getattr(self, name) for name in ORDER[model])
+
+
 def refresh_cells(audit_ids: list[int]) -> int:
-    """Recompute the cells the given audits fall in (whatever their status now: an audit
-    reopened since leaves its cell, which is then recomputed without it), their strata's
-    totals and their weeks' sums; cells left empty are deleted. Returns the number of agent
-    cells written. Unknown or ad-hoc audits write no cells. Called by ``rollups.writer``."""
+    """Recount the cells the given audits fall in, whatever their status now (an audit
+    reopened since leaves its cell, which is recounted without it; an emptied cell is
+    deleted), then their strata's totals and the week sums those change. Unknown and ad-hoc
+    audits write nothing. Returns the number of agent cells written."""
     with transaction.atomic():
         lock_tables(list(ORDER), shared=True)
-        return _refresh_box(audit_ids)
+        keys = _cell_keys(audit_ids)
+        if not keys:
+            return 0
+        strata = sorted({key.stratum_id for key in keys})
+        # Refreshes of the same strata take turns, so the later one reads the later audits.
+        runs = dict(SampleStratum.objects.filter(pk__in=strata).order_by("pk")
+                    .select_for_update(no_key=True).values_list("pk", "run_id"))
+        audits = _audits_in_cells(keys, strata)
+        written = {model: _recount(model, keys, audits) for model in ORDER}
+        changed = _total_strata(strata)
+        week_sums.refresh_week_sums(_changed_parts(keys, changed, runs))
+        return written[AuditCell]
 
 
 def rebuild_cells() -> int:
     """Recompute every cell, stratum total and week sum from the audits in one transaction.
-    Returns the agent cell count. Called by ``rollups.writer``."""
+    Returns the agent cell count."""
     with transaction.atomic():
         lock_tables(list(ORDER), shared=False)
-        _roomy_aggregates()
+        roomy_aggregates()
         for model in ORDER:
             model.objects.all().delete()
         written = _insert_cells(AuditCell, Q())
@@ -110,57 +112,92 @@ def rebuild_cells() -> int:
         return written
 
 
-def _refresh_box(ids: list[int]) -> int:
-    """Delete and recount every table's box of the given audits (module docstring)."""
-    box = (
-        Audit.objects.filter(VENDOR_WORK, pk__in=ids, sampled_ticket__isnull=False)
-        .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
-        .values_list("key_stratum_id", "key_agent_id", "key_workflow_id", "key_week")
-    )
-    keys = list(box.order_by().distinct())
-    if not keys:
-        return 0
-    strata, agents, workflows, weeks = (set(column) for column in zip(*keys, strict=True))
-    # Refreshes of the same strata take turns, so the later one reads the later audits.
-    list(SampleStratum.objects.filter(pk__in=strata).order_by("pk")
-         .select_for_update(no_key=True).values_list("pk", flat=True))
-    first, last = min(weeks), max(weeks)
-    cells_box = Q(stratum_id__in=strata, workflow_id__in=workflows,
-                  week__gte=first, week__lte=last)
-    audits_box = Q(sampled_ticket__stratum_id__in=strata, ticket__workflow_id__in=workflows,
-                   ticket__handled_at__gte=_monday_utc(first),
-                   ticket__handled_at__lt=_monday_utc(last) + dt.timedelta(days=7))
-    AuditCell.objects.filter(cells_box, agent_id__in=agents).delete()
-    written = _insert_cells(AuditCell, audits_box & Q(ticket__agent_id__in=agents))
-    for model in (SiteCell, VendorCell):
-        model.objects.filter(cells_box).delete()
-        _insert_cells(model, audits_box)
-    _total_strata(strata)
-    # Every week of these strata: their n_h changed, so did each domain they touch.
-    week_sums.refresh_week_sums(weeks | set(
-        VendorCell.objects.filter(stratum_id__in=strata).values_list("week", flat=True)))
-    return written
+def _keyed_audits(audits: Q):
+    """The sampled audits matching ``audits``, each with its cell key (``key_<column>``)."""
+    return (Audit.objects.filter(audits, sampled_ticket__isnull=False)
+            .annotate(**{f"key_{name}": expression for name, expression in KEYS.items()})
+            .order_by())
 
 
-def _total_strata(strata: set[int] | None) -> None:
+def _cell_keys(audit_ids: list[int]) -> set[CellKey]:
+    """The agent cells the given audits fall in. A ticket's attributes and an audit's stratum
+    never change, so this is the cell each was ever counted in."""
+    rows = (_keyed_audits(Q(VENDOR_WORK, pk__in=audit_ids))
+            .values_list(*(f"key_{name}" for name in KEYS)))
+    return {CellKey(*row) for row in rows.distinct()}
+
+
+def _audits_in_cells(keys: set[CellKey], strata: list[int]) -> list[tuple[int, CellKey]]:
+    """Every audit, whatever its status, of the vendor cells ``keys`` lie in (those hold the
+    site and agent cells too), with its cell key: read once, through the strata's index (a
+    re-audit is in a re-audit run's stratum, never among them)."""
+    vendor_cells = {key.of(VendorCell) for key in keys}
+    handled = Q()
+    for week in sorted({key.week for key in keys}):
+        monday = dt.datetime.combine(week, dt.time.min, tzinfo=dt.UTC)
+        handled |= Q(ticket__handled_at__gte=monday,
+                     ticket__handled_at__lt=monday + dt.timedelta(days=7))
+    rows = _keyed_audits(Q(sampled_ticket__stratum_id__in=strata) & handled).values_list(
+        "pk", *(f"key_{name}" for name in KEYS))
+    return [(pk, key) for pk, *values in rows
+            if (key := CellKey(*values)).of(VendorCell) in vendor_cells]
+
+
+def _recount(model: type[models.Model], keys: set[CellKey],
+             audits: list[tuple[int, CellKey]]) -> int:
+    """Delete ``model``'s cells at the keys' grain and count them again from ``audits``."""
+    names = ORDER[model]
+    touched = {key.of(model) for key in keys}
+    # The strata's cells, through the unique key (it leads with the stratum).
+    near = model.objects.filter(stratum_id__in=sorted({key.stratum_id for key in keys}))
+    stale = [pk for pk, *key in near.values_list("pk", *names) if tuple(key) in touched]
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+    ids = [pk for pk, key in audits if key.of(model) in touched]
+    # By id: the planner then reads the audits through their primary key, never in full.
+    return _insert_cells(model, Q(pk__in=ids)) if ids else 0
+
+
+def _total_strata(strata: list[int] | None) -> set[int]:
     """Recount ``StratumTotal`` from the vendor cells (the fewest), for ``strata`` (None:
-    every stratum). A stratum left without completed audits loses its row."""
+    every stratum); a stratum left without completed audits loses its row. Returns the
+    refreshed strata whose N_h or n_h changed (none for a rebuild)."""
     totals = StratumTotal.objects.all()
     cells = VendorCell.objects.order_by()
     if strata is not None:
         totals = totals.filter(stratum_id__in=strata)
         cells = cells.filter(stratum_id__in=strata)
+    before = ({} if strata is None else
+              {pk: (size, total) for pk, size, total
+               in totals.values_list("stratum_id", "population", "audited")})
     totals.delete()
     rows = (cells.values("stratum_id")
             .annotate(total=Sum("audited"), size=Max("stratum__population"),
                       run=Max("stratum__run"), first=Min("week"), last=Max("week"))
             .values_list("stratum_id", "run", "size", "total", "first", "last"))
-    StratumTotal.objects.bulk_create(
-        (StratumTotal(stratum_id=pk, run_id=run, population=size, audited=total,
-                      first_week=first, last_week=last)
-         for pk, run, size, total, first, last in rows.iterator(chunk_size=5000)),
-        batch_size=5000,
-    )
+    after = {}
+
+    def new_totals():
+        for pk, run, size, total, first, last in rows.iterator(chunk_size=5000):
+            if strata is not None:
+                after[pk] = (size, total)
+            yield StratumTotal(stratum_id=pk, run_id=run, population=size, audited=total,
+                               first_week=first, last_week=last)
+
+    StratumTotal.objects.bulk_create(new_totals(), batch_size=5000)
+    return {pk for pk in before.keys() | after.keys() if before.get(pk) != after.get(pk)}
+
+
+def _changed_parts(keys: set[CellKey], strata: set[int],
+                   runs: dict[int, int]) -> set[tuple[int, dt.date, int]]:
+    """The (vendor, week, run) parts of the week sums to recompute: those of the recounted
+    cells, and every one with cells of a stratum whose N_h or n_h changed (its weight did)."""
+    parts = {(key.vendor_id, key.week, runs[key.stratum_id]) for key in keys}
+    if strata:
+        parts |= {(vendor, week, runs[stratum]) for vendor, week, stratum
+                  in VendorCell.objects.filter(stratum_id__in=strata).order_by()
+                  .values_list("vendor_id", "week", "stratum_id").distinct()}
+    return parts
 
 
 def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS)):
@@ -200,15 +237,3 @@ def _insert_cells(model: type[models.Model], audits: Q) -> int:
                **{count: f"cell_{count}" for count in CELL_COUNTS},
                "updated_at": "cell_updated_at"}
     return insert_grouped(model, rows, columns, [f"key_{name}" for name in ORDER[model]])
-
-
-def _roomy_aggregates() -> None:
-    """A rebuild groups every audit into hundreds of thousands of cells: let PostgreSQL's
-    hash aggregate stay in memory instead of spilling to disk (this transaction only)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-
-
-def _monday_utc(week: dt.date) -> dt.datetime:
-    return dt.datetime.combine(week, dt.time.min, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, models
-from django.db.models import FloatField, IntegerField, Q, Sum
+from django.db.models import F, FloatField, IntegerField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
@@ -18,13 +18,14 @@ from audit_forms.models import ErrorCategory
 from .models import StratumTotal
 from .periods import Period
 
-# What a breakdown can group by → the cell column.
+# What a breakdown can group by → the cell column (or the stratum's, through it).
 DIMENSIONS = {
     "vendor": "vendor_id",
     "site": "site_id",
     "workflow": "workflow_id",
     "agent": "agent_id",
     "week": "week",
+    "run": "stratum__run",
 }
 
 
@@ -84,7 +85,8 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
     """One row per domain of ``model``'s ``cells``: the key values, then SHARED_SUMS and COLUMN_SUMS
     for passed, critical and each of ``slugs``. ``weeks`` (first, last Monday) bounds the cells,
     so only the totals of strata with cells in them are read."""
-    group = [DIMENSIONS[name] for name in dimensions]
+    through = {name: F(DIMENSIONS[name]) for name in dimensions if "__" in DIMENSIONS[name]}
+    group = [name if name in through else DIMENSIONS[name] for name in dimensions]
     sums = {
         "m": Sum("audited"), "x": Sum("passed"), "c": Sum("critical_failed"),
         # Scores as floats: every number below is a float anyway, and a decimal sum per
@@ -94,8 +96,8 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
                                          IntegerField()), 0))
            for i, slug in enumerate(slugs)},
     }
-    counts = (model.objects.filter(cells).order_by().values(*group, "stratum_id")
-              .annotate(**sums))
+    counts = (model.objects.filter(cells).order_by().annotate(**through)
+              .values(*group, "stratum_id").annotate(**sums))
     return _domain_sums(counts, group, ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))],
                         weeks)
 

@@ -313,6 +313,42 @@ class WeekSums(models.Model):
         return f"week of {self.week}, vendor {self.vendor_id or 'all'}: {self.audits} audits"
 
 
+class RunWeekSums(models.Model):
+    """One sample run's part of a ``WeekSums`` row: the same sums over the run's strata only.
+    A week's row is the sum of its runs' parts, so a refresh recomputes only the runs it
+    touched (``rollups.week_sums``). The writer's intermediate: pages read ``WeekSums``."""
+
+    vendor_path = "vendor"
+    internal_only = True
+
+    run = models.ForeignKey("sampling.SampleRun", on_delete=models.CASCADE, related_name="+")
+    vendor = models.ForeignKey(
+        "vendors.Vendor", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        db_index=False,
+    )
+    week = models.DateField(help_text="Monday of the handling week (UTC).")
+    audits = models.PositiveIntegerField()
+    sums = models.JSONField(help_text="As WeekSums.sums, over the run's strata.")
+
+    class Meta:
+        ordering = ["week", "vendor_id", "run_id"]
+        constraints = [
+            # Two partial keys, because NULL vendors are distinct in a plain unique key.
+            models.UniqueConstraint(fields=["week", "vendor", "run"],
+                                    condition=models.Q(vendor__isnull=False),
+                                    name="run_week_sums_vendor_unique"),
+            models.UniqueConstraint(fields=["week", "run"],
+                                    condition=models.Q(vendor__isnull=True),
+                                    name="run_week_sums_program_unique"),
+            models.CheckConstraint(condition=models.Q(audits__gt=0),
+                                   name="run_week_sums_has_audits"),
+        ]
+
+    def __str__(self) -> str:
+        return (f"run {self.run_id}, week of {self.week}, vendor {self.vendor_id or 'all'}: "
+                f"{self.audits} audits")
+
+
 class PendingRefresh(models.Model):
     """An audit changed since the last flush of the rollups, noted in the step's transaction.
     A plain id, not a foreign key: a flush ignores audits that no longer exist."""

@@ -15,6 +15,7 @@ from .models import (
     AuditCell,
     AuditorDay,
     FinalisedDay,
+    RunWeekSums,
     SiteCell,
     StratumTotal,
     VendorCell,
@@ -42,8 +43,11 @@ ROLLUPS = (
            "completed sampled audits", CELL_COUNTS, "rollups.cells"),
     Rollup(StratumTotal, "stratum", "the stratum's vendor cells and its drawn population",
            ("population", "audited", "first_week", "last_week"), "rollups.cells"),
+    Rollup(RunWeekSums, "sample run × vendor (or the whole program) × handling week",
+           "the run's vendor cells that week and their strata's totals", ("audits", "sums"),
+           "rollups.week_sums"),
     Rollup(WeekSums, "vendor (or the whole program) × handling week",
-           "the week's vendor cells and their strata's totals", ("audits", "sums"),
+           "the week's runs' parts (RunWeekSums), added up", ("audits", "sums"),
            "rollups.week_sums"),
     Rollup(AuditorDay, "auditor × audit form × submission day (UTC)",
            "audits in a scored status", ("audits", "seconds"), "rollups.productivity"),
@@ -64,6 +68,26 @@ def lock_tables(tables: list[type[models.Model]], *, shared: bool) -> None:
     mode = "ROW EXCLUSIVE" if shared else "SHARE ROW EXCLUSIVE"
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {names} IN {mode} MODE")
+
+
+def analyze_tables() -> None:
+    """Refresh PostgreSQL's statistics of every rollup table (after a rebuild rewrote them
+    all), so the next refreshes are planned on today's row counts, not on whatever autovacuum
+    last saw."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for rollup in ROLLUPS:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(rollup.model._meta.db_table)}")
+
+
+def roomy_aggregates() -> None:
+    """Let PostgreSQL's hash aggregates and sorts stay in memory for the rest of this
+    transaction: a rebuild groups hundreds of thousands of cells, a refresh's week sums
+    thousands of strata, and spilling to disk costs several times more."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
 def insert_grouped(model: type[models.Model], rows, columns: dict[str, str],

@@ -1,27 +1,12 @@
 """Each vendor's and the whole program's estimate sums, week by week (``WeekSums``).
 
-A program-wide page totals every stratum of its period: a quarter of a large program is tens
-of thousands of (domain, stratum) rows to group, join and sum for each estimate, and the
-overview, the trends and the error themes each ask for several. ``stats.DomainSums`` are
-additive over strata, so the rollups keep them per vendor and week and per week for the
-whole program, and those pages add a few rows instead:
-
-* a domain within one week (a trend's point, a p-chart's, a vendor's week) is its row;
-* a vendor's or the program's longer period is the sum of its weeks' rows when no stratum
-  has cells in two of those weeks (each stratum's terms are then in exactly one row). That
-  holds for weekly sample runs; ``StratumTotal`` keeps each stratum's first and last week, so
-  one indexed lookup tells. Otherwise, and for any other scope or breakdown (a site, a
-  workflow, an agent), ``estimates.domain_outcomes`` totals the cells as before.
-
-The rows are ``domain_sums.domain_sum_rows`` of the vendor cells, the very sums the cells would
-give (tested against them), over every error category known when they were computed; a
-category added since is not in them, and a page asking for it totals the cells until the next
-refresh or rebuild recomputes the rows.
-
-Kept by ``rollups.cells``: a refresh recomputes the weeks of its strata's cells (their
-n_h changed, so every domain they touch did), a rebuild all weeks. On PostgreSQL a refresh
-takes a transaction-level advisory lock per week, in order, before it reads the cells, so two
-refreshes of the same week run one after the other and the later one reads the later cells.
+``stats.DomainSums`` are additive over strata, so a page reading a vendor's or the program's
+weeks adds a few stored rows instead of totalling tens of thousands of (domain, stratum) rows
+per estimate; ``summed_rows`` says when that is exact (otherwise the estimates total the cells).
+Additivity also keeps the rows cheap to refresh: each is the sum of its sample runs' parts
+(``RunWeekSums``), and a refresh recomputes from the vendor cells only the runs' parts its
+audits changed, then adds the touched rows up again. docs/architecture.md ("The rollups") has
+the rules and the locking.
 """
 
 from __future__ import annotations
@@ -31,47 +16,146 @@ from collections.abc import Iterable
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Max, Min, Q
 
 from .domain_sums import COLUMN_SUMS, SHARED_SUMS, Scope, category_slugs, domain_sum_rows
-from .models import StratumTotal, VendorCell, WeekSums
+from .models import RunWeekSums, StratumTotal, VendorCell, WeekSums
+from .registry import roomy_aggregates
 
 # The first key of this module's PostgreSQL advisory locks (the second is the week's ordinal).
 WEEK_LOCK = 0x5EC5
 
 
-def refresh_week_sums(weeks: Iterable[dt.date]) -> None:
-    """Recompute the rows of ``weeks`` (Mondays) from the vendor cells."""
-    weeks = sorted(set(weeks))
-    if not weeks:
+def refresh_week_sums(parts: Iterable[tuple[int, dt.date, int]]) -> None:
+    """Recompute the given (vendor, week, run) parts from the vendor cells, the program's
+    parts of the same weeks and runs, then the vendors' and the program's rows of those weeks
+    that they add up to. A part or row left without cells is deleted."""
+    parts = set(parts)
+    if not parts:
         return
+    weeks = sorted({week for _vendor, week, _run in parts})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for week in weeks:  # in order: two refreshes never wait on each other in a circle
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                                [WEEK_LOCK, week.toordinal()])
-    WeekSums.objects.filter(week__in=weeks).delete()
-    _insert(Q(week__in=weeks), (weeks[0], weeks[-1]))
+    roomy_aggregates()  # a busy run may have thousands of strata to group
+    slugs = category_slugs()
+    # The box of weeks × runs × vendors holding the parts: one cheap filter, however many
+    # parts; only the parts themselves are deleted and written.
+    box = {"week__in": weeks, "vendor_id__in": sorted({vendor for vendor, _, _ in parts})}
+    runs = sorted({run for _vendor, _week, run in parts})
+    _delete_parts(RunWeekSums.objects.filter(**box, run__in=runs), parts)
+    _insert_vendor_parts(Q(**box, stratum__run__in=runs), slugs, (weeks[0], weeks[-1]), parts)
+    _insert_program_parts({(week, run) for _vendor, week, run in parts}, slugs)
+    rows = Q(week__in=weeks, vendor__isnull=True)
+    for week in weeks:
+        rows |= Q(week=week, vendor_id__in=sorted({v for v, w, _ in parts if w == week}))
+    _add_up(rows)
 
 
 def rebuild_week_sums() -> None:
-    """Recompute every row from the vendor cells."""
-    WeekSums.objects.all().delete()
-    _insert(Q())
+    """Recompute every part and row from the vendor cells."""
+    rebuild_run_parts()
+    _add_up(Q())
 
 
-def _insert(cells: Q, weeks: tuple[dt.date, dt.date] | None = None) -> None:
+def rebuild_run_parts() -> None:
+    """Recompute every run's part from the vendor cells, leaving the rows as they are (they
+    already hold the parts' sums; the migration that brought the parts calls this alone)."""
+    RunWeekSums.objects.all().delete()
     slugs = category_slugs()
-    rows = [
-        WeekSums(vendor_id=vendor, week=week, audits=int(sums[0]), sums=_named(sums, slugs))
-        for vendor, week, *sums in domain_sum_rows(VendorCell, cells, ("vendor", "week"), slugs,
-                                                   weeks)
-    ]
-    rows += [
-        WeekSums(vendor_id=None, week=week, audits=int(sums[0]), sums=_named(sums, slugs))
-        for week, *sums in domain_sum_rows(VendorCell, cells, ("week",), slugs, weeks)
-    ]
-    WeekSums.objects.bulk_create(rows, batch_size=1000)
+    _insert_vendor_parts(Q(), slugs)
+    _insert_program_parts(None, slugs)
+
+
+def _delete_parts(stored, parts: set[tuple]) -> None:
+    """Delete the rows of ``stored`` whose (vendor, week, run) is one of ``parts``."""
+    doomed = [pk for pk, *key in stored.values_list("pk", "vendor_id", "week", "run_id")
+              if tuple(key) in parts]
+    if doomed:
+        RunWeekSums.objects.filter(pk__in=doomed).delete()
+
+
+def _insert_vendor_parts(cells: Q, slugs: list[str],
+                         weeks: tuple[dt.date, dt.date] | None = None,
+                         parts: set[tuple] | None = None) -> None:
+    """Write the (vendor, week, run) parts of the vendor cells ``cells`` (only ``parts``,
+    when given)."""
+    RunWeekSums.objects.bulk_create(
+        [RunWeekSums(vendor_id=vendor, week=week, run_id=run, audits=round(sums[0]),
+                     sums=_named(sums, slugs))
+         for vendor, week, run, *sums in domain_sum_rows(
+             VendorCell, cells, ("vendor", "week", "run"), slugs, weeks)
+         if parts is None or (vendor, week, run) in parts],
+        batch_size=1000,
+    )
+
+
+def _insert_program_parts(week_runs: set[tuple[dt.date, int]] | None, slugs: list[str]) -> None:
+    """Write the program's parts of ``week_runs`` (None: every week and run, none stored yet),
+    after the vendors'. Where each of the run's strata has one vendor's cells that week, its
+    terms are in exactly one vendor's part, so the program's part is their sum; otherwise it
+    is totalled from the cells."""
+    if week_runs is not None and not week_runs:
+        return
+    cells, stored = Q(), RunWeekSums.objects.all()
+    if week_runs is not None:
+        weeks, runs = sorted({w for w, _ in week_runs}), sorted({r for _, r in week_runs})
+        cells = Q(week__in=weeks, stratum__run__in=runs)
+        stored = stored.filter(week__in=weeks, run__in=runs)
+        _delete_parts(stored.filter(vendor__isnull=True), {(None, w, r) for w, r in week_runs})
+
+    def wanted(week_run: tuple[dt.date, int]) -> bool:
+        return week_runs is None or week_run in week_runs
+
+    mixed = {week_run for week_run in (
+        VendorCell.objects.filter(cells).order_by().values("week", "stratum__run", "stratum_id")
+        .annotate(low=Min("vendor_id"), high=Max("vendor_id")).filter(low__lt=F("high"))
+        .values_list("week", "stratum__run")) if wanted(week_run)}
+    summed: dict[tuple[dt.date, int], list[dict]] = {}
+    for week, run, sums in (stored.filter(vendor__isnull=False)
+                            .order_by("week", "run_id", "vendor_id")
+                            .values_list("week", "run_id", "sums")):
+        if wanted((week, run)) and (week, run) not in mixed:
+            summed.setdefault((week, run), []).append(sums)
+    program = [RunWeekSums(vendor=None, week=week, run_id=run, **_total(sums))
+               for (week, run), sums in summed.items()]
+    if mixed:
+        totalled = Q(week__in=sorted({w for w, _ in mixed}),
+                     stratum__run__in=sorted({r for _, r in mixed}))
+        program += [RunWeekSums(vendor=None, week=week, run_id=run, audits=round(sums[0]),
+                                sums=_named(sums, slugs))
+                    for week, run, *sums in domain_sum_rows(
+                        VendorCell, totalled, ("week", "run"), slugs,
+                        (min(mixed)[0], max(mixed)[0]))
+                    if (week, run) in mixed]
+    RunWeekSums.objects.bulk_create(program, batch_size=1000)
+
+
+def _add_up(rows: Q) -> None:
+    """Write the ``rows`` of ``WeekSums`` as the sums of their runs' parts (in run order, so a
+    refresh and a rebuild add the same numbers in the same order)."""
+    WeekSums.objects.filter(rows).delete()
+    summed: dict[tuple[int | None, dt.date], list[dict]] = {}
+    for vendor, week, sums in (RunWeekSums.objects.filter(rows)
+                               .order_by("week", "vendor_id", "run_id")
+                               .values_list("vendor_id", "week", "sums")):
+        summed.setdefault((vendor, week), []).append(sums)
+    WeekSums.objects.bulk_create(
+        [WeekSums(vendor_id=vendor, week=week, **_total(sums))
+         for (vendor, week), sums in summed.items()],
+        batch_size=1000,
+    )
+
+
+def _total(parts: list[dict]) -> dict:
+    """Parts' stored sums added up, name by name, over the categories all of them have (a
+    category added since some were computed is left out, as from a row computed then)."""
+    slugs = sorted(set.intersection(*(set(sums["categories"]) for sums in parts)))
+    total = np.sum([_in_order(sums, slugs) for sums in parts], axis=0)
+    named = _named(total.tolist(), slugs)
+    return {"audits": round(named["audits"]), "sums": named}
 
 
 def _named(sums: list, slugs: list[str]) -> dict:

@@ -1,13 +1,10 @@
 """The one writer of the derived tables (``rollups.registry``).
 
-Lifecycle steps do not refresh anything themselves: on ``audits.events.audit_changed`` the
-audit's id is noted in ``PendingRefresh``, inside the step's own transaction (a step that rolls
-back notes nothing), and once it commits a flush is scheduled a few seconds ahead
-(``QA_ROLLUP_DEBOUNCE_SECONDS``) unless one already is (``rollups.tasks``). The flush takes every
-pending id, in batches, and refreshes all the rollups for them at once: auditors submitting
-continuously cost one refresh per batch, not one per audit. The nightly rebuild recomputes
-everything with the same functions. Both only ever write totals, so a repeated or late flush is
-harmless. docs/architecture.md ("The rollups") has the locking.
+Lifecycle steps only note their audit (``note_changed``, in the step's transaction); a debounced
+flush (``rollups.tasks``) refreshes every noted audit's rollups, a batch at a time, so auditors
+submitting all day cost one refresh per batch. A refresh rewrites only what its audits changed
+and the nightly rebuild everything, with the same functions; both write totals, so a repeated
+or late flush is harmless. docs/architecture.md ("The rollups") has the mechanism and locking.
 """
 
 from __future__ import annotations
@@ -19,6 +16,7 @@ from django.db import transaction
 
 from . import cells, productivity
 from .models import PendingRefresh
+from .registry import analyze_tables
 
 # Set while a flush is scheduled (shared cache): steps committing meanwhile schedule nothing.
 FLUSH_SCHEDULED = "rollups:flush-scheduled"
@@ -44,6 +42,7 @@ def rebuild_rollups() -> int:
     with transaction.atomic():
         written = cells.rebuild_cells()
         productivity.rebuild_auditor_days()
+        analyze_tables()
         return written
 
 

@@ -17,7 +17,7 @@ from audit_forms.scoring import score_audit
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit, AuditStatus
-from rollups.models import AuditCell, SiteCell, VendorCell
+from rollups.models import AuditCell, RunWeekSums, SiteCell, VendorCell, WeekSums
 from sampling import stats
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets
 from tests.factories import TicketFactory, UserFactory
@@ -76,6 +76,46 @@ def _comparable(cells, drop_zero_categories: bool) -> list[tuple]:
             )
         )
     return sorted(rows)
+
+
+def stored_week_sums(model=WeekSums) -> dict:
+    """Every row of ``WeekSums`` (or its runs' parts, ``RunWeekSums``) by key: its audits and
+    its sums flattened by name ({"passed.hits": …, "categories.procedural.within": …})."""
+    def key(row):
+        return (row.vendor_id, row.week, getattr(row, "run_id", None))
+
+    return {key(row): (row.audits, _flat(row.sums)) for row in model.objects.all()}
+
+
+def _flat(sums: dict, path: str = "") -> dict[str, float]:
+    flat = {}
+    for name, value in sums.items():
+        if isinstance(value, dict):
+            flat |= _flat(value, f"{path}{name}.")
+        else:
+            flat[f"{path}{name}"] = value
+    return flat
+
+
+def assert_same_week_sums(left: dict, right: dict) -> None:
+    """Two ``stored_week_sums`` hold the same rows, the same audits and the same sums (to the
+    last few bits: the database may add a run's strata in another order)."""
+    assert left.keys() == right.keys()
+    for key, (audits, sums) in left.items():
+        assert audits == right[key][0], key
+        assert sums.keys() == right[key][1].keys(), key
+        assert all(math.isclose(value, right[key][1][name], rel_tol=1e-12, abs_tol=1e-12)
+                   for name, value in sums.items()), key
+
+
+def assert_week_sums_as_rebuilt() -> None:
+    """The week sums and their runs' parts, as kept so far, are what a rebuild writes."""
+    from rollups.writer import rebuild_rollups
+
+    kept = stored_week_sums(), stored_week_sums(RunWeekSums)
+    rebuild_rollups()
+    assert_same_week_sums(kept[0], stored_week_sums())
+    assert_same_week_sums(kept[1], stored_week_sums(RunWeekSums))
 
 
 def agent_cells_summed_over_agents(*, sites: bool = True) -> list[tuple]:

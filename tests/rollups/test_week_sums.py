@@ -27,8 +27,10 @@ from tests.factories import AgentFactory, TicketFactory, WorkflowFactory
 from tests.lock_waits import WAIT_SECONDS, wait_until_another_connection_waits
 from tests.rollups.rollup_helpers import (
     assert_same_outcomes,
+    assert_week_sums_as_rebuilt,
     category_rate_from_audits,
     random_lifecycle,
+    stored_week_sums,
     submitted_in_bulk,
 )
 
@@ -80,31 +82,6 @@ def _from_cells(monkeypatch, scope, by, categories):
         return domain_outcomes(scope, by=by, categories=categories)
 
 
-def _stored() -> dict:
-    return {(row.vendor_id, row.week): (row.audits, _flat(row.sums))
-            for row in WeekSums.objects.all()}
-
-
-def _flat(sums: dict, path: str = "") -> dict[str, float]:
-    """A row's named sums as {"passed.hits": …, "categories.procedural.within": …, …}."""
-    flat = {}
-    for name, value in sums.items():
-        if isinstance(value, dict):
-            flat |= _flat(value, f"{path}{name}.")
-        else:
-            flat[f"{path}{name}"] = value
-    return flat
-
-
-def _assert_same_rows(left: dict, right: dict) -> None:
-    assert left.keys() == right.keys()
-    for key, (audits, sums) in left.items():
-        assert audits == right[key][0], key
-        assert sums.keys() == right[key][1].keys(), key
-        assert all(math.isclose(value, right[key][1][name], rel_tol=1e-12, abs_tol=1e-12)
-                   for name, value in sums.items()), key
-
-
 def test_week_sums_give_what_the_cells_give_after_any_lifecycle(
     program, step, auditor, manager, monkeypatch, vendor_a, vendor_b
 ):
@@ -130,11 +107,10 @@ def test_week_sums_give_what_the_cells_give_after_any_lifecycle(
         by_hand = category_rate_from_audits(slug, MARCH)
         assert math.isclose(whole.p, by_hand.p, rel_tol=1e-12)
         assert math.isclose(whole.se, by_hand.se, rel_tol=1e-12)
-    # The rows every refresh kept are the rows a rebuild computes.
-    kept_up = _stored()
-    assert {vendor for vendor, _week in kept_up} == {None, vendor_a.pk, vendor_b.pk}
-    rebuild_rollups()
-    _assert_same_rows(kept_up, _stored())
+    # The rows every refresh kept, and their runs' parts, are what a rebuild computes.
+    assert {vendor for vendor, _week, _run in stored_week_sums()} == {
+        None, vendor_a.pk, vendor_b.pk}
+    assert_week_sums_as_rebuilt()
 
 
 def test_a_stratum_across_weeks_sends_the_longer_periods_to_the_cells(
@@ -176,9 +152,7 @@ def test_a_stratum_across_weeks_sends_the_longer_periods_to_the_cells(
             _from_cells(monkeypatch, scope, "vendor", True),
         )
     # A refresh of the stratum's audits of one week recomputed the other week's rows too.
-    kept_up = _stored()
-    rebuild_rollups()
-    _assert_same_rows(kept_up, _stored())
+    assert_week_sums_as_rebuilt()
 
 
 def test_a_category_added_since_is_read_from_the_cells_until_the_rows_are_recomputed(
@@ -244,7 +218,5 @@ def test_two_refreshes_of_one_week_take_turns(
     for thread in (holding, waiting):
         thread.join(WAIT_SECONDS)
     assert errors == []
-    kept_up = _stored()
-    assert kept_up[(None, WEEKS[0])][0] == len(audits) - 2
-    rebuild_rollups()
-    _assert_same_rows(kept_up, _stored())
+    assert WeekSums.objects.get(vendor=None, week=WEEKS[0]).audits == len(audits) - 2
+    assert_week_sums_as_rebuilt()

@@ -1,6 +1,7 @@
 """The one writer: a lifecycle step notes its audit in its own transaction, and a flush a few
 seconds later refreshes every noted audit together; what it writes is what a rebuild writes."""
 
+import datetime as dt
 import re
 import time
 
@@ -8,10 +9,27 @@ import pytest
 from django.db import transaction
 
 from audits import lifecycle
-from rollups.models import AuditCell, AuditorDay, PendingRefresh
+from rollups.models import (
+    AuditCell,
+    AuditorDay,
+    PendingRefresh,
+    RunWeekSums,
+    SiteCell,
+    StratumTotal,
+    VendorCell,
+    WeekSums,
+)
 from rollups.writer import flush_pending, note_changed, rebuild_rollups
-from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
-from tests.rollups.rollup_helpers import counted_from_audits, stored_cells, submitted_in_bulk
+from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, sample_run
+from tests.factories import AgentFactory
+from tests.rollups.rollup_helpers import (
+    CRITICAL_MISS,
+    assert_week_sums_as_rebuilt,
+    counted_from_audits,
+    sampled_audits,
+    stored_cells,
+    submitted_in_bulk,
+)
 
 WAIT_SECONDS = 60
 
@@ -57,6 +75,46 @@ def test_a_flush_refreshes_every_pending_audit_in_batches_as_a_rebuild_would(
     rebuild_rollups()
     assert stored_cells() == flushed
     assert flush_pending() == 0  # nothing left: a repeated flush writes nothing
+
+
+def _rows_of(vendor) -> dict[str, list[tuple]]:
+    """Every cell, stratum total, week-sums row and run part of ``vendor``, as stored: ids,
+    values and the cells' ``updated_at``."""
+    tables = {model: model.objects.filter(vendor=vendor)
+              for model in (AuditCell, SiteCell, VendorCell, RunWeekSums, WeekSums)}
+    tables[StratumTotal] = StratumTotal.objects.filter(
+        stratum__in=VendorCell.objects.filter(vendor=vendor).values("stratum"))
+    return {model.__name__: list(rows.order_by("pk").values_list(
+                *(field.attname for field in model._meta.concrete_fields)))
+            for model, rows in tables.items()}
+
+
+@pytest.mark.django_db
+def test_a_flush_for_one_vendors_audit_leaves_every_row_of_the_other_vendor_as_it_was(
+    step, version, auditor, workflow, site_a, site_b, vendor_a, vendor_b
+):
+    """One weekly run with a stratum per vendor: a flush for an audit of vendor A recounts
+    A's cells, its stratum's total, A's week sums and the program's, and rewrites no row of
+    vendor B (same ids, same values); everything as a rebuild writes it."""
+    run = sample_run("Week of 2 March")
+    handled = [dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC) + dt.timedelta(hours=h) for h in range(3)]
+    of_a = sampled_audits(run, auditor, workflow, AgentFactory(site=site_a), handled)
+    of_b = sampled_audits(run, auditor, workflow, AgentFactory(site=site_b), handled)
+    submitted_in_bulk(of_a[:-1] + of_b, [ALL_GOOD] * 5)
+    rebuild_rollups()
+    a_before, b_before = _rows_of(vendor_a), _rows_of(vendor_b)
+    assert all(b_before.values())
+
+    step(lifecycle.submit_audit, of_a[-1], auditor, answers=CRITICAL_MISS)
+
+    assert _rows_of(vendor_b) == b_before
+    assert all(_rows_of(vendor_a)[table] != rows for table, rows in a_before.items())
+    assert WeekSums.objects.get(vendor=vendor_a).audits == 3
+    assert WeekSums.objects.get(vendor=None).audits == 6
+    assert stored_cells(drop_zero_categories=True) == counted_from_audits()
+    kept = stored_cells()
+    assert_week_sums_as_rebuilt()
+    assert stored_cells() == kept
 
 
 @pytest.mark.celery_worker
