@@ -19,9 +19,13 @@ each after a warm-up, repeated (5 / 3 / 10 times), printing the median in millis
 median / baseline median. Ends with ``RATIO continuous_per_audit_vs_count=…`` (the rollups'
 amortised cost per continuously submitted audit / the baseline's median); ``--json`` prints
 one JSON object instead (docs/benchmarks.md, "Output"). The scratch database is dropped at
-the end (--keep keeps it).
+the end (--keep keeps it). ``--tickets`` loads a smaller program for a quick check (fewer
+submissions when there are too few open audits); ``--reuse`` keeps the freshly loaded
+database as a template (``qa_bench_rollups_<tickets>``) and later runs copy it instead of
+loading again (each run submits open audits, so each needs a fresh copy).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/rollups.py
+    DATABASE_URL=… python bench/rollups.py --tickets 200000 --reuse   # a quick check
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ LONGER_DEBOUNCE = 15.0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--tickets", type=int, default=1_000_000,
+                        help="tickets (and audits) to load (default 1,000,000)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="copy the loaded program kept by an earlier --reuse run "
+                             "(or load it and keep it for the next)")
     _report.add_json_flag(parser)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -72,7 +81,11 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     sys.path.insert(0, str(ROOT / "bench"))
     import audit_pages  # the 1M-audit loader: the same program as the page benchmark
 
-    audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}", f"CREATE DATABASE {SCRATCH}")
+    audit_pages.TICKETS = args.tickets
+    template = f"{SCRATCH}_{args.tickets}"
+    reused = args.reuse and _database_exists(url, template)
+    audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}",
+                       f"CREATE DATABASE {SCRATCH}" + (f" TEMPLATE {template}" if reused else ""))
     os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
@@ -85,24 +98,26 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
 
         django.setup()
         from django.core.management import call_command
+        from django.db import connections
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
-        audit_pages._load()
+        if not reused:
+            audit_pages._load()
+            if args.reuse:  # keep the loaded program for the next run
+                connections.close_all()
+                audit_pages._admin(url, f"DROP DATABASE IF EXISTS {template}",
+                                   f"CREATE DATABASE {template} TEMPLATE {SCRATCH}")
         loaded = {
             "postgresql": audit_pages._scalar("SHOW server_version"),
             "audits": audit_pages._scalar("SELECT count(*) FROM audits_audit"),
-            "load_s": time.perf_counter() - started,
+            "load_s": None if reused else time.perf_counter() - started,
+            "reused": reused,
         }
-        print(
-            f"PostgreSQL {loaded['postgresql']}; loaded "
-            f"{loaded['audits']:,} audits in "
-            f"{loaded['load_s']:.0f} s"
-        )
+        how = f"copied {template}" if reused else f"loaded in {loaded['load_s']:.0f} s"
+        print(f"PostgreSQL {loaded['postgresql']}; {loaded['audits']:,} audits, {how}")
         measured = _measure()
     finally:
-        from django.db import connections
-
         connections.close_all()
         if not args.keep:
             audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}")
@@ -110,14 +125,14 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     results = {
         "bench": "rollups",
         "parameters": {
-            "tickets": audit_pages.TICKETS,
+            "tickets": args.tickets,
             "runs": audit_pages.RUNS,
             "batch": BATCH,
             "baseline_repeats": BASELINE_REPEATS,
             "rebuild_repeats": REBUILD_REPEATS,
             "refresh_batches": REFRESH_BATCHES,
-            "submissions": SUBMISSIONS,
-            "one_by_one": ONE_BY_ONE,
+            "submissions": measured["submissions"],
+            "one_by_one": measured["one_by_one"],
             "seed": 2026,
         },
         "dataset": loaded,
@@ -134,6 +149,17 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
         "longer_debounce_per_audit_vs_count": measured["longer_per_audit_ms"] / base,
     }
     return results, ratios
+
+
+def _database_exists(url: str, name: str) -> bool:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        found = cursor.fetchone() is not None
+    conn.close()
+    return found
 
 
 def _timed(function, repeats: int) -> list[float]:
@@ -185,7 +211,7 @@ def _measure() -> dict:
     print(f"{'step':<34} {'median ms':>10} {'/ count(*)':>11}")
     for label, value in [
         ("baseline SELECT count(*) audits", baseline),
-        ("rebuild_rollups (1M audits)", rebuild),
+        (f"rebuild_rollups ({len(completed):,} audits)", rebuild),
         (f"refresh_rollups ({BATCH:,} audit ids)", refresh),
     ]:
         print(f"{label:<34} {value:10.1f} {value / baseline:10.1f}×")
@@ -227,6 +253,9 @@ def _continuously(baseline: float) -> dict:
         Audit.objects.filter(status__in=OPEN_STATUSES, sampled_ticket__isnull=False)
         .select_related("ticket", "auditor").order_by("pk")[: 2 * SUBMISSIONS + ONE_BY_ONE]
     )
+    # A smaller program (--tickets) has fewer open audits: fewer submissions, same split.
+    submissions = min(SUBMISSIONS, len(open_audits) * SUBMISSIONS // (2 * SUBMISSIONS + ONE_BY_ONE))
+    one_by_one = min(ONE_BY_ONE, len(open_audits) - 2 * submissions)
     rng = random.Random(2026)
 
     def submit(audit) -> None:
@@ -263,11 +292,11 @@ def _continuously(baseline: float) -> dict:
                 "submit_per_audit_ms": submit_ms}
 
     app.conf.task_always_eager = False  # flush messages go to the (unread) in-memory broker
-    configured = flushed_every(settings.QA_ROLLUP_DEBOUNCE_SECONDS, open_audits[:SUBMISSIONS])
-    longer = flushed_every(LONGER_DEBOUNCE, open_audits[SUBMISSIONS:2 * SUBMISSIONS])
+    configured = flushed_every(settings.QA_ROLLUP_DEBOUNCE_SECONDS, open_audits[:submissions])
+    longer = flushed_every(LONGER_DEBOUNCE, open_audits[submissions:2 * submissions])
 
     single = []
-    for audit in open_audits[2 * SUBMISSIONS:]:
+    for audit in open_audits[2 * submissions:2 * submissions + one_by_one]:
         submit(audit)
         started = time.perf_counter()
         refresh_rollups([audit.pk])
@@ -276,6 +305,8 @@ def _continuously(baseline: float) -> dict:
     one = statistics.mean(single)
     print(f"  one refresh per submission    {one:8.2f} ms per audit ({len(single)} audits)")
     return {
+        "submissions": submissions,
+        "one_by_one": one_by_one,
         "debounce_s": settings.QA_ROLLUP_DEBOUNCE_SECONDS,
         "continuous_per_audit_ms": configured["per_audit_ms"],
         "continuous_flushes": configured["flushes"],
