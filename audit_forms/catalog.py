@@ -47,7 +47,7 @@ from .scoring import FormSpec
 __all__ = [
     "FormEditError", "FrozenVersion", "create_form", "start_draft", "publish_version",
     "retire_version", "publication_problems", "version_to_spec",
-    "version_with_parts", "update_version_settings",
+    "version_with_parts", "spec_of", "update_version_settings",
     "add_section", "update_section", "delete_section", "move_section", "add_question",
     "update_question", "delete_question", "move_question", "add_choice", "update_choice",
     "delete_choice", "require_draft", "ensure_default_categories", "question_shares",
@@ -215,6 +215,12 @@ def version_with_parts(version_id: int) -> FormVersion:
     return FormVersion.objects.select_related("form").prefetch_related(
         Prefetch("sections__questions", queryset=questions)
     ).get(pk=version_id)
+
+
+def spec_of(version_id: int) -> FormSpec:
+    """The scoring description of version ``version_id``, read in four queries (a version's
+    own ``to_spec`` reads its questions one section at a time)."""
+    return version_with_parts(version_id).to_spec()
 
 
 def version_to_spec(version: FormVersion) -> FormSpec:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit_forms.catalog import spec_of
 from audit_forms.scoring import InvalidAnswers
 from tickets.import_report import RowError, RowErrors, shown
 from tickets.models import Ticket
@@ -114,7 +115,7 @@ class _Lookups:
     def form_questions(self, session: CalibrationSession) -> dict:
         if session.pk not in self.questions:
             self.questions[session.pk] = {
-                q.key: q for q in session.form_version.to_spec().questions()}
+                q.key: q for q in spec_of(session.form_version_id).questions()}
         return self.questions[session.pk]
 
 

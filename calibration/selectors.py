@@ -15,6 +15,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.scoping import visible_to
+from audit_forms.catalog import spec_of
 
 from . import results as numbers
 from .models import (
@@ -108,7 +109,7 @@ def scored_item_ids(session: CalibrationSession, user) -> set[int]:
 
 def form_questions(session: CalibrationSession) -> list[tuple[str, str]]:
     """(key, kind) of the session's form version, in form order."""
-    return [(q.key, q.kind) for q in session.form_version.to_spec().questions()]
+    return [(q.key, q.kind) for q in spec_of(session.form_version_id).questions()]
 
 
 def session_results(session: CalibrationSession) -> numbers.SessionResults:

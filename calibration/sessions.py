@@ -32,6 +32,7 @@ from audits.dispute_models import CORRECTING_DECISIONS
 from audits.models import Audit, AuditStatus, DisputedQuestion
 from tickets.models import Ticket
 
+from . import events
 from .models import (
     CalibrationItem,
     CalibrationSession,
@@ -262,6 +263,7 @@ def close_session(session: CalibrationSession, *, by, now: dt.datetime | None = 
     session.status, session.closed_at, session.closed_by = (
         SessionStatus.CLOSED, now or timezone.now(), by)
     session.save(update_fields=["status", "closed_at", "closed_by"])
+    events.session_closed.send(sender=CalibrationSession, session=session)
     return session
 
 
@@ -288,7 +290,7 @@ def score_item(item: CalibrationItem, user, answers: Mapping[str, str]) -> list[
         raise NotAllowed("Only the session's participants score its items.")
     _require_status(session, SessionStatus.OPEN, doing="score")
     answers = {key: value for key, value in answers.items() if value}
-    score_audit(session.form_version.to_spec(), answers)  # raises InvalidAnswers
+    score_audit(catalog.spec_of(session.form_version_id), answers)  # raises InvalidAnswers
     Rating.objects.filter(item=item, rater=user).delete()
     ratings = Rating.objects.bulk_create(
         Rating(item=item, rater=user, question_key=key, answer=value)
@@ -299,7 +301,7 @@ def score_item(item: CalibrationItem, user, answers: Mapping[str, str]) -> list[
 
 
 def _questions(version: FormVersion) -> dict:
-    return {q.key: q for q in version.to_spec().questions()}
+    return {q.key: q for q in catalog.spec_of(version.pk).questions()}
 
 
 def check_answer(questions: dict, key: str, answer: str) -> None:

@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.formats import day, percent
-from audit_forms.catalog import version_with_parts
+from audit_forms.catalog import spec_of
 
 from . import charts, reliability
 from .models import CalibrationSession, GoldAnswer, Rating, SessionStatus
@@ -184,7 +184,7 @@ def reliability_report(now: dt.datetime | None = None) -> ReliabilityReport:
         version = session.form_version_id
         if version not in questions:
             questions[version] = [(q.key, q.kind) for q in
-                                  version_with_parts(version).to_spec().questions()]
+                                  spec_of(version).questions()]
         form = session.form_version.form
         forms.setdefault(form.pk, FormAlpha(form)).points.append(
             (session, overall_agreement(questions[version], ratings.get(session.pk, {}))))

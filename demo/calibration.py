@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
+from audit_forms.catalog import spec_of
 from audit_forms.models import FormVersion
 from audit_forms.scoring import SCALE_VALUES, Question
 from audits.models import Audit, AuditStatus
@@ -66,7 +67,7 @@ def seed() -> dict[str, tuple[int, int]]:
         used.update(a.ticket_id for a in chosen)
         return chosen
 
-    spec = {q.key: q for q in version.to_spec().questions()}
+    spec = {q.key: q for q in spec_of(version.pk).questions()}
     now = timezone.now()
     for n in range(1, HISTORY_ROUNDS + 1):
         when = now - dt.timedelta(days=HISTORY_EVERY_DAYS * (HISTORY_ROUNDS + 1 - n))
