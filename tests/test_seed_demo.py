@@ -59,11 +59,13 @@ from demo.taxonomy import TAXONOMY
 from demo.tickets import SOURCE, generate_tickets, history_end
 from rollups.estimates import Scope, domain_outcomes
 from rollups.periods import Period
+from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import SampledTicket, SampleRun, SamplingPlan
 from scorecards.dispute_rates import dispute_rates
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
 from tests.calibration.demo_checks import CalibrationDemoChecks
+from tests.rollups.rollup_helpers import counted_from_audits, stored_cells
 from tests.vendor_qa.demo_checks import VendorQADemoChecks
 from tickets.models import Ticket
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
@@ -243,6 +245,14 @@ def weekly_error_chart(scope: Scope) -> tuple[list[dt.date], list[float], list[f
 class TestTheSeededDemo(CalibrationDemoChecks, VendorQADemoChecks):
     """Every check of the seeded demo, one seed: the program's here, calibration's and vendor
     QA's inherited from their apps' test folders."""
+
+    def test_the_seeded_cells_equal_a_count_by_hand_and_a_rebuild(self):
+        """The demo's bulk-scored audits reach the scorecard cells as a submission would."""
+        seeded = stored_cells()
+        assert seeded, "the demo scores audits, so some cells must exist"
+        assert stored_cells(drop_zero_categories=True) == counted_from_audits()
+        rebuild_rollups()
+        assert stored_cells() == seeded
 
     def test_the_demo_program_has_vendors_with_sites_around_the_world(self):
         assert Vendor.objects.count() >= 5
