@@ -4,8 +4,10 @@ Run with DATABASE_URL set to a PostgreSQL URL and the same tests run there; with
 set the Celery tests use a real worker.
 """
 
+import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import override_settings
 from pytest_django.plugin import blocking_manager_key
 
@@ -43,17 +45,16 @@ def django_db_setup(
     django_db_createdb,
     django_db_modify_db_settings,
 ):
-    """pytest-django's test database, made faster for a parallel run on PostgreSQL: the first
-    worker migrates a template database once and every worker copies it (CREATE DATABASE …
-    TEMPLATE) instead of each running every migration."""
+    """pytest-django's test database, made faster on PostgreSQL: every process (each xdist
+    worker, or a plain run) copies a template database (CREATE DATABASE … TEMPLATE) migrated
+    once per set of migrations, instead of running every migration itself."""
     from django.test.utils import setup_databases, teardown_databases
 
     verbosity = request.config.option.verbose
     keepdb = django_db_keepdb and not django_db_createdb
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     with django_db_blocker.unblock():
-        if run and connection.vendor == "postgresql" and not keepdb:
-            databases = [copy_of_migrated_template(run)]
+        if connection.vendor == "postgresql" and not keepdb:
+            databases = [copy_of_migrated_template(rebuild=django_db_createdb)]
         else:
             databases = setup_databases(verbosity=verbosity, interactive=False, keepdb=keepdb)
     yield
@@ -62,27 +63,49 @@ def django_db_setup(
             teardown_databases(databases, verbosity=verbosity)
 
 
-def copy_of_migrated_template(run: str):
-    """This worker's test database as a copy of ``test_<name>_template``, which the first
-    worker of the run (``run``: xdist's test-run id) migrates. One worker at a time holds the
+def migrations_fingerprint() -> str:
+    """A digest of every installed app's migration files: a template migrated from the same
+    files is the same database, so it is kept between runs and rebuilt when one changes."""
+    from django.apps import apps
+
+    digest = hashlib.sha256()
+    for config in sorted(apps.get_app_configs(), key=lambda config: config.label):
+        folder = Path(config.path) / "migrations"
+        for path in sorted(folder.glob("*.py")):
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def copy_of_migrated_template(rebuild: bool):
+    """This process's test database as a copy of ``test_<name>_template_<fingerprint>``,
+    migrated by the first process that needs it (``--create-db`` migrates it again) and kept
+    for later runs; templates of older migrations are dropped. One process at a time holds the
     lock, since PostgreSQL copies a template only while nobody else is connected to it."""
     creation = connection.creation
     original = connection.settings_dict["NAME"]
-    own = creation._get_test_db_name()  # test_<name>_gw<N>, as pytest-django named it
-    template = own.rsplit("_gw", 1)[0] + "_template"
+    own = creation._get_test_db_name()  # test_<name>, or test_<name>_gw<N> under xdist
+    prefix = own.rsplit("_gw", 1)[0] + "_template_"
+    template = prefix + migrations_fingerprint()
     scratch = Path(tempfile.gettempdir())
-    with open(scratch / f"{template}.lock", "w") as lock:
+    with open(scratch / f"{prefix}lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        built = scratch / f"{template}.{run}"
-        if not built.exists():
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT datname, shobj_description(oid, 'pg_database') "
+                           "FROM pg_database WHERE left(datname, %s) = %s", [len(prefix), prefix])
+            templates = dict(cursor.fetchall())
+        if rebuild or templates.get(template) != MIGRATED:
             connection.settings_dict["TEST"]["NAME"] = template
             creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
             connection.close()
             connection.settings_dict["TEST"]["NAME"] = own
             django_settings.DATABASES[connection.alias]["NAME"] = original
             connection.settings_dict["NAME"] = original
-            built.touch()
         with creation._nodb_cursor() as cursor:
+            cursor.execute(f"COMMENT ON DATABASE \"{template}\" IS '{MIGRATED}'")
+            for stale in set(templates) - {template}:
+                with contextlib.suppress(DatabaseError):  # still open in a run of older code
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{stale}"')
             cursor.execute(f'DROP DATABASE IF EXISTS "{own}"')
             cursor.execute(f'CREATE DATABASE "{own}" TEMPLATE "{template}"')
             # A test database need not survive a crash: commits return without waiting for
@@ -92,6 +115,9 @@ def copy_of_migrated_template(run: str):
     connection.settings_dict["NAME"] = own
     connection.ensure_connection()
     return connection, original, True
+
+
+MIGRATED = "migrated"  # the comment a template gets once every migration ran in it
 
 
 @pytest.fixture(autouse=True, scope="session")
