@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Ticket, TicketImport
+from .models import Ticket, TicketChange, TicketImport, TicketPush
 
 
 @admin.register(Ticket)
@@ -26,6 +26,32 @@ class TicketImportAdmin(admin.ModelAdmin):
     search_fields = ["original_name"]
     list_select_related = ["uploaded_by"]
     readonly_fields = [f.name for f in TicketImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TicketPush)
+class TicketPushAdmin(admin.ModelAdmin):
+    """Pushed batches (POST /api/v1/tickets/bulk/): a record, changed only by pushes."""
+
+    list_display = ["pushed_at", "pushed_by", "status_code", "rows", "created_count",
+                    "updated_count", "unchanged_count"]
+    list_filter = ["status_code"]
+    list_select_related = ["pushed_by"]
+    readonly_fields = [f.name for f in TicketPush._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TicketChange)
+class TicketChangeAdmin(admin.ModelAdmin):
+    """What pushes changed on tickets already present (before and after)."""
+
+    list_display = ["ticket", "changed_at", "push"]
+    raw_id_fields = ["ticket", "push"]
+    readonly_fields = [f.name for f in TicketChange._meta.fields]
 
     def has_add_permission(self, request):
         return False

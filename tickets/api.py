@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.scoped_api import IdFilter, ScopedReadOnlyViewSet
 
 from .models import Ticket
+from .push_api import TicketPushMixin
 
 INTERNAL_FIELDS = ("ai_score", "ai_model")
 
@@ -54,7 +55,7 @@ class TicketFilter(django_filters.FilterSet):
         fields = ["vendor", "site", "agent", "workflow", "decision", "language", "automated"]
 
 
-class TicketViewSet(ScopedReadOnlyViewSet):
+class TicketViewSet(TicketPushMixin, ScopedReadOnlyViewSet):
     queryset = Ticket.objects.all()
     serializer_class = TicketSerializer
     filterset_class = TicketFilter

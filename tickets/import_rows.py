@@ -113,15 +113,25 @@ class ProgramReference:
     new_agents: dict[tuple[int, str], int] = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> ProgramReference:
-        vendors = dict(Vendor.objects.values_list("slug", "id"))
+    def load(cls, vendor_id: int | None = None) -> ProgramReference:
+        """The whole program's reference data, or with ``vendor_id`` only that vendor's
+        (with shared workflows): to rows checked against it, every other vendor, its sites
+        and agents do not exist, so messages name none of them (a vendor-bound push)."""
+        vendor_rows = Vendor.objects.all()
+        site_rows = Site.objects.all()
+        agent_rows = Agent.objects.all()
+        if vendor_id is not None:
+            vendor_rows = vendor_rows.filter(pk=vendor_id)
+            site_rows = site_rows.filter(vendor_id=vendor_id)
+            agent_rows = agent_rows.filter(vendor_id=vendor_id)
+        vendors = dict(vendor_rows.values_list("slug", "id"))
         sites: dict[tuple[int, str], tuple[int, ZoneInfo]] = {}
         site_vendors: dict[str, list[str]] = {}
         slug_of = {pk: slug for slug, pk in vendors.items()}
-        site_rows = Site.objects.values_list("id", "vendor_id", "slug", "timezone")
-        for pk, vendor_id, slug, tz in site_rows:
-            sites[(vendor_id, slug)] = (pk, _zone(tz))
-            site_vendors.setdefault(slug, []).append(slug_of[vendor_id])
+        site_rows = site_rows.values_list("id", "vendor_id", "slug", "timezone")
+        for pk, owner, slug, tz in site_rows:
+            sites[(owner, slug)] = (pk, _zone(tz))
+            site_vendors.setdefault(slug, []).append(slug_of[owner])
         return cls(
             vendors=vendors,
             sites=sites,
@@ -129,7 +139,7 @@ class ProgramReference:
             workflows=dict(Workflow.objects.values_list("slug", "id")),
             agents={
                 (vendor_id, external_id): pk
-                for pk, vendor_id, external_id in Agent.objects.values_list(
+                for pk, vendor_id, external_id in agent_rows.values_list(
                     "id", "vendor_id", "external_id"
                 )
             },

@@ -182,6 +182,37 @@ class TicketStaging:
             [connection.ops.adapt_datetimefield_value(imported_at)],
         )
 
+    # Fields compared when a staged ticket is already present (a push; see tickets.pushing).
+    COMPARED_FIELDS = [
+        "vendor_id", "site_id", "workflow_id", "handled_at", "decision", "policy_label",
+        "language", "channel", "automated", "content_url", "excerpt", "extra", "ai_score",
+        "ai_model",
+    ]
+
+    def analyse(self) -> None:
+        """Give the planner the staged rows' statistics (a temporary table has none), so a
+        join with the ticket table goes through its unique index. PostgreSQL only."""
+
+    def present_and_different(self) -> list[tuple[int, int]]:
+        """(row, ticket id) of the staged rows whose ticket (same source and external id) is
+        already present with any compared value or its agent different: the candidates for
+        an update. Needs the agent map. A replay of unchanged tickets returns nothing."""
+        quote = connection.ops.quote_name
+        meta = Ticket._meta
+        differs = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        tests = [
+            f"s.{name} {differs} t.{quote(meta.get_field(name).column)}"
+            for name in self.COMPARED_FIELDS
+        ]
+        tests.append(f"m.agent_id {differs} t.{quote(meta.get_field('agent').column)}")
+        return self._fetch(
+            f"SELECT s.row_no, t.id FROM {STAGING} s "
+            f"JOIN {quote(meta.db_table)} t ON t.{quote('source')} = s.source "
+            f"AND t.{quote('external_id')} = s.external_id "
+            f"LEFT JOIN {AGENT_MAP} m ON m.vendor_id = s.vendor_id AND m.external_id = s.agent "
+            f"WHERE {' OR '.join(tests)} ORDER BY s.row_no"
+        )
+
 
 class PostgresTicketStaging(TicketStaging):
     """PostgreSQL: rows arrive by COPY in CSV form, a batch per COPY."""
@@ -196,13 +227,18 @@ class PostgresTicketStaging(TicketStaging):
         with connection.cursor() as cursor:
             for batch in batches(rows):
                 buffer = io.StringIO()
-                csv.writer(buffer, lineterminator="\n").writerows(batch)
+                # "\r\n": Python's csv module quotes a value holding any character of the
+                # line terminator, and PostgreSQL reads a bare "\r" as the end of a row.
+                csv.writer(buffer, lineterminator="\r\n").writerows(batch)
                 buffer.seek(0)
                 if hasattr(cursor.cursor, "copy_expert"):  # psycopg2
                     cursor.cursor.copy_expert(sql, buffer)
                 else:  # psycopg 3
                     with cursor.cursor.copy(sql) as copy:
                         copy.write(buffer.getvalue())
+
+    def analyse(self) -> None:
+        self._execute(f"ANALYZE {STAGING}")
 
     def add(self, rows: Iterable[StagedTicket | TicketIdentity]) -> None:
         self._copy(STAGING, [name for name, _, _ in STAGING_COLUMNS], map(self._csv_values, rows))

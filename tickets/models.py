@@ -144,3 +144,62 @@ class TicketImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class TicketPush(models.Model):
+    """One batch pushed to ``POST /api/v1/tickets/bulk/`` and the answer it got.
+
+    With an ``Idempotency-Key`` header the key, a digest of the request and the response are
+    kept, so a retry with the same key gets the first answer back instead of a second write;
+    after ``tickets.pushing.IDEMPOTENCY_KEY_TTL`` the key and the stored response are cleared
+    and the row stays as a record of the push. See docs/integrations.md.
+    """
+
+    vendor_path = None
+    internal_only = True  # the program's integration log; vendors see their tickets, not this
+
+    pushed_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pushed_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-pushed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pushed_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="ticket_push_idempotency_key_unique_per_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["pushed_at"], name="ticket_push_time")]
+
+    def __str__(self) -> str:
+        return f"push {self.pk} ({self.rows} rows, HTTP {self.status_code})"
+
+
+class TicketChange(models.Model):
+    """What a push changed on a ticket that was already present: ``fields`` maps each
+    changed field to ``[before, after]`` (JSON values; times as ISO 8601)."""
+
+    vendor_path = "ticket__vendor"
+    internal_only = True
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="changes")
+    push = models.ForeignKey(TicketPush, on_delete=models.CASCADE, related_name="changes")
+    changed_at = models.DateTimeField()
+    fields = models.JSONField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {', '.join(self.fields)}"
