@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "scorecards",
     "coaching",
     "notifications",
+    "webhooks",
     "demo",
     "qa_program",
     "portal",
@@ -229,6 +230,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
     # Coaching actions due within two days or overdue: each owner told once per due date.
+    # Outbound webhooks whose worker message was lost (or that wait out a back-off when
+    # tasks run eagerly) are sent by this sweep.
+    "sweep-webhook-deliveries": {
+        "task": "webhooks.tasks.sweep_webhook_deliveries",
+        "schedule": 60.0,
+    },
+    # Webhook endpoints hear of overdue coaching actions once per due date.
+    "announce-overdue-coaching": {
+        "task": "webhooks.tasks.announce_overdue_coaching",
+        "schedule": crontab(hour=7, minute=5),
+    },
     "sweep-coaching-deadlines": {
         "task": "notifications.tasks.sweep_coaching_deadlines",
         "schedule": crontab(hour=7, minute=0),

@@ -42,6 +42,7 @@ urlpatterns = [
     path("calibration/", include("calibration.urls")),
     path("vendor-qa/", include("vendor_qa.urls")),
     path("inbox/", include("notifications.urls")),
+    path("integrations/webhooks/", include("webhooks.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

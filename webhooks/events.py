@@ -1,0 +1,135 @@
+"""Which of the program's events go out as webhooks, and the hooks that write their deliveries.
+
+``EVENTS`` is the one list of webhook events. A vendor-facing event belongs to one vendor and
+goes to internal endpoints and to that vendor's endpoints only; the others (a run drawn, a
+calibration session closed) go to internal endpoints only. The hooks subscribe to the lower
+apps' signals in ``qa_program.events``; each builds its payload (``webhooks.payloads``) and
+calls ``publish``, inside the step's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from coaching.models import PENDING_STATUSES, CoachingAction
+
+from .delivery import queue_delivery
+from .models import Delivery, Endpoint
+from .payloads import (
+    Payload,
+    audit_finalised,
+    calibration_closed,
+    coaching_opened,
+    coaching_overdue,
+    dispute_decided,
+    dispute_raised,
+    run_drawn,
+)
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    name: str
+    label: str
+    vendor_facing: bool
+
+
+EVENTS = [
+    WebhookEvent("audit.finalised", "Audit finalised", True),
+    WebhookEvent("dispute.raised", "Dispute raised", True),
+    WebhookEvent("dispute.decided", "Dispute decided", True),
+    WebhookEvent("coaching.opened", "Coaching action opened", True),
+    WebhookEvent("coaching.overdue", "Coaching action overdue", True),
+    WebhookEvent("run.drawn", "Sample run drawn", False),
+    WebhookEvent("calibration.closed", "Calibration session closed", False),
+]
+EVENTS_BY_NAME = {event.name: event for event in EVENTS}
+VENDOR_FACING = [event.name for event in EVENTS if event.vendor_facing]
+
+
+def endpoints_for(event: str, vendor_id: int | None) -> list[Endpoint]:
+    """The active endpoints subscribed to ``event`` that may see it: internal ones always,
+    a vendor's own only for that vendor's vendor-facing events."""
+    facing = EVENTS_BY_NAME[event].vendor_facing
+    return [
+        endpoint for endpoint in Endpoint.objects.filter(is_active=True).order_by("pk")
+        if event in endpoint.events
+        and (endpoint.vendor_id is None or (facing and endpoint.vendor_id == vendor_id))
+    ]
+
+
+def publish(event: str, payload: Payload | None, *, key: str = "", now=None) -> list[Delivery]:
+    """Write one pending delivery of ``event`` per endpoint that may receive it, in the
+    current transaction, and queue their sending once it commits. A vendor-bound endpoint
+    gets the payload without its internal part. With ``key``, an endpoint that already has a
+    delivery of that key gets none (a sweep that runs again repeats nothing)."""
+    if payload is None:
+        return []
+    endpoints = endpoints_for(event, payload.vendor_id)
+    if key and endpoints:
+        told = set(Delivery.objects.filter(event_key=key).values_list("endpoint_id", flat=True))
+        endpoints = [endpoint for endpoint in endpoints if endpoint.pk not in told]
+    if not endpoints:
+        return []
+    now = now or timezone.now()
+    event_id = uuid.uuid4()
+    with transaction.atomic():
+        deliveries = Delivery.objects.bulk_create([
+            Delivery(endpoint=endpoint, event=event, event_id=event_id, next_attempt_at=now,
+                     event_key=key,
+                     payload={"event": event, "id": str(event_id),
+                              "occurred_at": now.isoformat(),
+                              "data": payload.for_vendor(endpoint.vendor_id is not None)})
+            for endpoint in endpoints
+        ])
+    for endpoint in endpoints:
+        transaction.on_commit(partial(queue_delivery, endpoint.pk), robust=True)
+    return deliveries
+
+
+# ----- hooks (subscribed in qa_program.events) -----------------------------------------------
+
+
+def on_audit_finalised(audit, **signal) -> None:
+    publish("audit.finalised", audit_finalised(audit))
+
+
+def on_dispute_raised(dispute, **signal) -> None:
+    publish("dispute.raised", dispute_raised(dispute))
+
+
+def on_dispute_decided(dispute, **signal) -> None:
+    publish("dispute.decided", dispute_decided(dispute))
+
+
+def on_coaching_opened(action, **signal) -> None:
+    publish("coaching.opened", coaching_opened(action))
+
+
+def on_run_drawn(run, **signal) -> None:
+    publish("run.drawn", run_drawn(run))
+
+
+def on_calibration_closed(session, **signal) -> None:
+    publish("calibration.closed", calibration_closed(session))
+
+
+# ----- sweeps (beat) --------------------------------------------------------------------------
+
+
+def announce_overdue_coaching(today: dt.date | None = None) -> int:
+    """``coaching.overdue`` for every pending action past its due date, once per endpoint
+    and due date (a moved deadline is news again). Returns the deliveries written."""
+    today = today or timezone.localdate()
+    count = 0
+    overdue = CoachingAction.objects.filter(status__in=PENDING_STATUSES, due_date__lt=today)
+    for action in overdue.order_by("due_date", "pk"):
+        key = f"coaching.overdue:{action.pk}:{action.due_date.isoformat()}"
+        count += len(publish("coaching.overdue", coaching_overdue(action), key=key))
+    return count
