@@ -1,8 +1,9 @@
 """Sampling statistics behind the program's numbers: intervals, sample sizes, allocation, stratified
 and domain estimates, comparisons, p-charts, AQL plans, agreement and McNemar's test of paired
-verdicts. Pure (counts in, numbers out, no Django), so views, reports, tasks and notebooks share
-it; import everything from here (the private ``_domains``, ``_aql`` and ``_agreement`` are
-re-exported). Formulas and references: docs/statistics.md.
+verdicts, AI-assisted (prediction-powered) and Horvitz–Thompson estimates. Pure (counts in,
+numbers out, no Django), so views, reports, tasks and notebooks share it; import everything from
+here (the private ``_domains``, ``_aql``, ``_agreement`` and ``_assisted`` are re-exported).
+Formulas and references: docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -37,10 +38,14 @@ from ._aql import aql_plan, code_letter
 
 __all__ = [
     "CI_METHODS",
+    "MIN_AUDITS_TO_TUNE",
+    "AssistedEstimate",
     "Comparison",
     "DomainSums",
     "Estimate",
     "McNemar",
+    "StratumScores",
+    "WeightedEstimate",
     "allocate",
     "aql_plan",
     "audits_to_decide",
@@ -51,14 +56,17 @@ __all__ = [
     "domain_proportion",
     "domain_proportions",
     "fleiss_kappa",
+    "ht_proportion",
     "krippendorff_alpha",
     "krippendorff_alpha_ci",
     "margin_of_error",
     "mcnemar",
     "p_chart",
     "percent_agreement",
+    "ppi_proportion",
     "proportion_ci",
     "sample_size",
+    "stratified_ppi",
     "stratified_proportion",
     "two_proportion_test",
     "z_value",
@@ -456,6 +464,15 @@ def p_chart(
 
 
 # Re-exported after the functions they build on, so every caller imports from sampling.stats.
+from ._assisted import (  # noqa: E402
+    MIN_AUDITS_TO_TUNE,
+    AssistedEstimate,
+    StratumScores,
+    WeightedEstimate,
+    ht_proportion,
+    ppi_proportion,
+    stratified_ppi,
+)
 from ._domains import (  # noqa: E402
     Comparison,
     DomainSums,
