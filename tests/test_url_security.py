@@ -35,6 +35,7 @@ from tests.security_fixtures import (
     uidb36,
     url_of,
 )
+from tests.webhooks import security_fills as webhook_fills
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -286,6 +287,13 @@ RULES: dict[str, Rule] = {
         fill=lambda w: [{"pk": b_service(w).pk, "token_pk": b_service(w).tokens.get().pk}]),
     "people/service-accounts/<int:pk>/deactivate/": Rule(
         poc=NOT_FOUND, fill=lambda w: [{"pk": b_service(w).pk}]),
+    # outbound webhooks are managed by program managers only (an endpoint bound to vendor B
+    # included: it is internal configuration, not vendor data)
+    "integrations/webhooks/": Rule(poc=NOT_FOUND, fill=webhook_fills.list_queries),
+    "integrations/webhooks/<int:pk>/": Rule(poc=NOT_FOUND, fill=webhook_fills.endpoint),
+    "integrations/webhooks/<int:pk>/secret/": Rule(poc=NOT_FOUND, fill=webhook_fills.endpoint),
+    "integrations/webhooks/<int:pk>/deliveries/<int:delivery_pk>/replay/": Rule(
+        poc=NOT_FOUND, fill=webhook_fills.deliveries),
     # --- allauth ---
     "accounts/login/": public("the login page"),
     "accounts/logout/": public("logging out needs no login"),
