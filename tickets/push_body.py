@@ -31,6 +31,8 @@ MAX_BATCH_ROWS = 10_000
 MAX_BATCH_BYTES = 32 * 1024 * 1024
 # Lone surrogates (``"\ud800"`` is valid JSON) and NUL cannot be stored as text.
 UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+REQUIRED = frozenset(REQUIRED_COLUMNS)
+MISSING = "is missing; a value is required"
 KIND = {dict: "an object", list: "an array", str: "a string", int: "a number",
         float: "a number", bool: "a boolean", type(None): "null"}
 
@@ -137,28 +139,35 @@ def _cells(
     no cells when it cannot be checked at all."""
     if not isinstance(item, dict):
         return [RowError(row, "(row)", f"is {_kind(item)}, not a ticket (a JSON object)")], None
-    if unstorable_keys & item.keys():
+    if unstorable_keys and unstorable_keys & item.keys():
         return [RowError(row, "(row)", "a field name holds a NUL character or a lone "
                          "surrogate, which cannot be stored")], None
-    errors = [
-        RowError(row, name, "is missing; a value is required")
-        for name in REQUIRED_COLUMNS if item.get(name) is None
-    ]
-    cells = []
-    for name in header:
-        value = item.get(name)
-        if isinstance(value, str):
-            cells.append(value)
-        elif value is None:
-            cells.append("")
-        elif isinstance(value, bool):
-            cells.append("true" if value else "false")
-        elif isinstance(value, int | float):
-            cells.append(repr(value))
-        else:
-            errors.append(RowError(
-                row, name, f"is {_kind(value)}; give a string, a number or true/false"))
-            cells.append("")
+    # Runs for every pushed ticket: the common case (every value a string, every required
+    # field there) costs one lookup per column and two checks.
+    get = item.get
+    cells = [get(name, "") for name in header]
+    errors = []
+    if not REQUIRED <= item.keys():
+        errors = [RowError(row, name, MISSING) for name in REQUIRED_COLUMNS if name not in item]
+    if not all(type(cell) is str for cell in cells):
+        for i, value in enumerate(cells):
+            if type(value) is str:
+                continue
+            name = header[i]
+            if value is None:
+                cells[i] = ""
+                if name in REQUIRED:
+                    errors.append(RowError(row, name, MISSING))
+            elif isinstance(value, bool):
+                cells[i] = "true" if value else "false"
+            elif isinstance(value, int | float):
+                cells[i] = repr(value)
+            elif isinstance(value, str):
+                cells[i] = str(value)
+            else:
+                errors.append(RowError(
+                    row, name, f"is {_kind(value)}; give a string, a number or true/false"))
+                cells[i] = ""
     if UNSTORABLE_TEXT.search("\x1f".join(cells)):
         errors.extend(
             RowError(row, name, "holds a NUL character or a lone surrogate (\\ud800-\\udfff), "

@@ -175,8 +175,11 @@ def _import_batch(batch, report: PushReport, vendor_id: int | None, default_sour
                 report.add_errors(errors)
                 continue
             found, ticket = checker.check(row, cells)
-            named = {error.field for error in errors}
-            errors = sorted(errors + [e for e in found if e.field not in named])
+            if errors:  # the checker's word on a field this reading already named is dropped
+                named = {error.field for error in errors}
+                errors = sorted(errors + [e for e in found if e.field not in named])
+            else:
+                errors = found
             report.add_errors(errors)
             if ticket is None:
                 continue
