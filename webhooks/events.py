@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -53,25 +54,36 @@ EVENTS_BY_NAME = {event.name: event for event in EVENTS}
 VENDOR_FACING = [event.name for event in EVENTS if event.vendor_facing]
 
 
-def endpoints_for(event: str, vendor_id: int | None) -> list[Endpoint]:
-    """The active endpoints subscribed to ``event`` that may see it: internal ones always,
-    a vendor's own only for that vendor's vendor-facing events."""
-    facing = EVENTS_BY_NAME[event].vendor_facing
-    return [
-        endpoint for endpoint in Endpoint.objects.filter(is_active=True).order_by("pk")
-        if event in endpoint.events
-        and (endpoint.vendor_id is None or (facing and endpoint.vendor_id == vendor_id))
-    ]
+def subscribed(event: str) -> list[Endpoint]:
+    """The active endpoints subscribed to ``event`` (one query; a handful of rows)."""
+    return [endpoint for endpoint in Endpoint.objects.filter(is_active=True).order_by("pk")
+            if event in endpoint.events]
 
 
-def publish(event: str, payload: Payload | None, *, key: str = "", now=None) -> list[Delivery]:
+def may_receive(endpoint: Endpoint, event: str, vendor_id: int | None) -> bool:
+    """Internal endpoints receive every event; a vendor's own only that vendor's
+    vendor-facing events."""
+    if endpoint.vendor_id is None:
+        return True
+    return EVENTS_BY_NAME[event].vendor_facing and endpoint.vendor_id == vendor_id
+
+
+def publish(event: str, payload: Payload | Callable[[], Payload | None] | None, *,
+            key: str = "", now=None) -> list[Delivery]:
     """Write one pending delivery of ``event`` per endpoint that may receive it, in the
     current transaction, and queue their sending once it commits. A vendor-bound endpoint
-    gets the payload without its internal part. With ``key``, an endpoint that already has a
-    delivery of that key gets none (a sweep that runs again repeats nothing)."""
+    gets the payload without its internal part. ``payload`` may be a function that builds
+    it, called only if some endpoint subscribed (a step costs one query when none did).
+    With ``key``, an endpoint that already has a delivery of that key gets none (a sweep
+    that runs again repeats nothing)."""
+    endpoints = subscribed(event)
+    if not endpoints:
+        return []
+    if callable(payload):
+        payload = payload()
     if payload is None:
         return []
-    endpoints = endpoints_for(event, payload.vendor_id)
+    endpoints = [e for e in endpoints if may_receive(e, event, payload.vendor_id)]
     if key and endpoints:
         told = set(Delivery.objects.filter(event_key=key).values_list("endpoint_id", flat=True))
         endpoints = [endpoint for endpoint in endpoints if endpoint.pk not in told]
@@ -97,27 +109,27 @@ def publish(event: str, payload: Payload | None, *, key: str = "", now=None) -> 
 
 
 def on_audit_finalised(audit, **signal) -> None:
-    publish("audit.finalised", audit_finalised(audit))
+    publish("audit.finalised", partial(audit_finalised, audit))
 
 
 def on_dispute_raised(dispute, **signal) -> None:
-    publish("dispute.raised", dispute_raised(dispute))
+    publish("dispute.raised", partial(dispute_raised, dispute))
 
 
 def on_dispute_decided(dispute, **signal) -> None:
-    publish("dispute.decided", dispute_decided(dispute))
+    publish("dispute.decided", partial(dispute_decided, dispute))
 
 
 def on_coaching_opened(action, **signal) -> None:
-    publish("coaching.opened", coaching_opened(action))
+    publish("coaching.opened", partial(coaching_opened, action))
 
 
 def on_run_drawn(run, **signal) -> None:
-    publish("run.drawn", run_drawn(run))
+    publish("run.drawn", partial(run_drawn, run))
 
 
 def on_calibration_closed(session, **signal) -> None:
-    publish("calibration.closed", calibration_closed(session))
+    publish("calibration.closed", partial(calibration_closed, session))
 
 
 # ----- sweeps (beat) --------------------------------------------------------------------------
@@ -127,9 +139,11 @@ def announce_overdue_coaching(today: dt.date | None = None) -> int:
     """``coaching.overdue`` for every pending action past its due date, once per endpoint
     and due date (a moved deadline is news again). Returns the deliveries written."""
     today = today or timezone.localdate()
+    if not subscribed("coaching.overdue"):
+        return 0
     count = 0
     overdue = CoachingAction.objects.filter(status__in=PENDING_STATUSES, due_date__lt=today)
     for action in overdue.order_by("due_date", "pk"):
         key = f"coaching.overdue:{action.pk}:{action.due_date.isoformat()}"
-        count += len(publish("coaching.overdue", coaching_overdue(action), key=key))
+        count += len(publish("coaching.overdue", partial(coaching_overdue, action), key=key))
     return count

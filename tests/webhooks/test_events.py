@@ -20,6 +20,7 @@ from sampling.models import SampleRun
 from tests.audits.workspace_helpers import sample_run
 from tests.factories import AgentFactory, TicketFactory, UserFactory
 from tests.webhooks.conftest import SECRET, signature_is_valid
+from webhooks import events as webhook_events
 from webhooks.endpoints import create_endpoint
 from webhooks.events import VENDOR_FACING, announce_overdue_coaching
 from webhooks.models import Delivery, DeliveryStatus
@@ -213,3 +214,14 @@ def test_an_overdue_coaching_action_is_announced_once_per_due_date(
     assert [r["event"] for r in got["/hooks/acme"]] == ["coaching.opened", "coaching.overdue"]
     assert got["/hooks/acme"][-1]["data"]["due_date"] == on_time.isoformat()
     assert "owner" not in got["/hooks/acme"][-1]["data"]
+
+
+def test_with_no_endpoint_subscribed_an_event_costs_one_query(
+    receiver, manager, finalised, site_a, django_assert_num_queries
+):
+    audit = finalised(site_a)
+    create_endpoint(name="Runs only", url=receiver.url, events=["run.drawn"], by=manager)
+
+    with django_assert_num_queries(1):
+        webhook_events.on_audit_finalised(audit)
+    assert not Delivery.objects.exists()

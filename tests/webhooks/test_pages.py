@@ -8,6 +8,7 @@ import pytest
 
 from tests.webhooks.conftest import signature_is_valid
 from webhooks import delivery as sending
+from webhooks.delivery import replay
 from webhooks.endpoints import create_endpoint
 from webhooks.events import publish
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
@@ -159,3 +160,19 @@ def test_another_endpoints_delivery_is_not_found(client_as, manager, endpoint):
 
     assert response.status_code == 404
     assert Delivery.objects.count() == 1
+
+
+def test_the_endpoint_page_reads_its_log_in_a_fixed_number_of_queries(
+    client_as, manager, endpoint, django_assert_max_num_queries
+):
+    client = client_as(manager)
+    for run in range(3):
+        publish("run.drawn", Payload(None, {"run": run}))
+    client.get(f"{PAGE}{endpoint.pk}/")  # session and user cached alike for both counts
+
+    with django_assert_max_num_queries(8) as few:
+        assert client.get(f"{PAGE}{endpoint.pk}/").status_code == 200
+    for _ in range(20):
+        replay(Delivery.objects.first())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(f"{PAGE}{endpoint.pk}/").status_code == 200
