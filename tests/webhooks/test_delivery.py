@@ -4,6 +4,9 @@ same event again. Every request goes to a real HTTP server on 127.0.0.1; the clo
 one the deliveries were written at, moved on by hand."""
 
 import datetime as dt
+import re
+import threading
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -223,3 +226,33 @@ def test_the_beat_sweep_sends_what_waits_once_its_back_off_has_passed(endpoint, 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
     assert sweep_webhook_deliveries() == 0
+
+
+def test_the_receiver_in_the_docs_accepts_a_delivery_and_refuses_a_wrong_secret(manager):
+    """docs/integrations.md's receiver, run as written (its last line, which serves on port
+    8080 for ever, replaced by a server on a free port in a thread)."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "integrations.md").read_text()
+    code = re.search(r"```python\n(.*?)```", docs, re.S).group(1)
+    code, last = code.rstrip().rsplit("\n", 1)
+    assert last.startswith("HTTPServer(") and "serve_forever" in last
+    receiver = {}
+    exec(code.replace('SECRET = b"whsec_…"', f"SECRET = b{SECRET!r}"), receiver)
+    server = receiver["HTTPServer"](("127.0.0.1", 0), receiver["Receiver"])
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        right = create_endpoint(name="Docs", url=url, events=["run.drawn"], by=manager,
+                                secret=SECRET)
+        wrong = create_endpoint(name="Wrong", url=url, events=["run.drawn"], by=manager,
+                                secret="not-the-receivers-secret")
+        first, second = publish("run.drawn", Payload(None, {"run": 7}))
+        deliver_due(right.pk)
+        deliver_due(wrong.pk)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.last_status_code) == (DeliveryStatus.DELIVERED, 204)
+    assert (second.status, second.last_status_code) == (DeliveryStatus.PENDING, 401)
