@@ -149,8 +149,19 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
     progress(85, f"Saving {len(selected)} assignments")
     _write_sample(run, plan, strata, selected, auditor_for)
 
+    finish_run(run, design, allocation, assigned, population=population, drawn=len(selected),
+               strata=len(strata), message=f"Drew {len(selected)} of {population} tickets",
+               excluded=excluded, strata_keys=keys)
+
+
+def finish_run(run: SampleRun, design: Design, allocation, assigned, *, population: int,
+               drawn: int, strata: int, message: str, excluded=None, **parameters) -> None:
+    """Save ``run`` as done with what its draw decided: the plan's design and filter, the
+    allocation's margins and notes, the assignment's unassigned count, the counts, and any
+    draw-specific ``parameters`` (a re-audit run's kind and stratification)."""
+    plan = run.plan
     run.parameters = {
-        "strata_keys": keys,
+        **parameters,
         "filter": plan_filter(plan),
         "window_kind": plan.window_kind,
         "window_timezone": plan.window_timezone,
@@ -159,16 +170,16 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
         "notes": allocation.notes + assigned.notes,
     }
     run.population_size = population
-    run.excluded_same_plan = excluded.same_plan
-    run.excluded_other_plans = excluded.other_plans
-    run.sample_size = len(selected)
-    run.strata_count = len(strata)
+    run.excluded_same_plan = excluded.same_plan if excluded else 0
+    run.excluded_other_plans = excluded.other_plans if excluded else 0
+    run.sample_size = drawn
+    run.strata_count = strata
     run.planned_margin = allocation.planned_margin
     run.achieved_margin = allocation.achieved_margin
     run.unassigned_count = assigned.unassigned
     run.status = SampleRun.Status.DONE
     run.progress = 100
-    run.progress_message = f"Drew {len(selected)} of {population} tickets"
+    run.progress_message = message
     run.failure_reason = ""
     run.finished_at = timezone.now()
     run.save()

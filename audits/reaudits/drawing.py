@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from sampling.allocation import Design, allocate_strata
 from sampling.assignment import assign_tickets
+from sampling.drawing import finish_run
 from sampling.models import SampledTicket, SampleRun, SampleStratum, SamplingPlan
 from sampling.population import StratumCount, filtered_tickets, plan_filter
 from sampling.population import Window as SampleWindow
@@ -159,30 +160,10 @@ def draw_reaudit_run(run: SampleRun, progress: Callable[[int, str], None]) -> No
     progress(85, f"Opening {len(selected)} re-audits")
     _open_reaudits(run, plan, stratum_of, selected, re_auditor)
 
-    run.parameters = {
-        "kind": plan.kind,
-        "strata_keys": [],
-        "stratified_by": STRATUM_KEY,
-        "filter": plan_filter(plan),
-        "window_kind": plan.window_kind,
-        "window_timezone": plan.window_timezone,
-        **design.as_parameters(),
-        "seed_coefficients": list(seed_coefficients(run.seed)),
-        "notes": allocation.notes + assigned.notes,
-    }
-    run.population_size = population
-    run.excluded_same_plan = run.excluded_other_plans = 0
-    run.sample_size = len(selected)
-    run.strata_count = len(strata)
-    run.planned_margin = allocation.planned_margin
-    run.achieved_margin = allocation.achieved_margin
-    run.unassigned_count = assigned.unassigned
-    run.status = SampleRun.Status.DONE
-    run.progress = 100
-    run.progress_message = f"Drew {len(selected)} of {population} finalised audits to re-audit"
-    run.failure_reason = ""
-    run.finished_at = timezone.now()
-    run.save()
+    finish_run(run, design, allocation, assigned, population=population, drawn=len(selected),
+               strata=len(strata),
+               message=f"Drew {len(selected)} of {population} finalised audits to re-audit",
+               kind=plan.kind, strata_keys=[], stratified_by=STRATUM_KEY)
 
 
 def _open_reaudits(run, plan, stratum_of, selected, re_auditor: dict[int, int]) -> None:
