@@ -113,3 +113,21 @@ def totp_code(secret: str) -> str:
 
     counter = int(timezone.now().timestamp()) // 30
     return format_hotp_value(hotp_value(secret, counter))
+
+
+def sign_in(client, user: User):
+    """Log ``client`` in as ``user`` by writing the session ``Client.force_login`` would leave,
+    without its key cycling and login signals (a third of a request's cost in the URL walks,
+    which log in a fresh client for every request). Returns the client."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client

@@ -24,6 +24,7 @@ from django.test import Client
 from tests.audits import reaudit_security_fills as reaudit_fills
 from tests.calibration import security_fills as calibration_fills
 from tests.coaching import security_fills as coaching_fills
+from tests.factories import sign_in
 from tests.security_fixtures import (
     FINALISE_REASON_A,
     INTERNAL_NOTE_A,
@@ -780,7 +781,7 @@ def walk_as(
         for method in ("GET", "POST"):
             client = Client()  # fresh each time: a POST to a logout must not leak into others
             if login_as is not None:
-                client.force_login(login_as, backend="django.contrib.auth.backends.ModelBackend")
+                sign_in(client, login_as)
             send = client.get if method == "GET" else client.post
             path, data = base_path, query
             if renderer == BROWSABLE and method == "GET":  # a query's own format= wins
