@@ -20,7 +20,13 @@ from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_
 from tests.factories import UserFactory
 from tickets.models import Ticket, TicketImport
 
-pytestmark = pytest.mark.slow  # it migrates the test database back and forth
+pytestmark = [
+    pytest.mark.slow,  # it migrates the test database back and forth
+    # Migrating back on SQLite rebuilds tables under the analyst view, which then names a
+    # table that is briefly gone; the move was made, and is checked, on PostgreSQL.
+    pytest.mark.skipif("connection.vendor == 'sqlite'",
+                       reason="migrates back through the analyst view: PostgreSQL only"),
+]
 
 # Each app's last migration on main before the move; the two new apps did not exist.
 BEFORE_THE_MOVE = {
