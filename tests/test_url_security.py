@@ -617,6 +617,14 @@ RULES: dict[str, Rule] = {
     r"api/v1/^tickets/(?P<pk>[^/.]+)/$": Rule(
         poc=(NOT_FOUND, POST_ONLY), fill=api_pk(lambda w: w.b.tickets)
     ),
+    # The push API: a vendor POC is refused (403 for either method). The same walk with a
+    # vendor-bound token holding every scope reaches the handler, which answers a GET 405 and
+    # the walk's empty form POST 415 (JSON or NDJSON only); tests/tickets/test_bulk_push.py
+    # shows such a token cannot push or change another vendor's tickets.
+    "api/v1/^tickets/bulk/$": Rule(
+        poc=(Expect("403, or 405 for a token", frozenset({403, 405})),
+             Expect("403, or 415 for a token", frozenset({403, 415}))),
+    ),
     "api/v1/^forms/$": Rule(
         poc=(SCOPED, POST_ONLY),
         reason="published form versions: AuditForm.vendor_path = None ('forms are shared; "

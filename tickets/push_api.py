@@ -107,7 +107,7 @@ class TicketPushMixin:
     @action(detail=False, methods=["post"], url_path="bulk", url_name="bulk",
             parser_classes=[JSONParser, NDJSONParser],
             permission_classes=[ProgramMember, ServiceScope, MayPushTickets])
-    def bulk(self, request):
+    def bulk(self, request, *args, **kwargs):  # format= from the router's ".json" twin
         key = request.headers.get("Idempotency-Key", "")
         problem = _key_problem(key) if key else ""
         if problem:

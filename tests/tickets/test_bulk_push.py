@@ -316,3 +316,10 @@ def test_carriage_returns_and_newlines_are_kept_as_sent(client, sync, ticket_csv
     assert Ticket.objects.get(external_id="T-1").excerpt == "line one\rline two\r\nthree"
     assert Ticket.objects.get(external_id="T-1").channel == "a\rb"
     assert Ticket.objects.get(external_id="T-2").excerpt == "csv\rtext"
+
+
+def test_the_json_suffix_route_pushes_too(client, sync):
+    response = client.post("/api/v1/tickets/bulk.json", json.dumps([good_row("T-1")]),
+                           content_type="application/json", **sync)
+
+    assert response.status_code == 200 and response.json()["created"] == 1
