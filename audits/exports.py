@@ -63,6 +63,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("sample_run_id", "sampled_ticket__run_id", internal=True),
     Column("stratum", "sampled_ticket__stratum__label", internal=True),
     Column("inclusion_probability", "sampled_ticket__inclusion_probability"),
+    Column("ai_score", "ticket__ai_score", internal=True),
+    Column("ai_model", "ticket__ai_model", internal=True),
 )
 
 

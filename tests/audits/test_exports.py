@@ -22,6 +22,7 @@ from django.utils import timezone
 from audits import exports, lifecycle
 from audits.models import Audit
 from tests.security_fixtures import INTERNAL_NOTE_A, INTERNAL_NOTE_B
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,8 @@ def test_a_hostile_ticket_id_reaches_csv_and_xlsx_as_inert_text(client_as, world
 
 
 def test_qa_csv_holds_every_audit_with_its_auditor_and_sample(client_as, world, manager, auditor):
+    Ticket.objects.filter(pk=world.a.final_audit.ticket_id).update(
+        ai_score=0.125, ai_model="llm-grader-v3")
     response = client_as(manager).get("/audits/export.csv")
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Disposition"] == (
@@ -107,6 +110,8 @@ def test_qa_csv_holds_every_audit_with_its_auditor_and_sample(client_as, world, 
     assert final["sample_run_id"] == str(world.run.pk)
     assert final["handled_at"].endswith("+00:00")
     assert final["form_version"] == "1" and final["unsampled"] == "FALSE"
+    assert (final["ai_score"], final["ai_model"]) == ("0.125", "llm-grader-v3")
+    assert {r["ai_score"] for r in rows if r is not final} == {""}
     body = "".join(str(v) for r in rows for v in r.values())
     assert INTERNAL_NOTE_A not in body and INTERNAL_NOTE_B not in body
 
@@ -188,14 +193,17 @@ def test_rows_are_a_stream_not_a_list(world, manager):
 def test_vendor_poc_gets_only_their_final_audits_without_auditor_or_notes(
     client_as, world, poc_a, auditor
 ):
+    Ticket.objects.filter(pk=world.a.final_audit.ticket_id).update(
+        ai_score=0.875, ai_model="llm-grader-v3")
     client = client_as(poc_a)
     rows = read_csv(client.get("/audits/export.csv"))
     assert [int(r["audit_id"]) for r in rows] == [world.a.final_audit.pk]
-    assert "auditor_email" not in rows[0] and "stratum" not in rows[0]
+    assert not {"auditor_email", "stratum", "ai_score", "ai_model"} & set(rows[0])
     assert rows[0]["inclusion_probability"] == "0.25"
 
     body = b"".join(client.get("/audits/export.csv").streaming_content).decode("utf-8-sig")
-    for secret in (auditor.email, INTERNAL_NOTE_A, INTERNAL_NOTE_B, world.b.vendor.slug):
+    for secret in (auditor.email, INTERNAL_NOTE_A, INTERNAL_NOTE_B, world.b.vendor.slug,
+                   "llm-grader-v3", "0.875"):
         assert secret not in body
 
     frame = read_xlsx(client.get("/audits/export.xlsx"))
