@@ -71,3 +71,51 @@ class Notification(models.Model):
     @property
     def unread(self) -> bool:
         return self.read_at is None
+
+
+class DigestKind(models.TextChoices):
+    MANAGER = "manager", "Program manager's digest"
+    VENDOR_POC = "vendor_poc", "Vendor POC's digest"
+
+
+class WeeklyDigest(models.Model):
+    """The weekly digest of one ISO week sent to one person (``notifications.digests``).
+
+    The unique (recipient, week) is the "once per person and week" guarantee: a re-run of the
+    beat entry, a second beat or the command run by hand finds the row and sends nothing;
+    ``sent_at`` is claimed by one atomic UPDATE before the email goes out.
+    """
+
+    internal_only = False
+    vendor_path = "recipient__vendor"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_digests"
+    )
+    week = models.DateField(help_text="The Monday of the ISO week the digest reports on.")
+    kind = models.CharField(max_length=20, choices=DigestKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-week", "recipient_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "week"], name="digest_once_per_week"),
+            models.CheckConstraint(condition=Q(kind__in=DigestKind.values),
+                                   name="digest_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · week of {self.week}"
+
+
+class EmailPreference(models.Model):
+    """A person's email choices; no row means the defaults (weekly digest on)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                primary_key=True, related_name="email_preference")
+    weekly_digest = models.BooleanField(
+        default=True, help_text="Send me the weekly digest by email.")
+
+    def __str__(self) -> str:
+        return f"{self.user} · digest {'on' if self.weekly_digest else 'off'}"

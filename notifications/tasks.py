@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import events
+from . import digests, events
 from .sending import send_notification_emails as send_notification_emails
 
 
@@ -16,3 +16,10 @@ from .sending import send_notification_emails as send_notification_emails
 def sweep_coaching_deadlines() -> int:
     """Beat entry (daily): tell owners of coaching actions due soon or overdue."""
     return events.sweep_coaching_deadlines()
+
+
+@shared_task
+def send_weekly_digests() -> int:
+    """Beat entry (daily): the last complete week's digest to whoever has not had it yet;
+    returns how many were sent (once per person and week, see notifications.digests)."""
+    return len(digests.send_digests().sent)

@@ -1,7 +1,9 @@
-"""The inbox: a person's own notifications. Another person's notification is a 404."""
+"""The inbox: a person's own notifications (another person's is a 404), and their email
+preferences (the weekly digest on or off)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from .models import EmailPreference
 from .selectors import inbox_of
 
 PAGE_SIZE = 25
@@ -38,3 +41,17 @@ def mark_read(request, pk: int):
 def mark_all_read(request):
     inbox_of(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
     return redirect("notifications:inbox")
+
+
+@login_required
+def preferences(request):
+    """The person's own email preferences: one checkbox, the weekly digest (on by default)."""
+    preference = EmailPreference.objects.filter(user=request.user).first()
+    weekly = preference.weekly_digest if preference else True
+    if request.method == "POST":
+        weekly = request.POST.get("weekly_digest") == "on"
+        EmailPreference.objects.update_or_create(user=request.user,
+                                                 defaults={"weekly_digest": weekly})
+        messages.success(request, "Weekly digest " + ("on." if weekly else "off."))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"weekly_digest": weekly})

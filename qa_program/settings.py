@@ -245,6 +245,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_coaching_deadlines",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The weekly digest of the last complete ISO week, once per person and week: Monday's run
+    # sends it, the other days' runs send only what Monday could not (a refused email, a
+    # person given a role since).
+    "send-weekly-digests": {
+        "task": "notifications.tasks.send_weekly_digests",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Ticket content and dispute attachments past QA_CONTENT_RETENTION_DAYS are removed.
     "purge-expired-content": {
         "task": "audits.tasks.purge_expired_content",
@@ -278,6 +285,9 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qa-program@localhost")
+# The program's address as people open it (e.g. https://qa.example.com): emails link to
+# pages with it; empty leaves the links relative.
+QA_SITE_URL = os.environ.get("QA_SITE_URL", "").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -575,6 +575,11 @@ RULES: dict[str, Rule] = {
         fill=lambda w: [{}] * bool(RULES["inbox/<int:pk>/read/"].fill(w)),
         reason="marks the POC's own notifications read; shows nothing",
     ),
+    "inbox/preferences/": Rule(
+        poc=(SCOPED, Expect("back to the preferences", frozenset({302}),
+                            ("/inbox/preferences/",))),
+        reason="the POC's own email preferences (one checkbox); no program data",
+    ),
     # --- API v1 (each also served with a ".json" suffix, same rule) ---
     "api/v1/": Rule(poc=(SCOPED, POST_ONLY), reason="the router's index of endpoint links"),
     "api/v1/^vendors/$": Rule(
