@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "coaching",
     "notifications",
     "webhooks",
+    "connectors",
     "demo",
     "qa_program",
     "portal",
@@ -241,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.announce_overdue_coaching",
         "schedule": crontab(hour=7, minute=5),
     },
+    # Help desk connectors: each active one pulls its export until the end of the stream.
+    "pull-connectors": {
+        "task": "connectors.tasks.pull_connectors",
+        "schedule": 300.0,
+    },
     "sweep-coaching-deadlines": {
         "task": "notifications.tasks.sweep_coaching_deadlines",
         "schedule": crontab(hour=7, minute=0),
@@ -268,6 +274,8 @@ PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all ven
 # are removed this many days after the ticket was handled (the attachment: after the dispute
 # was raised); audits, scores and statistics stay (audits.retention).
 QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
+# Connectors sleep their computed back-off times this factor (0: no sleeping, for tests).
+QA_CONNECTOR_BACKOFF_SCALE = float(os.environ.get("QA_CONNECTOR_BACKOFF_SCALE", "1"))
 # With a real worker, the rollups of changed audits are refreshed together this many seconds
 # after the first change (rollups.writer): one refresh per batch, not one per submission.
 QA_ROLLUP_DEBOUNCE_SECONDS = float(os.environ.get("QA_ROLLUP_DEBOUNCE_SECONDS", "5"))

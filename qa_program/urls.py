@@ -43,6 +43,7 @@ urlpatterns = [
     path("vendor-qa/", include("vendor_qa.urls")),
     path("inbox/", include("notifications.urls")),
     path("integrations/webhooks/", include("webhooks.urls")),
+    path("integrations/connectors/", include("connectors.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -24,6 +24,7 @@ from django.test import Client
 from tests.audits import reaudit_security_fills as reaudit_fills
 from tests.calibration import security_fills as calibration_fills
 from tests.coaching import security_fills as coaching_fills
+from tests.connectors import security_fills as connector_fills
 from tests.factories import sign_in
 from tests.security_fixtures import (
     FINALISE_REASON_A,
@@ -295,6 +296,9 @@ RULES: dict[str, Rule] = {
     "integrations/webhooks/<int:pk>/secret/": Rule(poc=NOT_FOUND, fill=webhook_fills.endpoint),
     "integrations/webhooks/<int:pk>/deliveries/<int:delivery_pk>/replay/": Rule(
         poc=NOT_FOUND, fill=webhook_fills.deliveries),
+    # help desk connectors likewise (one bound to vendor B included)
+    "integrations/connectors/": Rule(poc=NOT_FOUND, fill=connector_fills.list_page),
+    "integrations/connectors/<int:pk>/pull/": Rule(poc=NOT_FOUND, fill=connector_fills.connector),
     # --- allauth ---
     "accounts/login/": public("the login page"),
     "accounts/logout/": public("logging out needs no login"),

@@ -1,0 +1,65 @@
+"""The Connectors page: a program manager sees each connector's status, cursor, last run and
+last error, and pulls one now; auditors get 403, vendor users 404 (even for a connector bound
+to their own vendor), anonymous visitors the login page."""
+
+import pytest
+
+from tests.test_url_security import walk_as
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/integrations/connectors/"
+
+
+def test_a_manager_sees_the_connectors_and_pulls_one_now(client_as, manager, zendesk, connector):
+    client = client_as(manager)
+    assert f'href="{PAGE}"' in client.get("/people/service-accounts/").content.decode()
+    body = client.get(PAGE).content.decode()
+    assert "zendesk-acme" in body and "never run" in body and "(start)" in body
+
+    response = client.post(f"{PAGE}{connector.pk}/pull/")  # the task runs in-process here
+
+    assert response.status_code == 302 and response["Location"] == PAGE
+    body = client.get(PAGE).content.decode()
+    assert "up to date" in body and "<code>c3</code>" in body and "6 / 6" in body
+
+
+def test_the_last_error_is_shown(client_as, manager, zendesk, connector):
+    zendesk.failures[""] = [(401, {})]
+    client_as(manager).post(f"{PAGE}{connector.pk}/pull/")
+
+    body = client_as(manager).get(PAGE).content.decode()
+
+    assert "failed" in body and "answered HTTP 401" in body
+
+
+def test_auditors_are_refused_and_vendor_users_find_nothing(
+        client, client_as, auditor, poc_a, vendor_a, connector, zendesk):
+    connector.vendor = vendor_a  # bound to the POC's own vendor: still configuration
+    connector.save()
+    pull = f"{PAGE}{connector.pk}/pull/"
+
+    assert client.get(PAGE).status_code == 302 and "/accounts/login/" in client.get(PAGE).url
+    assert client_as(auditor).get(PAGE).status_code == 403
+    assert client_as(auditor).post(pull).status_code == 403
+    client.logout()
+    poc = client_as(poc_a)
+    assert poc.get(PAGE).status_code == 404 and poc.post(pull).status_code == 404
+    assert zendesk.log == []
+
+
+PREFIXES = ("integrations/connectors/",)
+
+
+def test_the_url_walk_sends_anonymous_visitors_to_log_in(world):
+    problems, count = walk_as(world, "anon", prefixes=PREFIXES)
+
+    assert count == 4  # two routes, GET and POST
+    assert not problems, "\n".join(problems)
+
+
+def test_the_url_walk_finds_nothing_for_a_vendor_poc(world, poc_a):
+    problems, count = walk_as(world, "poc", login_as=poc_a, prefixes=PREFIXES)
+
+    assert count == 4
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,191 @@
+"""Pulling tickets from a Zendesk incremental export served by a real HTTP server: every page
+imported like a pushed batch, a re-run adds nothing, a run that dies resumes from its stored
+cursor, 429 and 5xx are retried with back-off (Retry-After honoured), a page with a bad
+ticket is refused whole with the ticket, row and field named."""
+
+import base64
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from connectors import tasks
+from connectors.models import Connector, RunStatus
+from connectors.pulling import pull
+from connectors.zendesk import BACKOFF_SECONDS, MAX_ATTEMPTS
+from tests.connectors.conftest import START_TIME, TOKEN
+from tickets.models import Ticket, TicketChange, TicketPush
+
+pytestmark = pytest.mark.django_db
+
+# What the three recorded pages hold in the end: ticket 1001 as last exported.
+EXPECTED = {
+    "1001": "Refund please (reopened)", "1002": "Spam report", "1003": "Abusive reply",
+    "1004": "Login trouble", "1005": "Hate speech flag",
+}
+
+
+def tickets() -> dict[str, str]:
+    return dict(Ticket.objects.filter(source="zendesk").values_list("external_id", "excerpt"))
+
+
+def test_a_full_pull_imports_every_page_and_stores_the_cursor(zendesk, connector):
+    report = pull(connector)
+
+    assert report.ok and report.pages == 3
+    assert zendesk.asked() == [f"start_time={START_TIME}", "c1", "c2"]
+    expected_auth = base64.b64encode(f"qa-bot@acme.example/token:{TOKEN}".encode()).decode()
+    assert {auth for _, auth in zendesk.log} == {f"Basic {expected_auth}"}
+    assert tickets() == EXPECTED
+    one = Ticket.objects.get(source="zendesk", external_id="1003")
+    assert (one.vendor.slug, one.site.slug, one.workflow.slug, one.agent.external_id,
+            one.decision, one.language, one.channel) == (
+        "acme", "manila", "hate-speech-en", "9001", "solved", "en", "email")
+    # 1001 came again on page 3 with a new subject: updated, and the change kept.
+    change = TicketChange.objects.get()
+    assert change.ticket.external_id == "1001"
+    assert change.fields["excerpt"] == ["Refund please", "Refund please (reopened)"]
+    connector.refresh_from_db()
+    assert (connector.cursor, connector.last_status, connector.last_error) == ("c3", "ok", "")
+    assert (connector.pages_imported, connector.last_run_tickets) == (3, 6)
+    assert connector.running_since is None and connector.last_success_at is not None
+
+
+def test_running_again_adds_nothing(zendesk, connector):
+    pull(connector)
+    call_command("pull_tickets", "zendesk-acme")  # resumes at c3: an empty page
+    assert zendesk.asked()[-1] == "c3"
+
+    connector.refresh_from_db()
+    connector.cursor = ""  # and the whole export once more from the start time
+    connector.save()
+    report = pull(connector)
+
+    # No ticket is added; 1001's history is replayed (page 1 sets its first subject back,
+    # page 3 its last), so the export ends as it was.
+    assert report.ok and (report.pages, report.created, report.updated) == (3, 0, 2)
+    assert tickets() == EXPECTED
+    assert Ticket.objects.count() == 5
+
+
+def test_a_run_that_dies_mid_pull_resumes_from_its_cursor_with_the_same_tickets(
+        zendesk, connector):
+    zendesk.failures["c2"] = [(500, {})] * MAX_ATTEMPTS  # page 3 fails every attempt
+
+    report = pull(connector)
+
+    assert not report.ok and report.pages == 2
+    connector.refresh_from_db()
+    assert connector.last_status == RunStatus.FAILED and connector.cursor == "c2"
+    assert f"failed {MAX_ATTEMPTS} times; the last: HTTP 500" in connector.last_error
+    assert connector.running_since is None
+    assert set(tickets()) == {"1001", "1002", "1003", "1004"}  # pages 1 and 2, whole
+
+    asked_before = len(zendesk.log)
+    report = pull(connector)
+
+    assert report.ok
+    assert zendesk.asked()[asked_before:] == ["c2"]  # from the stored cursor, not the start
+    assert tickets() == EXPECTED
+    assert Ticket.objects.count() == 5
+    connector.refresh_from_db()
+    assert (connector.cursor, connector.last_status, connector.last_error) == ("c3", "ok", "")
+
+
+def test_a_run_held_by_a_live_worker_is_not_pulled_twice(zendesk, connector):
+    from django.utils import timezone
+
+    Connector.objects.filter(pk=connector.pk).update(running_since=timezone.now())
+
+    report = pull(connector)
+
+    assert report.busy and zendesk.log == [] and tickets() == {}
+
+
+def test_429_waits_its_retry_after_and_5xx_backs_off_exponentially(
+        zendesk, connector, settings):
+    settings.QA_CONNECTOR_BACKOFF_SCALE = 1
+    zendesk.failures["c1"] = [(429, {"Retry-After": "7"}), (503, {}), (500, {})]
+    slept = []
+
+    report = pull(connector, sleep=slept.append)
+
+    assert report.ok and tickets() == EXPECTED
+    assert zendesk.asked() == [f"start_time={START_TIME}", "c1", "c1", "c1", "c1", "c2"]
+    # the n-th attempt of a page waits BACKOFF × 2^(n-1); a 429 its Retry-After instead
+    assert report.waits == [7, BACKOFF_SECONDS * 2, BACKOFF_SECONDS * 4]
+    assert slept == report.waits
+    assert report.requests == 6
+
+
+def test_back_off_sleeps_are_scaled_by_the_setting(zendesk, connector):
+    zendesk.failures[""] = [(429, {"Retry-After": "30"})]
+    slept = []
+
+    report = pull(connector, sleep=slept.append)
+
+    assert report.ok and report.waits == [30] and slept == [0]
+
+
+def test_a_retry_after_beyond_the_longest_wait_ends_the_run_for_the_next_one(zendesk, connector):
+    zendesk.failures["c1"] = [(429, {"Retry-After": "3600"})]
+
+    report = pull(connector)
+
+    assert "Retry-After 3600 s" in report.error and report.pages == 1
+    connector.refresh_from_db()
+    assert connector.cursor == "c1" and connector.last_status == RunStatus.FAILED
+
+
+def test_a_page_with_a_bad_ticket_writes_nothing_of_that_page_and_names_the_row(
+        zendesk, connector):
+    zendesk.pages["c1"]["tickets"][1]["custom_fields"][0]["value"] = "atlantis"
+
+    report = pull(connector)
+
+    assert not report.ok
+    assert set(tickets()) == {"1001", "1002"}  # page 1 only: nothing of page 2
+    assert not TicketPush.objects.filter(status_code=400).exists()
+    connector.refresh_from_db()
+    assert connector.cursor == "c1" and connector.last_status == RunStatus.FAILED
+    assert "after cursor 'c1' was refused" in connector.last_error
+    assert "Zendesk ticket 1004, row 2 of the page, field site:" in connector.last_error
+
+
+def test_a_ticket_without_a_required_field_is_named_too(zendesk, connector):
+    del zendesk.pages[""]["tickets"][0]["assignee_id"]
+
+    report = pull(connector)
+
+    assert "Zendesk ticket 1001, row 1 of the page, field agent: is missing" in report.error
+    assert tickets() == {}
+
+
+def test_a_connector_bound_to_a_vendor_imports_only_that_vendors_tickets(
+        zendesk, connector, vendor_b):
+    connector.vendor = vendor_b  # its tickets say vendor "acme"
+    connector.save()
+
+    report = pull(connector)
+
+    assert "field vendor:" in report.error and tickets() == {}
+
+
+def test_a_missing_token_is_recorded_and_nothing_is_asked(zendesk, connector, monkeypatch):
+    monkeypatch.delenv(connector.token_env)
+
+    with pytest.raises(CommandError):
+        call_command("pull_tickets", "zendesk-acme")
+
+    connector.refresh_from_db()
+    assert "QA_TEST_ZENDESK_TOKEN" in connector.last_error and zendesk.log == []
+
+
+def test_the_beat_entry_pulls_every_active_connector(zendesk, connector, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["pull-connectors"]["task"] == (
+        "connectors.tasks.pull_connectors")
+
+    assert tasks.pull_connectors() == 1  # tasks run in-process here
+
+    assert tickets() == EXPECTED
+    Connector.objects.filter(pk=connector.pk).update(is_active=False)
+    assert tasks.pull_connectors() == 0
