@@ -79,7 +79,7 @@ def pull(connector: Connector, *, sleep: Callable[[float], None] = time.sleep) -
         problems = field_map_errors(connector.field_map)
         if problems:
             raise PullFailed("The field map is not usable: " + "; ".join(problems) + ".")
-        fetcher = Fetcher.for_connector(connector, sleep=sleep)
+        fetcher = Fetcher.for_connector(connector, sleep=sleep, heartbeat=lambda: _hold(connector))
         for _ in range(MAX_PAGES_PER_RUN):
             cursor = connector.cursor
             page = fetcher.page(cursor, connector.start_time)
@@ -105,6 +105,10 @@ def _claim(connector: Connector) -> bool:
     if claimed:
         connector.refresh_from_db()
     return bool(claimed)
+
+
+def _hold(connector: Connector) -> None:
+    Connector.objects.filter(pk=connector.pk).update(running_since=timezone.now())
 
 
 def _import_page(connector: Connector, cursor: str, page: dict, report: PullReport) -> None:

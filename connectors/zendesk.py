@@ -47,6 +47,8 @@ class Fetcher:
     base_url: str
     authorization: str
     sleep: Callable[[float], None] = time.sleep
+    # Called before each wait, so the run's hold on its connector stays fresh while it waits.
+    heartbeat: Callable[[], None] = lambda: None
     waits: list[float] = field(default_factory=list)
     requests: int = 0
 
@@ -95,6 +97,7 @@ class Fetcher:
                 raise PullFailed(f"GET {url}: {problem} with Retry-After {wait:g} s (more than "
                                  f"{MAX_WAIT_SECONDS} s); the next run resumes here.")
             self.waits.append(wait)
+            self.heartbeat()
             self.sleep(wait * settings.QA_CONNECTOR_BACKOFF_SCALE)
         raise AssertionError("unreachable")
 

@@ -68,6 +68,8 @@ class ZendeskServer:
     failures: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
     # Every request: (cursor or "start_time=N", Authorization header).
     log: list[tuple[str, str]] = field(default_factory=list)
+    # Per cursor, an event its requests wait for before they are answered (a page "in flight").
+    holds: dict[str, threading.Event] = field(default_factory=dict)
 
     def asked(self) -> list[str]:
         return [what for what, _ in self.log]
@@ -88,6 +90,8 @@ def zendesk():
                 state.log.append((what, self.headers.get("Authorization", "")))
                 pending = state.failures.get(cursor) or []
                 failure = pending.pop(0) if pending else None
+            if cursor in state.holds:
+                state.holds[cursor].wait(timeout=30)
             if url.path != "/api/v2/incremental/tickets/cursor.json":
                 return self.answer(404, {"error": "InvalidEndpoint"})
             if failure:
