@@ -148,7 +148,8 @@ def test_a_page_with_a_bad_ticket_writes_nothing_of_that_page_and_names_the_row(
     connector.refresh_from_db()
     assert connector.cursor == "c1" and connector.last_status == RunStatus.FAILED
     assert "after cursor 'c1' was refused" in connector.last_error
-    assert "Zendesk ticket 1004, row 2 of the page, field site:" in connector.last_error
+    assert ("Zendesk ticket 1004, row 2 of the page, field site: unknown site 'atlantis' of "
+            "vendor 'acme'") in connector.last_error
 
 
 def test_a_ticket_without_a_required_field_is_named_too(zendesk, connector):
