@@ -23,6 +23,7 @@ from audits.models import Audit, AuditStatus
 from notifications import digests
 from notifications.models import EmailPreference, WeeklyDigest
 from notifications.tasks import send_weekly_digests
+from qa_program.celery import app
 from rollups.periods import period_of
 from rollups.writer import rebuild_rollups
 from sampling.models import SampleStratum
@@ -193,3 +194,9 @@ def test_a_refused_email_gives_the_week_back_for_a_later_run(program, settings):
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert len(digests.send_digests().sent) == 3
+
+
+def test_beat_runs_the_digest_task_daily_and_the_task_is_registered(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["send-weekly-digests"]
+    assert entry["task"] == "notifications.tasks.send_weekly_digests"
+    assert entry["task"] in app.tasks
