@@ -4,6 +4,7 @@ to their own vendor), anonymous visitors the login page."""
 
 import pytest
 
+from connectors.models import Connector
 from tests.test_url_security import walk_as
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,20 @@ def test_the_url_walk_finds_nothing_for_a_vendor_poc(world, poc_a):
 
     assert count == 4
     assert not problems, "\n".join(problems)
+
+
+def test_the_page_reads_its_connectors_in_a_fixed_number_of_queries(
+        client_as, manager, connector, vendor_b, django_assert_max_num_queries):
+    client = client_as(manager)
+    client.get(PAGE)
+    with django_assert_max_num_queries(8) as one:
+        client.get(PAGE)
+    for n in range(5):
+        Connector.objects.create(name=f"more-{n}", base_url="https://x.zendesk.com",
+                                 token_env="X_TOKEN", source=f"z{n}", vendor=vendor_b,
+                                 field_map=connector.field_map)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(PAGE).content.decode()
+
+    assert "more-4" in body and "Borealis Support" in body

@@ -4,14 +4,17 @@ cursor, 429 and 5xx are retried with back-off (Retry-After honoured), a page wit
 ticket is refused whole with the ticket, row and field named."""
 
 import base64
+import datetime as dt
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from connectors import tasks
 from connectors.models import Connector, RunStatus
 from connectors.pulling import pull
-from connectors.zendesk import BACKOFF_SECONDS, MAX_ATTEMPTS
+from connectors.zendesk import BACKOFF_SECONDS, MAX_ATTEMPTS, retry_after
 from tests.connectors.conftest import START_TIME, TOKEN
 from tickets.models import Ticket, TicketChange, TicketPush
 
@@ -190,3 +193,35 @@ def test_the_beat_entry_pulls_every_active_connector(zendesk, connector, setting
     assert tickets() == EXPECTED
     Connector.objects.filter(pk=connector.pk).update(is_active=False)
     assert tasks.pull_connectors() == 0
+
+
+def test_a_field_map_without_a_required_field_or_with_an_unknown_one_is_refused(connector):
+    connector.field_map = {"external_id": "id", "vendor": "=acme", "colour": "custom:1",
+                           "site": 7}
+    connector.token_env = "not a name"
+
+    with pytest.raises(ValidationError) as refused:
+        connector.full_clean()
+
+    problems = refused.value.message_dict
+    assert "token_env" in problems
+    assert any("'colour' is not an import field" in p for p in problems["field_map"])
+    assert any("'site' must map to a help desk field" in p for p in problems["field_map"])
+    assert any("'workflow' is required" in p for p in problems["field_map"])
+
+
+def test_a_run_with_an_unusable_field_map_asks_nothing_and_says_why(zendesk, connector):
+    Connector.objects.filter(pk=connector.pk).update(field_map={"external_id": "id"})
+    connector.refresh_from_db()
+
+    report = pull(connector)
+
+    assert "'vendor' is required" in report.error and zendesk.log == []
+
+
+@time_machine.travel(dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC), tick=False)
+def test_retry_after_is_read_as_seconds_or_as_an_http_date():
+    assert retry_after("120") == 120
+    assert retry_after("Sun, 01 Mar 2026 12:01:30 GMT") == 90
+    assert retry_after("Sun, 01 Mar 2026 11:00:00 GMT") == 0  # already past
+    assert retry_after(None) is None and retry_after("soon") is None
