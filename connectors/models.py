@@ -11,6 +11,7 @@ written in one transaction.
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -25,6 +26,15 @@ DEFAULT_FIELD_MAP = {
     "external_id": "id", "agent": "assignee_id", "handled_at": "created_at",
     "decision": "status", "channel": "via.channel", "excerpt": "subject",
 }
+
+
+# Hosts a token may be sent to over plain HTTP (a help desk stand-in on this machine).
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def default_field_map() -> dict:
+    """The Zendesk fields most programs map; vendor, site and workflow are the program's own."""
+    return dict(DEFAULT_FIELD_MAP)
 
 
 def field_map_errors(field_map) -> list[str]:
@@ -67,7 +77,7 @@ class Connector(models.Model):
     vendor = models.ForeignKey(
         "vendors.Vendor", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="When set, tickets are checked against this vendor's reference data only.")
-    field_map = models.JSONField(default=dict, help_text=(
+    field_map = models.JSONField(default=default_field_map, help_text=(
         "Import field → help desk field: 'id', 'via.channel', 'custom:<id>' or '=<constant>'."))
     start_time = models.PositiveBigIntegerField(
         default=0, help_text="Unix time the first pull starts from (used while no cursor).")
@@ -96,6 +106,9 @@ class Connector(models.Model):
         errors = {}
         if not ENV_NAME.match(self.token_env or ""):
             errors["token_env"] = "An environment variable name: capitals, digits and _."
+        url = urllib.parse.urlsplit(self.base_url or "")
+        if url.scheme != "https" and url.hostname not in LOCAL_HOSTS:
+            errors["base_url"] = "Use https: the API token travels with every request."
         problems = field_map_errors(self.field_map)
         if problems:
             errors["field_map"] = problems

@@ -199,15 +199,24 @@ def test_a_field_map_without_a_required_field_or_with_an_unknown_one_is_refused(
     connector.field_map = {"external_id": "id", "vendor": "=acme", "colour": "custom:1",
                            "site": 7}
     connector.token_env = "not a name"
+    connector.base_url = "http://acme.zendesk.com"  # the token would travel in clear
 
     with pytest.raises(ValidationError) as refused:
         connector.full_clean()
 
     problems = refused.value.message_dict
-    assert "token_env" in problems
+    assert "token_env" in problems and "base_url" in problems
     assert any("'colour' is not an import field" in p for p in problems["field_map"])
     assert any("'site' must map to a help desk field" in p for p in problems["field_map"])
     assert any("'workflow' is required" in p for p in problems["field_map"])
+
+
+def test_a_new_connector_starts_from_the_usual_zendesk_fields(connector):
+    fresh = Connector(name="zendesk-new", base_url="https://new.zendesk.com",
+                      token_env="NEW_TOKEN", source="zendesk-new")
+
+    assert fresh.field_map["external_id"] == "id" and "vendor" not in fresh.field_map
+    connector.full_clean()  # the test connector (on 127.0.0.1, plain HTTP) is a good one
 
 
 def test_a_run_with_an_unusable_field_map_asks_nothing_and_says_why(zendesk, connector):
