@@ -298,6 +298,8 @@ RULES: dict[str, Rule] = {
         poc=NOT_FOUND, fill=webhook_fills.deliveries),
     # help desk connectors likewise (one bound to vendor B included)
     "integrations/connectors/": Rule(poc=NOT_FOUND, fill=connector_fills.list_page),
+    "integrations/connectors/new/": Rule(poc=NOT_FOUND),
+    "integrations/connectors/<int:pk>/": Rule(poc=NOT_FOUND, fill=connector_fills.connector),
     "integrations/connectors/<int:pk>/pull/": Rule(poc=NOT_FOUND, fill=connector_fills.connector),
     # --- allauth ---
     "accounts/login/": public("the login page"),

@@ -1,6 +1,6 @@
-"""The Connectors page: a program manager sees each connector's status, cursor, last run and
-last error, and pulls one now; auditors get 403, vendor users 404 (even for a connector bound
-to their own vendor), anonymous visitors the login page."""
+"""The Connectors pages: a program manager sees each connector's status, cursor, last run and
+last error, pulls one now, adds and changes one; auditors get 403, vendor users 404 (even for
+a connector bound to their own vendor), anonymous visitors the login page."""
 
 import pytest
 
@@ -55,14 +55,14 @@ PREFIXES = ("integrations/connectors/",)
 def test_the_url_walk_sends_anonymous_visitors_to_log_in(world):
     problems, count = walk_as(world, "anon", prefixes=PREFIXES)
 
-    assert count == 4  # two routes, GET and POST
+    assert count == 8  # four routes, GET and POST
     assert not problems, "\n".join(problems)
 
 
 def test_the_url_walk_finds_nothing_for_a_vendor_poc(world, poc_a):
     problems, count = walk_as(world, "poc", login_as=poc_a, prefixes=PREFIXES)
 
-    assert count == 4
+    assert count == 8
     assert not problems, "\n".join(problems)
 
 
@@ -81,3 +81,37 @@ def test_the_page_reads_its_connectors_in_a_fixed_number_of_queries(
         body = client.get(PAGE).content.decode()
 
     assert "more-4" in body and "Borealis Support" in body
+
+
+def test_a_manager_adds_a_connector_and_changes_it(client_as, manager, vendor_a):
+    client = client_as(manager)
+    assert "external_id" in client.get(f"{PAGE}new/").content.decode()  # the usual map
+    fields = {"name": "zendesk-eu", "base_url": "https://eu.zendesk.com",
+              "email": "bot@acme.example", "token_env": "ZENDESK_EU_TOKEN", "source": "zd-eu",
+              "vendor": vendor_a.pk, "start_time": "1772323200", "cursor": "",
+              "is_active": "on",
+              "field_map": '{"external_id": "id", "vendor": "=acme", "site": "custom:1", '
+                           '"agent": "assignee_id", "workflow": "=hate-speech-en", '
+                           '"handled_at": "created_at", "decision": "status"}'}
+
+    response = client.post(f"{PAGE}new/", fields)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    connector = Connector.objects.get(name="zendesk-eu")
+    assert connector.vendor == vendor_a and connector.field_map["site"] == "custom:1"
+    assert "ZENDESK_EU_TOKEN" in client.get(PAGE).content.decode()  # the name, no token
+
+    response = client.post(f"{PAGE}{connector.pk}/", {**fields, "field_map": '{"id": "id"}',
+                                                      "base_url": "http://eu.zendesk.com"})
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "&#x27;id&#x27; is not an import field" in body and "Use https" in body
+    connector.refresh_from_db()
+    assert connector.base_url == "https://eu.zendesk.com"
+
+    response = client.post(f"{PAGE}{connector.pk}/", {**fields, "cursor": "c9"})
+
+    assert response.status_code == 302
+    connector.refresh_from_db()
+    assert connector.cursor == "c9"
