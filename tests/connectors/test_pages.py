@@ -115,3 +115,19 @@ def test_a_manager_adds_a_connector_and_changes_it(client_as, manager, vendor_a)
     assert response.status_code == 302
     connector.refresh_from_db()
     assert connector.cursor == "c9"
+
+
+@pytest.mark.parametrize("field_map, problem", [
+    ('{"external_id": "id\\u0000"}', "NUL character"),
+    ("[" * 100_000 + "]" * 100_000, "nested deeper than"),
+    ("{", "is not valid JSON"),
+    ('"id"', "must be an object"),
+])
+def test_a_field_map_the_database_cannot_take_is_a_form_error(
+        client_as, manager, field_map, problem):
+    response = client_as(manager).post(f"{PAGE}new/", {
+        "name": "zd", "base_url": "https://eu.zendesk.com", "token_env": "T", "source": "s",
+        "start_time": "0", "field_map": field_map})
+
+    assert response.status_code == 400 and problem in response.content.decode()
+    assert not Connector.objects.exists()
