@@ -146,7 +146,8 @@ def _refusal(cursor: str, rows: list[tuple[object, dict]], body: dict) -> str:
              f"({body.get('detail', '')})"]
     for error in body.get("errors", [])[:ERRORS_SHOWN]:
         row = error.get("row", 0)
-        ticket = f"Zendesk ticket {rows[row - 1][0]}, " if 0 < row <= len(rows) else ""
+        known = 0 < row <= len(rows) and rows[row - 1][0] is not None
+        ticket = f"Zendesk ticket {rows[row - 1][0]}, " if known else ""
         lines.append(f"{ticket}row {row} of the page, field {error.get('field')}: "
                      f"{error.get('message')}")
     return "\n".join(lines)

@@ -119,7 +119,7 @@ def retry_after(value: str | None) -> float | None:
 def _read_page(body: bytes, url: str) -> dict:
     try:
         page = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise PullFailed(f"GET {url} answered something that is not JSON: "
                          f"{_snippet(body)}") from None
     if (not isinstance(page, dict) or not isinstance(page.get("tickets"), list)
@@ -159,19 +159,28 @@ def as_row(ticket: dict, field_map: dict) -> dict:
             value = ",".join(str(item) for item in value)
         if value is None or value == "":
             continue
-        row[name] = value if isinstance(value, str | bool | float) else str(value)
+        # Numbers as text (a ticket id is a number); an object stays one, for the import's
+        # checks to name ("is an object; give a string…").
+        row[name] = str(value) if isinstance(value, int) and not isinstance(value, bool) \
+            else value
     return row
 
 
-def page_rows(page: dict, field_map: dict) -> list[tuple[object, dict]]:
+def page_rows(page: dict, field_map: dict) -> list[tuple[object, object]]:
     """The page's tickets as (help desk id, row); deleted tickets are left out, and a ticket
-    that appears twice in one page (updated twice) is taken once, as last exported."""
-    latest: dict[object, dict] = {}
-    for ticket in page["tickets"]:
+    that appears twice in one page (updated twice) is taken once, as last exported. Anything
+    that is not a ticket object is passed on as it is, for the import to refuse by row."""
+    latest: dict[object, object] = {}
+    for position, ticket in enumerate(page["tickets"]):
         if not isinstance(ticket, dict):
+            latest[("not a ticket", position)] = ticket
             continue
         if ticket.get("status") == "deleted":
             continue
-        latest.pop(ticket.get("id"), None)
-        latest[ticket.get("id")] = ticket
-    return [(ticket_id, as_row(ticket, field_map)) for ticket_id, ticket in latest.items()]
+        key = ticket.get("id")
+        key = ("no id", position) if key is None or isinstance(key, dict | list) else key
+        latest.pop(key, None)
+        latest[key] = ticket
+    return [(key if not isinstance(key, tuple) else None,
+             as_row(ticket, field_map) if isinstance(ticket, dict) else ticket)
+            for key, ticket in latest.items()]

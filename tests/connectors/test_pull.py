@@ -234,3 +234,18 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date():
     assert retry_after("Sun, 01 Mar 2026 12:01:30 GMT") == 90
     assert retry_after("Sun, 01 Mar 2026 11:00:00 GMT") == 0  # already past
     assert retry_after(None) is None and retry_after("soon") is None
+
+
+def test_a_page_with_something_that_is_not_a_ticket_is_refused_by_row(zendesk, connector):
+    page = zendesk.pages["c1"]["tickets"]
+    page.insert(0, "a note, not a ticket")
+    without_id = dict(page[1], id=None)
+    page.append(without_id)  # kept as its own row, not folded into another id-less one
+    page.append(dict(page[2], id=None, via={"channel": {"nested": True}}))
+
+    report = pull(connector)
+
+    assert "row 1 of the page, field (row): is a string, not a ticket" in report.error
+    assert "row 4 of the page, field external_id: is missing" in report.error
+    assert "row 5 of the page, field channel: is an object" in report.error
+    assert set(tickets()) == {"1001", "1002"}
