@@ -45,4 +45,4 @@ class ConnectorForm(forms.ModelForm):
                   "email": "E-mail"}
         widgets = {"cursor": forms.TextInput(attrs={"size": 60})}
         help_texts = {"cursor": "Where the next pull resumes; empty it to pull everything "
-                                "again from the start time (harmless: nothing is added twice)."}
+                                "again from the start time (no ticket is added twice)."}
