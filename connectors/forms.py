@@ -40,7 +40,7 @@ class ConnectorForm(forms.ModelForm):
     class Meta:
         model = Connector
         fields = ["name", "base_url", "email", "token_env", "source", "vendor", "field_map",
-                  "start_time", "cursor", "is_active"]
+                  "statuses", "start_time", "cursor", "is_active"]
         labels = {"token_env": "Token environment variable",
                   "email": "E-mail"}
         widgets = {"cursor": forms.TextInput(attrs={"size": 60})}

@@ -79,6 +79,10 @@ class Connector(models.Model):
         help_text="When set, tickets are checked against this vendor's reference data only.")
     field_map = models.JSONField(default=default_field_map, help_text=(
         "Import field → help desk field: 'id', 'via.channel', 'custom:<id>' or '=<constant>'."))
+    statuses = models.CharField(
+        max_length=200, default="solved,closed", blank=True,
+        help_text="Import only tickets in these statuses (comma-separated; empty: all). A "
+                  "ticket still open comes again in a later page once it is solved.")
     start_time = models.PositiveBigIntegerField(
         default=0, help_text="Unix time the first pull starts from (used while no cursor).")
     cursor = models.TextField(blank=True, help_text="Where the next pull resumes.")
@@ -101,6 +105,10 @@ class Connector(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def status_filter(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.statuses.split(",") if part.strip())
 
     def clean(self) -> None:
         errors = {}

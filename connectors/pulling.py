@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tickets.models import Ticket
 from tickets.push_body import JSON
 from tickets.pushing import push_tickets
 
@@ -53,6 +54,8 @@ class PullReport:
     updated: int = 0
     requests: int = 0
     waits: list[float] = field(default_factory=list)
+    # Tickets exported again with another agent, site, workflow, vendor or handled_at.
+    placement_kept: int = 0
     error: str = ""
     busy: bool = False
 
@@ -113,7 +116,7 @@ def _hold(connector: Connector) -> None:
 
 def _import_page(connector: Connector, cursor: str, page: dict, report: PullReport) -> None:
     """Import one page and store the cursor after it, in one transaction."""
-    rows = page_rows(page, connector.field_map)
+    rows = page_rows(page, connector.field_map, connector.status_filter)
     after = page.get("after_cursor") or cursor
     with transaction.atomic():
         locked = Connector.objects.select_for_update().get(pk=connector.pk)
@@ -121,6 +124,7 @@ def _import_page(connector: Connector, cursor: str, page: dict, report: PullRepo
             raise PullFailed("Another run moved the cursor meanwhile; this one stopped.")
         created = updated = 0
         if rows:
+            report.placement_kept += keep_placement(rows, locked.source)
             body = json.dumps([row for _, row in rows]).encode()
             answer = push_tickets(body, JSON, by=None, vendor_id=locked.vendor_id,
                                   default_source=locked.source)
@@ -138,6 +142,42 @@ def _import_page(connector: Connector, cursor: str, page: dict, report: PullRepo
     report.tickets += len(rows)
     report.created += created
     report.updated += updated
+
+
+def keep_placement(rows: list[tuple[object, object]], source: str) -> int:
+    """Give each row of a ticket already imported that ticket's placement (vendor, site,
+    agent, workflow, handled_at); returns how many rows had another one.
+
+    A pushed ticket cannot move (tickets.pushing: its samples and scorecards depend on where
+    it was handled), and a push that tries is refused. A help desk ticket does move — it is
+    reassigned, reopened and solved again — and refusing its page would stop the connector
+    for good; so a pulled ticket keeps the placement of its first import and its content
+    is updated."""
+    by_id = {row["external_id"]: row for _, row in rows
+             if isinstance(row, dict) and isinstance(row.get("external_id"), str)}
+    if not by_id:
+        return 0
+    moved = 0
+    present = Ticket.objects.filter(source=source, external_id__in=list(by_id)).values_list(
+        "external_id", "vendor__slug", "site__slug", "agent__external_id", "workflow__slug",
+        "handled_at")
+    for external_id, vendor, site, agent, workflow, handled_at in present:
+        row = by_id[external_id]
+        placement = {"vendor": vendor, "site": site, "agent": agent, "workflow": workflow,
+                     "handled_at": handled_at.isoformat()}
+        if (any(row.get(name) != placement[name] for name in ("vendor", "site", "agent",
+                                                              "workflow"))
+                or _moment(row.get("handled_at")) != handled_at):
+            moved += 1
+        row.update(placement)
+    return moved
+
+
+def _moment(value) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _refusal(cursor: str, rows: list[tuple[object, dict]], body: dict) -> str:

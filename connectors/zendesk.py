@@ -166,16 +166,20 @@ def as_row(ticket: dict, field_map: dict) -> dict:
     return row
 
 
-def page_rows(page: dict, field_map: dict) -> list[tuple[object, object]]:
-    """The page's tickets as (help desk id, row); deleted tickets are left out, and a ticket
-    that appears twice in one page (updated twice) is taken once, as last exported. Anything
-    that is not a ticket object is passed on as it is, for the import to refuse by row."""
+def page_rows(page: dict, field_map: dict,
+              statuses: frozenset[str] = frozenset()) -> list[tuple[object, object]]:
+    """The page's tickets as (help desk id, row): deleted tickets and, given ``statuses``,
+    tickets in other statuses are left out, and a ticket that appears twice in one page
+    (updated twice) is taken once, as last exported. Anything that is not a ticket object is
+    passed on as it is, for the import to refuse by row."""
     latest: dict[object, object] = {}
     for position, ticket in enumerate(page["tickets"]):
         if not isinstance(ticket, dict):
             latest[("not a ticket", position)] = ticket
             continue
-        if ticket.get("status") == "deleted":
+        status = ticket.get("status")
+        if status == "deleted" or (statuses and status not in statuses):
+            latest.pop(ticket.get("id"), None)  # an earlier export in the page is outdated
             continue
         key = ticket.get("id")
         key = ("no id", position) if key is None or isinstance(key, dict | list) else key

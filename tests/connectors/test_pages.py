@@ -89,6 +89,7 @@ def test_a_manager_adds_a_connector_and_changes_it(client_as, manager, vendor_a)
     fields = {"name": "zendesk-eu", "base_url": "https://eu.zendesk.com",
               "email": "bot@acme.example", "token_env": "ZENDESK_EU_TOKEN", "source": "zd-eu",
               "vendor": vendor_a.pk, "start_time": "1772323200", "cursor": "",
+              "statuses": "solved",
               "is_active": "on",
               "field_map": '{"external_id": "id", "vendor": "=acme", "site": "custom:1", '
                            '"agent": "assignee_id", "workflow": "=hate-speech-en", '

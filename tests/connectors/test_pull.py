@@ -15,7 +15,8 @@ from connectors import tasks
 from connectors.models import Connector, RunStatus
 from connectors.pulling import pull
 from connectors.zendesk import BACKOFF_SECONDS, MAX_ATTEMPTS, retry_after
-from tests.connectors.conftest import START_TIME, TOKEN
+from tests.connectors.conftest import START_TIME, TOKEN, zendesk_ticket
+from tests.factories import SiteFactory
 from tickets.models import Ticket, TicketChange, TicketPush
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +250,32 @@ def test_a_page_with_something_that_is_not_a_ticket_is_refused_by_row(zendesk, c
     assert "row 4 of the page, field external_id: is missing" in report.error
     assert "row 5 of the page, field channel: is an object" in report.error
     assert set(tickets()) == {"1001", "1002"}
+
+
+def test_tickets_not_yet_solved_wait_for_a_later_page(zendesk, connector):
+    fresh = zendesk_ticket(1007, "Just arrived", status="new")
+    del fresh["assignee_id"]  # unassigned yet: it could not be imported
+    zendesk.pages[""]["tickets"].append(fresh)
+    solved_later = zendesk_ticket(1007, "Just arrived", status="solved")
+    zendesk.pages["c2"]["tickets"].append(solved_later)
+
+    report = pull(connector)
+
+    assert report.ok, report.error
+    assert tickets() == {**EXPECTED, "1007": "Just arrived"}
+
+
+def test_a_reassigned_ticket_keeps_its_first_placement_and_its_content_is_updated(
+        zendesk, connector, vendor_a):
+    SiteFactory(vendor=vendor_a, name="New York", slug="new-york", timezone="America/New_York")
+    moved = zendesk_ticket(1002, "Spam report (reassigned)", site="new-york")
+    moved["assignee_id"] = 4242
+    zendesk.pages["c2"]["tickets"].append(moved)
+
+    report = pull(connector)
+
+    assert report.ok, report.error
+    assert report.placement_kept == 1  # 1001 came again too, in the same place
+    ticket = Ticket.objects.get(source="zendesk", external_id="1002")
+    assert (ticket.site.slug, ticket.agent.external_id) == ("manila", "9000")
+    assert ticket.excerpt == "Spam report (reassigned)"
