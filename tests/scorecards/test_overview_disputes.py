@@ -18,6 +18,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.test import TestCase
 from django.utils import timezone
 
@@ -34,6 +35,17 @@ from scorecards.dispute_rates import dispute_rates
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def at_noon():
+    """Today at noon (UTC), whatever day the run is on: the tickets are handled three hours
+    before their audits are finalised, and just after midnight on a month's first Monday the
+    handling week would belong to the month before while the finalisations belong to this
+    one, so the page would open on a period that holds the audits but not their follow-ups."""
+    noon = dt.datetime.combine(timezone.now().date(), dt.time(12), tzinfo=dt.UTC)
+    with time_machine.travel(noon, tick=True):
+        yield
 
 # The auditor marked the policy citation failed and the tone 2 of 5.
 FLAWED = {**ALL_GOOD, "policy_cited": "fail", "tone": "2"}
