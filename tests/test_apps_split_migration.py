@@ -84,7 +84,10 @@ def test_a_database_populated_before_the_move_keeps_every_row_after_it(workflow,
             before["rows"]["FormChoice"]
         )
         assert ContentType.objects.filter(app_label="audits", model="ticket").exists()
-        assert not ContentType.objects.filter(app_label="tickets").exists()
+        # (Models the tickets app gained since keep their content types: Django never
+        # deletes one when a migration is unapplied.)
+        assert not ContentType.objects.filter(app_label="tickets",
+                                              model__in=["ticket", "ticketimport"]).exists()
         assert old.get_model("scorecards", "AuditCell").objects.count() == len(
             before["rows"]["AuditCell"]
         )
