@@ -33,12 +33,13 @@ test: install
 	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(ARGS)
 
 # The tests that read the calendar, run again on the days where calendars break: a month's
-# first day (a Sunday, whose week belongs to the month before), 31 Dec 2026 (ISO week 53),
-# New Year's Day 2027 and the night Europe changes to summer time (Europe/Madrid sites).
+# first day (a Sunday, whose week belongs to the month before), the half hour after midnight
+# on a month's first Monday (yesterday's week belongs to the month before), 31 Dec 2026 (ISO
+# week 53), New Year's Day 2027 and the night Europe changes to summer time (Europe/Madrid).
 CALENDAR_TESTS = tests/scorecards tests/rollups tests/portal tests/coaching tests/notifications \
 	tests/audits/test_disputes.py tests/audits/test_dispute_api.py tests/sampling \
 	tests/test_seed_demo.py
-CALENDAR_DAYS = 2026-11-01T10:00:00+00:00 2026-12-31T23:30:00+00:00 \
+CALENDAR_DAYS = 2026-11-01T10:00:00+00:00 2026-12-07T00:30:00+00:00 2026-12-31T23:30:00+00:00 \
 	2027-01-01T00:30:00+00:00 2027-03-28T01:30:00+00:00
 test-calendar: install
 	for day in $(CALENDAR_DAYS); do \
