@@ -130,18 +130,28 @@ def fast_password_hashing():
 
 
 def pytest_collection_modifyitems(items):
-    """Long files first: the files marked slow, then those that start a browser or a Celery
-    worker, then the rest. A parallel run hands out files in collection order, and a long
-    file handed out last keeps one worker busy while the others wait."""
+    """Files that need no database first, then long files: the files marked slow, then those
+    that start a browser or a Celery worker, then the rest. A parallel run hands out files in
+    collection order: while the first worker to need the database migrates the template, the
+    others run the pure files, and a long file handed out last would keep one worker busy
+    while the others wait."""
+    with_database = {item.path for item in items if needs_database(item)}
 
-    def rank(item) -> int:
+    def rank(item) -> tuple[bool, int]:
         if item.get_closest_marker("slow"):
-            return 0
-        if item.get_closest_marker("browser") or item.get_closest_marker("celery_worker"):
-            return 1
-        return 2
+            length = 0
+        elif item.get_closest_marker("browser") or item.get_closest_marker("celery_worker"):
+            length = 1
+        else:
+            length = 2
+        return (item.path in with_database, length)
 
     items.sort(key=rank)
+
+
+def needs_database(item) -> bool:
+    return bool(item.get_closest_marker("django_db")) or bool(
+        {"django_db_setup", "live_server"} & set(item.fixturenames))
 
 
 def commits(item) -> bool:
