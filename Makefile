@@ -26,8 +26,9 @@ demo: install
 # The suite runs with DEBUG off, as production does; it only needs a throwaway key. It runs in
 # TEST_WORKERS processes (pytest-xdist; each its own test database and Redis database), a
 # file's tests in one process so module fixtures (a browser, a seeded demo) are made once, in
-# collection order (files marked slow first; tests/conftest.py).
-TEST_WORKERS ?= 4
+# collection order (files needing no database first, then files marked slow; tests/conftest.py).
+# Five processes keep two cores busy while some tests wait on a browser, a worker or a lock.
+TEST_WORKERS ?= 5
 TEST_ENV = DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key} DJANGO_SECURE_SSL_REDIRECT=0
 test: install
 	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(ARGS)
