@@ -360,3 +360,36 @@ def ht_proportion(
         confidence=confidence,
         effective_n=effective_n,
     )
+
+
+def score_correlation(
+    n: int, y_sum: float, score_sum: float, score2_sum: float, y_score_sum: float
+) -> float | None:
+    """Pearson's ρ between audits' outcomes y (0/1, a failure is 1) and the model's scores f on
+    them, from the sums a grouped query returns: n, Σy, Σf, Σf², Σy·f (y² = y for 0/1). None
+    when either varies not at all (every audit passed, or one score for all): ρ is undefined.
+    """
+    if n < 2:
+        return None
+    spread_y = n * y_sum - y_sum**2
+    spread_f = n * score2_sum - score_sum**2
+    if spread_y <= 0 or spread_f <= 1e-12 * n * n:
+        return None
+    rho = (n * y_score_sum - y_sum * score_sum) / math.sqrt(spread_y * spread_f)
+    return max(-1.0, min(1.0, rho))
+
+
+def assisted_sample_size(n: int, rho: float) -> int:
+    """Audits an AI-assisted estimate needs for the margin ``n`` audits give alone, when the
+    model's scores correlate ρ with the outcome: n·(1 − ρ²), rounded up. The difference
+    estimator with the best λ has variance σ²(1 − ρ²)/n (Särndal, Swensson & Wretman 1992
+    §6.4; prediction-powered inference, Angelopoulos et al. 2023, and its power-tuned PPI++)
+    when the model scores the whole population; a planning figure, not a promise.
+    Docs: docs/statistics.md#planning-with-a-models-scores.
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"n must be a non-negative whole number of audits, got {n!r}")
+    if not (isinstance(rho, numbers.Real) and -1 <= rho <= 1):
+        raise ValueError(f"rho must be a correlation between -1 and 1, got {rho!r}")
+    # The rounding guard keeps 100·(1 − 0.6²) = 64 from becoming 65 through 64.00000000000001.
+    return min(int(n), math.ceil(round(n * (1 - rho * rho), 9)))

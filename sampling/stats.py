@@ -48,6 +48,7 @@ __all__ = [
     "WeightedEstimate",
     "allocate",
     "aql_plan",
+    "assisted_sample_size",
     "audits_to_decide",
     "code_letter",
     "cohen_kappa",
@@ -66,6 +67,7 @@ __all__ = [
     "ppi_proportion",
     "proportion_ci",
     "sample_size",
+    "score_correlation",
     "stratified_ppi",
     "stratified_proportion",
     "two_proportion_test",
@@ -469,8 +471,10 @@ from ._assisted import (  # noqa: E402
     AssistedEstimate,
     StratumScores,
     WeightedEstimate,
+    assisted_sample_size,
     ht_proportion,
     ppi_proportion,
+    score_correlation,
     stratified_ppi,
 )
 from ._domains import (  # noqa: E402

@@ -1,6 +1,6 @@
-"""Sampling's routes. The run page (``runs/<pk>/``, ``run_detail``) reads the audits, so it
-lives in ``audits.run_urls``; ``qa_program.urls`` composes both under the ``sampling``
-namespace."""
+"""Sampling's routes. The run page (``runs/<pk>/``, ``run_detail``) and the planner page
+(``planner/``, whose AI-assisted panel measures a model on audits) read the audits, so they live
+in ``audits.run_urls``; ``qa_program.urls`` composes both under the ``sampling`` namespace."""
 
 from django.urls import path
 
@@ -9,7 +9,6 @@ from . import views
 app_name = "sampling"
 urlpatterns = [
     path("", views.plan_list, name="plan_list"),
-    path("planner/", views.planner, name="planner"),
     path("planner/population.json", views.planner_population, name="planner_population"),
     path("planner/calculate.json", views.planner_calculate, name="planner_calculate"),
     path("plans/new/", views.plan_create, name="plan_create"),

@@ -1,9 +1,10 @@
-"""Sampling pages: the sample-size planner, plans, and the runs that draw them.
+"""Sampling pages: the sample-size planner's data, plans, and the runs that draw them.
 
 Sampling is internal: vendor users get 404 (for them no plan or run exists), auditors may
 look, program managers may change plans and request draws. Views only parse input, call the
 domain modules (planning, population, drawing, scheduling, reporting) and render. The run
-page reads the run's audits, so it lives above, in ``audits.run_views``, under the same URL.
+page reads the run's audits, so it lives above, in ``audits.run_views``, under the same URL;
+so does the planner page (``audits.planner_views``), whose AI-assisted panel reads audits.
 """
 
 from __future__ import annotations
@@ -96,11 +97,11 @@ def _count_population(user, form) -> tuple[list[StratumCount], object]:
     return strata, window
 
 
-@internal_page
-@require_GET
-def planner(request):
-    """The planner page; without JavaScript the form submits here (GET) and the page is
-    computed on the server, with JavaScript planner.js updates it through the JSON views."""
+def planner_context(request) -> dict:
+    """The planner page's context. The page itself (``audits.planner_views.planner``) lives
+    above, with the audits its AI-assisted panel reads; without JavaScript the form submits
+    there (GET) and the page is computed on the server, with JavaScript planner.js updates it
+    through the JSON views below."""
     form = PlannerForm(request.GET or PlannerForm.default_query())
     context = {"form": form, "plan": None, "strata": [], "window": None}
     if form.is_valid():
@@ -113,7 +114,7 @@ def planner(request):
     context["plan_rows"] = _plan_rows(context["plan"])
     context["strata_json"] = _strata_json(context["strata"])
     context["window_json"] = _window_json(context["window"]) if context["window"] else None
-    return render(request, "sampling/planner.html", context)
+    return context
 
 
 @internal_page

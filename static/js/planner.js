@@ -11,6 +11,7 @@
   if (!form || !window.fetch || !window.URLSearchParams) return;
 
   var PRECISION = ["confidence", "margin", "expected_rate", "minimum", "cap", "costs"];
+  var MEASURED = ["vendors", "sites", "workflows", "decisions", "automation"];
   var byId = function (id) { return document.getElementById(id); };
   var strata = JSON.parse(byId("planner-strata").textContent) || [];
   var windowInfo = JSON.parse(byId("planner-window").textContent);
@@ -119,6 +120,29 @@
       });
       body.appendChild(row);
     });
+    renderAssisted(plan);
+  }
+
+  // The AI-assisted panel: ρ and the minutes per audit were measured by the server for the
+  // population it was given; n·(1 − ρ²) follows the precision fields (assisted_sample_size).
+  function renderAssisted(plan) {
+    var panel = byId("assisted-panel");
+    if (!panel || plan.n_fpc === null) return;
+    var rho = Number(panel.dataset.rho);
+    var m = Math.min(plan.n_fpc, Math.ceil(Number((plan.n_fpc * (1 - rho * rho)).toFixed(9))));
+    byId("assisted-n").textContent = integer(m);
+    byId("assisted-base").textContent = integer(plan.n_fpc);
+    byId("assisted-saved").textContent = integer(plan.n_fpc - m);
+    if (panel.dataset.seconds && byId("assisted-hours")) {
+      byId("assisted-hours").textContent = ((plan.n_fpc - m) * Number(panel.dataset.seconds) / 3600).toFixed(1);
+    }
+  }
+
+  function markAssistedStale() {
+    var stale = byId("assisted-stale");
+    if (!stale) return;
+    stale.querySelector("a").href = "?" + formQuery();
+    stale.hidden = false;
   }
 
   function remember() {
@@ -171,6 +195,8 @@
   var recount = debounce(countPopulation, 350);
   form.addEventListener("input", function (event) {
     if (PRECISION.indexOf(event.target.name) !== -1) recalculate(); else recount();
+    // The model is measured on the filter's audits, whatever the window or strata.
+    if (MEASURED.indexOf(event.target.name) !== -1) markAssistedStale();
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
