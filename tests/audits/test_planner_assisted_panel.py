@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -120,3 +122,15 @@ def test_vendor_users_cannot_see_the_planner(client_as, poc_a, version, site_a, 
     scored_audits(version, site_a, workflow, known_outcomes())
 
     assert client_as(poc_a).get(PLANNER, query(workflow)).status_code == 404
+
+
+def test_the_model_is_measured_in_one_grouped_query(client_as, manager, version, site_a, workflow):
+    scored_audits(version, site_a, workflow, known_outcomes())
+    scored_audits(version, site_a, workflow, [(0.5, True)] * 3, model="clf-old")
+    client = client_as(manager)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(PLANNER, query(workflow))
+
+    assert response.context["assisted"].quality.audits == 40
+    assert len([q for q in queries if '"ai_model"' in q["sql"] and "audit" in q["sql"]]) == 1
