@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on for internal staff (OpenID Connect); configured only by QA_OIDC_* below.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -159,6 +162,7 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Per account 5 failures in 5 minutes; per IP more, since a whole office may share one.
+# "login" also limits the single sign-on start and callback URLs, GET included (accounts/sso.py).
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/5m/ip,5/5m/key", "login": "30/m/ip"}
 MFA_ADAPTER = "accounts.adapters.ProgramMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -166,6 +170,34 @@ MFA_TOTP_ISSUER = "QA Program"
 # Accept the code of the previous or next 30-second step too (RFC 6238 §5.2: clock drift and
 # the seconds it takes to type a code), so a code typed at a step boundary is not refused.
 MFA_TOTP_TOLERANCE = 1
+
+
+def oidc_providers(environ) -> dict:
+    """allauth's OpenID Connect app from QA_OIDC_SERVER_URL, _CLIENT_ID, _CLIENT_SECRET and
+    _NAME; no server URL, no app (the login page then shows no single sign-on button)."""
+    server_url = environ.get("QA_OIDC_SERVER_URL", "").strip()
+    if not server_url:
+        return {}
+    app = {
+        "provider_id": "sso",
+        "name": environ.get("QA_OIDC_NAME", "").strip() or "Single sign-on",
+        "client_id": environ.get("QA_OIDC_CLIENT_ID", ""),
+        "secret": environ.get("QA_OIDC_CLIENT_SECRET", ""),
+        "settings": {"server_url": server_url, "token_auth_method": "client_secret_post"},
+    }
+    return {"openid_connect": {"APPS": [app], "OAUTH_PKCE_ENABLED": True}}
+
+
+# Single sign-on (docs/integrations.md): internal staff only. Just-in-time users get no role
+# until a manager gives one; an SSO login for a vendor user's email is refused
+# (accounts.sso.StaffOnlySSOAdapter). A verified IdP email logs in the staff account it names.
+SOCIALACCOUNT_PROVIDERS = oidc_providers(os.environ)
+SOCIALACCOUNT_ADAPTER = "accounts.sso.StaffOnlySSOAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_STORE_TOKENS = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

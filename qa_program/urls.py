@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accounts import sso
 from audit_forms import api as audit_forms_api
 from audits import api as audits_api
 from audits import dispute_api
@@ -29,6 +30,11 @@ for app_api in (vendors_api, tickets_api, audit_forms_api, audits_api, dispute_a
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Single sign-on's start and callback, ahead of allauth's own (same paths and names),
+    # so they count against the login rate limit (accounts/sso.py).
+    path("accounts/oidc/<str:provider_id>/login/", sso.login, name="openid_connect_login"),
+    path("accounts/oidc/<str:provider_id>/login/callback/", sso.callback,
+         name="openid_connect_callback"),
     path("accounts/", include("allauth.urls")),
     path("people/", include("accounts.urls")),
     # Vendor pages count tickets, so they live in tickets; targets stay in vendors. One

@@ -55,6 +55,9 @@ SCOPED = Expect("scoped page", frozenset({200}))
 # redirect to a next step (home, reauthentication); none carries program data.
 ACCOUNT = Expect("account page", frozenset({200, 302, 400, 404}), ("/", "/accounts/"))
 PUBLIC = Expect("public", frozenset({200, 302, 400, 404}), ("/", "/accounts/", "/admin/"))
+# allauth's single sign-on error notice answers 401; its old /accounts/social/ paths, 301.
+SSO_FAILED = Expect("SSO error notice", frozenset({401}))
+MOVED = Expect("moved to /accounts/3rdparty/", frozenset({301}), ("/accounts/3rdparty/",))
 
 Fill = Callable[[World], list[dict]]
 
@@ -333,6 +336,29 @@ RULES: dict[str, Rule] = {
     "accounts/2fa/recovery-codes/": account(),
     "accounts/2fa/recovery-codes/generate/": account(),
     "accounts/2fa/recovery-codes/download/": account(),
+    # --- single sign-on (allauth.socialaccount, OpenID Connect; accounts/sso.py) ---
+    # 404 unless QA_OIDC_* configure an IdP (not in this walk); tests/accounts/test_sso.py
+    # covers the configured flow. Vendor users are refused there.
+    "accounts/oidc/<str:provider_id>/login/": public(
+        "SSO start (rate-limited): 404 without an IdP, else a redirect to the IdP",
+        fill=lambda w: [{"provider_id": "sso"}]),
+    "accounts/oidc/<str:provider_id>/login/callback/": public(
+        "SSO callback (rate-limited): 404 without an IdP, else checks state and code",
+        fill=lambda w: [{"provider_id": "sso"}]),
+    # allauth's own copies of the two above, shadowed by them in qa_program/urls.py (same
+    # paths and names) and so unreachable: nothing to request.
+    r"accounts/oidc/^(?P<provider_id>[^/]+)/login/": public(
+        "shadowed by the rate-limited SSO start", fill=lambda w: []),
+    r"accounts/oidc/^(?P<provider_id>[^/]+)/login/callback/": public(
+        "shadowed by the rate-limited SSO callback", fill=lambda w: []),
+    "accounts/3rdparty/": account(),  # one's own SSO connections
+    "accounts/3rdparty/login/cancelled/": public("allauth's 'SSO login cancelled' notice"),
+    "accounts/3rdparty/login/error/": Rule(poc=SSO_FAILED, anon=SSO_FAILED,
+                                           reason="allauth's 'SSO login failed' notice"),
+    "accounts/3rdparty/signup/": public("SSO sign-up step; needs a pending SSO login"),
+    # allauth's old /accounts/social/ addresses: permanent redirects to /accounts/3rdparty/.
+    **{f"accounts/social/{tail}": Rule(poc=MOVED, anon=MOVED, reason="a redirect, no data")
+       for tail in ("connections/", "login/cancelled/", "login/error/", "signup/")},
     # --- vendors ---
     "vendors/": Rule(poc=SCOPED, reason="vendor list through visible_to: only Acme"),
     "vendors/workflows/": Rule(poc=SCOPED, reason="workflows are shared reference data"),
