@@ -65,6 +65,13 @@ def batches(rows: Iterable, size: int = BATCH_ROWS) -> Iterator[list]:
         yield batch
 
 
+# What a push may change on a ticket already present.
+CONTENT_FIELDS = (
+    "decision", "policy_label", "language", "channel", "automated", "content_url", "excerpt",
+    "extra", "ai_score", "ai_model",
+)
+
+
 class TicketStaging:
     """The staging table on the current database connection (use ``for_connection``)."""
 
@@ -182,12 +189,9 @@ class TicketStaging:
             [connection.ops.adapt_datetimefield_value(imported_at)],
         )
 
-    # Fields compared when a staged ticket is already present (a push; see tickets.pushing).
-    COMPARED_FIELDS = [
-        "vendor_id", "site_id", "workflow_id", "handled_at", "decision", "policy_label",
-        "language", "channel", "automated", "content_url", "excerpt", "extra", "ai_score",
-        "ai_model",
-    ]
+    # Fields compared when a staged ticket is already present (a push; see tickets.pushing):
+    # its placement, which a push may not change, and what a push may.
+    COMPARED_FIELDS = ["vendor_id", "site_id", "workflow_id", "handled_at", *CONTENT_FIELDS]
 
     def analyse(self) -> None:
         """Give the planner the staged rows' statistics (a temporary table has none), so a

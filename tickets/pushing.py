@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from .import_report import ERROR_REPORT_LIMIT, ImportReport, RowError, shown
 from .import_rows import ProgramReference, StagedTicket, TicketIdentity, TicketRowChecker
-from .import_staging import TicketStaging
+from .import_staging import CONTENT_FIELDS, TicketStaging
 from .importing import _create_agents
 from .models import Ticket, TicketChange, TicketPush
 from .push_body import BatchRefused, read_batch
@@ -36,11 +36,6 @@ logger = logging.getLogger(__name__)
 # How long a retried request with the same Idempotency-Key gets the first answer back.
 IDEMPOTENCY_KEY_TTL = dt.timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-# What a push may change on a ticket already present.
-CONTENT_FIELDS = (
-    "decision", "policy_label", "language", "channel", "automated", "content_url", "excerpt",
-    "extra", "ai_score", "ai_model",
-)
 # What retention blanks (audits.retention): a push does not bring it back.
 PURGED_FIELDS = {"content_url", "excerpt", "extra"}
 # The import's column for each placement field, for messages.
