@@ -18,7 +18,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from coaching.models import PENDING_STATUSES, CoachingAction
+from coaching.models import CoachingAction
 
 from .delivery import queue_delivery
 from .models import Delivery, Endpoint
@@ -142,8 +142,7 @@ def announce_overdue_coaching(today: dt.date | None = None) -> int:
     if not subscribed("coaching.overdue"):
         return 0
     count = 0
-    overdue = CoachingAction.objects.filter(status__in=PENDING_STATUSES, due_date__lt=today)
-    for action in overdue.order_by("due_date", "pk"):
+    for action in CoachingAction.objects.overdue(today).order_by("due_date", "pk"):
         key = f"coaching.overdue:{action.pk}:{action.due_date.isoformat()}"
         count += len(publish("coaching.overdue", partial(coaching_overdue, action), key=key))
     return count

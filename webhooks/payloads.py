@@ -49,12 +49,11 @@ def audit_finalised(audit) -> Payload | None:
         "finalised_at": _moment(audit.finalised_at),
         "url": reverse("audits:audit_detail", args=[audit.pk]),
     }
+    internal = {"auditor": audit.auditor.email if audit.auditor else None}
     if audit.reaudit_of_id:
         # A re-audit grades our own auditor: internal news only.
-        return Payload(None, data, {"auditor": audit.auditor.email if audit.auditor else None,
-                                    "reaudit_of": audit.reaudit_of_id})
-    return Payload(ticket.vendor_id, data,
-                   {"auditor": audit.auditor.email if audit.auditor else None})
+        return Payload(None, data, {**internal, "reaudit_of": audit.reaudit_of_id})
+    return Payload(ticket.vendor_id, data, internal)
 
 
 def _dispute(dispute) -> tuple:
