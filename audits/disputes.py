@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from accounts.formats import moment
 from accounts.scoping import visible_to
-from audit_forms.catalog import version_with_parts
+from audit_forms.catalog import spec_of
 from audit_forms.scoring import NA, InvalidAnswers, score_audit
 
 from . import events, lifecycle
@@ -293,7 +293,7 @@ def _rescore(audit: Audit, user, dispute: Dispute, corrected: dict[str, str],
     """Store ``score_audit`` of the corrected answers: one history row, one event."""
     answers = {**audit.answers, **corrected}
     try:
-        result = score_audit(version_with_parts(audit.form_version_id).to_spec(), answers)
+        result = score_audit(spec_of(audit.form_version_id), answers)
     except InvalidAnswers as invalid:
         raise DisputeError(f"Corrected answers cannot be scored: {invalid}") from invalid
     before = {"score": _number(audit.score), "passed": audit.passed}

@@ -18,7 +18,6 @@ What the digest says and how to opt out: docs/user-guide.md.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -44,8 +43,6 @@ from scorecards.scorecard import Scorecard, too_few, vendor_scorecard
 from vendors.models import Vendor
 
 from .models import DigestKind, WeeklyDigest
-
-logger = logging.getLogger(__name__)
 
 DIGEST_ROLES = {Role.PROGRAM_MANAGER: DigestKind.MANAGER, Role.VENDOR_POC: DigestKind.VENDOR_POC}
 # Red flags of these kinds have their own section of the manager's digest.

@@ -103,13 +103,13 @@ def ppi_proportion(
     rectifier = y - lam * f
     p = float(np.mean(lam * f_unlabeled) + np.mean(rectifier))
     se = math.sqrt(float(np.var(lam * f_unlabeled)) / big_n + float(np.var(rectifier)) / n)
-    low, high = stats.z_value(confidence) * np.array([-se, se]) + p
+    low, high = _normal_interval(p, se, confidence)
     classical_se = math.sqrt(float(np.var(y)) / n)
     return AssistedEstimate(
         p=p,
         se=se,
-        low=min(1.0, max(0.0, float(low))),
-        high=max(0.0, min(1.0, float(high))),
+        low=low,
+        high=high,
         lam=lam,
         n=n,
         confidence=confidence,
