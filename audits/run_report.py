@@ -41,7 +41,31 @@ def run_report(run: SampleRun) -> RunReport:
             pk: replace(found, categories=found_in.get(pk, {}))
             for pk, found in outcomes.items()
         }
+        if any(s.risk_weighted for s in strata):
+            audits = weighted_audits(run)
+            outcomes = {
+                pk: replace(found, audits=tuple(audits.get(pk, ())))
+                for pk, found in outcomes.items()
+            }
     return report_from_outcomes(run, strata, outcomes, categories)
+
+
+def weighted_audits(run: SampleRun) -> dict[int, list[tuple[float, bool, bool, frozenset]]]:
+    """Per stratum pk of a risk-weighted run, each completed audit's (π_i, passed, critical,
+    error categories found): ONE query over the run's completed audits, which its estimates
+    weight one by one (``sampling.reporting.weighted_estimate``)."""
+    rows = (
+        Audit.objects.filter(sampled_ticket__run=run, status__in=SCORED_STATUSES)
+        .order_by("sampled_ticket__stratum_id", "sampled_ticket__draw_rank")
+        .values_list("sampled_ticket__stratum_id", "sampled_ticket__inclusion_probability",
+                     "passed", "critical_failed", "error_categories")
+    )
+    found: dict[int, list[tuple[float, bool, bool, frozenset]]] = {}
+    for stratum, pi, passed, critical, categories in rows:
+        found.setdefault(stratum, []).append(
+            (float(pi), bool(passed), bool(critical), frozenset(categories or {}))
+        )
+    return found
 
 
 def open_assignments(

@@ -54,9 +54,14 @@ ORDER: dict[type[models.Model], tuple[str, ...]] = {
     SiteCell: ("stratum_id", "workflow_id", "week", "site_id", "vendor_id"),
     VendorCell: ("stratum_id", "workflow_id", "week", "vendor_id"),
 }
-# Re-audits never count: they grade our auditors, not the vendor (audits.reaudits).
+# Re-audits never count: they grade our auditors, not the vendor (audits.reaudits). Nor do the
+# audits of a risk-weighted stratum: the cells weight a stratum's audits equally (N_h / n_h),
+# which would bias every rate towards the tickets drawn for their risk; until the cells carry
+# each audit's 1/π_i, such audits stay out (sampling.models.RISK_WEIGHTED_REFUSAL).
 COMPLETED = (
-    Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES) & VENDOR_WORK
+    Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES)
+    & Q(sampled_ticket__stratum__risk_weighted=False)
+    & VENDOR_WORK
 )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections import Counter
 from contextlib import contextmanager
 
 from django.core.cache import cache
@@ -42,6 +43,7 @@ from .population import (
     window_exclusions,
 )
 from .population import Window as SampleWindow
+from .risk_selection import WeightedSelected, select_risk_weighted
 from .selection import MAX_SEED, Selected, seed_coefficients, select_sample, ticket_rank
 
 __all__ = [
@@ -137,8 +139,13 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
     allocation = allocate_strata(design, counts, rates)
 
     progress(40, f"Selecting {allocation.total} tickets")
-    strata = _write_strata(run, keys, counts, allocation)
-    selected = select_sample(tickets, keys, strata, run.seed)
+    weighted = plan.selection == SamplingPlan.Selection.RISK_WEIGHTED
+    strata = _write_strata(run, keys, counts, allocation, risk_weighted=weighted)
+    if weighted:
+        selected = select_risk_weighted(tickets, keys, strata, run.seed, float(plan.risk_floor))
+        _count_drawn(strata, selected)
+    else:
+        selected = select_sample(tickets, keys, strata, run.seed)
 
     progress(70, f"Assigning {len(selected)} tickets to auditors")
     position = {stratum.pk: stratum.position for stratum in strata}
@@ -151,7 +158,8 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
 
     finish_run(run, design, allocation, assigned, population=population, drawn=len(selected),
                strata=len(strata), message=f"Drew {len(selected)} of {population} tickets",
-               excluded=excluded, strata_keys=keys)
+               excluded=excluded, strata_keys=keys, selection=plan.selection,
+               **({"risk_floor": float(plan.risk_floor)} if weighted else {}))
 
 
 def finish_run(run: SampleRun, design: Design, allocation, assigned, *, population: int,
@@ -186,7 +194,8 @@ def finish_run(run: SampleRun, design: Design, allocation, assigned, *, populati
 
 
 def _write_strata(
-    run: SampleRun, keys: list[str], counts: list[StratumCount], allocation: RunAllocation
+    run: SampleRun, keys: list[str], counts: list[StratumCount], allocation: RunAllocation,
+    *, risk_weighted: bool = False,
 ) -> list[SampleStratum]:
     rows = []
     for position, stratum in enumerate(counts):
@@ -199,7 +208,10 @@ def _write_strata(
                 label=stratum.label[:400],
                 population=stratum.population,
                 allocated=planned.allocated,
-                drawn=planned.allocated,  # select_sample fails the run if any stratum falls short
+                # select_sample fails the run if any stratum falls short; a Poisson sample's
+                # size is counted once drawn (_count_drawn).
+                drawn=0 if risk_weighted else planned.allocated,
+                risk_weighted=risk_weighted,
                 expected_rate=planned.expected_rate,
                 stddev=planned.stddev,
                 cost=planned.cost,
@@ -209,11 +221,19 @@ def _write_strata(
     return SampleStratum.objects.bulk_create(rows, batch_size=500)
 
 
+def _count_drawn(strata: list[SampleStratum], selected: list[WeightedSelected]) -> None:
+    """Save each risk-weighted stratum's drawn size (random; its expectation is ``allocated``)."""
+    drawn = Counter(row.stratum_id for row in selected)
+    for stratum in strata:
+        stratum.drawn = drawn[stratum.pk]
+    SampleStratum.objects.bulk_update(strata, ["drawn"], batch_size=500)
+
+
 def _write_sample(
     run: SampleRun,
     plan: SamplingPlan,
     strata: list[SampleStratum],
-    selected: list[Selected],
+    selected: list[Selected] | list[WeightedSelected],
     auditor_for: dict[int, int],
 ) -> None:
     """Write the selected tickets, auditor included, each row once (assigning afterwards
@@ -222,6 +242,7 @@ def _write_sample(
     Multi-row INSERTs into sampling's own table rather than bulk_create: building tens of
     thousands of model instances costs more than the database spends writing them. Every value
     is an int or float produced here, except the two timestamps, which go as parameters.
+    A risk-weighted ticket keeps its own π_i; any other its stratum's n_h / N_h.
     """
     now = timezone.now()
     due = now + dt.timedelta(days=plan.audit_due_days)
@@ -243,9 +264,11 @@ def _write_sample(
         for start in range(0, len(selected), WRITE_CHUNK):
             rows, params = [], []
             for row in selected[start : start + WRITE_CHUNK]:
+                pi = (row.probability if isinstance(row, WeightedSelected)
+                      else probability[row.stratum_id])
                 known = (
                     f"{int(run.pk)}, {int(row.stratum_id)}, {int(row.ticket_id)}, "
-                    f"{int(row.draw_rank)}, {probability[row.stratum_id]!r}"
+                    f"{int(row.draw_rank)}, {float(pi)!r}"
                 )
                 auditor = auditor_for.get(row.ticket_id)
                 if auditor is None:

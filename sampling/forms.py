@@ -267,7 +267,7 @@ class SamplingPlanForm(forms.ModelForm):
             "window_kind", "window_timezone",
             "strata_keys", "confidence", "margin_of_error", "expected_rate",
             "margin_applies_to", "allocation", "stratum_costs", "minimum_per_stratum",
-            "max_sample_size",
+            "max_sample_size", "selection", "risk_floor",
             "form", "auditors", "audit_due_days",
             "schedule", "schedule_time", "schedule_weekday", "schedule_cron",
         ]
@@ -292,6 +292,8 @@ class SamplingPlanForm(forms.ModelForm):
         for name in ("vendors", "sites", "workflows", "auditors"):
             self.fields[name].widget.attrs["size"] = 6
         self.fields["kind"].required = False
+        self.fields["selection"].required = False
+        self.fields["risk_floor"].required = False
         # A re-audit may go to a lead as well as an auditor (clean() keeps leads out of the
         # pool of a ticket sample).
         self.fields["auditors"].queryset = get_user_model().objects.filter(
@@ -310,6 +312,13 @@ class SamplingPlanForm(forms.ModelForm):
     def clean_kind(self) -> str:
         # Not given (an older client, the API of a script): the plan keeps its kind.
         return self.cleaned_data.get("kind") or self.instance.kind
+
+    def clean_selection(self) -> str:
+        return self.cleaned_data.get("selection") or self.instance.selection
+
+    def clean_risk_floor(self) -> Decimal:
+        floor = self.cleaned_data.get("risk_floor")
+        return self.instance.risk_floor if floor is None else floor
 
     def clean(self):
         data = super().clean()

@@ -34,6 +34,17 @@ from .validators import (  # noqa: F401 — re-exported: migrations and forms im
 
 PROGRESS_TTL = 6 * 3600
 
+# Until the rollups weight each audit by its own 1/π_i (docs/statistics.md, Risk-weighted
+# samples), a risk-weighted plan cannot be saved through a form: the scorecards would count
+# its audits as an equal-probability sample of their stratum and be biased towards the
+# riskiest tickets. The draw and the run report already handle such a plan.
+RISK_WEIGHTED_REFUSAL = (
+    "Risk-weighted plans cannot be created yet: the vendor scorecards still weight every audit "
+    "of a stratum equally (N_h / n_h), so audits drawn for their risk would make those rates "
+    "look worse than they are. Use equal probability until the scorecards weight each audit "
+    "by its own inclusion probability."
+)
+
 
 def progress_cache_key(run_id: int) -> str:
     return f"sampling:run:{run_id}:progress"
@@ -88,6 +99,10 @@ class SamplingPlan(models.Model):
     class MarginScope(models.TextChoices):
         OVERALL = "overall", "The whole population (stratified estimate)"
         EACH_STRATUM = "each_stratum", "Each stratum on its own"
+
+    class Selection(models.TextChoices):
+        EQUAL = "equal", "Equal probability (simple random sample per stratum)"
+        RISK_WEIGHTED = "risk_weighted", "Risk-weighted (more audits where the AI score is high)"
 
     class Schedule(models.TextChoices):
         MANUAL = "manual", "Manual (draw on request)"
@@ -185,6 +200,24 @@ class SamplingPlan(models.Model):
         "a stratum's cost is the product of its matching entries (1 when none).",
     )
     minimum_per_stratum = models.PositiveIntegerField(default=0)
+    selection = models.CharField(
+        max_length=20,
+        choices=Selection.choices,
+        default=Selection.EQUAL,
+        help_text="How tickets are chosen inside a stratum. Risk-weighted draws each ticket with "
+        "probability proportional to the floor plus its AI score (Poisson sampling), keeps "
+        "every ticket's probability and weights estimates by it; a ticket without a score "
+        "counts at its stratum's mean score (docs/statistics.md, Risk-weighted samples).",
+    )
+    risk_floor = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default="0.0500",
+        help_text="Added to every ticket's AI score before drawing, so a ticket the model "
+        "calls safe keeps a chance: with 0.05 a ticket scored 0 weighs 0.05 against 1.05 for "
+        "one scored 1. Higher floors cost fewer errors found and give narrower intervals. "
+        "Risk-weighted plans only.",
+    )
     max_sample_size = models.PositiveIntegerField(
         null=True, blank=True, help_text="Optional cap on the total sample of one run."
     )
@@ -235,6 +268,9 @@ class SamplingPlan(models.Model):
                 condition=_proportion("expected_rate"), name="plan_expected_rate_in_0_1"
             ),
             models.CheckConstraint(
+                condition=Q(risk_floor__gt=0) & Q(risk_floor__lte=1), name="plan_risk_floor_0_1"
+            ),
+            models.CheckConstraint(
                 condition=Q(max_sample_size__isnull=True) | Q(max_sample_size__gte=1),
                 name="plan_cap_positive",
             ),
@@ -273,6 +309,8 @@ class SamplingPlan(models.Model):
             and self.max_sample_size < self.minimum_per_stratum
         ):
             errors["max_sample_size"] = "The cap is below the minimum for a single stratum."
+        if self.selection == self.Selection.RISK_WEIGHTED:
+            errors["selection"] = RISK_WEIGHTED_REFUSAL
         if errors:
             raise ValidationError(errors)
 
@@ -432,8 +470,15 @@ class SampleStratum(models.Model):
         help_text="Re-audit runs: the auditor whose finalised audits the stratum holds.",
     )
     population = models.PositiveIntegerField(help_text="N_h: tickets in the stratum.")
-    allocated = models.PositiveIntegerField(help_text="n_h: audits allocated.")
+    allocated = models.PositiveIntegerField(
+        help_text="n_h: audits allocated (risk-weighted: the expected sample size)."
+    )
     drawn = models.PositiveIntegerField(default=0, help_text="Tickets actually drawn.")
+    risk_weighted = models.BooleanField(
+        default=False,
+        help_text="Drawn with unequal probabilities (a risk-weighted plan's Poisson sample): "
+        "each sampled ticket's own inclusion probability, not n_h / N_h, weights it.",
+    )
     expected_rate = models.FloatField(help_text="p_h used to plan (past audits or the plan's).")
     stddev = models.FloatField(help_text="sqrt(p_h (1 - p_h)).")
     cost = models.FloatField(default=1.0)
@@ -445,8 +490,11 @@ class SampleStratum(models.Model):
             models.CheckConstraint(
                 condition=Q(allocated__lte=F("population")), name="stratum_allocated_le_population"
             ),
+            # A Poisson sample's size is random: it may exceed the expected n_h.
             models.CheckConstraint(
-                condition=Q(drawn__lte=F("allocated")), name="stratum_drawn_le_allocated"
+                condition=Q(drawn__lte=F("allocated"))
+                | Q(risk_weighted=True, drawn__lte=F("population")),
+                name="stratum_drawn_le_allocated",
             ),
             models.CheckConstraint(condition=Q(cost__gt=0), name="stratum_cost_positive"),
         ]
@@ -464,7 +512,8 @@ class SampleStratum(models.Model):
 
     @property
     def inclusion_probability(self) -> float:
-        """n_h / N_h: the chance each ticket of the stratum had of being drawn."""
+        """n_h / N_h: the chance each ticket of the stratum had of being drawn (risk-weighted:
+        their mean; each sampled ticket keeps its own)."""
         return self.allocated / self.population if self.population else 0.0
 
     @property
@@ -476,7 +525,8 @@ class SampleStratum(models.Model):
 class SampledTicket(models.Model):
     """A ticket a run drew, and the audit assignment it becomes.
 
-    ``inclusion_probability`` is n_h / N_h of its stratum, kept per ticket so estimates can be
+    ``inclusion_probability`` is n_h / N_h of its stratum (a risk-weighted stratum: the
+    ticket's own π_i, ``sampling.risk_selection``), kept per ticket so estimates can be
     weighted without joining back. An auditor may be missing when no one in the pool is free
     of a conflict with the ticket's vendor; the run counts those. ``completed_at`` is set when
     the audit is finished (issue 4), which is what "open load" counts against. ``passed`` is

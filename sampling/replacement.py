@@ -9,8 +9,10 @@ the same random order keeps the completed audits a simple random sample of the s
 skips are unrelated to the outcome; when they are not, the run report's per-stratum skipped
 counts are there to say so.
 
-The replacement keeps the stratum's inclusion probability and is written with the next draw
-rank of the stratum; the stratum's planned n_h (``allocated``) and ``drawn`` are unchanged.
+A risk-weighted stratum gets no replacement: its skips stay non-response (the run report
+adjusts its weights for them). The replacement keeps the stratum's inclusion probability and
+is written with the next draw rank of the stratum; the stratum's planned n_h (``allocated``)
+and ``drawn`` are unchanged.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def draw_replacement(skipped: SampledTicket, *, now: dt.datetime | None = None
         run = SampleRun.objects.select_for_update().select_related("plan").get(
             pk=skipped.run_id
         )
-        if run.plan.is_reaudit:
-            # A re-audit run drew audits, not tickets: there is no next ticket to take.
+        if run.plan.is_reaudit or skipped.stratum.risk_weighted:
+            # A re-audit run drew audits, not tickets: there is no next ticket to take. A
+            # risk-weighted (Poisson) stratum has no "next" ticket either: each ticket was drawn
+            # on its own, and a substitute would carry no known π; the skip stays non-response.
             return None
         # And none while any draw is writing: it could take the same ticket.
         hold_draws_lock_in_transaction()

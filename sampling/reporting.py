@@ -1,7 +1,8 @@
 """What the plan and run pages say: a plan's filter in words, and a run's report built from
 each stratum's outcomes, which ``audits.run_report`` reads from the audits. Estimates are
-stratified over completed audits (skipped ones are non-response).
-Derivation: docs/statistics.md#stratified-proportion.
+stratified over completed audits (skipped ones are non-response). A risk-weighted run's
+estimates weight each completed audit by its own 1/π_i (Hájek, ``stats.ht_proportion``).
+Derivation: docs/statistics.md#stratified-proportion and #risk-weighted-samples-ht_proportion.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class StratumOutcomes:
     critical: int = 0
     skipped: int = 0
     categories: dict[str, int] = field(default_factory=dict)
+    # A risk-weighted stratum's completed audits, one (π_i, passed, critical, categories found)
+    # each: their estimates need every audit's own probability, not the counts alone.
+    audits: tuple[tuple[float, bool, bool, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class RunReport:
     # audited at most once: sampling.population.plan_population); None for older runs.
     excluded_same_plan: int | None = None
     excluded_other_plans: int | None = None
+    risk_weighted: bool = False
 
     @property
     def window_tickets(self) -> int | None:
@@ -144,9 +149,12 @@ def report_from_outcomes(
     error rate and category rates. No query beyond the run's plan."""
     confidence = float(run.parameters.get("confidence", run.plan.confidence))
     total = sum(s.population for s in strata)
+    weighted = any(s.risk_weighted for s in strata)
+    rates = weighted_stratum_rates if weighted else stratum_rates
+    estimate = weighted_estimate if weighted else stratified_estimate
     margins = _stratum_margins(strata, confidence)
-    accuracies = stratum_rates(strata, outcomes, "passed", confidence)
-    critical_rates = stratum_rates(strata, outcomes, "critical", confidence)
+    accuracies = rates(strata, outcomes, "passed", confidence)
+    critical_rates = rates(strata, outcomes, "critical", confidence)
     rows = [
         StratumRow(
             key=s.pk,
@@ -167,13 +175,14 @@ def report_from_outcomes(
             strata, margins, accuracies, critical_rates, strict=True
         )
     ]
-    accuracy = stratified_estimate(strata, outcomes, "passed", confidence)
+    accuracy = estimate(strata, outcomes, "passed", confidence)
     category_rows = []
     if accuracy is not None:
         for slug, name in categories:
             found = sum(o.categories.get(slug, 0) for o in outcomes.values())
-            estimate = stratified_estimate(strata, outcomes, slug, confidence)
-            category_rows.append(CategoryRow(slug, name, found, estimate))
+            category_rows.append(
+                CategoryRow(slug, name, found, estimate(strata, outcomes, slug, confidence))
+            )
         category_rows.sort(key=lambda row: (-row.estimate.p, row.name))
     labels = {s.pk: s.label for s in strata}
     return RunReport(
@@ -188,12 +197,13 @@ def report_from_outcomes(
         planned_margin=run.planned_margin,
         achieved_margin=run.achieved_margin,
         accuracy=accuracy,
-        critical_rate=stratified_estimate(strata, outcomes, "critical", confidence),
+        critical_rate=estimate(strata, outcomes, "critical", confidence),
         categories=category_rows,
         uncovered=[labels[key] for key in accuracy.uncovered_strata] if accuracy else [],
         notes=list(run.parameters.get("notes", [])),
         excluded_same_plan=run.excluded_same_plan,
         excluded_other_plans=run.excluded_other_plans,
+        risk_weighted=weighted,
     )
 
 
@@ -268,4 +278,74 @@ def stratum_rates(
             rates.append(StratumRate(p=x / n, low=float(lo), high=float(hi), n=int(n)))
         else:
             rates.append(None)
+    return rates
+
+
+def _outcome_of(audit: tuple[float, bool, bool, frozenset[str]], outcome: str) -> bool:
+    _, passed, critical, found = audit
+    if outcome == "passed":
+        return passed
+    if outcome == "critical":
+        return critical
+    return outcome in found
+
+
+def weighted_estimate(
+    strata: list[SampleStratum],
+    outcomes: dict[int, StratumOutcomes],
+    outcome: str,
+    confidence: float,
+) -> stats.Estimate | None:
+    """A risk-weighted run's estimate of one outcome: Hájek's ratio over every completed audit,
+    each weighted by 1/π_i* with π_i* = π_i · done_h / drawn_h (its draw probability times its
+    stratum's response rate, skips and open audits being non-response), and the Poisson
+    variance of ``stats.ht_proportion``. None until some stratum has a completed audit."""
+    y, pi = [], []
+    for s in strata:
+        found = outcomes[s.pk]
+        if not found.audits:
+            continue
+        response = len(found.audits) / max(s.drawn, len(found.audits))
+        for audit in found.audits:
+            y.append(1.0 if _outcome_of(audit, outcome) else 0.0)
+            pi.append(audit[0] * response)
+    if not y:
+        return None
+    found = stats.ht_proportion(y, pi, confidence=confidence, method="hajek")
+    uncovered = tuple(s.pk for s in strata if s.population and not outcomes[s.pk].audits)
+    left_out = sum(s.population for s in strata if s.pk in uncovered)
+    total = sum(s.population for s in strata)
+    return stats.Estimate(
+        p=found.p,
+        se=found.se,
+        low=found.low,
+        high=found.high,
+        n=found.n,
+        margin=(found.high - found.low) / 2,
+        confidence=confidence,
+        method="hajek",
+        population=total,
+        covered_population=total - left_out,
+        effective_n=found.effective_n,
+        uncovered_strata=uncovered,
+    )
+
+
+def weighted_stratum_rates(
+    strata: list[SampleStratum], outcomes: dict[int, StratumOutcomes], outcome: str,
+    confidence: float,
+) -> list[StratumRate | None]:
+    """Each risk-weighted stratum's own Hájek rate of one outcome with its interval (None without
+    a completed audit)."""
+    rates: list[StratumRate | None] = []
+    for s in strata:
+        audits = outcomes[s.pk].audits
+        if not audits:
+            rates.append(None)
+            continue
+        found = stats.ht_proportion(
+            [1.0 if _outcome_of(a, outcome) else 0.0 for a in audits], [a[0] for a in audits],
+            confidence=confidence, method="hajek",
+        )
+        rates.append(StratumRate(p=found.p, low=found.low, high=found.high, n=found.n))
     return rates

@@ -82,32 +82,36 @@ def _short(rows: list[Selected], wanted: list[SampleStratum]) -> int:
     return sum(1 for stratum in wanted if got[stratum.pk] != stratum.allocated)
 
 
-def _run_selection(
-    tickets: QuerySet[Ticket],
-    keys: list[str],
-    strata: list[SampleStratum],
-    seed: int,
-    *,
-    threshold: bool,
-) -> list[Selected]:
+def ranked_population(tickets: QuerySet[Ticket], columns: list[str], seed: int,
+                      *extra: str) -> tuple[str, tuple]:
+    """The compiled ticket query with each ticket's seeded ``hash_rank`` (its permanent random
+    number times P), the stratum columns, the tie-breaking (source, external_id) and ``extra``
+    fields: what both selections join to their strata."""
     a, b = seed_coefficients(seed)
-    columns = [STRATUM_FIELDS[key] for key in keys]
     hash_rank = ExpressionWrapper(
         (F("sample_key") * Value(a) + Value(b)) % Value(PRIME), output_field=BigIntegerField()
     )
-    fields = dict.fromkeys(["id", "vendor_id", "source", "external_id", *columns, "hash_rank"])
-    inner, inner_params = (
-        tickets.annotate(hash_rank=hash_rank).values(*fields).query.sql_with_params()
+    fields = dict.fromkeys(
+        ["id", "vendor_id", "source", "external_id", *columns, *extra, "hash_rank"]
     )
+    return tickets.annotate(hash_rank=hash_rank).values(*fields).query.sql_with_params()
+
+
+def strata_table(strata: list[SampleStratum], columns: list[str],
+                 cells_of) -> tuple[str, list, str]:
+    """The strata as a ``WITH s (...) AS (VALUES ...)`` clause, its string parameters, and the
+    join condition of a ticket ``t`` to its stratum ``s``. ``cells_of(stratum)`` gives the
+    leading integer cells (stratum id first) and their names.
+
+    The strata travel with the statement as a VALUES list: the planner then knows their number
+    and hash-joins the population to them in one pass. Integers are written inline (they come
+    from the database and int()), strings as parameters.
+    """
     qn = connection.ops.quote_name
-    collate = f"COLLATE {qn('C') if connection.vendor == 'postgresql' else qn('BINARY')}"
-    # The strata travel with the statement as a VALUES list: the planner then knows their
-    # number and hash-joins the population to them in one pass. Integers are written inline
-    # (they come from the database and int()), strings as parameters.
-    values, value_params = [], []
+    values, value_params, names = [], [], []
     for stratum in strata:
-        cut = candidate_threshold(stratum.allocated, stratum.population) if threshold else PRIME
-        cells = [str(int(stratum.pk)), str(int(stratum.allocated)), str(int(cut))]
+        names, leading = cells_of(stratum)
+        cells = [str(int(cell)) for cell in leading]
         for column in columns:
             value = getattr(stratum, column)
             if isinstance(value, int):
@@ -116,15 +120,42 @@ def _run_selection(
                 cells.append("%s")
                 value_params.append(value)
         values.append(f"({', '.join(cells)})")
-    names = ", ".join(qn(name) for name in ["stratum_id", "allocated", "cut", *columns])
+    header = ", ".join(qn(name) for name in [*names, *columns])
     join = "".join(f" AND s.{qn(c)} = t.{qn(c)}" for c in columns)
+    return f"WITH s ({header}) AS (VALUES {', '.join(values)}) ", value_params, join
+
+
+def tie_break() -> str:
+    """The ORDER BY tail that breaks equal hash ranks by (source, external_id), bytewise."""
+    qn = connection.ops.quote_name
+    collate = f"COLLATE {qn('C') if connection.vendor == 'postgresql' else qn('BINARY')}"
+    return f"t.{qn('source')} {collate}, t.{qn('external_id')} {collate}"
+
+
+def _run_selection(
+    tickets: QuerySet[Ticket],
+    keys: list[str],
+    strata: list[SampleStratum],
+    seed: int,
+    *,
+    threshold: bool,
+) -> list[Selected]:
+    columns = [STRATUM_FIELDS[key] for key in keys]
+    inner, inner_params = ranked_population(tickets, columns, seed)
+    qn = connection.ops.quote_name
+
+    def cells_of(stratum: SampleStratum):
+        cut = candidate_threshold(stratum.allocated, stratum.population) if threshold else PRIME
+        return ["stratum_id", "allocated", "cut"], [stratum.pk, stratum.allocated, cut]
+
+    with_strata, value_params, join = strata_table(strata, columns, cells_of)
     # Raw SQL only wraps the ORM's compiled ticket query: it reads no other table, writes nothing.
     sql = (
-        f"WITH s ({names}) AS (VALUES {', '.join(values)}) "
+        f"{with_strata}"
         f"SELECT r.{qn('id')}, r.{qn('stratum_id')}, r.{qn('draw_rank')}, r.{qn('vendor_id')} "
         f"FROM (SELECT t.{qn('id')}, t.{qn('vendor_id')}, s.{qn('stratum_id')}, "
         f"s.{qn('allocated')}, ROW_NUMBER() OVER (PARTITION BY s.{qn('stratum_id')} ORDER BY "
-        f"t.{qn('hash_rank')}, t.{qn('source')} {collate}, t.{qn('external_id')} {collate}) "
+        f"t.{qn('hash_rank')}, {tie_break()}) "
         f"AS {qn('draw_rank')} "
         f"FROM ({inner}) t INNER JOIN s ON t.{qn('hash_rank')} < s.{qn('cut')}{join}) r "
         f"WHERE r.{qn('draw_rank')} <= r.{qn('allocated')}"
