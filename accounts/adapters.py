@@ -1,5 +1,6 @@
 """allauth hooks: who may sign up (nobody), when a fresh login counts as a
-reauthentication, and who may turn off two-factor (not vendors)."""
+reauthentication, who may log in with a password (not the people of a vendor whose own IdP
+is required), when two-factor is asked, and who may turn it off (not vendors)."""
 
 import time
 
@@ -9,6 +10,11 @@ from allauth.account.authentication import get_authentication_records
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django.shortcuts import render
+
+from . import vendor_sso
+
+MFA_STAGE = "allauth.mfa.stages.AuthenticateStage"
 
 
 class InviteOnlyAccountAdapter(DefaultAccountAdapter):
@@ -25,6 +31,25 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
         if not super().is_reauthentication_required(app=app, **kwargs):
             return False
         return not logged_in_recently(context.request)
+
+    def pre_login(self, request, user, **kwargs):
+        """A vendor whose IdP is required has no password logins (nor any other way in but
+        that IdP): refused with the reason and the way in."""
+        sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
+        required = vendor_sso.password_login_refusal(
+            user, sociallogin.account.provider if sociallogin else None)
+        if required is not None:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return render(request, "accounts/idp_required.html", {"idp": required}, status=403)
+        return super().pre_login(request, user, **kwargs)
+
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with its two-factor step replaced by one that lets an IdP a
+        manager trusts for two-factor stand for the local TOTP code (accounts.mfa)."""
+        return ["accounts.mfa.AuthenticateStage" if stage == MFA_STAGE else stage
+                for stage in super().get_login_stages()]
 
 
 def logged_in_recently(request) -> bool:

@@ -25,7 +25,7 @@ class RequireVendorMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(OPEN_PREFIXES) and must_enrol_totp(request.user):
+        if not request.path.startswith(OPEN_PREFIXES) and must_enrol_totp(request.user, request):
             if request.path.startswith(API_PREFIX):
                 return JsonResponse({"detail": MFA_REQUIRED_MESSAGE}, status=403)
             return redirect(reverse("mfa_activate_totp"))

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -191,3 +192,43 @@ class ServiceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.account})"
+
+
+class VendorIdentityProvider(models.Model):
+    """A vendor's own OpenID Connect identity provider: that vendor's people may sign in
+    through it instead of password and TOTP (accounts.vendor_sso; docs/integrations.md).
+
+    The client secret is kept encrypted (``vendor_sso.seal``) and never shown again after
+    saving; the history keeps every other field and when the secret was last changed."""
+
+    internal_only = True  # managers' pages only
+
+    vendor = models.OneToOneField("vendors.Vendor", on_delete=models.CASCADE,
+                                  related_name="identity_provider")
+    issuer_url = models.URLField("issuer URL", max_length=300,
+                                 help_text="e.g. https://login.acme-bpo.example/realms/staff")
+    client_id = models.CharField("client ID", max_length=200)
+    client_secret = models.TextField(help_text="Encrypted; never shown after saving.")
+    secret_changed_at = models.DateTimeField()
+    email_domains = models.JSONField(
+        default=list, help_text="Lower-case domains whose addresses this IdP may sign in.")
+    enabled = models.BooleanField(default=True)
+    required = models.BooleanField(
+        default=False, help_text="The vendor's people may not log in with a password.")
+    create_users = models.BooleanField(
+        "just-in-time users", default=False,
+        help_text="Someone the IdP vouches for without an account here becomes a vendor QA "
+                  "analyst of this vendor.")
+    trusted_for_mfa = models.BooleanField(
+        "trusted for two-factor", default=False,
+        help_text="A sign-in through this IdP counts as two-factor: no local TOTP asked.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Who pointed a vendor's sign-in where, and when, is evidence (like contract targets).
+    history = HistoricalRecords(excluded_fields=["client_secret", "updated_at"])
+
+    class Meta:
+        ordering = ["vendor__name"]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} sign-in ({self.issuer_url})"

@@ -21,7 +21,7 @@ class ProgramMember(BasePermission):
             # per-user DRF token), so its scopes are always checked.
             self.message = "A service account calls the API with its bearer token only."
             return False
-        if must_enrol_totp(user):
+        if must_enrol_totp(user, request):
             self.message = MFA_REQUIRED_MESSAGE
             return False
         return True

@@ -188,11 +188,12 @@ def oidc_providers(environ) -> dict:
     return {"openid_connect": {"APPS": [app], "OAUTH_PKCE_ENABLED": True}}
 
 
-# Single sign-on (docs/integrations.md): internal staff only. Just-in-time users get no role
-# until a manager gives one; an SSO login for a vendor user's email is refused
-# (accounts.sso.StaffOnlySSOAdapter). A verified IdP email logs in the staff account it names.
+# Single sign-on (docs/integrations.md): this IdP is internal staff's. Just-in-time users get no
+# role until a manager gives one; an SSO login for a vendor user's email is refused
+# (accounts.sso.ProgramSSOAdapter). A verified IdP email logs in the staff account it names.
+# Vendors' own IdPs are configured by managers in the app (accounts.vendor_sso).
 SOCIALACCOUNT_PROVIDERS = oidc_providers(os.environ)
-SOCIALACCOUNT_ADAPTER = "accounts.sso.StaffOnlySSOAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.ProgramSSOAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from accounts import sso
+from accounts import sso, vendor_sso_views
 from audit_forms import api as audit_forms_api
 from audits import api as audits_api
 from audits import dispute_api
@@ -35,6 +35,8 @@ urlpatterns = [
     path("accounts/oidc/<str:provider_id>/login/", sso.login, name="openid_connect_login"),
     path("accounts/oidc/<str:provider_id>/login/callback/", sso.callback,
          name="openid_connect_callback"),
+    # "Sign in with your company": a work email sends a vendor's person to their vendor's IdP.
+    path("accounts/company/", vendor_sso_views.company_sign_in, name="company_sign_in"),
     path("accounts/", include("allauth.urls")),
     path("people/", include("accounts.urls")),
     # Vendor pages count tickets, so they live in tickets; targets stay in vendors. One

@@ -341,10 +341,15 @@ RULES: dict[str, Rule] = {
     # covers the configured flow. Vendor users are refused there.
     "accounts/oidc/<str:provider_id>/login/": public(
         "SSO start (rate-limited): 404 without an IdP, else a redirect to the IdP",
-        fill=lambda w: [{"provider_id": "sso"}]),
+        fill=lambda w: [{"provider_id": "sso"}, {"provider_id": f"vendor-{w.b.vendor.pk}"}]),
     "accounts/oidc/<str:provider_id>/login/callback/": public(
         "SSO callback (rate-limited): 404 without an IdP, else checks state and code",
-        fill=lambda w: [{"provider_id": "sso"}]),
+        fill=lambda w: [{"provider_id": "sso"}, {"provider_id": f"vendor-{w.b.vendor.pk}"}]),
+    # a vendor's own IdP (accounts/vendor_sso.py; tests/accounts/test_vendor_sso.py): the
+    # email form is public, the IdP settings are managers' (vendor users: 404, own vendor too)
+    "accounts/company/": public(
+        "company sign-in: a work email's domain picks a vendor's IdP (rate-limited)",
+        fill=lambda w: [{}, {"?query": {"email": "someone@borealis.example"}}]),
     # allauth's own copies of the two above, shadowed by them in qa_program/urls.py (same
     # paths and names) and so unreachable: nothing to request.
     r"accounts/oidc/^(?P<provider_id>[^/]+)/login/": public(
@@ -368,6 +373,8 @@ RULES: dict[str, Rule] = {
         reason="shared workflow; its 'vendors working it' list is scoped",
     ),
     "vendors/<slug:slug>/": Rule(poc=NOT_FOUND, fill=b_vendor),
+    "vendors/<slug:slug>/sign-in/": Rule(
+        poc=NOT_FOUND, fill=lambda w: [{"slug": w.b.vendor.slug}, {"slug": w.a.vendor.slug}]),
     "vendors/<slug:vendor_slug>/sites/<slug:site_slug>/": Rule(poc=NOT_FOUND, fill=b_site),
     "vendors/<slug:vendor_slug>/agents/<int:agent_pk>/": Rule(poc=NOT_FOUND, fill=b_agent),
     # contract targets are edited by managers only: the pages do not exist for vendor users

@@ -23,7 +23,10 @@ CLIENT_SECRET = "s3cret-for-tests"
 
 
 class OIDCProvider:
-    def __init__(self):
+    """One IdP with one registered client; start several for several companies."""
+
+    def __init__(self, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET):
+        self.client_id, self.client_secret = client_id, client_secret
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "test-key-1"
         self.person: dict = {}  # who signs in at the IdP next: {"sub", "email", ...}
@@ -89,7 +92,8 @@ class OIDCProvider:
                     jwk.update(kid=provider.kid, use="sig", alg="RS256")
                     return self._send(200, {"keys": [jwk]})
                 if url.path == "/authorize":
-                    if (query.get("client_id") != CLIENT_ID or query.get("response_type") != "code"
+                    if (query.get("client_id") != provider.client_id
+                            or query.get("response_type") != "code"
                             or "openid" not in query.get("scope", "").split()):
                         return self._send(400, {"error": "invalid_request"})
                     code = secrets.token_urlsafe(16)
@@ -111,8 +115,8 @@ class OIDCProvider:
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 provider.token_requests.append(form)
                 grant = provider.codes.pop(form.get("code", ""), None)
-                if (grant is None or form.get("client_id") != CLIENT_ID
-                        or form.get("client_secret") != CLIENT_SECRET
+                if (grant is None or form.get("client_id") != provider.client_id
+                        or form.get("client_secret") != provider.client_secret
                         or form.get("redirect_uri") != grant["redirect_uri"]):
                     return self._send(400, {"error": "invalid_grant"})
                 if "code_challenge" in grant:
@@ -124,7 +128,7 @@ class OIDCProvider:
                 claims = provider.claims()
                 now = int(time.time())
                 id_token = jwt.encode(
-                    {**claims, "iss": provider.issuer, "aud": CLIENT_ID, "iat": now,
+                    {**claims, "iss": provider.issuer, "aud": provider.client_id, "iat": now,
                      "exp": now + 300, **({"nonce": grant["nonce"]} if "nonce" in grant else {})},
                     provider.key, algorithm="RS256", headers={"kid": provider.kid})
                 access = secrets.token_urlsafe(16)
