@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "sampling",
     "rollups",
     "calibration",
+    "risk_model",
     "vendor_qa",
     "scorecards",
     "coaching",

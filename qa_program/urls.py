@@ -48,6 +48,7 @@ urlpatterns = [
     path("scorecards/", include("scorecards.urls")),
     path("coaching/", include("coaching.urls")),
     path("calibration/", include("calibration.urls")),
+    path("risk-model/", include("risk_model.urls")),
     path("vendor-qa/", include("vendor_qa.urls")),
     path("inbox/", include("notifications.urls")),
     path("integrations/webhooks/", include("webhooks.urls")),

@@ -304,6 +304,12 @@ RULES: dict[str, Rule] = {
     "integrations/connectors/new/": Rule(poc=NOT_FOUND),
     "integrations/connectors/<int:pk>/": Rule(poc=NOT_FOUND, fill=connector_fills.connector),
     "integrations/connectors/<int:pk>/pull/": Rule(poc=NOT_FOUND, fill=connector_fills.connector),
+    # the built-in risk model's card (risk_model/views.py): QA staff read it, managers queue
+    # training and scoring; vendor users 404 (the model does not exist for them)
+    "risk-model/": Rule(poc=NOT_FOUND),
+    "risk-model/v<int:version>/": Rule(poc=NOT_FOUND, fill=lambda w: [{"version": 1}]),
+    "risk-model/train/": Rule(poc=NOT_FOUND),
+    "risk-model/score/": Rule(poc=NOT_FOUND),
     # --- allauth ---
     "accounts/login/": public("the login page"),
     "accounts/logout/": public("logging out needs no login"),

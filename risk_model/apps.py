@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RiskModelConfig(AppConfig):
+    name = "risk_model"
+    verbose_name = "Built-in risk model"
