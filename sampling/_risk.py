@@ -69,6 +69,11 @@ class DesignTrade:
     errors_per_100: float
     interval_width: float
 
+    @property
+    def margin(self) -> float:
+        """Half the interval: the ± a report of this design would show."""
+        return self.interval_width / 2
+
 
 @dataclass(frozen=True)
 class RiskTrade:

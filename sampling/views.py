@@ -26,7 +26,7 @@ from accounts.decorators import internal_page, manager_required
 from accounts.input_checks import load_json
 from accounts.scoping import visible_to
 
-from . import planning, reporting
+from . import planning, reporting, risk_planning
 from .forms import (
     PlannerForm,
     PopulationFilterForm,
@@ -103,7 +103,7 @@ def planner_context(request) -> dict:
     there (GET) and the page is computed on the server, with JavaScript planner.js updates it
     through the JSON views below."""
     form = PlannerForm(request.GET or PlannerForm.default_query())
-    context = {"form": form, "plan": None, "strata": [], "window": None}
+    context = {"form": form, "plan": None, "strata": [], "window": None, "risk_trade": None}
     if form.is_valid():
         strata, window = _count_population(request.user, form)
         context.update(strata=strata, window=window)
@@ -111,6 +111,13 @@ def planner_context(request) -> dict:
             context["plan"] = planning.plan_sample(strata, **form.planner_inputs())
         except ValueError as error:
             form.add_error(None, str(error))
+        if context["plan"] is not None and context["plan"].population:
+            data = form.cleaned_data
+            scores = risk_planning.population_scores(
+                request.user, population_filter(data), data["strata_keys"], window
+            )
+            context["risk_trade"] = risk_planning.planner_trade(context["plan"], scores)
+            context["risk_floor"] = risk_planning.PLANNER_FLOOR
     context["plan_rows"] = _plan_rows(context["plan"])
     context["strata_json"] = _strata_json(context["strata"])
     context["window_json"] = _window_json(context["window"]) if context["window"] else None

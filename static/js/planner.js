@@ -145,6 +145,15 @@
     stale.hidden = false;
   }
 
+  // The risk-weighted trade follows every input (the population's scores and the split of n):
+  // the server computes it on a full load.
+  function markRiskTradeStale() {
+    var stale = byId("risk-trade-stale");
+    if (!stale) return;
+    stale.querySelector("a").href = "?" + formQuery();
+    stale.hidden = false;
+  }
+
   function remember() {
     var query = formQuery();
     history.replaceState(null, "", "?" + query);
@@ -197,6 +206,7 @@
     if (PRECISION.indexOf(event.target.name) !== -1) recalculate(); else recount();
     // The model is measured on the filter's audits, whatever the window or strata.
     if (MEASURED.indexOf(event.target.name) !== -1) markAssistedStale();
+    markRiskTradeStale();
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
