@@ -275,12 +275,17 @@ def assert_same_outcomes(left: dict, right: dict, tolerance: float = 1e-12) -> N
 
 
 def random_lifecycle(program, step, auditor, manager, steps: int) -> None:
-    """Submit every audit, then ``steps`` random moves a QA team makes: reopen and rescore,
-    dispute and resolve, finalise; some audits are left reopened (out of the counts)."""
+    """Submit every audit in one step (one flush refreshes them all, as a debounced flush
+    does), then ``steps`` random moves a QA team makes, each a step of its own: reopen and
+    rescore, dispute and resolve, finalise; some audits are left reopened (out of the counts)."""
     rng, audits = program["rng"], program["audits"]
     other_lead = UserFactory(email="lead2@example.com", role=Role.PROGRAM_MANAGER)
-    for audit in audits:
-        step(lifecycle.submit_audit, audit, auditor, answers=rng.choice(ANSWERS))
+
+    def submit_every_audit():
+        for audit in audits:
+            lifecycle.submit_audit(audit, auditor, answers=rng.choice(ANSWERS))
+
+    step(submit_every_audit)
     for _ in range(steps):
         audit = Audit.objects.get(pk=rng.choice(audits).pk)
         match audit.status:
