@@ -24,7 +24,7 @@ class VendorIdentityProviderForm(forms.ModelForm):
         required=False,
         strip=True,
         max_length=500,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "size": 60}),
         help_text="Stored encrypted and never shown again. Leave empty to keep the stored one.",
     )
     domains = forms.CharField(
@@ -61,6 +61,8 @@ class VendorIdentityProviderForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("issuer_url", "client_id", "domains", "reason"):
+            self.fields[name].widget.attrs["size"] = 60
         if self.instance.pk:
             self.fields["domains"].initial = ", ".join(self.instance.email_domains)
         else:
