@@ -384,3 +384,34 @@ def test_mfa_trust_needs_the_users_own_vendors_enabled_idp(acme_idp, vendor_a, p
     assert not vendor_sso.idp_vouches_for_mfa(poc, other)
     assert not vendor_sso.idp_vouches_for_mfa(poc, "sso")
     assert not vendor_sso.idp_vouches_for_mfa(poc_b, own)
+
+
+def test_an_unverified_email_from_the_vendors_idp_signs_nobody_in(acme_idp, acme_server, poc_a):
+    acme_idp.create_users = True
+    acme_idp.save()
+    acme_server.person = {"sub": "acme-u", "email": poc_a.email, "email_verified": False}
+    browser = Client()
+    start = browser.post("/accounts/company/", {"email": poc_a.email})
+    back = urlsplit(
+        requests.get(start["Location"], allow_redirects=False, timeout=5).headers["Location"]
+    )
+    refused = browser.get(f"{back.path}?{back.query}", follow=True)
+    assert refused.status_code == 403
+    assert "did not vouch for a verified email address" in refused.content.decode()
+    assert logged_in_user(browser) is None
+    assert not SocialAccount.objects.exists()
+
+
+def test_a_vendor_idp_identity_cannot_be_linked_to_a_logged_in_account(
+    acme_idp, acme_server, vendor_a, poc_a, manager
+):
+    browser = sign_in(Client(), manager)
+    acme_server.person = {"sub": "acme-link", "email": poc_a.email}
+    start = browser.post(f"/accounts/oidc/vendor-{vendor_a.pk}/login/", {"process": "connect"})
+    back = urlsplit(
+        requests.get(start["Location"], allow_redirects=False, timeout=5).headers["Location"]
+    )
+    refused = browser.get(f"{back.path}?{back.query}", follow=True)
+    assert refused.status_code == 403
+    assert "Link your company sign-in by signing in with it" in refused.content.decode()
+    assert not SocialAccount.objects.exists()
