@@ -276,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.announce_overdue_coaching",
         "schedule": crontab(hour=7, minute=5),
     },
+    # Webhook endpoints hear of red flags raised as of now (a scoring model degraded) once per
+    # flag and week.
+    "announce-red-flags": {
+        "task": "webhooks.tasks.announce_red_flags",
+        "schedule": crontab(hour=7, minute=10),
+    },
     # Help desk connectors: each active one pulls its export until the end of the stream.
     "pull-connectors": {
         "task": "connectors.tasks.pull_connectors",

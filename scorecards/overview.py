@@ -26,6 +26,7 @@ from vendors.models import ContractTarget, Vendor, Workflow
 
 from .flags import RedFlag
 from .follow_ups import FollowUps, follow_ups
+from .model_flags import model_flags
 from .query import PageQuery
 from .reliability_flags import reliability_flags
 from .reported_qa import over_reporting_flags
@@ -175,6 +176,7 @@ def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
         *out_of_control_flags(page_query),
         *disputes.flags,
         *reliability_flags(now),
+        *model_flags(now),
         *over_reporting_flags(page_query, by_vendor),
     ]
     return overview

@@ -503,6 +503,10 @@ RULES: dict[str, Rule] = {
         poc=INTERNAL,
         fill=lambda w: [{"category": w.category.slug, "?query": {"vendor": w.b.vendor.slug}}],
     ),
+    # model monitoring (scorecards/model_views.py): QA staff only, every vendor's tickets
+    "scorecards/models/": Rule(
+        poc=INTERNAL, fill=lambda w: [{}, {"?query": {"period": "month", "date": "2026-01-01"}}]
+    ),
     # --- partner portal (issue 6): vendor POCs only, always their own vendor (visible_to);
     # a vendor parameter naming B is ignored, B's disputes and actions exist in every walk ---
     "portal/": Rule(

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coaching.models import CoachingAction
+from scorecards.model_flags import degraded_models
 
 from .delivery import queue_delivery
 from .models import Delivery, Endpoint
@@ -30,6 +31,7 @@ from .payloads import (
     coaching_overdue,
     dispute_decided,
     dispute_raised,
+    model_degraded,
     run_drawn,
 )
 
@@ -49,6 +51,7 @@ EVENTS = [
     WebhookEvent("coaching.overdue", "Coaching action overdue", True),
     WebhookEvent("run.drawn", "Sample run drawn", False),
     WebhookEvent("calibration.closed", "Calibration session closed", False),
+    WebhookEvent("red_flag.raised", "Red flag raised", False),
 ]
 EVENTS_BY_NAME = {event.name: event for event in EVENTS}
 VENDOR_FACING = [event.name for event in EVENTS if event.vendor_facing]
@@ -145,4 +148,19 @@ def announce_overdue_coaching(today: dt.date | None = None) -> int:
     for action in CoachingAction.objects.overdue(today).order_by("due_date", "pk"):
         key = f"coaching.overdue:{action.pk}:{action.due_date.isoformat()}"
         count += len(publish("coaching.overdue", partial(coaching_overdue, action), key=key))
+    return count
+
+
+def announce_red_flags(now: dt.datetime | None = None) -> int:
+    """``red_flag.raised`` for every red flag that is raised as of now rather than read off a
+    period: today a model degraded (``scorecards.model_flags``), once per endpoint, model and
+    recent window (the window moves weekly, so a model still degraded is news again next
+    week). Returns the deliveries written."""
+    now = now or timezone.now()
+    if not subscribed("red_flag.raised"):
+        return 0
+    count = 0
+    for check in degraded_models(now):
+        key = f"red_flag.raised:model_degraded:{check.model}:{check.recent[1].isoformat()}"
+        count += len(publish("red_flag.raised", partial(model_degraded, check), key=key))
     return count

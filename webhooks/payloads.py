@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from scorecards.model_flags import flag_text, flag_url
+
 
 @dataclass
 class Payload:
@@ -124,6 +126,26 @@ def calibration_closed(session) -> Payload:
     })
 
 
+def model_degraded(check) -> Payload:
+    """A red flag: a scoring model got significantly worse (``scorecards.model_flags``).
+    Internal only: the model's record covers every vendor's tickets."""
+    result = check.result
+    return Payload(None, {
+        "kind": "model_degraded", "text": flag_text(check), "url": flag_url(check),
+        "model": check.model,
+        "recent": {"first": check.recent[0].isoformat(), "last": check.recent[1].isoformat(),
+                   "audits": check.recent_audits},
+        "reference": {"first": check.reference[0].isoformat(),
+                      "last": check.reference[1].isoformat(), "audits": check.reference_audits},
+        "auc": {"reference": result.reference_auc.value if result.reference_auc else None,
+                "recent": result.recent_auc.value if result.recent_auc else None,
+                "p_value": result.auc_p},
+        "observed_minus_predicted": {"reference": result.reference_calibration.gap,
+                                     "recent": result.recent_calibration.gap,
+                                     "p_value": result.calibration_p},
+    })
+
+
 def slack_text(payload: dict) -> str:
     """One line a person reads in a Slack channel; the link is relative to the program."""
     data, event = payload["data"], payload["event"]
@@ -152,6 +174,8 @@ def slack_text(payload: dict) -> str:
                 f"{data['sample_size']} of {data['population_size']} tickets.")
     elif event == "calibration.closed":
         text = f"Calibration session {data['name']} is closed."
+    elif event == "red_flag.raised":
+        text = f"Red flag: {data['text']}"
     else:
         text = event
     url = data.get("url")

@@ -26,3 +26,9 @@ def sweep_webhook_deliveries() -> int:
 def announce_overdue_coaching() -> int:
     """Beat entry (daily): ``coaching.overdue`` once per endpoint and due date."""
     return events.announce_overdue_coaching()
+
+
+@shared_task(ignore_result=True)
+def announce_red_flags() -> int:
+    """Beat entry (daily): ``red_flag.raised`` once per endpoint, flag and window."""
+    return events.announce_red_flags()
