@@ -17,7 +17,7 @@ SIZE, MARGIN, TOP = 320, 44, 16
 
 
 def _x(value: float) -> float:
-    return round(MARGIN + value * (SIZE - MARGIN - 12), 1)
+    return round(MARGIN + value * (SIZE - MARGIN - 20), 1)
 
 
 def _y(value: float) -> float:
