@@ -184,6 +184,7 @@ def test_a_vendor_poc_signs_in_through_their_vendors_idp_then_types_their_code(
 ):
     login_page = Client().get("/accounts/login/").content.decode()
     assert "data-company-sign-in" in login_page and "Sign in with your company" in login_page
+    assert 'href="/accounts/company/"' in login_page
     browser = Client()
     landing = company_sign_in(browser, acme_server, "acme-77", "poc@acme.example")
     # Not trusted for two-factor: the local TOTP code is still asked.
