@@ -34,7 +34,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
@@ -368,13 +368,8 @@ def score_run(
         audits.append(audit)
     if not audits:
         return 0
-    # One UPDATE per audit: Django's bulk_update builds a CASE per field and row, which costs
-    # several times more than these plain updates (mostly in building the SQL). The history
-    # rows are then written in bulk (no fields: history only).
-    for audit in audits:
-        Audit.objects.filter(pk=audit.pk).update(
-            **{name: getattr(audit, name) for name in SCORED_FIELDS}
-        )
+    _store_scored(audits)
+    # The history rows are written in bulk (no fields: history only).
     bulk_update_with_history(audits, Audit, [], batch_size=500, default_change_reason="submitted")
     AuditEvent.objects.bulk_create(_events(audits, manager), batch_size=1000)
     SampledTicket.objects.filter(run=run, audit__status__in=SCORED_STATUSES).update(
@@ -384,6 +379,23 @@ def score_run(
         passed=Subquery(Audit.objects.filter(sampled_ticket=OuterRef("pk")).values("passed")[:1]),
     )
     return len(audits)
+
+
+def _store_scored(audits: list[Audit]) -> None:
+    """Write each audit's ``SCORED_FIELDS`` with one parameterised UPDATE sent for every audit
+    at once (``executemany``): Django's ``bulk_update`` builds a CASE per field and row, and an
+    ORM ``update()`` per audit compiles its SQL each time; both cost more than the writes."""
+    fields = [Audit._meta.get_field(name) for name in SCORED_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(Audit._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    rows = [
+        [field.get_db_prep_save(getattr(audit, field.attname), connection) for field in fields]
+        + [audit.pk]
+        for audit in audits
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _untouched(stratum_label: str) -> bool:
