@@ -58,9 +58,10 @@ def run_job(job_id: int) -> RiskJob | None:
     except TrainingRefused as refused:
         return _finish(job, RiskJob.Status.REFUSED, str(refused))
     except Exception:
+        # Logged, not raised: the job row says it failed, and a page that ran the job eagerly
+        # (no worker) shows that instead of an error page.
         logger.exception("risk model job %s failed", job_id)
-        _finish(job, RiskJob.Status.FAILED, "Stopped by an error; the worker's log has it.")
-        raise
+        return _finish(job, RiskJob.Status.FAILED, "Stopped by an error; the log has it.")
 
 
 def scoring_summary(result) -> str:

@@ -137,6 +137,25 @@ def test_the_score_button_runs_the_task_and_the_card_shows_it(trained, client_as
     assert 'id="train-now"' in html
 
 
+def test_the_card_reads_a_handful_of_queries(trained, client_as, django_assert_max_num_queries):
+    client = client_as(trained["manager"])
+
+    with django_assert_max_num_queries(8):
+        response = client.get(CARD)
+
+    assert response.status_code == 200
+
+
+def test_a_job_that_breaks_is_recorded_not_raised(trained, client_as):
+    RiskModel.objects.update(estimator=b"not a model")  # unreadable bytes: loading fails
+
+    response = client_as(trained["manager"]).post(reverse("risk_model:score"), follow=True)
+
+    assert response.status_code == 200
+    job = RiskJob.objects.get()
+    assert (job.status, job.message) == ("failed", "Stopped by an error; the log has it.")
+
+
 def test_qa_staff_read_the_card_without_its_buttons(trained, client_as):
     auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
     client = client_as(auditor)
