@@ -26,6 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from vendors.models import Vendor
+
 from .models import VENDOR_ROLES, Role, User, VendorIdentityProvider
 
 PROVIDER_PREFIX = "vendor-"
@@ -120,7 +122,8 @@ def save_identity_provider(
     stored one. Refuses a domain another vendor's IdP has (checked under a lock, so two
     managers cannot both take it)."""
     with transaction.atomic():
-        list(VendorIdentityProvider.objects.select_for_update().values_list("pk"))
+        # Every vendor row, not the IdP rows: the first two IdPs have no row to lock yet.
+        list(Vendor.objects.select_for_update().order_by("pk").values_list("pk"))
         clashes = domain_clashes(idp.email_domains, idp.vendor_id)
         if clashes:
             domain, vendor = next(iter(clashes.items()))
