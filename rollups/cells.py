@@ -20,7 +20,9 @@ from django.db.models import (
     DateField,
     DateTimeField,
     DecimalField,
+    ExpressionWrapper,
     F,
+    FloatField,
     JSONField,
     Max,
     Min,
@@ -28,7 +30,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, JSONObject, TruncWeek
+from django.db.models.functions import Cast, Coalesce, JSONObject, TruncWeek
 from django.utils import timezone
 
 from audit_forms.models import ErrorCategory
@@ -54,15 +56,26 @@ ORDER: dict[type[models.Model], tuple[str, ...]] = {
     SiteCell: ("stratum_id", "workflow_id", "week", "site_id", "vendor_id"),
     VendorCell: ("stratum_id", "workflow_id", "week", "vendor_id"),
 }
-# Re-audits never count: they grade our auditors, not the vendor (audits.reaudits). Nor do the
-# audits of a risk-weighted stratum: the cells weight a stratum's audits equally (N_h / n_h),
-# which would bias every rate towards the tickets drawn for their risk; until the cells carry
-# each audit's 1/π_i, such audits stay out (sampling.models.RISK_WEIGHTED_REFUSAL).
+# Re-audits never count: they grade our auditors, not the vendor (audits.reaudits).
 COMPLETED = (
-    Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES)
-    & Q(sampled_ticket__stratum__risk_weighted=False)
-    & VENDOR_WORK
+    Q(unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES) & VENDOR_WORK
 )
+# An audit's weight 1/π_i and its variance term (1 − π_i)/π_i² under Poisson sampling, for the
+# cells' weighted sums (read for risk-weighted strata: docs/statistics.md#domain-estimates).
+_PI = F("sampled_ticket__inclusion_probability")
+WEIGHT = ExpressionWrapper(Value(1.0) / _PI, output_field=FloatField())
+SPREAD = ExpressionWrapper((Value(1.0) - _PI) / (_PI * _PI), output_field=FloatField())
+
+
+RISK_WEIGHTED = Q(sampled_ticket__stratum__risk_weighted=True)
+
+
+def _weighted(term, condition: Q | None = None):
+    """Σ ``term`` over the cell's audits of a risk-weighted stratum (matching ``condition``),
+    0.0 over none: an equal-probability stratum's cells keep zeros, which is how the estimates
+    skip their weighted sums cheaply (``rollups.domain_sums``)."""
+    wanted = RISK_WEIGHTED & condition if condition is not None else RISK_WEIGHTED
+    return Coalesce(Sum(term, filter=wanted), Value(0.0), output_field=FloatField())
 
 
 class CellKey(NamedTuple):
@@ -166,28 +179,33 @@ def _recount(model: type[models.Model], keys: set[CellKey],
 def _total_strata(strata: list[int] | None) -> set[int]:
     """Recount ``StratumTotal`` from the vendor cells (the fewest), for ``strata`` (None:
     every stratum); a stratum left without completed audits loses its row. Returns the
-    refreshed strata whose N_h or n_h changed (none for a rebuild)."""
+    refreshed strata whose N_h, n_h or Σ 1/π changed (none for a rebuild)."""
     totals = StratumTotal.objects.all()
     cells = VendorCell.objects.order_by()
     if strata is not None:
         totals = totals.filter(stratum_id__in=strata)
         cells = cells.filter(stratum_id__in=strata)
     before = ({} if strata is None else
-              {pk: (size, total) for pk, size, total
-               in totals.values_list("stratum_id", "population", "audited")})
+              {pk: (size, total, weight) for pk, size, total, weight
+               in totals.values_list("stratum_id", "population", "audited", "weight_total")})
     totals.delete()
-    rows = (cells.values("stratum_id")
+    rows = (cells.values("stratum_id", "stratum__risk_weighted")
             .annotate(total=Sum("audited"), size=Max("stratum__population"),
-                      run=Max("stratum__run"), first=Min("week"), last=Max("week"))
-            .values_list("stratum_id", "run", "size", "total", "first", "last"))
+                      run=Max("stratum__run"), first=Min("week"), last=Max("week"),
+                      weight=Sum("weight_sum"))
+            .values_list("stratum_id", "run", "size", "total", "first", "last",
+                         "stratum__risk_weighted", "weight"))
     after = {}
 
     def new_totals():
-        for pk, run, size, total, first, last in rows.iterator(chunk_size=5000):
+        for pk, run, size, total, first, last, risky, weight in rows.iterator(chunk_size=5000):
+            # An equal-probability stratum's audits weigh N_h / n_h: no weight total to keep.
+            weight = weight if risky else 0.0
             if strata is not None:
-                after[pk] = (size, total)
+                after[pk] = (size, total, weight)
             yield StratumTotal(stratum_id=pk, run_id=run, population=size, audited=total,
-                               first_week=first, last_week=last)
+                               first_week=first, last_week=last, risk_weighted=risky,
+                               weight_total=weight)
 
     StratumTotal.objects.bulk_create(new_totals(), batch_size=5000)
     return {pk for pk in before.keys() | after.keys() if before.get(pk) != after.get(pk)}
@@ -216,6 +234,14 @@ def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS)):
                       for slug in slugs})
         if slugs else Value({}, output_field=JSONField())
     )
+    category_weights = (
+        JSONObject(**{slug: JSONObject(
+            weight=_weighted(WEIGHT, Q(error_categories__has_key=slug)),
+            spread=_weighted(SPREAD, Q(error_categories__has_key=slug)),
+        ) for slug in slugs})
+        if slugs else Value({}, output_field=JSONField())
+    )
+    passed, critical, scored = Q(passed=True), Q(critical_failed=True), Q(score__isnull=False)
     return (
         Audit.objects.filter(COMPLETED & (audits or Q()))
         .annotate(**{f"key_{name}": KEYS[name] for name in keys})
@@ -229,6 +255,16 @@ def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS)):
             cell_scored=Count("score"),
             cell_score_sum=Coalesce(Sum("score"), Value(0),
                                     output_field=DecimalField(max_digits=14, decimal_places=2)),
+            cell_weight_sum=_weighted(WEIGHT),
+            cell_weight_sq_sum=_weighted(WEIGHT * WEIGHT),
+            cell_spread_sum=_weighted(SPREAD),
+            cell_passed_weight=_weighted(WEIGHT, passed),
+            cell_passed_spread=_weighted(SPREAD, passed),
+            cell_critical_weight=_weighted(WEIGHT, critical),
+            cell_critical_spread=_weighted(SPREAD, critical),
+            cell_scored_weight=_weighted(WEIGHT, scored),
+            cell_score_weight=_weighted(WEIGHT * Cast("score", FloatField()), scored),
+            cell_category_weights=category_weights,
         )
     )
 

@@ -9,8 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, models
-from django.db.models import F, FloatField, IntegerField, Q, Sum
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import Case, F, FloatField, IntegerField, Q, Sum, Value, When
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce
 
 from audit_forms.models import ErrorCategory
@@ -78,6 +78,31 @@ COLUMN_SUMS = {
     "with_hits": "SUM(CASE WHEN {x} > 0 THEN 1 ELSE 0 END)",
     "with_misses": "SUM(CASE WHEN {x} <> m THEN 1 ELSE 0 END)",
 }
+# The sums the database computes, row by row: a risk-weighted stratum's (r = 1) audits weigh
+# g/π_i each, with g = N_h / Σ 1/π over its completed audits, and its variance is Poisson
+# sampling's, g² Σ (1 − π)/π² (y − p)², split into hits and misses like the terms above (no
+# within and no lone-unit term). The cells' weighted sums: m_w = Σ 1/π, m_q = Σ 1/π²,
+# m_v = Σ (1 − π)/π², and {x}_w, {x}_v over the audits with the attribute. An
+# equal-probability stratum's row takes the expression above unchanged, so its numbers are
+# exactly those of SHARED_SUMS and COLUMN_SUMS, whose names the week sums are stored under.
+WEIGHTED_PER_STRATUM = {"g": "CASE WHEN r = 1 THEN big_n / wt ELSE 0 END"}
+WEIGHTED_SHARED_SUMS = {
+    **SHARED_SUMS,
+    "weighted_scored": "SUM(CASE WHEN r = 1 THEN g * scored_w ELSE w * scored_n END)",
+    "weighted_score": "SUM(CASE WHEN r = 1 THEN g * score_w ELSE w * score_total END)",
+    "weighted_audits": "SUM(CASE WHEN r = 1 THEN g * m_w ELSE w * m END)",
+    "lone_units": "SUM(CASE WHEN r = 1 THEN 0 ELSE lone END)",
+    "squared_weights": "SUM(CASE WHEN r = 1 THEN g * g * m_q ELSE w * w * m END)",
+    "sampled_strata": "SUM(CASE WHEN r = 1 THEN (CASE WHEN m_v > 0 THEN 1 ELSE 0 END) "
+                      "WHEN n < big_n THEN 1 ELSE 0 END)",
+}
+WEIGHTED_COLUMN_SUMS = {
+    **COLUMN_SUMS,
+    "hits": "SUM(CASE WHEN r = 1 THEN g * {x}_w ELSE w * {x} END)",
+    "within": "SUM(CASE WHEN r = 1 THEN 0 ELSE f * {x} * (m - {x}) END)",
+    "hits_outside": "SUM(CASE WHEN r = 1 THEN g * g * {x}_v ELSE f * {x} * o END)",
+    "misses_outside": "SUM(CASE WHEN r = 1 THEN g * g * (m_v - {x}_v) ELSE f * (m - {x}) * o END)",
+}
 
 
 def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, ...],
@@ -96,6 +121,21 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
                                          IntegerField()), 0))
            for i, slug in enumerate(slugs)},
     }
+    # The weighted sums of risk-weighted strata; an equal-probability stratum's cells hold
+    # zeros, so their categories' JSON is not even read (weight_sum = 0).
+    risky = Q(weight_sum__gt=0)
+    sums.update({
+        "m_w": Sum("weight_sum"), "m_q": Sum("weight_sq_sum"), "m_v": Sum("spread_sum"),
+        "scored_w": Sum("scored_weight"), "score_w": Sum("score_weight"),
+        "x_w": Sum("passed_weight"), "x_v": Sum("passed_spread"),
+        "c_w": Sum("critical_weight"), "c_v": Sum("critical_spread"),
+        **{f"cat_{i}_{part}": Sum(Case(
+            When(risky, then=Coalesce(Cast(KeyTextTransform(
+                name, KeyTransform(slug, "category_weights")), FloatField()), 0.0)),
+            default=Value(0.0), output_field=FloatField()))
+           for i, slug in enumerate(slugs)
+           for part, name in (("w", "weight"), ("v", "spread"))},
+    })
     counts = (model.objects.filter(cells).order_by().annotate(**through)
               .values(*group, "stratum_id").annotate(**sums))
     return _domain_sums(counts, group, ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))],
@@ -110,8 +150,11 @@ def _domain_sums(counts, group: list[str], columns: list[str],
     quote = connection.ops.quote_name
     real = "DOUBLE PRECISION"
     keys = [quote(name) for name in group]
-    values = [f"CAST(counts.{quote(name)} AS {real}) AS {name}"
-              for name in ("m", "scored_n", "score_total", *columns)]
+    names = ["m", "scored_n", "score_total", *columns, "m_w", "m_q", "m_v", "scored_w",
+             "score_w", *(f"{column}_{part}" for column in columns for part in ("w", "v"))]
+    values = [f"CAST(counts.{quote(name)} AS {real}) AS {name}" for name in names]
+    values += [f"CASE WHEN totals.{quote('risk_weighted')} THEN 1 ELSE 0 END AS r",
+               f"CAST(totals.{quote('weight_total')} AS {real}) AS wt"]
     joined = (
         f"SELECT {', '.join([*(f'counts.{key}' for key in keys), *values])}, "
         f"CAST(totals.{quote('population')} AS {real}) AS big_n, "
@@ -123,12 +166,14 @@ def _domain_sums(counts, group: list[str], columns: list[str],
         joined += (f" AND totals.{quote('last_week')} >= %s"
                    f" AND totals.{quote('first_week')} <= %s")
         params = (*params, *(connection.ops.adapt_datefield_value(week) for week in weeks))
-    terms = ", ".join(f"{expression} AS {name}" for name, expression in PER_STRATUM.items())
+    per_stratum = {**PER_STRATUM, **WEIGHTED_PER_STRATUM}
+    terms = ", ".join(f"{expression} AS {name}" for name, expression in per_stratum.items())
     # PostgreSQL would inline the per-stratum terms into every sum that uses them (f into
     # three sums per attribute); OFFSET 0 keeps the subquery, so each is worked out once a row.
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    aggregates = [*SHARED_SUMS.values(),
-                  *(term.format(x=column) for column in columns for term in COLUMN_SUMS.values())]
+    aggregates = [*WEIGHTED_SHARED_SUMS.values(),
+                  *(term.format(x=column) for column in columns
+                    for term in WEIGHTED_COLUMN_SUMS.values())]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join([*keys, *aggregates])} "

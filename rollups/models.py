@@ -22,6 +22,24 @@ class CellCounts(models.Model):
     )
     scored = models.PositiveIntegerField(default=0, help_text="Audits with a score.")
     score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # A risk-weighted stratum's audits each carry their own π_i: the cell keeps the sums of
+    # 1/π_i ("weight") and of (1 − π_i)/π_i² ("spread") its domain estimates need
+    # (docs/statistics.md#domain-estimates). Zero in an equal-probability stratum's cells (its
+    # audits weigh N_h / n_h), which is how the estimates know to skip them.
+    weight_sum = models.FloatField(default=0, help_text="Σ 1/π over the cell's audits.")
+    weight_sq_sum = models.FloatField(default=0, help_text="Σ 1/π².")
+    spread_sum = models.FloatField(default=0, help_text="Σ (1 − π)/π².")
+    passed_weight = models.FloatField(default=0, help_text="Σ 1/π over passed audits.")
+    passed_spread = models.FloatField(default=0, help_text="Σ (1 − π)/π² over passed audits.")
+    critical_weight = models.FloatField(default=0, help_text="Σ 1/π over critical fails.")
+    critical_spread = models.FloatField(default=0, help_text="Σ (1 − π)/π² over critical fails.")
+    scored_weight = models.FloatField(default=0, help_text="Σ 1/π over scored audits.")
+    score_weight = models.FloatField(default=0, help_text="Σ score/π.")
+    category_weights = models.JSONField(
+        default=dict, blank=True,
+        help_text="Error category slug → {'weight': Σ 1/π, 'spread': Σ (1 − π)/π²} over the "
+                  "audits that found an error of it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -212,6 +230,12 @@ class StratumTotal(models.Model):
                             db_index=False, help_text="The stratum's run.")
     population = models.PositiveIntegerField(help_text="N_h, as drawn.")
     audited = models.PositiveIntegerField(help_text="n_h: completed sampled audits.")
+    risk_weighted = models.BooleanField(
+        default=False, help_text="A risk-weighted stratum: its audits weigh 1/π_i each."
+    )
+    weight_total = models.FloatField(
+        default=0, help_text="Σ 1/π_i over the completed audits (risk-weighted strata)."
+    )
     first_week = models.DateField(help_text="The earliest week of the stratum's cells.")
     last_week = models.DateField(help_text="The latest week of the stratum's cells.")
 

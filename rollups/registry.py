@@ -22,7 +22,10 @@ from .models import (
     WeekSums,
 )
 
-CELL_COUNTS = ("audited", "passed", "critical_failed", "error_categories", "scored", "score_sum")
+CELL_COUNTS = ("audited", "passed", "critical_failed", "error_categories", "scored", "score_sum",
+               "weight_sum", "weight_sq_sum", "spread_sum", "passed_weight", "passed_spread",
+               "critical_weight", "critical_spread", "scored_weight", "score_weight",
+               "category_weights")
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,12 @@ vendor may later be shown which of its own tickets were audited, never anyone el
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
@@ -33,17 +36,6 @@ from .validators import (  # noqa: F401 — re-exported: migrations and forms im
 )
 
 PROGRESS_TTL = 6 * 3600
-
-# Until the rollups weight each audit by its own 1/π_i (docs/statistics.md, Risk-weighted
-# samples), a risk-weighted plan cannot be saved through a form: the scorecards would count
-# its audits as an equal-probability sample of their stratum and be biased towards the
-# riskiest tickets. The draw and the run report already handle such a plan.
-RISK_WEIGHTED_REFUSAL = (
-    "Risk-weighted plans cannot be created yet: the vendor scorecards still weight every audit "
-    "of a stratum equally (N_h / n_h), so audits drawn for their risk would make those rates "
-    "look worse than they are. Use equal probability until the scorecards weight each audit "
-    "by its own inclusion probability."
-)
 
 
 def progress_cache_key(run_id: int) -> str:
@@ -213,10 +205,11 @@ class SamplingPlan(models.Model):
         max_digits=5,
         decimal_places=4,
         default="0.0500",
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("1"))],
         help_text="Added to every ticket's AI score before drawing, so a ticket the model "
         "calls safe keeps a chance: with 0.05 a ticket scored 0 weighs 0.05 against 1.05 for "
-        "one scored 1. Higher floors cost fewer errors found and give narrower intervals. "
-        "Risk-weighted plans only.",
+        "one scored 1. A higher floor draws closer to equal probability (fewer errors found "
+        "per audit); the planner shows the trade. Risk-weighted plans only.",
     )
     max_sample_size = models.PositiveIntegerField(
         null=True, blank=True, help_text="Optional cap on the total sample of one run."
@@ -309,8 +302,6 @@ class SamplingPlan(models.Model):
             and self.max_sample_size < self.minimum_per_stratum
         ):
             errors["max_sample_size"] = "The cap is below the minimum for a single stratum."
-        if self.selection == self.Selection.RISK_WEIGHTED:
-            errors["selection"] = RISK_WEIGHTED_REFUSAL
         if errors:
             raise ValidationError(errors)
 

@@ -14,7 +14,7 @@ from pytest import approx
 
 from sampling._risk import inclusion_probabilities, risk_sizes
 from sampling.forms import SamplingPlanForm
-from sampling.models import RISK_WEIGHTED_REFUSAL, SampledTicket, SampleStratum, SamplingPlan
+from sampling.models import SampledTicket, SampleStratum, SamplingPlan
 from sampling.replacement import draw_replacement
 from tickets.models import Ticket
 
@@ -117,17 +117,18 @@ def test_a_skipped_risk_weighted_ticket_gets_no_replacement(scored, make_plan):
     assert SampledTicket.objects.filter(run=run).count() == run.sample_size
 
 
-def test_the_plan_form_refuses_risk_weighted_until_scorecards_can_weight_it(db):
-    form = SamplingPlanForm(data={
+def test_a_manager_chooses_risk_weighted_selection_on_the_plan_form(db):
+    data = {
         "name": "Risky", "kind": "tickets", "window_kind": "yesterday", "window_timezone": "UTC",
         "strata_keys": ["vendor"], "confidence": "95", "margin_of_error": "5",
         "expected_rate": "10", "margin_applies_to": "overall", "allocation": "proportional",
         "minimum_per_stratum": "0", "audit_due_days": "3", "schedule": "manual",
-        "automation": "any", "selection": RISK, "risk_floor": "0.05",
-    })
-    assert not form.is_valid()
-    assert form.errors["selection"] == [RISK_WEIGHTED_REFUSAL]
-    assert "scorecards" in RISK_WEIGHTED_REFUSAL
-    form.data = {**form.data, "selection": "equal"}
-    form = SamplingPlanForm(data=form.data)
+        "automation": "any", "selection": RISK, "risk_floor": "0.1",
+    }
+    form = SamplingPlanForm(data=data)
     assert form.is_valid(), form.errors
+    plan = form.save()
+    assert (plan.selection, float(plan.risk_floor)) == (RISK, 0.1)
+    bad = SamplingPlanForm(data={**data, "name": "Bad floor", "risk_floor": "0"})
+    assert not bad.is_valid()
+    assert "risk_floor" in bad.errors or "__all__" in bad.errors

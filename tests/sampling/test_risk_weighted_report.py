@@ -2,11 +2,15 @@
 
 The story: the plan sends audits to the tickets the AI scores as risky, so most audits find
 errors; a plain share of them would overstate the error rate. The report counts each completed
-audit 1/π times (Hájek, ``stats.ht_proportion``) and says so; the vendor scorecards leave
-these audits out until they can weight them the same way.
+audit 1/π times (Hájek, ``stats.ht_proportion``) and says so, and so do the vendor
+scorecards' domain estimates.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -15,13 +19,20 @@ from django.urls import reverse
 from audits.lifecycle import open_assigned_audits, submit_audit
 from audits.models import SCORED_STATUSES, Audit
 from audits.run_report import run_report
-from rollups.cells import cell_rows, rebuild_cells
-from rollups.models import AuditCell
+from rollups.domain_sums import Scope
+from rollups.estimates import domain_outcomes
+from rollups.periods import Period
+from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.drawing import draw_sample
 from sampling.models import SamplingPlan
 from sampling.tasks import request_run
 from tests.audits.workspace_helpers import ALL_GOOD, published_form
+from tests.rollups.rollup_helpers import (
+    assert_week_sums_as_rebuilt,
+    stored_cells,
+    stored_site_cells,
+)
 from tickets.models import Ticket
 
 from .conftest import WINDOW
@@ -87,9 +98,59 @@ def test_the_run_page_says_the_estimates_are_weighted(risky_run, client, manager
     assert "weighted by 1/π (Hájek)" in page
 
 
-def test_risk_weighted_audits_stay_out_of_the_scorecards(risky_run):
-    rebuild_cells()
-    strata = list(risky_run.strata.values_list("pk", flat=True))
-    assert Audit.objects.filter(sampled_ticket__run=risky_run, status__in=SCORED_STATUSES).exists()
-    assert not AuditCell.objects.filter(stratum_id__in=strata).exists()
-    assert not cell_rows(None, ["stratum_id"]).filter(key_stratum_id__in=strata).exists()
+def hand_estimate(audits, sizes, domain):
+    """Hájek over the domain's audits, each weighing g_h/π_i with g_h = N_h / Σ 1/π over its
+    stratum's completed audits, and the Poisson variance Σ (g/π)² (1 − π)(y − p)²/N̂²."""
+    inverse = defaultdict(float)
+    for stratum, pi, _passed, _site in audits:
+        inverse[stratum] += 1 / pi
+    rows = [(sizes[s] / inverse[s] / pi, pi, float(passed))
+            for s, pi, passed, site in audits if domain(site, s)]
+    size = sum(w for w, _, _ in rows)
+    p = sum(w * y for w, _, y in rows) / size
+    variance = sum(w * w * (1 - pi) * (y - p) ** 2 for w, pi, y in rows) / size**2
+    return p, math.sqrt(variance), len(rows)
+
+
+def test_risk_weighted_audits_enter_the_scorecards_weighted_by_their_probability(
+    risky_run, step
+):
+    rebuild_rollups()
+    # Five more audits come in one by one: the refreshed rollups are what a rebuild gives.
+    still_open = (Audit.objects.filter(sampled_ticket__run=risky_run)
+                  .exclude(status__in=SCORED_STATUSES).select_related("auditor")[:5])
+    for number, audit in enumerate(still_open):
+        step(submit_audit, audit, audit.auditor,
+             answers=WRONG_ACTION if number % 2 else ALL_GOOD)
+    cells = stored_cells(), stored_site_cells()
+    assert_week_sums_as_rebuilt()
+    assert (stored_cells(), stored_site_cells()) == cells
+    done = Audit.objects.filter(sampled_ticket__run=risky_run, status__in=SCORED_STATUSES)
+    audits = list(done.values_list("sampled_ticket__stratum_id",
+                                   "sampled_ticket__inclusion_probability", "passed",
+                                   "ticket__site_id"))
+    strata = {s.pk: s for s in risky_run.strata.all()}
+    sizes = {pk: s.population for pk, s in strata.items()}
+    period = Period("custom", dt.date(2026, 10, 26), dt.date(2026, 11, 9))
+    # A vendor is a stratum here: its scorecard rate is that stratum's Hájek estimate.
+    for pk, stratum in strata.items():
+        mine = [(pi, passed) for s, pi, passed, _ in audits if s == pk]
+        if len(mine) < 10:
+            continue
+        shown = domain_outcomes(Scope(period, vendor=stratum.vendor_id))[None].accuracy
+        alone = stats.ht_proportion([float(y) for _, y in mine], [pi for pi, _ in mine])
+        assert shown.p == pytest.approx(alone.p, rel=1e-9)
+        assert shown.se == pytest.approx(alone.se, rel=1e-9)
+        assert (shown.low, shown.high) == pytest.approx((alone.low, alone.high), rel=1e-9)
+    # The whole program, and each site (a domain read from the cells, not the week sums).
+    program = domain_outcomes(Scope(period))[None].accuracy
+    p, se, n = hand_estimate(audits, sizes, lambda site, stratum: True)
+    assert (program.p, program.se, program.n) == (pytest.approx(p), pytest.approx(se), n)
+    plain = sum(passed for _, _, passed, _ in audits) / len(audits)
+    assert plain < program.p  # the audits went where errors are: unweighted is too low
+    by_site = domain_outcomes(Scope(period), "site")
+    for site, outcome in by_site.items():
+        if outcome.accuracy is None:
+            continue
+        p, se, n = hand_estimate(audits, sizes, lambda s, _stratum, site=site: s == site)
+        assert (outcome.accuracy.p, outcome.accuracy.se) == (pytest.approx(p), pytest.approx(se))
