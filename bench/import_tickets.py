@@ -168,6 +168,11 @@ def timed_raw_copy(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--scratch-db",
+        default=SCRATCH_DB,
+        help=f"the scratch database's name (default {SCRATCH_DB})",
+    )
     _report.add_json_flag(parser)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -184,6 +189,8 @@ def main() -> int:
 
 
 def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
+    global SCRATCH_DB
+    SCRATCH_DB = args.scratch_db  # the helpers above name the scratch database by it
     recreate_scratch_database(url)
     os.environ["DATABASE_URL"] = scratch_url(url)
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")

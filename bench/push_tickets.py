@@ -81,6 +81,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--scratch-db", default=SCRATCH_DB,
+                        help=f"the scratch database's name (default {SCRATCH_DB})")
     _report.add_json_flag(parser)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -95,7 +97,7 @@ def main() -> int:
 
 
 def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
-    csv_bench.SCRATCH_DB = SCRATCH_DB  # the helpers below name the scratch database by it
+    csv_bench.SCRATCH_DB = args.scratch_db  # the helpers below name the scratch database by it
     csv_bench.recreate_scratch_database(url)
     os.environ["DATABASE_URL"] = csv_bench.scratch_url(url)
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")

@@ -13,6 +13,7 @@ and passed in as a small temporary id map.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -139,6 +140,20 @@ class TicketStaging:
                     [(vendor_id, external_id, pk) for (vendor_id, external_id), pk in batch],
                 )
 
+    def new_agents(self) -> dict[tuple[int, str], int]:
+        """The staged good rows' agents not in the agent map: (vendor id, external id) ->
+        the site of the first row naming the agent, where it is created."""
+        firsts = (
+            f"SELECT s.vendor_id, s.agent, MIN(s.row_no) AS first_row FROM {STAGING} s "
+            f"LEFT JOIN {AGENT_MAP} m ON m.vendor_id = s.vendor_id AND m.external_id = s.agent "
+            f"WHERE s.vendor_id IS NOT NULL AND m.agent_id IS NULL GROUP BY s.vendor_id, s.agent"
+        )
+        rows = self._fetch(
+            f"SELECT s.vendor_id, s.agent, s.site_id FROM {STAGING} s "
+            f"JOIN ({firsts}) f ON f.first_row = s.row_no"
+        )
+        return {(vendor_id, agent): site_id for vendor_id, agent, site_id in rows}
+
     def duplicates(self, limit: int) -> tuple[list[RowError], int, int]:
         """Rows whose (source, external_id) appeared on an earlier row of the file:
         (the first ``limit`` as errors, how many in all, how many of those rows had no
@@ -197,10 +212,12 @@ class TicketStaging:
         """Give the planner the staged rows' statistics (a temporary table has none), so a
         join with the ticket table goes through its unique index. PostgreSQL only."""
 
-    def present_and_different(self) -> list[tuple[int, int]]:
-        """(row, ticket id) of the staged rows whose ticket (same source and external id) is
-        already present with any compared value or its agent different: the candidates for
-        an update. Needs the agent map. A replay of unchanged tickets returns nothing."""
+    def present_and_different(self) -> list[tuple[int, int, dict]]:
+        """(row, ticket id, staged values) of the good staged rows whose ticket (same source
+        and external id) is already present with any compared value or its agent different:
+        the candidates for an update. The values are ``COMPARED_FIELDS`` and ``agent`` (the
+        agent's external id). Needs the agent map. A replay of unchanged tickets returns
+        nothing."""
         quote = connection.ops.quote_name
         meta = Ticket._meta
         differs = "IS DISTINCT FROM" if self.postgres else "IS NOT"
@@ -209,13 +226,28 @@ class TicketStaging:
             for name in self.COMPARED_FIELDS
         ]
         tests.append(f"m.agent_id {differs} t.{quote(meta.get_field('agent').column)}")
-        return self._fetch(
-            f"SELECT s.row_no, t.id FROM {STAGING} s "
+        names = [*self.COMPARED_FIELDS, "agent"]
+        rows = self._fetch(
+            f"SELECT s.row_no, t.id, {', '.join('s.' + name for name in names)} "
+            f"FROM {STAGING} s "
             f"JOIN {quote(meta.db_table)} t ON t.{quote('source')} = s.source "
             f"AND t.{quote('external_id')} = s.external_id "
             f"LEFT JOIN {AGENT_MAP} m ON m.vendor_id = s.vendor_id AND m.external_id = s.agent "
-            f"WHERE {' OR '.join(tests)} ORDER BY s.row_no"
+            f"WHERE s.vendor_id IS NOT NULL AND ({' OR '.join(tests)}) ORDER BY s.row_no"
         )
+        return [(row, pk, self._read_back(dict(zip(names, values, strict=True))))
+                for row, pk, *values in rows]
+
+    @staticmethod
+    def _read_back(values: dict) -> dict:
+        """Staged values as Python values (SQLite keeps times, flags and JSON as text)."""
+        if isinstance(values["handled_at"], str):
+            values["handled_at"] = dt.datetime.fromisoformat(values["handled_at"]).replace(
+                tzinfo=dt.UTC)
+        values["automated"] = bool(values["automated"])
+        if isinstance(values["extra"], str):
+            values["extra"] = json.loads(values["extra"])
+        return values
 
 
 class PostgresTicketStaging(TicketStaging):

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .import_report import ERROR_REPORT_LIMIT, ImportReport, RowError, shown
 from .import_rows import ProgramReference, StagedTicket, TicketIdentity, TicketRowChecker
+from .import_sql import RawTicketRows
 from .import_staging import CONTENT_FIELDS, TicketStaging
 from .importing import _create_agents
 from .models import Ticket, TicketChange, TicketPush
@@ -157,17 +158,23 @@ def _answer(body, media_type, vendor_id, default_source) -> tuple[PushAnswer, Pu
 
 
 def _import_batch(batch, report: PushReport, vendor_id: int | None, default_source: str) -> None:
-    """tickets.importing._import_rows for a pushed batch, plus the updates of changed tickets.
-    Leaves the changes to record in ``report.changes``."""
+    """tickets.importing's road for a pushed batch, plus the updates of changed tickets.
+    Leaves the changes to record in ``report.changes``.
+
+    On PostgreSQL the tickets read without a problem are checked set-based in SQL
+    (tickets.import_sql); the others, and every ticket elsewhere, by the row checker."""
     reference = ProgramReference.load(vendor_id)
     checker = TicketRowChecker(batch.header, reference, default_source)
-    staged: dict[int, StagedTicket] = {}
+    staging = TicketStaging.for_connection()
+    raw = RawTicketRows(checker, reference, staging) if staging.postgres else None
+    report.rows_read = len(batch.rows)
+    # (row, errors) of every bad row, added to the report in row order at the end.
+    problems: list[tuple[int, list[RowError]]] = []
 
-    def checked():
-        for row, errors, cells in batch.rows:
-            report.rows_read += 1
+    def checked(rows):
+        for row, errors, cells in rows:
             if cells is None:
-                report.add_errors(errors)
+                problems.append((row, errors))
                 continue
             found, ticket = checker.check(row, cells)
             if errors:  # the checker's word on a field this reading already named is dropped
@@ -175,29 +182,40 @@ def _import_batch(batch, report: PushReport, vendor_id: int | None, default_sour
                 errors = sorted(errors + [e for e in found if e.field not in named])
             else:
                 errors = found
-            report.add_errors(errors)
+            if errors:
+                problems.append((row, errors))
             if ticket is None:
                 continue
             if errors and isinstance(ticket, StagedTicket):
                 ticket = TicketIdentity(row, ticket.source, ticket.external_id)
-            if isinstance(ticket, StagedTicket):
-                staged[row] = ticket
             yield ticket
 
-    staging = TicketStaging.for_connection()
     try:
         with transaction.atomic():
             staging.create()
-            staging.add(checked())
+            if raw is None:
+                staging.add(checked(batch.rows))
+            else:
+                raw.create()
+                plain = [(row, cells) for row, errors, cells in batch.rows
+                         if cells is not None and not errors]
+                staging.add(checked(item for item in batch.rows
+                                    if item[2] is None or item[1]))
+                raw.copy_cells(plain)
+                if raw.stage_plain_rows() < len(plain):
+                    staging.add(checked((row, [], cells) for row, cells in raw.rows_to_check()))
+            for _row, errors in sorted(problems, key=lambda problem: problem[0]):
+                report.add_errors(errors)
             report.merge_errors(*staging.duplicates(ERROR_REPORT_LIMIT))
             # The agents known so far: a present ticket whose agent is not among them (or
             # another one) has moved, which _compare reports with every other bad row.
             staging.add_agent_map(reference.agents)
             staging.analyse()
-            updates = _compare(staging, staged, vendor_id, report)
+            updates = _compare(staging, vendor_id, report)
             if not report.ok:
                 transaction.set_rollback(True)
                 return
+            reference.new_agents = staging.new_agents()
             report.agents_created = _create_agents(reference)
             staging.add_agent_map(
                 {key: reference.agents[key] for key in reference.new_agents})
@@ -209,36 +227,37 @@ def _import_batch(batch, report: PushReport, vendor_id: int | None, default_sour
             report.already_present = report.rows_read - report.created - report.updated
             report.changes = [(ticket.pk, fields) for ticket, fields in updates]
     finally:
+        if raw is not None:
+            raw.drop()
         staging.drop()
 
 
-def _compare(staging, staged, vendor_id, report) -> list[tuple[Ticket, dict]]:
+def _compare(staging, vendor_id, report) -> list[tuple[Ticket, dict]]:
     """The present tickets the batch changes, each with its changes; placement changes and
     another vendor's tickets become row errors in ``report``."""
-    candidates = dict(staging.present_and_different())  # row -> ticket id
+    candidates = staging.present_and_different()  # (row, ticket id, staged values)
     if not candidates:
         return []
     tickets = Ticket.objects.select_related("vendor", "site", "agent", "workflow").in_bulk(
-        list(candidates.values()))
+        [pk for _, pk, _ in candidates])
     updates, errors = [], []
-    for row, ticket_id in sorted(candidates.items()):
-        if row not in staged:
-            continue  # a bad row, already reported
-        ticket, new = tickets[ticket_id], staged[row]
-        if ticket.vendor_id != new.vendor_id:
+    for row, ticket_id, new in candidates:
+        ticket = tickets[ticket_id]
+        if ticket.vendor_id != new["vendor_id"]:
             if vendor_id is not None:
-                problem = f"{shown(new.external_id)} is the id of a ticket this token cannot change"
+                problem = (f"{shown(ticket.external_id)} is the id of a ticket this token "
+                           "cannot change")
             else:
-                problem = (f"{shown(new.external_id)} is a ticket of vendor "
+                problem = (f"{shown(ticket.external_id)} is a ticket of vendor "
                            f"{ticket.vendor.slug!r}; a push cannot move a ticket to another vendor")
             errors.append([RowError(row, "external_id", problem)])
             continue
         moved = []
         for name, before, after, shown_before in (
-            ("site_id", ticket.site_id, new.site_id, ticket.site.slug),
-            ("agent_id", ticket.agent.external_id, new.agent, ticket.agent.external_id),
-            ("workflow_id", ticket.workflow_id, new.workflow_id, ticket.workflow.slug),
-            ("handled_at", ticket.handled_at, new.handled_at, ticket.handled_at.isoformat()),
+            ("site_id", ticket.site_id, new["site_id"], ticket.site.slug),
+            ("agent_id", ticket.agent.external_id, new["agent"], ticket.agent.external_id),
+            ("workflow_id", ticket.workflow_id, new["workflow_id"], ticket.workflow.slug),
+            ("handled_at", ticket.handled_at, new["handled_at"], ticket.handled_at.isoformat()),
         ):
             if before != after:
                 moved.append(RowError(
@@ -253,7 +272,7 @@ def _compare(staging, staged, vendor_id, report) -> list[tuple[Ticket, dict]]:
         for name in CONTENT_FIELDS:
             if ticket.content_purged_at is not None and name in PURGED_FIELDS:
                 continue
-            before, after = getattr(ticket, name), getattr(new, name)
+            before, after = getattr(ticket, name), new[name]
             if name == "extra":
                 after = after or {}
             if before != after:
