@@ -29,6 +29,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_flag("DJANGO_DEBUG")
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# Optional: a PostgreSQL streaming replica that dashboards, exports and the API's reads may use
+# (qa_program/db_routers.py); writers read the primary for DATABASE_REPLICA_PIN_SECONDS after.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
@@ -115,6 +119,8 @@ MIDDLEWARE = [
     "accounts.middleware.RequireVendorMFAMiddleware",
     "accounts.middleware.NoSessionForServiceAccounts",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Only with DATABASE_REPLICA_URL: marks the GETs that may read from the replica.
+    "qa_program.db_routers.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "qa_program.urls"
@@ -136,7 +142,21 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+
+def database_settings(url: str, replica_url: str = "") -> dict:
+    """``default`` from ``url``; with ``replica_url`` also a ``replica`` alias, which tests
+    treat as a mirror of ``default`` (no test database of its own, never migrated)."""
+    databases = {"default": dj_database_url.parse(url, conn_max_age=60)}
+    if replica_url:
+        databases["replica"] = {
+            **dj_database_url.parse(replica_url, conn_max_age=60),
+            "TEST": {"MIRROR": "default"},
+        }
+    return databases
+
+
+DATABASES = database_settings(DATABASE_URL, DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["qa_program.db_routers.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
