@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -260,6 +261,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One queue per task family, so a family can have workers of its own (`celery -A qa_program
+# worker -Q imports`); a worker started without -Q takes every queue (docs/operations.md).
+QA_TASK_FAMILIES = {
+    "imports": ("tickets", "connectors"),
+    "draws": ("sampling",),
+    "rollups": ("rollups",),
+    "models": ("risk_model",),
+    "outbound": ("notifications", "webhooks"),
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # housekeeping (retention) and anything not listed above
+CELERY_TASK_QUEUES = [Queue(name) for name in [CELERY_TASK_DEFAULT_QUEUE, *QA_TASK_FAMILIES]]
+CELERY_TASK_ROUTES = {
+    f"{app_label}.*": {"queue": family}
+    for family, app_labels in QA_TASK_FAMILIES.items()
+    for app_label in app_labels
+}
 # With late acks on Redis, a task held by a worker that died is redelivered after this many
 # seconds; it must exceed the longest task (a large draw or import).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
