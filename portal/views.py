@@ -85,7 +85,7 @@ def home(request, vendor):
         page_query = _query(request, vendor)
     except PeriodInvalid as error:
         return _invalid(request, template, vendor, error)
-    card = vendor_scorecard(page_query)
+    card = vendor_scorecard(page_query, viewer=request.user)
     series = weekly_series(page_query)
     metrics, breakdown = card.tables
     weekly = weekly_table(series)

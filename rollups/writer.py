@@ -17,6 +17,7 @@ from django.db import transaction
 from . import cells, productivity
 from .models import PendingRefresh
 from .registry import analyze_tables
+from .version import rollups_changed
 
 # Set while a flush is scheduled (shared cache): steps committing meanwhile schedule nothing.
 FLUSH_SCHEDULED = "rollups:flush-scheduled"
@@ -32,6 +33,7 @@ def refresh_rollups(audit_ids: Iterable[int]) -> int:
     with transaction.atomic():
         written = cells.refresh_cells(ids)
         productivity.refresh_auditor_days(ids)
+        rollups_changed()  # pages cached under the old version are not served again
         return written
 
 
@@ -43,6 +45,7 @@ def rebuild_rollups() -> int:
         written = cells.rebuild_cells()
         productivity.rebuild_auditor_days()
         analyze_tables()
+        rollups_changed()
         return written
 
 

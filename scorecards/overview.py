@@ -27,6 +27,7 @@ from vendors.models import ContractTarget, Vendor, Workflow
 from .flags import RedFlag
 from .follow_ups import FollowUps, follow_ups
 from .model_flags import model_flags
+from .page_cache import cached_page, query_parts, targets_parts
 from .query import PageQuery
 from .reliability_flags import reliability_flags
 from .reported_qa import over_reporting_flags
@@ -139,13 +140,56 @@ class Overview:
     follow_ups: FollowUps | None = None
 
 
+@dataclass(frozen=True)
+class RollupSections:
+    """The overview's parts that the rollups decide, with the page's query and the targets
+    in effect: cached under the rollups' version (``scorecards.page_cache``). Runs, disputes,
+    coaching, calibration, models and vendors' own QA change without the rollups: read live."""
+
+    by_vendor: dict
+    by_pair: dict
+    benchmark: Benchmark
+    auditors: list[AuditorLoad]
+    forms: list[FormTime]
+    out_of_control: list[RedFlag]
+
+
 def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
-                     all_workflows: bool = False) -> Overview:
+                     all_workflows: bool = False, viewer=None) -> Overview:
     """The program-wide overview of the query's period (its other filters do not narrow it), with
     the BENCHMARK_WORKFLOWS shared workflows with the most audits, or all of them."""
     now = now or timezone.now()
     period = page_query.period
     targets = targets_in_effect(period)
+    parts = (*query_parts(page_query, viewer), ("all_workflows", all_workflows),
+             ("targets", targets_parts(targets)))
+    sections = cached_page("overview", parts,
+                           lambda: rollup_sections(page_query, targets, all_workflows))
+    runs = recent_runs(now)
+    disputes = follow_ups(period, now)
+    overview = Overview(
+        page_query=page_query, benchmark=sections.benchmark, runs=runs,
+        auditors=[replace(load, disputes=disputes.by_auditor.get(load.auditor_id))
+                  for load in sections.auditors],
+        forms=sections.forms,
+        follow_ups=disputes,
+    )
+    overview.red_flags = [
+        *_target_flags(page_query, targets, sections.by_vendor, sections.by_pair),
+        *_run_flags(runs, now),
+        *sections.out_of_control,
+        *disputes.flags,
+        *reliability_flags(now),
+        *model_flags(now),
+        *over_reporting_flags(page_query, sections.by_vendor),
+    ]
+    return overview
+
+
+def rollup_sections(page_query: PageQuery, targets: list[ContractTarget],
+                    all_workflows: bool) -> RollupSections:
+    """The benchmark, auditor loads, form times and out-of-control weeks of the period."""
+    period = page_query.period
     policy = ContractTarget.Metric.POLICY_ACCURACY
     scope = Scope(period=period)
     by_vendor = domain_outcomes(
@@ -161,25 +205,12 @@ def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
     )
     benchmark = _benchmark(page_query, by_vendor, by_pair, shown, left_out,
                            more=len(ranked) - len(shown))
-    runs = recent_runs(now)
-    disputes = follow_ups(period, now)
-    overview = Overview(
-        page_query=page_query, benchmark=benchmark, runs=runs,
-        auditors=[replace(load, disputes=disputes.by_auditor.get(load.auditor_id))
-                  for load in auditor_loads(period.first, period.end)],
+    return RollupSections(
+        by_vendor=by_vendor, by_pair=by_pair, benchmark=benchmark,
+        auditors=auditor_loads(period.first, period.end),
         forms=form_times(period.first, period.end),
-        follow_ups=disputes,
+        out_of_control=out_of_control_flags(page_query),
     )
-    overview.red_flags = [
-        *_target_flags(page_query, targets, by_vendor, by_pair),
-        *_run_flags(runs, now),
-        *out_of_control_flags(page_query),
-        *disputes.flags,
-        *reliability_flags(now),
-        *model_flags(now),
-        *over_reporting_flags(page_query, by_vendor),
-    ]
-    return overview
 
 
 def scorecard_url(page_query: PageQuery, vendor: Vendor, workflow: Workflow | None = None) -> str:

@@ -30,7 +30,7 @@ def overview(request):
     except PeriodInvalid as error:
         return render(request, TEMPLATE, {"error": str(error)}, status=400)
     all_workflows = request.GET.get("workflows") == "all"
-    result = program_overview(page_query, all_workflows=all_workflows)
+    result = program_overview(page_query, all_workflows=all_workflows, viewer=request.user)
     tables = overview_tables(result)
     download = table_response(request, tables, f"overview-{page_query.period.label}")
     if download is not None:

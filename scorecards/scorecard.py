@@ -18,6 +18,7 @@ from rollups.estimates import DomainOutcome, domain_outcomes
 from sampling import stats
 from vendors.models import Agent, ContractTarget, Site, Workflow
 
+from .page_cache import cached_page, query_parts, targets_parts
 from .query import PageQuery
 from .tables import Table, rate
 from .targets import Verdict, targets_in_effect, verdict
@@ -121,17 +122,24 @@ def too_few(audits: int) -> str:
     return f"too few audits (n {audits})"
 
 
-def vendor_scorecard(page_query: PageQuery) -> Scorecard:
+def vendor_scorecard(page_query: PageQuery, viewer=None) -> Scorecard:
     """The scorecard of the page's scope and period: headline metrics, a row per contract
     target in effect, and the next drill-down level's children. A bounded number of queries
-    whatever the number of children (each ``domain_outcomes`` call is two or three)."""
+    whatever the number of children (each ``domain_outcomes`` call is two or three); served
+    from ``scorecards.page_cache`` while the rollups and the targets are unchanged (``viewer``,
+    the user asking, keys a vendor user's entry to their vendor)."""
+    targets = [t for t in targets_in_effect(page_query.period, vendors=[page_query.vendor.pk])
+               if page_query.workflow is None or t.workflow_id in (None, page_query.workflow.pk)]
+    parts = (*query_parts(page_query, viewer), ("targets", targets_parts(targets)))
+    return cached_page("scorecard", parts, lambda: _scorecard(page_query, targets))
+
+
+def _scorecard(page_query: PageQuery, targets: list[ContractTarget]) -> Scorecard:
     scope, confidence = page_query.scope, page_query.confidence
     whole = domain_outcomes(scope, categories=True, confidence=confidence).get(None)
     audits = whole.audits if whole else 0
     headlines = [Headline(metric, label, whole.metric(metric) if whole else None, audits)
                  for metric, label in HEADLINES]
-    targets = [t for t in targets_in_effect(page_query.period, vendors=[page_query.vendor.pk])
-               if page_query.workflow is None or t.workflow_id in (None, page_query.workflow.pk)]
     target_rows = _target_rows(page_query, targets, whole)
     level = next_level(page_query)
     children = _children(page_query, level, targets) if level else []

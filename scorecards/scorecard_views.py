@@ -27,7 +27,7 @@ def scorecard(request, vendor):
         page_query = read_query(request, vendor_slug=vendor)
     except PeriodInvalid as invalid:
         return render(request, TEMPLATE, {"error": str(invalid)}, status=400)
-    card = vendor_scorecard(page_query)
+    card = vendor_scorecard(page_query, viewer=request.user)
     tables = card.tables
     stem = "-".join(["scorecard", *card.query.params(period=None, confidence=None).values()])
     if response := table_response(request, tables, stem):

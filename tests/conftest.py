@@ -224,6 +224,16 @@ def fresh_rate_limits():
     forget_login_attempts()
 
 
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Every test starts under a new rollups version, so no page cached by an earlier test
+    (its database rolled back, the cache not) is served (scorecards.page_cache). Keys carry
+    the database's name: xdist workers sharing one Redis never meet."""
+    from rollups.version import new_version
+
+    new_version()
+
+
 @pytest.fixture
 def vendor_a(db):
     return VendorFactory(name="Acme Moderation", slug="acme")

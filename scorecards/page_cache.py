@@ -1,0 +1,63 @@
+"""Pages computed from the rollups, cached under the rollups' version (``rollups.version``):
+an unchanged page is read from the cache instead of recomputed, and any refresh or rebuild of
+the rollups makes every entry unreachable (never stale numbers).
+
+What is cached is the page's data object (``Scorecard``, the overview's rollup sections),
+never rendered HTML (CSRF tokens, the viewer's name). A key names the page kind, the rollups'
+version, the database and every input of the computation besides the rollups: the page's
+query (period, scope, confidence), the contract targets in effect and the viewer's vendor
+(None for internal staff), so one vendor's entry can never answer another vendor's request.
+Names of vendors, sites and workflows are read with the numbers: a rename shows once the
+rollups change or the entry expires (PAGE_CACHE_SECONDS). docs/architecture.md ("Page
+cache").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+
+from rollups.version import rollups_version
+from vendors.models import ContractTarget
+
+from .query import PageQuery
+
+PAGE_CACHE_SECONDS = 600
+T = TypeVar("T")
+
+
+def cached_page(kind: str, parts: Iterable, compute: Callable[[], T]) -> T:
+    """``compute()``'s result for these ``parts`` under the current rollups version, from
+    the cache when it is there."""
+    digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:32]
+    key = f"page:{kind}:{connection.settings_dict['NAME']}:{rollups_version()}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=PAGE_CACHE_SECONDS)
+    return found
+
+
+def query_parts(page_query: PageQuery, viewer) -> tuple:
+    """The page's query as it names the numbers, and whose page it is."""
+    vendor = viewer.vendor_id if getattr(viewer, "is_vendor_user", False) else None
+    return (
+        ("viewer_vendor", vendor),
+        ("period", repr(page_query.period)),
+        ("scope", tuple(sorted(page_query.params(period=None, date=None).items()))),
+        ("confidence", page_query.confidence),
+    )
+
+
+def targets_parts(targets: Iterable[ContractTarget]) -> tuple:
+    """The contract targets a page was computed with, as values."""
+    return tuple(
+        sorted(
+            (t.pk, t.vendor_id, t.workflow_id, t.metric, t.direction, str(t.target))
+            for t in targets
+        )
+    )
