@@ -26,7 +26,7 @@ from vendors.models import ContractTarget, Vendor, Workflow
 
 from .flags import RedFlag
 from .follow_ups import FollowUps, follow_ups
-from .model_flags import model_flags
+from .model_flags import last_complete_week, model_flags
 from .page_cache import cached_page, query_parts, targets_parts
 from .query import PageQuery
 from .reliability_flags import reliability_flags
@@ -180,7 +180,9 @@ def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
         *sections.out_of_control,
         *disputes.flags,
         *reliability_flags(now),
-        *model_flags(now),
+        # Audits of the last complete weeks (so the rollups) decide it; a rescore of tickets
+        # shows within PAGE_CACHE_SECONDS.
+        *cached_page("model-flags", [("week", last_complete_week(now))], lambda: model_flags(now)),
         *over_reporting_flags(page_query, sections.by_vendor),
     ]
     return overview
