@@ -321,7 +321,9 @@ SCORECARD_AUDITS = Q(
 def automation_rates(period: Period, confidence: float) -> list[AutomationRate]:
     """Error rates of manual and of automated decisions in ``period``: each a domain of the
     sample runs' strata, estimated like every scorecard rate (``stats.domain_proportion`` with
-    the strata's N_h and n_h from the rollups' ``StratumTotal``). Two queries."""
+    the strata's N_h and n_h from the rollups' ``StratumTotal``). Two queries. A risk-weighted
+    stratum's audits are left out: they weigh 1/π_i each, not N_h/n_h, and this split is not a
+    rollup cell that carries their weights (docs/statistics.md#domain-estimates)."""
     rows = (
         Audit.objects.filter(SCORECARD_AUDITS, _handled_in(period.first, period.last))
         .order_by()
@@ -335,7 +337,7 @@ def automation_rates(period: Period, confidence: float) -> list[AutomationRate]:
     totals = dict(
         (pk, (population, audited))
         for pk, population, audited in (
-            StratumTotal.objects.filter(stratum__in=strata).values_list(
+            StratumTotal.objects.filter(stratum__in=strata, risk_weighted=False).values_list(
                 "stratum_id", "population", "audited"
             )
         )
