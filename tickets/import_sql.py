@@ -26,7 +26,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from .import_report import ImportReport
 from .import_rows import AUTOMATED_WORDS, EARLIEST_HANDLED_AT, ProgramReference, TicketRowChecker
@@ -45,6 +45,8 @@ STRAY_QUOTE = re.compile(rb'[^,\r\n"]"[^,\r\n"]')
 # A line holding only \. ends COPY's data.
 END_OF_COPY = re.compile(rb"[\r\n]\\\.[\r\n]")
 CHUNK = 1 << 20
+# Zone name -> whether PostgreSQL knows it (tickets.import_sql.RawTicketRows._known_zones).
+_ZONES_ASKED: dict[str, bool] = {}
 # The ai_model control characters of tickets.import_rows.CONTROL, NUL aside (no text has it).
 CONTROL_CLASS = "[\x01-\x1f\x7f-\x9f]"
 # A score the checker reads as the same float: plain decimals, no exponent, short enough
@@ -186,12 +188,16 @@ class RawTicketRows:
                 cursor.execute(f"ANALYZE {table}")
 
     def _known_zones(self, zones: set[str]) -> set[str]:
-        """The zone names PostgreSQL can convert with (its time zone data may differ)."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM pg_timezone_names WHERE name = ANY(%s)", [sorted(zones)]
-            )
-            return {name for (name,) in cursor.fetchall()} | ({"UTC"} & zones)
+        """The zone names PostgreSQL can convert with (its time zone data may differ from
+        Python's), asked once per process and zone."""
+        for zone in zones - _ZONES_ASKED.keys():
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT now() AT TIME ZONE %s", [zone])
+                _ZONES_ASKED[zone] = True
+            except DatabaseError:
+                _ZONES_ASKED[zone] = False
+        return {zone for zone in zones if _ZONES_ASKED[zone]}
 
     # -- checking ----------------------------------------------------------------------
 
