@@ -28,6 +28,7 @@ from pathlib import Path
 import psycopg2
 
 PROGRAMS = ("initdb", "pg_ctl", "pg_basebackup", "pg_dump", "psql")
+PREFIX = "qa_replica_"  # then the pid of the test process, so leftovers can be told apart
 
 
 def _as_postgres() -> list[str]:
@@ -176,12 +177,34 @@ def _chown(directory: Path) -> None:
         os.chown(directory, owner.pw_uid, owner.pw_gid)
 
 
+def stop_abandoned_pairs(bin_dir: Path) -> None:
+    """Stop and delete the pairs of test processes that died before their teardown."""
+    for directory in Path(tempfile.gettempdir()).glob(f"{PREFIX}*_*"):
+        pid = directory.name.removeprefix(PREFIX).split("_")[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        for role in ("replica", "primary"):
+            Server(bin_dir, directory / role, 0).stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def start_streaming_pair(cursor, settings_dict: dict) -> StreamingPair:
     """A new primary holding a copy of the test database ``settings_dict`` names (reached
     through ``cursor``), and a streaming hot standby of it; both started."""
     bin_dir = bin_dir_for(cursor)
     locale = _one(cursor, "SELECT datcollate FROM pg_database WHERE datname = current_database()")
-    directory = Path(tempfile.mkdtemp(prefix="qa_replica_"))
+    stop_abandoned_pairs(bin_dir)
+    directory = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}_"))
     _chown(directory)
     user, database = settings_dict["USER"] or "postgres", settings_dict["NAME"]
     pair = StreamingPair(
