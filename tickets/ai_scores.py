@@ -5,6 +5,7 @@ the import and push write theirs through the staging table). One statement per c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from django.db import connection
@@ -33,6 +34,21 @@ def write_ai_scores(ticket_ids: Sequence[int], scores: Sequence[float], model: s
                 [model, list(map(int, ticket_ids)), list(map(float, scores))],
             )
             return cursor.rowcount
+    if connection.vendor == "sqlite":
+        # SQLite 3.33+ has UPDATE … FROM: the pairs go in as one JSON array, joined in one pass.
+        pairs = json.dumps(
+            [[int(pk), float(score)] for pk, score in zip(ticket_ids, scores, strict=True)]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Ticket._meta.db_table} SET ai_score = s.score, ai_model = %s "
+                "FROM (SELECT json_extract(value, '$[0]') AS id, "
+                "json_extract(value, '$[1]') AS score FROM json_each(%s)) AS s "
+                f"WHERE {Ticket._meta.db_table}.id = s.id",
+                [model, pairs],
+            )
+            return cursor.rowcount
+    # Other databases: bulk_update's CASE, one statement for the chunk.
     tickets = [
         Ticket(pk=pk, ai_score=float(score), ai_model=model)
         for pk, score in zip(ticket_ids, scores, strict=True)

@@ -28,6 +28,7 @@ from demo import disputes as demo_disputes
 from demo import forms as demo_forms
 from demo import people as accounts_demo
 from demo import reaudits as reaudits_demo
+from demo import risk_model as risk_model_demo
 from demo import sampling as sampling_demo
 from demo import tickets as audits_demo
 from demo import vendor_qa as vendor_qa_demo
@@ -103,6 +104,9 @@ class Command(BaseCommand):
             counts |= demo_disputes.seed()
             # After the disputes: a re-audit compares with each audit as finalised.
             counts |= reaudits_demo.seed()
+            # The built-in risk model learns from the finalised audits and scores every ticket,
+            # before the rebuild, so the rollups see the scores.
+            counts |= risk_model_demo.seed()
             # The demo scores audits in bulk, past the lifecycle's incremental refresh: the
             # scorecard cells are rebuilt once, after every app has seeded.
             rebuild_rollups()
