@@ -17,10 +17,14 @@ never read each other's pages. docs/architecture.md ("Page cache") has the whole
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 def _key() -> str:
@@ -42,6 +46,12 @@ def new_version() -> None:
 
 
 def rollups_changed() -> None:
-    """Called by the writer inside its transaction: a new token now and once it commits."""
-    new_version()
-    transaction.on_commit(new_version)
+    """Called by the writer inside its transaction: a new token now and once it commits.
+    An unreachable cache does not fail the write: pages read without it meanwhile, and a
+    restarted Redis has lost the old token (and with it every old entry's key)."""
+    try:
+        new_version()
+    except RedisError:
+        logger.warning("rollups version not renewed: the cache is unreachable", exc_info=True)
+        return
+    transaction.on_commit(new_version, robust=True)

@@ -14,12 +14,15 @@ cache").
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection
+from redis.exceptions import RedisError
 
 from rollups.version import rollups_version
 from vendors.models import ContractTarget
@@ -27,6 +30,7 @@ from vendors.models import ContractTarget
 from .query import PageQuery
 
 PAGE_CACHE_SECONDS = 600
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -34,11 +38,16 @@ def cached_page(kind: str, parts: Iterable, compute: Callable[[], T]) -> T:
     """``compute()``'s result for these ``parts`` under the current rollups version, from
     the cache when it is there."""
     digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:32]
-    key = f"page:{kind}:{connection.settings_dict['NAME']}:{rollups_version()}:{digest}"
-    found = cache.get(key)
+    try:
+        key = f"page:{kind}:{connection.settings_dict['NAME']}:{rollups_version()}:{digest}"
+        found = cache.get(key)
+    except RedisError:
+        logger.warning("page cache unreachable: %s computed without it", kind, exc_info=True)
+        return compute()  # a page without its cache is slower, not an error
     if found is None:
         found = compute()
-        cache.set(key, found, timeout=PAGE_CACHE_SECONDS)
+        with contextlib.suppress(RedisError):
+            cache.set(key, found, timeout=PAGE_CACHE_SECONDS)
     return found
 
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audits import lifecycle
 from audits.models import OPEN_STATUSES, Audit
+from rollups.writer import rebuild_rollups
 from scorecards.overview_views import overview_tables
 from tests.audits.workspace_helpers import ALL_GOOD
 from tests.factories import ContractTargetFactory
@@ -100,3 +101,20 @@ def test_one_vendors_cached_scorecard_is_never_another_vendors_page(
     assert (card_a.query.vendor, card_a.audits) == (vendor_a, 32)  # 20 hate speech, 12 spam
     assert (card_b.query.vendor, card_b.audits) == (vendor_b, 20)
     assert "Acme" not in page_b.content.decode()
+
+
+def test_without_a_reachable_cache_the_rollups_are_written_and_pages_computed(
+    client_as, manager, program, settings
+):
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    rebuild_rollups()
+
+    response = client_as(manager).get(MARCH)
+
+    assert response.status_code == 200
+    assert acme_hate_speech_audits(response) == 20
