@@ -45,6 +45,17 @@ STRAY_QUOTE = re.compile(rb'[^,\r\n"]"[^,\r\n"]')
 # A line holding only \. ends COPY's data.
 END_OF_COPY = re.compile(rb"[\r\n]\\\.[\r\n]")
 CHUNK = 1 << 20
+# Columns whose cell must match a slug, a word or a pattern without spaces around it.
+SHAPED = {
+    "vendor",
+    "site",
+    "workflow",
+    "handled_at",
+    "automated",
+    "content_url",
+    "ai_score",
+    "excerpt",
+}
 # Zone name -> whether PostgreSQL knows it (tickets.import_sql.RawTicketRows._known_zones).
 _ZONES_ASKED: dict[str, bool] = {}
 # The ai_model control characters of tickets.import_rows.CONTROL, NUL aside (no text has it).
@@ -170,16 +181,19 @@ class RawTicketRows:
         self._execute(f"CREATE TEMPORARY TABLE {WORKFLOW_REF} (slug text PRIMARY KEY, id bigint)")
         known = self._known_zones({zone.key for _, zone in ref.sites.values()})
         with connection.cursor() as cursor:
+            # A slug with spaces around it is left out: the checker, which compares trimmed
+            # cells, can never match it.
             for table, rows in (
-                (VENDOR_REF, list(ref.vendors.items())),
+                (VENDOR_REF, [(slug, pk) for slug, pk in ref.vendors.items() if _bare(slug)]),
                 (
                     SITE_REF,
                     [
                         (vendor_id, slug, pk, zone.key if zone.key in known else None)
                         for (vendor_id, slug), (pk, zone) in ref.sites.items()
+                        if _bare(slug)
                     ],
                 ),
-                (WORKFLOW_REF, list(ref.workflows.items())),
+                (WORKFLOW_REF, [(slug, pk) for slug, pk in ref.workflows.items() if _bare(slug)]),
             ):
                 if rows:
                     marks = ", ".join(["%s"] * len(rows[0]))
@@ -248,16 +262,19 @@ class RawTicketRows:
         day = "substr(v.handled_at, 9, 2)"
         # In evaluation order: a condition may cast what the ones before it checked.
         plain = [
-            # Python's csv refuses longer cells; more bytes than that may still be fewer
-            # characters, which the row checker's road decides.
-            *(f"octet_length(v.{c}) <= {csv.field_size_limit()}" for c in self.columns),
+            # Python's csv refuses a cell over its limit; a row of more bytes than that may
+            # still have no such cell, which the row checker's road decides.
+            " + ".join(f"octet_length(v.{c})" for c in self.columns)
+            + f" <= {csv.field_size_limit()}",
             # A value the checker would trim (its first or last character a space, a control
-            # or not ASCII) is left to the checker: str.strip() is what it trims.
+            # or not ASCII) is left to the checker: str.strip() is what it trims. Slugs,
+            # times, words, links and scores need no test: the joins and patterns below
+            # refuse a padded one.
             *(
                 f"(v.{name} = '' OR (ascii(v.{name}) BETWEEN 33 AND 126 AND "
                 f"ascii(right(v.{name}, 1)) BETWEEN 33 AND 126))"
                 for name in present
-                if name != "excerpt"
+                if name not in SHAPED
             ),
             "v.external_id <> ''",
             "v.agent <> ''",
@@ -358,6 +375,10 @@ _DAYS_IN_MONTH = (
     f"WHEN mod({_YEAR}, 4) = 0 AND (mod({_YEAR}, 100) <> 0 OR mod({_YEAR}, 400) = 0) "
     "THEN 29 ELSE 28 END"
 )
+
+
+def _bare(slug: str) -> bool:
+    return slug == slug.strip()
 
 
 def _copy(cursor, sql: str, data) -> int:
