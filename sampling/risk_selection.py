@@ -51,6 +51,10 @@ def select_risk_weighted(
     qn = connection.ops.quote_name
     stratum, size, rank = qn("stratum_id"), qn("size"), qn("hash_rank")
     ranked = f"PARTITION BY {stratum} ORDER BY {size} DESC, {rank}, {qn('id')}"
+    # The same order reversed: the running sum in it from the first row is the tail sum, which
+    # PostgreSQL adds up row by row (a frame "from the current row to the end" would be summed
+    # again for every row of a float column: quadratic in the stratum's size).
+    reversed_order = f"PARTITION BY {stratum} ORDER BY {size}, {rank} DESC, {qn('id')} DESC"
     # pop: each ticket's size x = floor + score (the stratum's mean score when it has none);
     # ordered: its place by decreasing x and the sum of x from there on (tail); cut: per stratum
     # the fewest tickets capped at π = 1 so that the largest one left has c·x <= 1, with
@@ -62,7 +66,7 @@ def select_risk_weighted(
         f"(PARTITION BY s.{stratum}), 0.0) AS {size} "
         f"FROM ({inner}) t INNER JOIN s ON 1 = 1{join}), "
         f"ordered AS (SELECT pop.*, ROW_NUMBER() OVER ({ranked}) - 1 AS {qn('place')}, "
-        f"SUM({size}) OVER ({ranked} ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) "
+        f"SUM({size}) OVER ({reversed_order} ROWS UNBOUNDED PRECEDING) "
         f"AS {qn('tail')} FROM pop), "
         f"cut AS (SELECT {stratum}, MIN({qn('place')}) AS {qn('capped')} FROM ordered "
         f"WHERE ({qn('expected')} - {qn('place')}) * {size} <= {qn('tail')} * "
