@@ -14,6 +14,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce
 
 from audit_forms.models import ErrorCategory
+from sampling.models import SampleStratum
 
 from .models import StratumTotal
 from .periods import Period
@@ -85,7 +86,14 @@ COLUMN_SUMS = {
 # m_v = Σ (1 − π)/π², and {x}_w, {x}_v over the audits with the attribute. An
 # equal-probability stratum's row takes the expression above unchanged, so its numbers are
 # exactly those of SHARED_SUMS and COLUMN_SUMS, whose names the week sums are stored under.
-WEIGHTED_PER_STRATUM = {"g": "CASE WHEN r = 1 THEN big_n / wt ELSE 0 END"}
+# Audits drawn but not (yet) completed are non-response, as in the run report: each completed
+# audit stands for its stratum's drawn ones with π* = π · n/d (d tickets drawn, n completed).
+# The weights g*/π* equal g/π, and the variance's (1 − π*) = (1 − π) + π (1 − n/d) adds
+# g² k Σ (y − p)²/π with k = 1 − n/d, read from {x}_w and m_w.
+WEIGHTED_PER_STRATUM = {
+    "g": "CASE WHEN r = 1 THEN big_n / wt ELSE 0 END",
+    "k": "CASE WHEN r = 1 AND d > n THEN 1 - n / d ELSE 0 END",
+}
 WEIGHTED_SHARED_SUMS = {
     **SHARED_SUMS,
     "weighted_scored": "SUM(CASE WHEN r = 1 THEN g * scored_w ELSE w * scored_n END)",
@@ -93,15 +101,17 @@ WEIGHTED_SHARED_SUMS = {
     "weighted_audits": "SUM(CASE WHEN r = 1 THEN g * m_w ELSE w * m END)",
     "lone_units": "SUM(CASE WHEN r = 1 THEN 0 ELSE lone END)",
     "squared_weights": "SUM(CASE WHEN r = 1 THEN g * g * m_q ELSE w * w * m END)",
-    "sampled_strata": "SUM(CASE WHEN r = 1 THEN (CASE WHEN m_v > 0 THEN 1 ELSE 0 END) "
-                      "WHEN n < big_n THEN 1 ELSE 0 END)",
+    # A stratum is sampled (not a census) when it audited fewer tickets than it holds, also
+    # when a domain's audits in it were all certain (π = 1): its other tickets were not.
 }
 WEIGHTED_COLUMN_SUMS = {
     **COLUMN_SUMS,
     "hits": "SUM(CASE WHEN r = 1 THEN g * {x}_w ELSE w * {x} END)",
     "within": "SUM(CASE WHEN r = 1 THEN 0 ELSE f * {x} * (m - {x}) END)",
-    "hits_outside": "SUM(CASE WHEN r = 1 THEN g * g * {x}_v ELSE f * {x} * o END)",
-    "misses_outside": "SUM(CASE WHEN r = 1 THEN g * g * (m_v - {x}_v) ELSE f * (m - {x}) * o END)",
+    "hits_outside": "SUM(CASE WHEN r = 1 THEN g * g * ({x}_v + k * {x}_w) "
+                    "ELSE f * {x} * o END)",
+    "misses_outside": "SUM(CASE WHEN r = 1 THEN g * g * (m_v - {x}_v + k * (m_w - {x}_w)) "
+                      "ELSE f * (m - {x}) * o END)",
 }
 
 
@@ -158,9 +168,12 @@ def _domain_sums(counts, group: list[str], columns: list[str],
     joined = (
         f"SELECT {', '.join([*(f'counts.{key}' for key in keys), *values])}, "
         f"CAST(totals.{quote('population')} AS {real}) AS big_n, "
-        f"CAST(totals.{quote('audited')} AS {real}) AS n FROM ({sql}) counts "
+        f"CAST(totals.{quote('audited')} AS {real}) AS n, "
+        f"CAST(drawn.{quote('drawn')} AS {real}) AS d FROM ({sql}) counts "
         f"INNER JOIN {quote(StratumTotal._meta.db_table)} totals "
-        f"ON totals.{quote('stratum_id')} = counts.{quote('stratum_id')}"
+        f"ON totals.{quote('stratum_id')} = counts.{quote('stratum_id')} "
+        f"INNER JOIN {quote(SampleStratum._meta.db_table)} drawn "
+        f"ON drawn.{quote('id')} = counts.{quote('stratum_id')}"
     )
     if weeks is not None:
         joined += (f" AND totals.{quote('last_week')} >= %s"

@@ -296,22 +296,25 @@ def weighted_estimate(
     outcome: str,
     confidence: float,
 ) -> stats.Estimate | None:
-    """A risk-weighted run's estimate of one outcome: Hájek's ratio over every completed audit,
-    each weighted by 1/π_i* with π_i* = π_i · done_h / drawn_h (its draw probability times its
-    stratum's response rate, skips and open audits being non-response), and the Poisson
-    variance of ``stats.ht_proportion``. None until some stratum has a completed audit."""
-    y, pi = [], []
+    """A risk-weighted run's estimate of one outcome: each completed audit weighs g_h/π_i*, with
+    π_i* = π_i · done_h / drawn_h (its draw probability times its stratum's response rate, skips
+    and open audits being non-response) and g_h making its stratum's weights add up to N_h
+    (``stats.stratified_hajek``, as the vendor scorecards weigh it). None until some stratum
+    has a completed audit."""
+    sampled = []
     for s in strata:
         found = outcomes[s.pk]
         if not found.audits:
             continue
         response = len(found.audits) / max(s.drawn, len(found.audits))
-        for audit in found.audits:
-            y.append(1.0 if _outcome_of(audit, outcome) else 0.0)
-            pi.append(audit[0] * response)
-    if not y:
+        sampled.append((
+            s.population,
+            [1.0 if _outcome_of(audit, outcome) else 0.0 for audit in found.audits],
+            [audit[0] * response for audit in found.audits],
+        ))
+    if not sampled:
         return None
-    found = stats.ht_proportion(y, pi, confidence=confidence, method="hajek")
+    found = stats.stratified_hajek(sampled, confidence=confidence)
     uncovered = tuple(s.pk for s in strata if s.population and not outcomes[s.pk].audits)
     left_out = sum(s.population for s in strata if s.pk in uncovered)
     total = sum(s.population for s in strata)

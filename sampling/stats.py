@@ -486,6 +486,7 @@ from ._assisted import (  # noqa: E402
     ht_proportion,
     ppi_proportion,
     score_correlation,
+    stratified_hajek,
     stratified_ppi,
 )
 from ._domains import (  # noqa: E402

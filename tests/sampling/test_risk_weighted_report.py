@@ -72,16 +72,27 @@ def test_the_report_weights_each_audit_by_its_own_probability(risky_run):
     done = list(Audit.objects.filter(sampled_ticket__run=risky_run, status__in=SCORED_STATUSES)
                 .values_list("sampled_ticket__stratum_id", "sampled_ticket__inclusion_probability",
                              "passed"))
-    drawn = {s.pk: s.drawn for s in risky_run.strata.all()}
-    completed = {pk: sum(1 for s, _, _ in done if s == pk) for pk in drawn}
-    # By hand: π_i times its stratum's response rate, then Hájek.
-    y = [float(passed) for _, _, passed in done]
-    pi = [p * completed[s] / drawn[s] for s, p, _ in done]
-    expected = stats.ht_proportion(y, pi, confidence=report.confidence)
-    assert report.accuracy.p == pytest.approx(expected.p, rel=1e-12)
-    assert report.accuracy.low == pytest.approx(expected.low, rel=1e-12)
-    assert report.accuracy.high == pytest.approx(expected.high, rel=1e-12)
+    strata = {s.pk: s for s in risky_run.strata.all()}
+    completed = {pk: sum(1 for s, _, _ in done if s == pk) for pk in strata}
+    # By hand: π_i* = π_i times its stratum's response rate; each audit weighs g_h/π_i*
+    # (its stratum's weights add up to N_h), with the residuals from its stratum's own rate.
+    rows = []
+    for pk, stratum in strata.items():
+        mine = [(p * completed[pk] / stratum.drawn, float(passed))
+                for s, p, passed in done if s == pk]
+        if not mine:
+            continue
+        g = stratum.population / sum(1 / pi for pi, _ in mine)
+        own = sum(y / pi for pi, y in mine) / sum(1 / pi for pi, _ in mine)
+        rows += [(g / pi, pi, y, own) for pi, y in mine]
+    size = sum(stratum.population for pk, stratum in strata.items() if completed[pk])
+    p = sum(w * y for w, _, y, _ in rows) / size
+    se = math.sqrt(sum((1 - pi) * (w * (y - own)) ** 2 for w, pi, y, own in rows)) / size
+    assert report.accuracy.p == pytest.approx(p, rel=1e-12)
+    assert report.accuracy.se == pytest.approx(se, rel=1e-12)
+    assert report.accuracy.low < p < report.accuracy.high
     assert report.accuracy.method == "hajek"
+    y = [float(passed) for _, _, passed in done]
     # The audits over-represent failing tickets: the plain share passing is lower than the
     # weighted estimate of the population's.
     assert sum(y) / len(y) < report.accuracy.p
@@ -98,13 +109,15 @@ def test_the_run_page_says_the_estimates_are_weighted(risky_run, client, manager
     assert "weighted by 1/π (Hájek)" in page
 
 
-def hand_estimate(audits, sizes, domain):
+def hand_estimate(audits, sizes, drawn, domain):
     """Hájek over the domain's audits, each weighing g_h/π_i with g_h = N_h / Σ 1/π over its
-    stratum's completed audits, and the Poisson variance Σ (g/π)² (1 − π)(y − p)²/N̂²."""
-    inverse = defaultdict(float)
+    stratum's completed audits, and the Poisson variance Σ (g/π)² (1 − π*)(y − p)²/N̂² with
+    π* = π · n_h/d_h (d_h drawn, n_h completed: the rest is non-response)."""
+    inverse, completed = defaultdict(float), defaultdict(int)
     for stratum, pi, _passed, _site in audits:
         inverse[stratum] += 1 / pi
-    rows = [(sizes[s] / inverse[s] / pi, pi, float(passed))
+        completed[stratum] += 1
+    rows = [(sizes[s] / inverse[s] / pi, pi * completed[s] / drawn[s], float(passed))
             for s, pi, passed, site in audits if domain(site, s)]
     size = sum(w for w, _, _ in rows)
     p = sum(w * y for w, _, y in rows) / size
@@ -131,12 +144,16 @@ def test_risk_weighted_audits_enter_the_scorecards_weighted_by_their_probability
                                    "ticket__site_id"))
     strata = {s.pk: s for s in risky_run.strata.all()}
     sizes = {pk: s.population for pk, s in strata.items()}
+    drawn = {pk: s.drawn for pk, s in strata.items()}
     period = Period("custom", dt.date(2026, 10, 26), dt.date(2026, 11, 9))
-    # A vendor is a stratum here: its scorecard rate is that stratum's Hájek estimate.
+    assert len(audits) < sum(drawn.values())  # some drawn audits are still open
+    # A vendor is a stratum here: its scorecard rate is that stratum's Hájek estimate, with
+    # π* = π times its response rate (some of its drawn audits are still open).
     for pk, stratum in strata.items():
         mine = [(pi, passed) for s, pi, passed, _ in audits if s == pk]
         if len(mine) < 10:
             continue
+        mine = [(pi * len(mine) / stratum.drawn, passed) for pi, passed in mine]
         shown = domain_outcomes(Scope(period, vendor=stratum.vendor_id))[None].accuracy
         alone = stats.ht_proportion([float(y) for _, y in mine], [pi for pi, _ in mine])
         assert shown.p == pytest.approx(alone.p, rel=1e-9)
@@ -144,7 +161,7 @@ def test_risk_weighted_audits_enter_the_scorecards_weighted_by_their_probability
         assert (shown.low, shown.high) == pytest.approx((alone.low, alone.high), rel=1e-9)
     # The whole program, and each site (a domain read from the cells, not the week sums).
     program = domain_outcomes(Scope(period))[None].accuracy
-    p, se, n = hand_estimate(audits, sizes, lambda site, stratum: True)
+    p, se, n = hand_estimate(audits, sizes, drawn, lambda site, stratum: True)
     assert (program.p, program.se, program.n) == (pytest.approx(p), pytest.approx(se), n)
     plain = sum(passed for _, _, passed, _ in audits) / len(audits)
     assert plain < program.p  # the audits went where errors are: unweighted is too low
@@ -152,5 +169,5 @@ def test_risk_weighted_audits_enter_the_scorecards_weighted_by_their_probability
     for site, outcome in by_site.items():
         if outcome.accuracy is None:
             continue
-        p, se, n = hand_estimate(audits, sizes, lambda s, _stratum, site=site: s == site)
+        p, se, n = hand_estimate(audits, sizes, drawn, lambda s, _stratum, site=site: s == site)
         assert (outcome.accuracy.p, outcome.accuracy.se) == (pytest.approx(p), pytest.approx(se))
