@@ -181,7 +181,7 @@ def poc_digest(user: User, week: dt.date, now: dt.datetime | None = None) -> Dig
         return None
     now = now or timezone.now()
     period = period_of("week", week)
-    card = vendor_scorecard(PageQuery(period=period, vendor=vendor))
+    card = vendor_scorecard(PageQuery(period=period, vendor=vendor), viewer=user)
     disputes = (visible_to(user, Dispute.objects.filter(status=DisputeStatus.OPEN))
                 .select_related("audit__ticket").order_by("due_at", "pk"))
     actions = (actions_visible_to(user).filter(status__in=PENDING_STATUSES)

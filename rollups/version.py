@@ -47,11 +47,11 @@ def new_version() -> None:
 
 def rollups_changed() -> None:
     """Called by the writer inside its transaction: a new token now and once it commits.
-    An unreachable cache does not fail the write: pages read without it meanwhile, and a
-    restarted Redis has lost the old token (and with it every old entry's key)."""
+    An unreachable cache does not fail the write: pages read without it meanwhile, and the
+    renewal on commit is still tried (a cache back by then gets its new token; one still
+    down is logged, and its entries lapse after PAGE_CACHE_SECONDS)."""
     try:
         new_version()
     except RedisError:
         logger.warning("rollups version not renewed: the cache is unreachable", exc_info=True)
-        return
     transaction.on_commit(new_version, robust=True)

@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, router
 from redis.exceptions import RedisError
 
+from rollups.models import AuditCell
 from rollups.version import rollups_version
 from vendors.models import ContractTarget
 
@@ -46,8 +47,12 @@ def cached_page(kind: str, parts: Iterable, compute: Callable[[], T]) -> T:
         return compute()  # a page without its cache is slower, not an error
     if found is None:
         found = compute()
-        with contextlib.suppress(RedisError):
-            cache.set(key, found, timeout=PAGE_CACHE_SECONDS)
+        # A page read from a streaming replica may hold numbers older than the version (the
+        # replica replays the refresh after the primary committed it): it is shown, never
+        # stored. An entry computed on the primary is as fresh as its version.
+        if router.db_for_read(AuditCell) == DEFAULT_DB_ALIAS:
+            with contextlib.suppress(RedisError):
+                cache.set(key, found, timeout=PAGE_CACHE_SECONDS)
     return found
 
 
@@ -57,7 +62,7 @@ def query_parts(page_query: PageQuery, viewer) -> tuple:
     return (
         ("viewer_vendor", vendor),
         ("period", repr(page_query.period)),
-        ("scope", tuple(sorted(page_query.params(period=None, date=None).items()))),
+        ("scope", page_query.scope),
         ("confidence", page_query.confidence),
     )
 

@@ -19,6 +19,7 @@ from qa_program.db_routers import (
     reading_from_replica,
 )
 from qa_program.settings import database_settings
+from scorecards.page_cache import cached_page
 from vendors.models import Vendor
 
 router = PrimaryReplicaRouter()
@@ -138,3 +139,19 @@ def test_a_streamed_export_reads_the_replica_while_it_streams(middleware):
     # The rows are read after the middleware returned, as the server sends them.
     assert router.db_for_read(Vendor) == "default"
     assert b"".join(response.streaming_content) == b"replicareplica"
+
+
+def test_a_page_read_from_the_replica_is_shown_but_never_cached():
+    # A streaming replica may not have replayed the refresh that issued the current version
+    # yet: its numbers would be cached as the new version's. Only the primary's are stored.
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    with reading_from_replica():
+        assert cached_page("probe", ["replica"], compute) == 1
+        assert cached_page("probe", ["replica"], compute) == 2  # computed again: not stored
+    assert cached_page("probe", ["replica"], compute) == 3  # on the primary: stored
+    assert cached_page("probe", ["replica"], compute) == 3
