@@ -1,14 +1,11 @@
 """The forms of a vendor's own sign-in: the manager's IdP settings, and the email a person
 types to be sent to their company's IdP."""
 
-from urllib.parse import urlsplit
-
 from django import forms
 
 from . import vendor_sso
 from .models import VendorIdentityProvider
-
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+from .outbound import secret_may_travel_to
 
 
 class VendorIdentityProviderForm(forms.ModelForm):
@@ -71,7 +68,7 @@ class VendorIdentityProviderForm(forms.ModelForm):
 
     def clean_issuer_url(self):
         url = self.cleaned_data["issuer_url"].rstrip("/")
-        if urlsplit(url).scheme != "https" and urlsplit(url).hostname not in LOCAL_HOSTS:
+        if not secret_may_travel_to(url):
             raise forms.ValidationError(
                 "Use https: the client secret and the person's tokens travel over it."
             )

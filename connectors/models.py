@@ -11,11 +11,11 @@ written in one transaction.
 from __future__ import annotations
 
 import re
-import urllib.parse
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from accounts.outbound import secret_may_travel_to
 from tickets.import_rows import KNOWN_COLUMNS, REQUIRED_COLUMNS
 
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*\Z")
@@ -26,10 +26,6 @@ DEFAULT_FIELD_MAP = {
     "external_id": "id", "agent": "assignee_id", "handled_at": "created_at",
     "decision": "status", "channel": "via.channel", "excerpt": "subject",
 }
-
-
-# Hosts a token may be sent to over plain HTTP (a help desk stand-in on this machine).
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def default_field_map() -> dict:
@@ -114,8 +110,7 @@ class Connector(models.Model):
         errors = {}
         if not ENV_NAME.match(self.token_env or ""):
             errors["token_env"] = "An environment variable name: capitals, digits and _."
-        url = urllib.parse.urlsplit(self.base_url or "")
-        if url.scheme != "https" and url.hostname not in LOCAL_HOSTS:
+        if not secret_may_travel_to(self.base_url):
             errors["base_url"] = "Use https: the API token travels with every request."
         problems = field_map_errors(self.field_map)
         if problems:

@@ -353,6 +353,9 @@ PORTAL_SHOW_PROGRAM_AVERAGE = env_flag("PORTAL_SHOW_PROGRAM_AVERAGE")  # all ven
 QA_CONTENT_RETENTION_DAYS = int(os.environ.get("QA_CONTENT_RETENTION_DAYS", "365"))
 # Connectors sleep their computed back-off times this factor (0: no sleeping, for tests).
 QA_CONNECTOR_BACKOFF_SCALE = float(os.environ.get("QA_CONNECTOR_BACKOFF_SCALE", "1"))
+# An IdP's client secret or a help desk's token may go over plain http only to this machine,
+# and only in development (the tests turn it on for their local servers): accounts.outbound.
+QA_PLAIN_HTTP_TO_LOCALHOST = DEBUG
 # With a real worker, the rollups of changed audits are refreshed together this many seconds
 # after the first change (rollups.writer): one refresh per batch, not one per submission.
 QA_ROLLUP_DEBOUNCE_SECONDS = float(os.environ.get("QA_ROLLUP_DEBOUNCE_SECONDS", "5"))

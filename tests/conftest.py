@@ -225,6 +225,13 @@ def fresh_rate_limits():
 
 
 @pytest.fixture(autouse=True)
+def local_servers_over_plain_http(settings):
+    """The tests' IdPs and help desks are plain-http servers on 127.0.0.1, which production
+    refuses (accounts.outbound; tests/accounts/test_vendor_sso.py checks the refusal)."""
+    settings.QA_PLAIN_HTTP_TO_LOCALHOST = True
+
+
+@pytest.fixture(autouse=True)
 def fresh_page_cache():
     """Every test starts under a new rollups version, so no page cached by an earlier test
     (its database rolled back, the cache not) is served (scorecards.page_cache). Keys carry

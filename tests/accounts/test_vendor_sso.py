@@ -13,6 +13,7 @@ from django.test import Client
 
 from accounts import vendor_sso
 from accounts.models import Role, User, VendorIdentityProvider
+from accounts.outbound import secret_may_travel_to
 from qa_program.settings import oidc_providers
 from tests.accounts.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
 from tests.factories import PASSWORD, UserFactory, enrol_totp, sign_in, totp_code
@@ -416,3 +417,16 @@ def test_a_vendor_idp_identity_cannot_be_linked_to_a_logged_in_account(
     assert refused.status_code == 403
     assert "Link your company sign-in by signing in with it" in refused.content.decode()
     assert not SocialAccount.objects.exists()
+
+
+def test_production_sends_no_secret_over_plain_http_even_to_this_machine(settings):
+    # Plain http to 127.0.0.1 is how the tests reach their IdPs and help desks; in production
+    # (DEBUG off) a manager cannot aim the client secret or a help desk's token at a service
+    # on the server's own host.
+    settings.QA_PLAIN_HTTP_TO_LOCALHOST = False
+    assert not secret_may_travel_to("http://127.0.0.1:8080/realms/acme")
+    assert not secret_may_travel_to("http://localhost/realms/acme")
+    assert secret_may_travel_to("https://login.acme.example/realms/acme")
+    settings.QA_PLAIN_HTTP_TO_LOCALHOST = True
+    assert secret_may_travel_to("http://127.0.0.1:8080/realms/acme")
+    assert not secret_may_travel_to("http://login.acme.example/realms/acme")
