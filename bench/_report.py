@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 
@@ -48,3 +49,17 @@ def finish(results: dict, ratios: dict[str, float | None], *, headline: str, as_
         print(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(f"RATIO {headline}={'nan' if value is None else f'{value:.2f}'}")
+
+
+def postgres_url(script: str) -> str | None:
+    """``DATABASE_URL`` when it names PostgreSQL (the benches create a scratch database beside
+    it); otherwise None, after saying so on stderr (the caller exits with 2)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url
+    print(
+        f"bench/{script} needs PostgreSQL: set DATABASE_URL=postgres://… "
+        "(any database on the server; a scratch database is created beside it).",
+        file=sys.stderr,
+    )
+    return None

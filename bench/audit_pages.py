@@ -53,13 +53,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     _report.add_json_flag(parser)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print(
-            "bench/audit_pages.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-            "(any database on the server; a scratch database is created beside it).",
-            file=sys.stderr,
-        )
+    url = _report.postgres_url("audit_pages.py")
+    if url is None:
         return 2
     with _report.human_text(args.json):
         results, ratios = _run(args, url)

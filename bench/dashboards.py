@@ -73,13 +73,8 @@ def main() -> int:
     )
     _report.add_json_flag(parser)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print(
-            "bench/dashboards.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-            "(any database on the server; a scratch database is created beside it).",
-            file=sys.stderr,
-        )
+    url = _report.postgres_url("dashboards.py")
+    if url is None:
         return 2
     with _report.human_text(args.json):
         results, ratios = _run(args, url)

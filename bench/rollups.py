@@ -62,13 +62,8 @@ def main() -> int:
                              "(or load it and keep it for the next)")
     _report.add_json_flag(parser)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print(
-            "bench/rollups.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-            "(any database on the server; a scratch database is created beside it).",
-            file=sys.stderr,
-        )
+    url = _report.postgres_url("rollups.py")
+    if url is None:
         return 2
     with _report.human_text(args.json):
         results, ratios = _run(args, url)

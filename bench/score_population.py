@@ -58,13 +58,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.tickets < 10 * AUDIT_EVERY * 10:
         parser.error(f"--tickets must be at least {10 * AUDIT_EVERY * 10:,} (enough audits)")
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print(
-            "bench/score_population.py needs PostgreSQL: set DATABASE_URL=postgres://… "
-            "(any database on the server; a scratch database is created beside it).",
-            file=sys.stderr,
-        )
+    url = _report.postgres_url("score_population.py")
+    if url is None:
         return 2
     with _report.human_text(args.json):
         results, ratios = _run(args, url)
