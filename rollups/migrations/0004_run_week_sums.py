@@ -7,15 +7,8 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def split_by_run(apps, schema_editor):
-    """The parts of a database that already has cells (a new one has none: the rollups keep
-    them from its first audit on); its week rows, already their sums, stay as they are. It
-    runs the app's ``rollups.week_sums``, not historical models: a later migration that
-    changes the cells or the week sums must revisit this step."""
-    if apps.get_model("rollups", "VendorCell").objects.exists():
-        from rollups.week_sums import rebuild_run_parts
-
-        rebuild_run_parts()
+# The parts of a database that already had cells are computed by 0005, the last migration the
+# app's ``rollups.week_sums`` reads columns of (this one ran it before 0005 existed).
 
 
 class Migration(migrations.Migration):
@@ -42,5 +35,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('vendor__isnull', False)), fields=('week', 'vendor', 'run'), name='run_week_sums_vendor_unique'), models.UniqueConstraint(condition=models.Q(('vendor__isnull', True)), fields=('week', 'run'), name='run_week_sums_program_unique'), models.CheckConstraint(condition=models.Q(('audits__gt', 0)), name='run_week_sums_has_audits')],
             },
         ),
-        migrations.RunPython(split_by_run, migrations.RunPython.noop),
     ]
