@@ -4,6 +4,7 @@ that saves. ρ is checked here with numpy.corrcoef, independently of the page's 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -27,12 +28,14 @@ MODEL = "llm-grader-v3"
 
 
 def scored_audits(version, site, workflow, outcomes, *, model=MODEL, seconds=(240, 360)):
-    """One finalised audit per (score, failed) pair, on a ticket carrying that score."""
+    """One finalised audit per (score, failed) pair, on a ticket carrying that score, handled a
+    day ago: inside the planner's default window (the 7 days before today) at any hour."""
     agent = AgentFactory(site=site, vendor=site.vendor)
     now = timezone.now()
     audits = []
     for i, (score, failed) in enumerate(outcomes):
-        ticket = TicketFactory(agent=agent, workflow=workflow, ai_score=score, ai_model=model)
+        ticket = TicketFactory(agent=agent, workflow=workflow, ai_score=score, ai_model=model,
+                               handled_at=now - dt.timedelta(days=1))
         audits.append(Audit(
             ticket=ticket, form_version=version, status=Audit.Status.FINAL, unsampled=True,
             passed=not failed, score=40 if failed else 95, submitted_at=now,
@@ -108,7 +111,7 @@ def test_below_the_minimum_the_panel_says_why_and_shows_no_numbers(
 
 
 def test_without_scored_audits_the_planner_is_as_before(client_as, manager, workflow):
-    TicketFactory(workflow=workflow)
+    TicketFactory(workflow=workflow, handled_at=timezone.now() - dt.timedelta(days=1))
 
     response = client_as(manager).get(PLANNER, query(workflow))
 
