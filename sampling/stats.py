@@ -79,6 +79,7 @@ __all__ = [
     "proportion_ci",
     "sample_size",
     "score_correlation",
+    "stratified_hajek",
     "stratified_ppi",
     "stratified_proportion",
     "two_proportion_test",
