@@ -1,8 +1,10 @@
-"""The model card's calibration plot as inline SVG (a reliability diagram): for each bin of
-out-of-fold scores, the mean score (x) against the share of those tickets that failed QA (y),
-with that share's Wilson interval as a whisker and the diagonal a perfectly calibrated model
-would follow. It follows scorecards.charts' conventions (an image to assistive technology,
-presentation attributes, no script), drawn here because scorecards sits above this app.
+"""A model's calibration plot as inline SVG (a reliability diagram): for each bin of scores,
+the mean score (x) against the share of those tickets that failed QA (y), with that share's
+Wilson interval as a whisker and the diagonal a perfectly calibrated model would follow. Drawn
+for the model card (out-of-fold scores) and the model-monitoring page (a period's audits,
+``scorecards.model_views``). It follows scorecards.charts' conventions (an image to assistive
+technology, presentation attributes, no script), drawn here because scorecards sits above
+this app.
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ def _y(value: float) -> float:
     return round(SIZE - BOTTOM - value * (SIZE - BOTTOM - TOP), 1)
 
 
-def calibration_svg(bins: Sequence, *, title: str) -> str:
-    """``bins``: objects with ``mean_score``, ``observed``, ``observed_low``,
-    ``observed_high`` and ``count`` (risk_model.models.CalibrationBin rows)."""
+def calibration_svg(bins: Sequence, *, title: str, name: str = "calibration-chart") -> str:
+    """``bins``: objects with ``low``, ``high``, ``mean_score``, ``observed``,
+    ``observed_low``, ``observed_high`` and ``count`` (risk_model.models.CalibrationBin rows,
+    sampling.stats.CalibrationBin); ``name`` is the svg's class beside ``chart``."""
     summary = "; ".join(
         f"scores near {b.mean_score:.0%}: {b.observed:.0%} failed of {b.count}" for b in bins
     )
     parts = [
-        f'<svg class="chart calibration-chart" viewBox="0 0 {SIZE} {SIZE}" role="img" '
+        f'<svg class="chart {name}" viewBox="0 0 {SIZE} {SIZE}" role="img" '
         f'aria-label="{escape(title)}: {escape(summary)}">',
         f"<title>{escape(title)}</title>",
     ]

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from accounts.decorators import internal_page
+from risk_model.charts import calibration_svg
 from rollups.periods import PeriodInvalid, period_from_query
 
 from . import charts
-from .calibration_chart import reliability_svg
 from .model_monitoring import (
     CHART_PERIODS,
     KINDS,
@@ -93,7 +93,8 @@ def model_monitoring(request):
                 )
             ),
             "reliability_svg": mark_safe(
-                reliability_svg(watch.bins, title=f"Calibration, {period.label}")
+                calibration_svg(watch.bins, title=f"Calibration, {period.label}",
+                                name="reliability-chart")
             ),
         },
     )
