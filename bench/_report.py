@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -63,3 +64,18 @@ def postgres_url(script: str) -> str | None:
         file=sys.stderr,
     )
     return None
+
+
+def scratch_environment(url: str, database: str) -> dict[str, str]:
+    """The environment a bench runs Django in: ``database`` beside ``url``'s on the same
+    server, production-like settings (no DEBUG, so no query logging; no https redirect for
+    plain-http requests), warnings only in the log. A secret key, a settings module or a log
+    level already set are kept."""
+    return {
+        "DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{database}")),
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key"),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "qa_program.settings"),
+        "DJANGO_LOG_LEVEL": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+    }

@@ -42,7 +42,6 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import _report
 
@@ -89,13 +88,8 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
 
     if not args.reuse:
         audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}", f"CREATE DATABASE {SCRATCH}")
-    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
+    os.environ.update(_report.scratch_environment(url, SCRATCH))
     os.environ.pop("REDIS_URL", None)  # Celery eager: the on-commit refresh runs in-process
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-    os.environ["DJANGO_DEBUG"] = "0"  # production-like: no query logging
-    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qa_program.settings")
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
     try:
         import django

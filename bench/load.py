@@ -44,7 +44,7 @@ import time
 import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 import _report
 from _dashboard_data import POSITIVE_ANSWERS
@@ -90,16 +90,8 @@ def main() -> int:
 
 def _environment(url: str, database: str) -> dict[str, str]:
     """What the bench process, gunicorn and the worker share: the scratch database,
-    production-like settings (no DEBUG, no query logging), a host gunicorn accepts."""
-    return {
-        "DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{database}")),
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key"),
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "qa_program.settings",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
+    production-like settings (``_report.scratch_environment``), a host gunicorn accepts."""
+    return {**_report.scratch_environment(url, database), "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
 
 
 def wsgi_app():

@@ -29,7 +29,6 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import _report
 
@@ -73,12 +72,8 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     import audit_pages  # _admin, _scalar and _bulk_sql: the loaders' SQL helpers
 
     audit_pages._admin(url, f"DROP DATABASE IF EXISTS {SCRATCH}", f"CREATE DATABASE {SCRATCH}")
-    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
+    os.environ.update(_report.scratch_environment(url, SCRATCH))
     os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-    os.environ["DJANGO_DEBUG"] = "0"  # production-like: no query logging
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qa_program.settings")
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
     warnings.filterwarnings("ignore", message="No directory at")
     try:
         import django
