@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import joblib
 import numpy as np
@@ -177,15 +177,28 @@ def build_pipeline() -> Pipeline:
 @dataclass
 class RiskBundle:
     """What a version stores: the fitted pipeline and the agent record its agent feature is
-    computed from at scoring time."""
+    computed from at scoring time, and the K fold models of its cross-fitting (``folds``,
+    empty in a fold model and in versions stored before they were kept)."""
 
     pipeline: Pipeline
     agents: AgentRecord
+    folds: list[RiskBundle] = field(default_factory=list)
 
     def predict(self, frame: pd.DataFrame) -> NDArray:
-        """Probability of failing QA for tickets the model did not learn from."""
+        """Probability of failing QA from this bundle's own pipeline (the final model's, or a
+        fold model's)."""
         features = frame.assign(agent_error_logit=self.agents.error_logit(frame["agent"]))
         return np.clip(self.pipeline.predict_proba(features)[:, 1], 0.0, 1.0)
+
+    def cross_predict(self, frame: pd.DataFrame) -> NDArray:
+        """Probability of failing QA for tickets no model of this version learned from: the
+        average of the K fold models' predictions (cross-prediction, Zrnic & Candès 2024), so
+        unaudited tickets are scored by the same models as the audited ones' out-of-fold
+        scores. A version stored without its fold models falls back to the final model."""
+        folds = getattr(self, "folds", None) or []  # unpickled from before folds were kept
+        if not folds:
+            return self.predict(frame)
+        return np.mean([fold.predict(frame) for fold in folds], axis=0)
 
     @property
     def penalty(self) -> float:
@@ -217,10 +230,11 @@ def fit_bundle(frame: pd.DataFrame, failed: NDArray) -> RiskBundle:
 @dataclass(frozen=True)
 class CrossFit:
     """Out-of-fold scores: ``scores[i]`` came from the model fitted without fold ``fold[i]``,
-    the fold holding ticket i."""
+    the fold holding ticket i; ``models[k]`` is the model fitted without fold k."""
 
     scores: NDArray
     fold: NDArray
+    models: list[RiskBundle] = field(default_factory=list)
 
 
 def fold_assignment(failed: NDArray, folds: int, seed: int) -> NDArray:
@@ -238,11 +252,13 @@ def cross_fit(frame: pd.DataFrame, failed: NDArray, folds: int, seed: int) -> Cr
     failed = np.asarray(failed, dtype=int)
     assignment = fold_assignment(failed, folds, seed)
     scores = np.empty(len(failed), dtype=float)
+    models = []
     for k in range(folds):
         held_out = assignment == k
         bundle = fit_bundle(frame[~held_out].reset_index(drop=True), failed[~held_out])
         scores[held_out] = bundle.predict(frame[held_out].reset_index(drop=True))
-    return CrossFit(scores, assignment)
+        models.append(bundle)
+    return CrossFit(scores, assignment, models)
 
 
 def smallest_class_needed(folds: int) -> int:

@@ -3,8 +3,10 @@
 Tickets are read in keyset pages of ``CHUNK`` by id (``id > last ORDER BY id LIMIT CHUNK``), so
 memory stays that of one page however large the population; each page's scores are written in
 one statement (``tickets.ai_scores.write_ai_scores``). A ticket the version learned from gets
-its out-of-fold score, never the final model's in-sample one. A score from an outside model
-(``ai_model`` not starting with ``BUILT_IN_PREFIX``) is kept unless ``overwrite_outside``.
+its out-of-fold score, never the final model's in-sample one; every other ticket the average
+of the version's K fold models (cross-prediction), so all scores come from the same models.
+A score from an outside model (``ai_model`` not starting with ``BUILT_IN_PREFIX``) is kept
+unless ``overwrite_outside``.
 Docs: docs/risk-model.md#scoring-the-population.
 """
 
@@ -67,7 +69,7 @@ def score_tickets(
         if not rows:
             break
         ids = [row["id"] for row in rows]
-        scores = bundle.predict(learning.ticket_frame(rows))
+        scores = bundle.cross_predict(learning.ticket_frame(rows))
         crossed = dict(
             OutOfFoldScore.objects.filter(model=model, ticket_id__in=ids).values_list(
                 "ticket_id", "score"

@@ -112,6 +112,9 @@ def train_risk_model(*, by=None, now: dt.datetime | None = None) -> RiskModel:
     frame = learning.ticket_frame(ticket_rows(ids))
     crossed = learning.cross_fit(frame, failed, FOLDS, SEED)
     bundle = learning.fit_bundle(frame, failed)
+    # The fold models score the unaudited tickets (their average: cross-prediction), so the
+    # version keeps them with the final model (docs/risk-model.md#cross-fitting).
+    bundle.folds = crossed.models
     estimator = bundle.dumps()
     if len(estimator) > MAX_ESTIMATOR_BYTES:
         raise TrainingRefused(

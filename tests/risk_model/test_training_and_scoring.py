@@ -85,6 +85,10 @@ def test_an_audited_tickets_score_comes_from_the_fold_that_left_it_out(trained):
     # The stored final model learned from those tickets: its in-sample scores differ.
     final = learning.RiskBundle.loads(model.estimator)
     assert not np.allclose(final.predict(frame[held_out].reset_index(drop=True)), kept)
+    # The version keeps fold 2's model: the one that scored those tickets.
+    np.testing.assert_allclose(
+        final.folds[2].predict(frame[held_out].reset_index(drop=True)), kept, rtol=0, atol=1e-9
+    )
 
 
 def test_scoring_writes_every_ticket_but_keeps_outside_models_scores(trained):
@@ -101,13 +105,19 @@ def test_scoring_writes_every_ticket_but_keeps_outside_models_scores(trained):
     outside = {t.pk for t in trained["outside"]}
     for pk in outside:
         assert (tickets[pk].ai_model, tickets[pk].ai_score) == (OUTSIDE_MODEL, 0.123)
+    # An unaudited ticket's score is the average of the K fold models' predictions (cross-
+    # prediction): the models that gave the audited tickets theirs, not the final model.
     fresh = [t for t in trained["unaudited"] if t.pk not in outside]
     bundle = learning.RiskBundle.loads(model.estimator)
-    rows = Ticket.objects.filter(pk__in=[t.pk for t in fresh]).order_by("pk")
-    expected = bundle.predict(learning.ticket_frame(rows.values(*learning.TICKET_FIELDS)))
-    np.testing.assert_allclose(
-        [tickets[t.pk].ai_score for t in sorted(fresh, key=lambda t: t.pk)], expected, atol=1e-12
+    assert len(bundle.folds) == training.FOLDS
+    frame = learning.ticket_frame(
+        Ticket.objects.filter(pk__in=[t.pk for t in fresh]).order_by("pk")
+        .values(*learning.TICKET_FIELDS)
     )
+    expected = np.mean([fold.predict(frame) for fold in bundle.folds], axis=0)
+    written = [tickets[t.pk].ai_score for t in sorted(fresh, key=lambda t: t.pk)]
+    np.testing.assert_allclose(written, expected, rtol=0, atol=1e-12)
+    assert not np.allclose(written, bundle.predict(frame), rtol=0, atol=1e-9)
     assert out.getvalue().strip() == (
         "Scored 270 tickets with qa-risk-v1 (240 audited ones with their out-of-fold score); "
         "10 kept an outside model's score."
