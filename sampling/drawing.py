@@ -19,21 +19,21 @@ import logging
 from collections import Counter
 from contextlib import contextmanager
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import events, kinds
+from accounts.progress import PERCENT, ProgressReporter
+
+from . import ai_snapshot, events, kinds
 from .allocation import Design, RunAllocation, allocate_strata, past_error_rates
 from .assignment import assign_tickets
 from .models import (
-    PROGRESS_TTL,
+    PROGRESS_KIND,
     STRATUM_FIELDS,
     SampledTicket,
     SampleRun,
     SampleStratum,
     SamplingPlan,
-    progress_cache_key,
 )
 from .population import (
     StratumCount,
@@ -155,6 +155,10 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
     )
     progress(85, f"Saving {len(selected)} assignments")
     _write_sample(run, plan, strata, selected, auditor_for)
+    # The model's scores as they are now: the run's AI-assisted estimates use these, so a
+    # later rescoring never changes them (docs/statistics.md#ai-assisted-domain-estimates).
+    ai_snapshot.keep_population_scores(tickets, keys, strata)
+    ai_snapshot.keep_sampled_scores(run.pk)
 
     finish_run(run, design, allocation, assigned, population=population, drawn=len(selected),
                strata=len(strata), message=f"Drew {len(selected)} of {population} tickets",
@@ -346,14 +350,16 @@ def _run_lock(run_id: int):
 
 class _Progress:
     """Live progress of a draw whose writes are still one open transaction: kept in the cache
-    (Redis when configured, shared by web and workers) under the run's key, read back by
-    ``SampleRun.live_progress``. The run's row holds the start (5%) and the end (100%)."""
+    (Redis when configured, shared by web and workers) as an ``accounts.progress`` record
+    under the run's key, read back by ``SampleRun.live_progress``. A draw is a few set-based
+    steps, so it counts in percent; the run's row holds the start (5%) and the end (100%)."""
 
     def __init__(self, run_id: int) -> None:
-        self.key = progress_cache_key(run_id)
+        self.reporter = ProgressReporter(PROGRESS_KIND, run_id)
+        self.reporter.phase("Counting the population per stratum", 100, PERCENT)
 
     def __call__(self, percent: int, message: str) -> None:
-        cache.set(self.key, (percent, message[:200]), timeout=PROGRESS_TTL)
+        self.reporter.update(percent, step=message[:200])
 
     def clear(self) -> None:
-        cache.delete(self.key)
+        self.reporter.clear()

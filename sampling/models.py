@@ -16,7 +16,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -24,6 +23,7 @@ from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 
 from accounts.formats import moment
+from accounts.progress import Progress, job_status, read_progress
 
 from .validators import (  # noqa: F401 — re-exported: migrations and forms import them here
     STRATUM_FIELDS,
@@ -35,11 +35,7 @@ from .validators import (  # noqa: F401 — re-exported: migrations and forms im
     validate_timezone,
 )
 
-PROGRESS_TTL = 6 * 3600
-
-
-def progress_cache_key(run_id: int) -> str:
-    return f"sampling:run:{run_id}:progress"
+PROGRESS_KIND = "sample-run"  # accounts.progress key of a run's draw
 
 
 def default_strata_keys() -> list[str]:
@@ -413,15 +409,36 @@ class SampleRun(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def live_record(self) -> Progress | None:
+        """The running draw's progress record (its database writes are one transaction,
+        invisible until done, so its steps travel through the cache); None otherwise."""
+        if self.status != self.Status.RUNNING:
+            return None
+        return read_progress(PROGRESS_KIND, self.pk)
+
+    @property
     def live_progress(self) -> tuple[int, str]:
-        """(percent, message) to show while polling. A running draw reports its steps through
-        the cache (its database writes are one transaction, invisible until done); otherwise
+        """(percent, message) to show while polling: the running draw's record, otherwise
         the row's own progress fields."""
-        if self.status == self.Status.RUNNING:
-            cached = cache.get(progress_cache_key(self.pk))
-            if cached:
-                return cached[0], cached[1]
+        record = self.live_record
+        if record is not None:
+            return record.done, record.phase
         return self.progress, self.progress_message
+
+    def job_status(self) -> dict:
+        """The status page's and the status endpoint's progress (``accounts.progress``)."""
+        record = self.live_record
+        percent, message = self.live_progress
+        job = job_status(
+            status=self.status,
+            status_label=self.get_status_display(),
+            finished=self.is_finished,
+            record=record,
+            waiting="Waiting for a worker…",
+        )
+        if record is None and percent:  # the row's own step: the start, or the end
+            job.update(percent=percent, phase=message, text=f"{percent}% done")
+        return job
 
 
 class SampleStratum(models.Model):
@@ -473,6 +490,19 @@ class SampleStratum(models.Model):
     expected_rate = models.FloatField(help_text="p_h used to plan (past audits or the plan's).")
     stddev = models.FloatField(help_text="sqrt(p_h (1 - p_h)).")
     cost = models.FloatField(default=1.0)
+    # The model's scores on the stratum's population at draw (ŷ = Ticket.ai_score), kept so the
+    # run's AI-assisted estimates never change with a later rescoring (sampling.ai_snapshot).
+    # Empty for strata drawn before they were kept: those get no AI-assisted estimate.
+    ai_scored = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Tickets of N_h with a model score at draw."
+    )
+    ai_score_sum = models.FloatField(null=True, blank=True, help_text="Σ ŷ over N_h at draw.")
+    ai_score_sq_sum = models.FloatField(null=True, blank=True, help_text="Σ ŷ² over N_h.")
+    ai_model = models.CharField(
+        max_length=100, blank=True,
+        help_text="The one model that scored every ticket of the stratum; empty when some "
+        "ticket was unscored or several models scored them (no AI-assisted estimate).",
+    )
 
     class Meta:
         ordering = ["run", "position"]
@@ -500,6 +530,10 @@ class SampleStratum(models.Model):
         """The stratum's value for each of the run's strata keys, e.g. {"vendor": 3}."""
         keys = self.run.parameters.get("strata_keys", [])
         return {name: getattr(self, STRATUM_FIELDS[name]) for name in keys}
+
+    def key_values(self, keys: list[str]) -> list[object]:
+        """The stratum's column values for ``keys`` (ids, not objects), in that order."""
+        return [getattr(self, STRATUM_FIELDS[name]) for name in keys]
 
     @property
     def inclusion_probability(self) -> float:
@@ -556,6 +590,9 @@ class SampledTicket(models.Model):
     passed = models.BooleanField(
         null=True, blank=True, help_text="The scored audit's verdict; empty until it is scored."
     )
+    ai_score = models.FloatField(
+        null=True, blank=True, help_text="The ticket's model score ŷ at draw (empty: unscored)."
+    )
 
     class Meta:
         ordering = ["run", "stratum__position", "draw_rank"]
@@ -573,3 +610,53 @@ class SampledTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.ticket_id}"
+
+
+class PopulationScoreCell(models.Model):
+    """A stratum's population at draw in one rollup cell key (vendor, site, agent, workflow, UTC
+    handling week): its tickets, those with a model score and Σ ŷ, Σ ŷ² over them. A domain's
+    AI-assisted estimate adds the model's scores over its cells (docs/statistics.md
+    #ai-assisted-domain-estimates); written once by the draw (``sampling.ai_snapshot``)."""
+
+    vendor_path = "vendor"
+    internal_only = True
+
+    stratum = models.ForeignKey(
+        SampleStratum, on_delete=models.CASCADE, related_name="population_cells",
+        db_index=False,
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    site = models.ForeignKey(
+        "vendors.Site", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    agent = models.ForeignKey(
+        "vendors.Agent", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    workflow = models.ForeignKey(
+        "vendors.Workflow", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    week = models.DateField(help_text="Monday of the tickets' handling week (UTC).")
+    tickets = models.PositiveIntegerField()
+    scored = models.PositiveIntegerField(help_text="Tickets with a model score at draw.")
+    score_sum = models.FloatField(default=0, help_text="Σ ŷ.")
+    score_sq_sum = models.FloatField(default=0, help_text="Σ ŷ².")
+
+    class Meta:
+        ordering = ["stratum_id", "week", "agent_id", "workflow_id", "site_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stratum", "agent", "workflow", "week", "site", "vendor"],
+                name="population_cell_key_unique",
+            ),
+            models.CheckConstraint(condition=Q(tickets__gt=0) & Q(scored__lte=F("tickets")),
+                                   name="population_cell_counts_consistent"),
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "week"], name="population_cell_vendor_week"),
+            models.Index(fields=["week"], name="population_cell_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tickets} tickets of stratum {self.stratum_id}, week of {self.week}"
