@@ -328,15 +328,10 @@ def plan_draw(request, pk):
 def run_status(request, pk):
     """JSON: a run's status and progress, polled by the run page while it is not finished."""
     run = get_object_or_404(runs_for(request.user), pk=pk)
-    progress, message = run.live_progress
     return JsonResponse(
         {
             "id": run.pk,
-            "status": run.status,
-            "status_label": run.get_status_display(),
-            "progress": progress,
-            "progress_message": message,
-            "finished": run.is_finished,
+            **run.job_status(),
             "failure_reason": run.failure_reason,
             "url": reverse("sampling:run_detail", args=[run.pk]),
         }

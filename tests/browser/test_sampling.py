@@ -131,10 +131,10 @@ def test_the_run_page_follows_a_draw_in_progress_and_shows_the_report_when_done(
     log_in(manager)
     page.goto(f"/sampling/runs/{run.pk}/")
     expect(page.locator("#run-status")).to_have_text("Queued")
-    expect(page.locator("#run-progress")).to_be_visible()
+    expect(page.locator("#job-progress")).to_be_visible()
 
     draw_sample(run.pk)  # a worker finishes the draw while the page is open
 
     expect(page.locator("#run-status")).to_have_text("Done", timeout=15_000)
     expect(page.locator("#run-strata tbody tr")).to_have_count(2)
-    expect(page.locator("#run-progress")).to_have_count(0)
+    expect(page.locator("#job-progress")).to_have_count(0)

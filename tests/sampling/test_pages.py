@@ -450,15 +450,18 @@ def test_a_queued_run_shows_progress_and_polls_its_status(client_as, auditor, pl
 
     html = client.get(reverse("sampling:run_detail", args=[run.pk])).content.decode()
     assert "Allocating audits to strata" in html
-    assert "js/run_status.js" in html
+    assert "js/progress.js" in html
+    assert '<progress id="job-bar" max="100" value="25"' in html
     status = client.get(reverse("sampling:run_status", args=[run.pk])).json()
     assert status == {
         "id": run.pk,
         "status": "queued",
         "status_label": "Queued",
-        "progress": 25,
-        "progress_message": "Allocating audits to strata",
         "finished": False,
+        "progress": None,
+        "percent": 25,
+        "phase": "Allocating audits to strata",
+        "text": "25% done",
         "failure_reason": "",
         "url": reverse("sampling:run_detail", args=[run.pk]),
     }
@@ -478,7 +481,7 @@ def test_a_failed_run_shows_its_reason(client_as, auditor, plan):
     html = client_as(auditor).get(reverse("sampling:run_detail", args=[run.pk])).content.decode()
 
     assert "The minimum does not fit the cap." in html
-    assert "js/run_status.js" not in html
+    assert "js/progress.js" not in html
 
 
 def test_admins_are_managers_here(client_as, plan):
