@@ -9,7 +9,8 @@ open transaction whose row updates nobody else could see until it commits.
 Writes are bounded: a reporter is called once per chunk and writes at most every
 ``MIN_INTERVAL`` seconds (and at each change of phase and at the end), never once per row.
 Status pages read a record through ``read_progress`` and poll a small JSON view
-(static/js/progress.js); the job's row still holds the outcome. docs/operations.md has the
+(static/js/progress.js); the job's row holds the outcome, and the last record is left to
+lapse (``TTL``) so that it says how far a job got. docs/operations.md has the
 list of jobs that report.
 
 This is the lowest layer (``accounts``) so that tickets, sampling, risk_model and rollups
@@ -165,16 +166,14 @@ class ProgressReporter:
             cache.delete(self.key)
 
     def _report(self, *, force: bool) -> None:
+        now = self.current.updated_at
+        due = force or self.written_at is None or now - self.written_at >= self.min_interval
+        if self.key is not None and due:
+            cache.set(self.key, asdict(self.current), timeout=TTL)
+            self.written_at = now
+            self.writes += 1
         if self.listener is not None:
             self.listener(self.current)
-        if self.key is None:
-            return
-        now = self.current.updated_at
-        if not force and self.written_at is not None and now - self.written_at < self.min_interval:
-            return
-        cache.set(self.key, asdict(self.current), timeout=TTL)
-        self.written_at = now
-        self.writes += 1
 
 
 def job_status(

@@ -28,6 +28,7 @@ from typing import BinaryIO
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.progress import ProgressReporter
 from vendors.models import Agent
 
 from .import_report import ERROR_REPORT_LIMIT, ImportReport, RowError
@@ -46,19 +47,26 @@ logger = logging.getLogger(__name__)
 
 
 def import_tickets(
-    stream: BinaryIO, *, file_name: str = "", default_source: str = ""
+    stream: BinaryIO,
+    *,
+    file_name: str = "",
+    default_source: str = "",
+    progress: ProgressReporter | None = None,
 ) -> ImportReport:
     """Import a ticket CSV read from the binary ``stream``; returns what happened.
 
     The file must be UTF-8 (a byte-order mark is fine). ``default_source`` is the ticket
     source for rows without a ``source`` value. When the report is not ``ok``, nothing
-    was written: not a ticket, not an agent.
+    was written: not a ticket, not an agent. ``progress`` hears the rows read, checked and
+    imported, a chunk at a time (``accounts.progress``).
     """
+    progress = progress or ProgressReporter()
     report = ImportReport(file_name=file_name)
+    total = _data_lines(stream)
     if connection.vendor == "postgresql" and stream.seekable():
         start = stream.tell()
         try:
-            _import_by_copy(stream, report, default_source)
+            _import_by_copy(stream, report, default_source, progress, total)
         except FileOutsideFastRoad as reason:
             logger.info("ticket import: %s read row by row (%s)", file_name, reason)
             stream.seek(start)
@@ -68,25 +76,65 @@ def import_tickets(
             return report
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
-        _import_rows(csv.reader(text), report, default_source)
+        _import_rows(csv.reader(text), report, default_source, progress, total)
     finally:
         text.detach()  # leave the caller's stream open: the caller owns it
     logger.info("ticket import: %s", report.summary())
     return report
 
 
-def _import_rows(reader, report: ImportReport, default_source: str) -> None:
+# Rows between two progress reports of the row checker (the reporter bounds the writes).
+PROGRESS_ROWS = 2_000
+
+
+def _data_lines(stream: BinaryIO) -> int | None:
+    """The file's lines after the header, counted by bytes (fast, no CSV parsing): the total
+    the progress bar shows. A quoted value over several lines makes it a slight overcount,
+    which the end corrects. None for a stream that cannot be read twice."""
+    if not stream.seekable():
+        return None
+    start = stream.tell()
+    lines, last = 0, b"\n"
+    while chunk := stream.read(1 << 20):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    stream.seek(start)
+    if last != b"\n":
+        lines += 1  # the last line has no line end
+    return max(lines - 1, 0)
+
+
+class _CountedLines:
+    """The binary stream COPY reads, telling ``progress`` how many data lines it has read."""
+
+    def __init__(self, stream: BinaryIO, progress: ProgressReporter) -> None:
+        self.stream, self.progress, self.lines = stream, progress, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(size)
+        self.lines += chunk.count(b"\n")
+        self.progress.update(max(self.lines - 1, 0))  # less the header line
+        return chunk
+
+    readline = read
+
+
+def _import_rows(
+    reader, report: ImportReport, default_source: str, progress: ProgressReporter, total
+) -> None:
     header = _read_header(reader, report)
     if header is None:
         return
     reference = ProgramReference.load()
     checker = TicketRowChecker(header, reference, default_source)
     staging = TicketStaging.for_connection()
+    progress.phase("checking rows", total, "rows checked")
     try:
         with transaction.atomic():
             staging.create()
-            staging.add(_checked_rows(reader, checker, report))
-            _write_if_clean(staging, reference, report)
+            staging.add(_checked_rows(reader, checker, report, progress))
+            progress.update(report.rows_read, total=report.rows_read)
+            _write_if_clean(staging, reference, report, progress)
     finally:
         staging.drop()
 
@@ -95,7 +143,13 @@ def _import_rows(reader, report: ImportReport, default_source: str) -> None:
 HEADER_BYTES = 1 << 16
 
 
-def _import_by_copy(stream: BinaryIO, report: ImportReport, default_source: str) -> None:
+def _import_by_copy(
+    stream: BinaryIO,
+    report: ImportReport,
+    default_source: str,
+    progress: ProgressReporter,
+    total: int | None,
+) -> None:
     """The import on PostgreSQL: COPY, then checks in SQL (see tickets.import_sql).
     Raises FileOutsideFastRoad, having written nothing, for a file to read row by row."""
     start = stream.tell()
@@ -118,17 +172,25 @@ def _import_by_copy(stream: BinaryIO, report: ImportReport, default_source: str)
         with transaction.atomic():
             staging.create()
             raw.create()
-            report.rows_read = raw.copy_file(stream)
+            progress.phase("reading rows", total, "rows read")
+            report.rows_read = raw.copy_file(_CountedLines(stream, progress))
+            progress.update(report.rows_read, total=report.rows_read)
+            # The checks are a few set-based statements: the bar moves when they are done.
+            progress.phase("checking rows", report.rows_read, "rows checked")
             if raw.stage_plain_rows() < report.rows_read:
                 raw.check_the_rest(report)
-            _write_if_clean(staging, reference, report)
+            progress.update(report.rows_read)
+            _write_if_clean(staging, reference, report, progress)
     finally:
         raw.drop()
         staging.drop()
 
 
 def _write_if_clean(
-    staging: TicketStaging, reference: ProgramReference, report: ImportReport
+    staging: TicketStaging,
+    reference: ProgramReference,
+    report: ImportReport,
+    progress: ProgressReporter,
 ) -> None:
     """After every row is staged: report duplicate ids; then, unless a row was bad, create
     the new agents and insert the tickets not already present (else roll back)."""
@@ -136,8 +198,10 @@ def _write_if_clean(
     if not report.ok:
         transaction.set_rollback(True)
         return
+    progress.phase("importing", report.rows_read, "rows imported")
     report.agents_created = add_agents(staging, reference)
     report.created = staging.insert_tickets(timezone.now())
+    progress.update(report.rows_read)
     # A clean file staged every row it read.
     report.already_present = report.rows_read - report.created
 
@@ -178,12 +242,14 @@ def _read_header(reader, report: ImportReport) -> list[str] | None:
 
 
 def _checked_rows(
-    reader, checker: TicketRowChecker, report: ImportReport
+    reader, checker: TicketRowChecker, report: ImportReport, progress: ProgressReporter
 ) -> Iterator[StagedTicket | TicketIdentity]:
     """Check each data row, record its problems in ``report``, yield what to stage."""
     row = 1
     while True:
         row += 1
+        if row % PROGRESS_ROWS == 0:
+            progress.update(report.rows_read)
         try:
             cells = next(reader)
         except StopIteration:
@@ -222,10 +288,17 @@ def _create_agents(reference: ProgramReference) -> int:
     return len(reference.new_agents)
 
 
-def import_tickets_from_path(path: str, *, default_source: str = "") -> ImportReport:
+def import_tickets_from_path(
+    path: str, *, default_source: str = "", progress: ProgressReporter | None = None
+) -> ImportReport:
     """Import the CSV file at ``path`` (what ``manage.py import_tickets`` does)."""
     with open(path, "rb") as stream:
-        return import_tickets(stream, file_name=str(path), default_source=default_source)
+        return import_tickets(
+            stream, file_name=str(path), default_source=default_source, progress=progress
+        )
+
+
+PROGRESS_KIND = "ticket-import"  # accounts.progress key of an upload's import
 
 
 def run_ticket_import(import_id: int) -> TicketImport:
@@ -241,10 +314,15 @@ def run_ticket_import(import_id: int) -> TicketImport:
     upload.status = TicketImport.Status.RUNNING
     upload.started_at = timezone.now()
     upload.save(update_fields=["status", "started_at"])
+    # The status page polls this record (the import is one transaction: the row cannot say).
+    progress = ProgressReporter(PROGRESS_KIND, upload.pk)
     try:
         with upload.file.open("rb") as stream:
             report = import_tickets(
-                stream, file_name=upload.original_name, default_source=upload.source
+                stream,
+                file_name=upload.original_name,
+                default_source=upload.source,
+                progress=progress,
             )
     except Exception as exc:
         logger.exception("ticket import %s stopped", import_id)

@@ -3,9 +3,13 @@ from functools import partial
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from accounts.decorators import manager_required
+from accounts.progress import job_status, read_progress
 from accounts.scoping import visible_to
 from vendors.selectors import vendors_for
 
@@ -13,6 +17,7 @@ from . import tasks
 from .forms import TicketImportForm
 from .import_report import ImportReport
 from .import_rows import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from .importing import PROGRESS_KIND
 from .models import Ticket, TicketImport
 from .volumes import with_ticket_counts
 
@@ -80,5 +85,36 @@ def ticket_import_status(request, pk):
     return render(
         request,
         "tickets/ticket_import_status.html",
-        {"upload": upload, "report": report, "vendors": vendors},
+        {
+            "upload": upload,
+            "report": report,
+            "vendors": vendors,
+            "job": _import_job(upload),
+            "status_url": reverse("audits:ticket_import_progress", args=[upload.pk]),
+        },
     )
+
+
+def _import_job(upload: TicketImport) -> dict:
+    record = None if upload.finished else read_progress(PROGRESS_KIND, upload.pk)
+    waiting = (
+        "Waiting for a worker to pick up the file…"
+        if upload.status == TicketImport.Status.QUEUED
+        else "Reading the file…"
+    )
+    return job_status(
+        status=upload.status,
+        status_label=upload.get_status_display(),
+        finished=upload.finished,
+        record=record,
+        waiting=waiting,
+    )
+
+
+@manager_required
+@require_GET
+def ticket_import_progress(request, pk):
+    """JSON: an upload's status and progress, polled by its page while the import runs
+    (the same people as the page: managers)."""
+    upload = get_object_or_404(TicketImport, pk=pk)
+    return JsonResponse({"id": upload.pk, **_import_job(upload)})

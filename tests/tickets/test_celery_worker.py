@@ -5,7 +5,9 @@ import time
 import pytest
 from django.urls import reverse
 
+from accounts.progress import read_progress
 from tests.tickets.conftest import good_row
+from tickets.importing import PROGRESS_KIND
 from tickets.models import Ticket, TicketImport
 
 pytestmark = pytest.mark.celery_worker
@@ -32,3 +34,6 @@ def test_a_real_worker_imports_an_uploaded_file(
     page = client.get(response["Location"]).content.decode()
     assert "2 rows read; 2 new tickets" in page
     assert "tickets.tasks.import_ticket_file[" in live_celery_worker.log()  # not run in-process
+    # The worker's last progress record, as the page polled it (it lapses after a while).
+    record = read_progress(PROGRESS_KIND, upload.pk)
+    assert (record.phase, record.done, record.total) == ("importing", 2, 2)
