@@ -8,4 +8,5 @@ urlpatterns = [
     path("v<int:version>/", views.version_card, name="version"),
     path("train/", views.train, name="train"),
     path("score/", views.score, name="score"),
+    path("jobs/<int:pk>/status.json", views.job_status, name="job_status"),
 ]

@@ -7,7 +7,9 @@ managers queue jobs. Thin: the work is ``risk_model.jobs``.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,7 +17,7 @@ from accounts.decorators import internal_page, manager_required
 
 from . import tasks
 from .charts import calibration_svg
-from .jobs import queue_job
+from .jobs import FINISHED, job_progress, queue_job
 from .models import RiskJob, RiskModel
 from .training import FOLDS, HISTORY_DAYS, MIN_EACH_OUTCOME, MIN_TRAINING_AUDITS
 
@@ -27,7 +29,12 @@ CARD_FIELDS_DEFERRED = ("estimator",)
 def _card_context(model: RiskModel | None) -> dict:
     versions = RiskModel.objects.defer(*CARD_FIELDS_DEFERRED).select_related("trained_by")
     bins = list(model.bins.all()) if model else []
+    # The oldest job not finished gets the progress bar (jobs run one after another).
+    running = RiskJob.objects.exclude(status__in=FINISHED).order_by("created_at", "id").first()
     return {
+        "running_job": running,
+        "running_progress": job_progress(running) if running else None,
+        "status_url": reverse("risk_model:job_status", args=[running.pk]) if running else "",
         "model": model,
         "versions": versions,
         "bins": bins,
@@ -55,6 +62,14 @@ def model_card(request):
 def version_card(request, version: int):
     model = get_object_or_404(RiskModel.objects.defer(*CARD_FIELDS_DEFERRED), version=version)
     return render(request, "risk_model/card.html", _card_context(model))
+
+
+@internal_page
+@require_GET
+def job_status(request, pk: int):
+    """JSON: a job's status and progress, polled by the card while the job runs (the same
+    people as the card: internal staff; vendor users get 404)."""
+    return JsonResponse(job_progress(get_object_or_404(RiskJob, pk=pk)))
 
 
 def _queue(request, kind: str, **options):

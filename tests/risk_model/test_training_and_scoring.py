@@ -14,7 +14,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import Role
+from accounts.progress import ProgressReporter, read_progress
 from risk_model import learning, training
+from risk_model.jobs import PROGRESS_KIND
 from risk_model.models import MAX_ESTIMATOR_BYTES, OutOfFoldScore, RiskJob, RiskModel
 from tests.factories import UserFactory, enrol_totp
 from tests.risk_model.world import NOW, OUTSIDE_MODEL, audited_program
@@ -147,6 +149,36 @@ def test_the_score_button_runs_the_task_and_the_card_shows_it(trained, client_as
     assert 'id="train-now"' in html
 
 
+def test_a_scoring_counts_its_tickets_as_it_goes(trained, client_as):
+    client_as(trained["manager"]).post(reverse("risk_model:score"))
+
+    job = RiskJob.objects.get()
+    record = read_progress(PROGRESS_KIND, job.pk)  # the worker's last record
+    assert (record.phase, record.done, record.total) == ("scoring tickets", 270, 270)
+    assert record.text == "270 of 270 tickets scored"
+
+
+def test_the_card_shows_a_running_scorings_bar_and_polls_its_status(trained, client_as):
+    job = RiskJob.objects.create(kind="score", status="running", requested_by=trained["manager"])
+    clock = iter([50.0, 60.0])
+    reporter = ProgressReporter(PROGRESS_KIND, job.pk, clock=lambda: next(clock))
+    reporter.phase("scoring tickets", 270, "tickets scored")
+    reporter.update(90)
+    client = client_as(trained["manager"])
+
+    html = client.get(CARD).content.decode()
+    status = client.get(reverse("risk_model:job_status", args=[job.pk])).json()
+
+    assert '<progress id="job-bar" max="100" value="33"' in html and "js/progress.js" in html
+    assert "90 of 270 tickets scored, about 20 s left" in html
+    assert (status["status"], status["finished"], status["percent"]) == ("running", False, 33)
+    assert status["text"] == "90 of 270 tickets scored, about 20 s left"
+    reporter.clear()
+    RiskJob.objects.filter(pk=job.pk).update(status="done", message="Scored.")
+    assert client.get(reverse("risk_model:job_status", args=[job.pk])).json()["finished"]
+    assert "js/progress.js" not in client.get(CARD).content.decode()
+
+
 def test_the_card_reads_a_handful_of_queries(trained, client_as, django_assert_max_num_queries):
     client = client_as(trained["manager"])
 
@@ -183,8 +215,11 @@ def test_the_card_is_not_found_for_a_vendor(trained, client_as):
     enrol_totp(poc)
     client = client_as(poc)
 
-    for url in (CARD, reverse("risk_model:version", args=[1])):
+    job = RiskJob.objects.create(kind="score", status="running")
+    status = reverse("risk_model:job_status", args=[job.pk])
+    for url in (CARD, reverse("risk_model:version", args=[1]), status):
         assert client.get(url).status_code == 404
+    job.delete()
     assert client.post(reverse("risk_model:train")).status_code == 404
     assert client.post(reverse("risk_model:score")).status_code == 404
     assert not RiskJob.objects.exists()
