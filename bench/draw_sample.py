@@ -7,7 +7,8 @@ hashtextextended, masked to [0, 2^31)), and times, in the same run:
   baseline  SELECT count(*) over the plan's filtered population (the window)
   draw      sampling.drawing.draw_sample: count per stratum, allocate, select the first n_h
             of each stratum in seeded-hash order, assign them to 20 auditors and write them,
-            all in one transaction (commit included)
+            all in one transaction (commit included), then open the assigned audits (a
+            published form covers every workflow: the run_drawn subscriber's work)
   selection the in-database selection step alone (same statement, re-run read-only)
 
 and prints seconds and draw/baseline. 500 strata = 50 sites × 10 workflows. Each timing is
@@ -18,6 +19,7 @@ The scratch database is dropped at the end. Ends with ``RATIO draw_vs_count=…`
 ``--json`` prints one JSON object instead (docs/benchmarks.md, "Output").
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/draw_sample.py [--big]
+        [--scratch-db NAME]
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also 10,000,000 tickets")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--scratch-db", default=SCRATCH, help=f"the scratch database's name (default {SCRATCH})"
+    )
     _report.add_json_flag(parser)
     args = parser.parse_args()
 
@@ -56,9 +61,9 @@ def main() -> int:
 
 
 def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
-    admin_url = url
-    scratch_url = urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH}"))
-    _recreate(admin_url)
+    admin_url, scratch = url, args.scratch_db
+    scratch_url = urlunsplit(urlsplit(url)._replace(path=f"/{scratch}"))
+    _recreate(admin_url, scratch)
     os.environ["DATABASE_URL"] = scratch_url
     os.environ.pop("REDIS_URL", None)  # draw in-process; the worker path is tested elsewhere
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
@@ -88,7 +93,7 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
 
         connections.close_all()
         if not args.keep:
-            _drop(admin_url)
+            _drop(admin_url, scratch)
     ratios = {}
     for result in measured:
         # The 1,000,000-ticket ratios, measured in every run, carry the plain names.
@@ -114,24 +119,24 @@ def _run(args: argparse.Namespace, url: str) -> tuple[dict, dict]:
     return results, ratios
 
 
-def _recreate(admin_url: str) -> None:
+def _recreate(admin_url: str, scratch: str) -> None:
     import psycopg2
 
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")
-        cursor.execute(f"CREATE DATABASE {SCRATCH}")
+        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        cursor.execute(f'CREATE DATABASE "{scratch}"')
     conn.close()
 
 
-def _drop(admin_url: str) -> None:
+def _drop(admin_url: str, scratch: str) -> None:
     import psycopg2
 
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")
+        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
     conn.close()
 
 
@@ -145,6 +150,10 @@ def _server_version() -> str:
 
 def _program() -> dict:
     from accounts.models import Role, User
+    from audit_forms import catalog as forms_catalog
+    from audit_forms.json_format import import_version
+    from demo.forms import FORM_SPECS, form_document
+    from demo.taxonomy import ensure_taxonomy
     from vendors.models import Agent, Site, Vendor, Workflow
 
     vendors = Vendor.objects.bulk_create(
@@ -163,12 +172,17 @@ def _program() -> dict:
             for j in range(AGENTS_PER_SITE)
         ]
     )
-    Workflow.objects.bulk_create(
+    workflows = Workflow.objects.bulk_create(
         [Workflow(name=f"Workflow {i}", slug=f"workflow-{i}") for i in range(WORKFLOWS)]
     )
     auditors = User.objects.bulk_create(
         [User(email=f"auditor{i}@bench.example", role=Role.QA_AUDITOR) for i in range(20)]
     )
+    # A published form for every workflow, so the draw's subscriber opens every assigned audit.
+    manager = User.objects.create(email="manager@bench.example", role=Role.PROGRAM_MANAGER)
+    ensure_taxonomy()
+    draft = import_version(form_document(FORM_SPECS[0], [w.slug for w in workflows]), by=manager)
+    forms_catalog.publish_version(draft, by=manager)
     return {"auditors": auditors}
 
 
@@ -225,6 +239,7 @@ def _generate(world: dict, start: int, end: int) -> None:
 def _measure(world: dict, size: int) -> dict:
     import datetime as dt
 
+    from audits.models import Audit
     from sampling.drawing import draw_sample
     from sampling.models import SamplingPlan
     from sampling.population import Window, filtered_tickets, plan_filter, plan_population
@@ -272,10 +287,13 @@ def _measure(world: dict, size: int) -> dict:
     baseline, draw = statistics.median(counts), statistics.median(draws)
     selection = statistics.median(selections)
     run = runs[0]
+    opened = Audit.objects.filter(sampled_ticket__run=run).count()
+    if opened != run.sample_size:
+        raise SystemExit(f"{opened} audits opened for {run.sample_size} sampled tickets")
     print(
         f"population {count_result:,} in the window; {run.strata_count} strata; "
         f"sample {run.sample_size:,} ({run.sample_size / run.population_size:.1%}), "
-        f"all assigned: {run.unassigned_count == 0}"
+        f"all assigned: {run.unassigned_count == 0}, audits opened: {opened:,}"
     )
     print(
         f"baseline SELECT count(*)  {baseline:8.3f} s   (runs: "
@@ -299,6 +317,7 @@ def _measure(world: dict, size: int) -> dict:
         "strata": run.strata_count,
         "sample": run.sample_size,
         "all_assigned": run.unassigned_count == 0,
+        "audits_opened": opened,
         "baseline_s": baseline,
         "draw_s": draw,
         "selection_s": selection,
