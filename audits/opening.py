@@ -5,7 +5,7 @@ id. ``audits.lifecycle`` re-exports these. Events: docs/architecture.md#layers-a
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit_forms.models import FormVersion
@@ -22,7 +22,7 @@ def open_assigned_audits(run) -> int:
     tickets without a published form wait. Returns how many were opened.
     """
     with transaction.atomic():
-        return len(_open(SampledTicket.objects.filter(run=run), run.plan, run.pk))
+        return _open(SampledTicket.objects.filter(run=run), run.plan, run.pk)
 
 
 def open_drawn_run(run, **signal) -> None:
@@ -48,66 +48,114 @@ def open_assignment(sampled_ticket, user) -> Audit:
     return audit
 
 
-def _open(assignments, plan, run_pk: int) -> list[Audit]:
-    """Open audits for the assigned, not yet opened ``assignments``. The run's row is locked first,
-    so a second worker finds nothing left instead of colliding on the one-to-one link."""
+def _open(assignments, plan, run_pk: int) -> int:
+    """Open audits for the assigned, not yet opened ``assignments``; returns how many. The run's
+    row is locked first, so a second worker finds nothing left instead of colliding on the
+    one-to-one link.
+
+    Set-based: one ``INSERT … SELECT`` writes the audits from the assignments (the ORM's
+    compiled query, its rows locked) and, on PostgreSQL, the same statement writes their
+    ``assigned`` events: a draw's tens of thousands of audits never pass through Python.
+    """
     SampleRun.objects.select_for_update().filter(pk=run_pk).exists()
-    pending = list(
+    plan_version, versions = _published_versions(plan)
+    if plan_version is None and not versions:
+        return 0
+    pending = (
         assignments.select_for_update(of=("self",))
         .filter(auditor__isnull=False, audit__isnull=True)
         .values("pk", "ticket_id", "ticket__workflow_id", "auditor_id", "assigned_at", "due_at")
-        .order_by("pk")
+        .order_by()
     )
-    if not pending:
-        return []
-    versions = _published_versions(plan, {row["ticket__workflow_id"] for row in pending})
+    source, source_params = pending.query.sql_with_params()
+    qn = connection.ops.quote_name
+    p = {name: f"p.{qn(name)}" for name in ("pk", "ticket_id", "auditor_id", "assigned_at",
+                                            "due_at", "ticket__workflow_id")}
+    if plan_version is not None:
+        version, join = str(int(plan_version)), ""
+    else:  # each ticket's workflow's version; a workflow without one waits
+        pairs = ", ".join(f"({int(w)}, {int(v)})" for w, v in versions.items())
+        version = f"v.{qn('version_id')}"
+        join = (f" INNER JOIN (VALUES {pairs}) v ({qn('workflow_id')}, {qn('version_id')}) "
+                f"ON v.{qn('workflow_id')} = {p['ticket__workflow_id']}")
     now = timezone.now()
-    audits = [
-        Audit(
-            ticket_id=row["ticket_id"],
-            form_version_id=versions[row["ticket__workflow_id"]],
-            auditor_id=row["auditor_id"],
-            sampled_ticket_id=row["pk"],
-            status=AuditStatus.ASSIGNED,
-            assigned_at=row["assigned_at"] or now,
-            due_at=row["due_at"],
-        )
-        for row in pending
-        if row["ticket__workflow_id"] in versions
-    ]
-    created = Audit.objects.bulk_create(audits, batch_size=500)
-    if created and created[0].pk is None:  # backends that return no ids on bulk insert
-        created = list(Audit.objects.filter(
-            sampled_ticket_id__in=[audit.sampled_ticket_id for audit in audits]
-        ))
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(audit=audit, at=now, kind=AuditEvent.Kind.ASSIGNED,
-                       to_status=AuditStatus.ASSIGNED, details={"run": run_pk})
-            for audit in created
-        ],
-        batch_size=500,
+    taken = {"ticket": p["ticket_id"], "form_version": version, "auditor": p["auditor_id"],
+             "sampled_ticket": p["pk"], "due_at": p["due_at"]}
+    columns, cells, params = [], [], []
+    for field in Audit._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(qn(field.column))
+        if field.name in taken:
+            cells.append(taken[field.name])
+            continue
+        if field.name == "status":
+            value = AuditStatus.ASSIGNED
+        elif field.name == "assigned_at" or getattr(field, "auto_now", False) or getattr(
+            field, "auto_now_add", False
+        ):
+            value = now
+        else:  # every other column as a new Audit() has it
+            value = field.get_default()
+        cell = _cell(field)
+        cells.append(f"COALESCE({p['assigned_at']}, {cell})" if field.name == "assigned_at"
+                     else cell)
+        params.append(field.get_db_prep_save(value, connection))
+    insert = (
+        f"INSERT INTO {qn(Audit._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(cells)} FROM ({source}) p{join} ORDER BY {p['pk']}"
     )
-    return created
+    event = {
+        "at": now, "by": None, "kind": AuditEvent.Kind.ASSIGNED, "from_status": "",
+        "to_status": AuditStatus.ASSIGNED, "reason": "", "details": {"run": run_pk},
+    }
+    event_fields = [AuditEvent._meta.get_field(name) for name in event]
+    event_columns = ", ".join(qn(field.column) for field in event_fields)
+    event_cells = ", ".join(_cell(field) for field in event_fields)
+    event_params = [field.get_db_prep_save(event[field.name], connection) for field in event_fields]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH opened AS ({insert} RETURNING {qn('id')}) "
+                f"INSERT INTO {qn(AuditEvent._meta.db_table)} ({qn('audit_id')}, {event_columns}) "
+                f"SELECT {qn('id')}, {event_cells} FROM opened",
+                [*params, *source_params, *event_params],
+            )
+            return cursor.rowcount
+        cursor.execute(f"{insert} RETURNING {qn('id')}", [*params, *source_params])
+        opened = [row[0] for row in cursor.fetchall()]
+    AuditEvent.objects.bulk_create(
+        [AuditEvent(audit_id=pk, **event) for pk in opened], batch_size=500
+    )
+    return len(opened)
 
 
-def _published_versions(plan, workflow_ids: set[int]) -> dict[int, int]:
-    """Workflow id → id of the published form version to score its tickets with."""
+def _cell(field) -> str:
+    """A parameter placeholder typed as ``field``'s column on PostgreSQL (an untyped parameter
+    in a SELECT list would be text); SQLite's columns take the value as it comes."""
+    if connection.vendor == "postgresql":
+        return f"CAST(%s AS {field.db_type(connection)})"
+    return "%s"
+
+
+def _published_versions(plan) -> tuple[int | None, dict[int, int]]:
+    """The published form version to score the plan's tickets with: the plan's own form's, for
+    every ticket, else workflow id → the newest published version of a form used for it."""
     published = FormVersion.objects.published()
     # The plan's own form wins; the attribute is optional until plans carry one.
     form_id = getattr(plan, "form_id", None)
     if form_id:
         version_id = published.filter(form_id=form_id).values_list("pk", flat=True).first()
-        return dict.fromkeys(workflow_ids, version_id) if version_id else {}
+        return version_id, {}
     rows = (
-        published.filter(form__workflows__in=workflow_ids)
+        published.filter(form__workflows__isnull=False)
         .order_by("-published_at", "-pk")
         .values_list("form__workflows", "pk")
     )
     versions: dict[int, int] = {}
     for workflow_id, version_id in rows:
         versions.setdefault(workflow_id, version_id)
-    return versions
+    return None, versions
 
 
 def start_adhoc_audit(ticket: Ticket, version: FormVersion, user) -> Audit:
