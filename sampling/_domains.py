@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import stats
+from ._assisted import MIN_AUDITS_TO_TUNE, AssistedEstimate
 
 
 def domain_proportion(
@@ -210,3 +211,135 @@ def audits_to_decide(estimate: stats.Estimate, target: float) -> int | None:
     design_effect = estimate.n / estimate.effective_n if estimate.effective_n else 1.0
     needed = math.ceil(needed_effective * max(design_effect, 1e-9))
     return max(1, needed - estimate.n)
+
+
+def _moments(p: np.ndarray, n, m, x, scores, hit_scores):
+    """Centred sums over a stratum's n_h audits of a = 1_d (y − p) and b = 1_d ŷ (zero outside
+    the domain), from the domain's raw sums: D[k] = Σ (b − b̄)^k (k ≤ 4), U[k] = Σ (a − ā)(b − b̄)^k
+    (k ≤ 3), UU[k] = Σ (a − ā)²(b − b̄)^k (k ≤ 2), and b̄ (docs/statistics.md
+    #ai-assisted-domain-estimates). Rows are k, columns (domain, stratum) rows."""
+    m0 = np.vstack([n, scores])  # Σ b^k, k = 0..4
+    m1 = np.vstack([x - p * m, hit_scores - p * scores[:3]])  # Σ a b^k, k = 0..3
+    m2 = np.vstack([(1 - 2 * p) * x + p * p * m,
+                    (1 - 2 * p) * hit_scores[:2] + p * p * scores[:2]])  # Σ a² b^k, k = 0..2
+    a_bar, b_bar = m1[0] / n, m0[1] / n
+
+    def centre(raw: np.ndarray, order: int) -> np.ndarray:
+        out = np.zeros((order + 1, len(n)))
+        for k in range(order + 1):
+            for j in range(k + 1):
+                out[k] += math.comb(k, j) * (-b_bar) ** (k - j) * raw[j]
+        return out
+
+    d = centre(m0, 4)
+    u = centre(m1 - a_bar * m0[:4], 3)
+    uu = centre(m2 - 2 * a_bar * m1[:3] + a_bar**2 * m0[:3], 2)
+    return d, u, uu, b_bar
+
+
+def assisted_domain_proportions(
+    domain: ArrayLike,
+    sizes: ArrayLike,
+    sampled: ArrayLike,
+    in_domain: ArrayLike,
+    hits: ArrayLike,
+    scores: ArrayLike,
+    hit_scores: ArrayLike,
+    population_scores: ArrayLike,
+    assisted: ArrayLike | None = None,
+    confidence: float = 0.95,
+    method: str = "wilson",
+    domains: int | None = None,
+    tuned: bool = True,
+) -> list[AssistedEstimate]:
+    """AI-assisted rate of many domains from (domain, stratum) rows of sums: N_h, n_h, m_hd,
+    x_hd as in ``domain_proportions``; ``scores`` (4 × rows) Σ ŷ, Σ ŷ², Σ ŷ³, Σ ŷ⁴ over the
+    domain's audits in the stratum and ``hit_scores`` (3 × rows) Σ y ŷ, Σ y ŷ², Σ y ŷ³ (y the
+    attribute, 0/1); ``population_scores`` Σ ŷ over the domain's N_hd tickets of the stratum.
+    Per stratum the difference estimator w_h Σ_d (y − λ_h ŷ) + λ_h Σ_{U_hd} ŷ over the estimated
+    domain size Σ w_h m_hd, λ_h the slope minimising the stratum's variance term (0 when not
+    ``tuned``, where ``assisted`` is False, or below MIN_AUDITS_TO_TUNE domain audits), with
+    g-weighted residuals and finite-population correction (Särndal, Swensson & Wretman 1992 §6.3,
+    §6.7, §10.5; Angelopoulos et al. 2023; PPI++ 2024; Fisch et al. 2024). λ = 0 everywhere is
+    exactly ``domain_proportions``; a domain of whole strata is exactly ``stratified_ppi``.
+    One ``AssistedEstimate`` per domain (``lam``: λ_h of its rows). Docs:
+    docs/statistics.md#ai-assisted-domain-estimates.
+    """
+    stats._check_confidence(confidence)
+    if method not in ("normal", "wilson"):
+        raise ValueError(f"method must be 'normal' or 'wilson', got {method!r}")
+    domain = np.asarray(domain, dtype=np.intp)
+    table = np.array([sizes, sampled, in_domain, hits, population_scores], dtype=float)
+    table = table.reshape(5, -1)
+    score_table = np.array(scores, dtype=float).reshape(4, -1)
+    hit_table = np.array(hit_scores, dtype=float).reshape(3, -1)
+    if not (np.all(np.isfinite(table)) and np.all(np.isfinite(score_table))
+            and np.all(np.isfinite(hit_table))):
+        raise ValueError("strata sums must be finite numbers")
+    big_n, n, m, x, big_f = table
+    if np.any(table < 0) or np.any(score_table < 0) or np.any(hit_table < 0):
+        raise ValueError("strata sums must be non-negative")
+    if np.any(n > big_n) or np.any(m > n) or np.any(x > m):
+        raise ValueError("each stratum needs x_hd <= m_hd <= n_h <= N_h")
+    if np.any(score_table[0] > m + 1e-9) or np.any(hit_table[0] > score_table[0] + 1e-9):
+        raise ValueError("scores lie in [0, 1]: Σ ŷ cannot exceed the audits, nor Σ yŷ Σ ŷ")
+    wanted = (np.ones(len(n), dtype=bool) if assisted is None
+              else np.asarray(assisted, dtype=bool).reshape(-1))
+    if domains is None:
+        domains = int(domain.max()) + 1 if domain.size else 0
+    keep = m > 0
+    domain, big_n, n, m, x, big_f, wanted = (
+        v[keep] for v in (domain, big_n, n, m, x, big_f, wanted))
+    score_table, hit_table = score_table[:, keep], hit_table[:, keep]
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(domain, weights=values, minlength=domains)
+
+    w = big_n / n
+    size = total(w * m)
+    if np.any(size[np.unique(domain)] <= 0) or len(np.unique(domain)) < domains:
+        raise ValueError("no sampled unit is in the domain: nothing to estimate")
+    classical = total(w * x) / size
+    at_classical = _moments(classical[domain], n, m, x, score_table, hit_table)
+    d, u, _, b_bar = at_classical
+    ss_b = np.maximum(d[2], 0.0)
+    fit = tuned & wanted & (m >= MIN_AUDITS_TO_TUNE) & (ss_b > 1e-12 * n)
+    safe = np.where(fit, ss_b, 1.0)
+    lam = np.where(fit, u[1] / safe, 0.0)
+    c = np.where(fit, n * (big_f / big_n - b_bar) / safe, 0.0)
+    p = (total(w * x) + total(lam * (big_f - w * score_table[0]))) / size
+    # Exactly 0 or 1 when the domain's audits all lack or all have the attribute and no λ moved
+    # it, as domain_proportions gives it.
+    untuned = total(np.abs(lam)) == 0
+    p = np.where(untuned & (total(x) == 0), 0.0, p)
+    p = np.where(untuned & (total(m - x) == 0), 1.0, p)
+    fpc_factor = big_n**2 * (1 - n / big_n)
+
+    def variance(moments, lam_h, c_h, dof) -> np.ndarray:
+        # The ratio's linearised residuals a − λb about the domain's own estimate p, with the
+        # g-weights 1 + c(b − b̄) of the fitted slope (as stratified_ppi).
+        d, u, uu, _ = moments
+        e2 = [uu[k] - 2 * lam_h * u[k + 1] + lam_h**2 * d[k + 2] for k in range(3)]
+        ss = np.maximum(e2[0] + 2 * c_h * e2[1] + c_h**2 * e2[2], 0.0)
+        per_audit = np.divide(ss, dof * n, out=0.25 / n, where=dof > 0)
+        return total(fpc_factor * per_audit) / size**2
+
+    at_estimate = _moments(p[domain], n, m, x, score_table, hit_table)
+    assisted_v = variance(at_estimate, lam, c, n - 1 - fit)
+    classical_v = variance(at_classical, np.zeros_like(n), np.zeros_like(n), n - 1)
+    kish = size**2 / total(w * w * m)
+    census = total((n < big_n).astype(float)) == 0
+    z = stats.z_value(confidence)
+    estimates = []
+    for k in range(domains):
+        rows = domain == k
+        _, low, high = stats._interval_at_effective_size(
+            float(min(1.0, max(0.0, p[k]))), float(assisted_v[k]), float(kish[k]), z, method,
+            census=bool(census[k]))
+        estimates.append(AssistedEstimate(
+            p=float(p[k]), se=math.sqrt(float(assisted_v[k])), low=low, high=high,
+            lam=tuple(float(v) for v in lam[rows]), n=int(m[rows].sum()),
+            confidence=confidence, classical_p=float(classical[k]),
+            classical_se=math.sqrt(float(classical_v[k])), population=round(float(size[k])),
+        ))
+    return estimates

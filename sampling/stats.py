@@ -52,6 +52,7 @@ __all__ = [
     "WeightedEstimate",
     "allocate",
     "aql_plan",
+    "assisted_domain_proportions",
     "assisted_sample_size",
     "auc_delong",
     "audits_to_decide",
@@ -493,6 +494,7 @@ from ._assisted import (  # noqa: E402
 from ._domains import (  # noqa: E402
     Comparison,
     DomainSums,
+    assisted_domain_proportions,
     audits_to_decide,
     compare_estimates,
     domain_proportion,

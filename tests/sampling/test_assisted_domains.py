@@ -1,0 +1,80 @@
+"""The AI-assisted domain estimate (``assisted_domain_proportions``) from the sums the rollups
+keep: with λ = 0 it is exactly today's classical domain estimate, and for a domain of whole
+strata exactly ``stratified_ppi``."""
+
+import numpy as np
+import pytest
+
+from sampling.stats import assisted_domain_proportions, domain_proportions, stratified_ppi
+
+
+def _population(rng, strata):
+    """Per stratum (N_h, n_h): scores, outcomes, a domain flag; and one sample."""
+    out = []
+    for big_n, n in strata:
+        scores = rng.beta(2, 5, big_n)
+        y = (rng.random(big_n) < scores).astype(float)
+        in_domain = rng.random(big_n) < 0.6
+        drawn = rng.choice(big_n, n, replace=False)
+        out.append((big_n, n, scores, y, in_domain, drawn))
+    return out
+
+
+def _rows(population, whole=False):
+    """One (domain, stratum) row of sums per stratum: the domain (or the whole stratum)."""
+    rows = []
+    for big_n, n, scores, y, in_domain, drawn in population:
+        member = np.ones(big_n, bool) if whole else in_domain
+        d = member[drawn]
+        f, ys = scores[drawn][d], y[drawn][d]
+        rows.append((0, big_n, n, d.sum(), ys.sum(), [(f**k).sum() for k in range(1, 5)],
+                     [(ys * f**k).sum() for k in range(1, 4)], scores[member].sum()))
+    domain, big_n, n, m, x, s, ys, pop = zip(*rows, strict=True)
+    return domain, big_n, n, m, x, np.array(s).T, np.array(ys).T, pop
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_domain_of_whole_strata_is_exactly_stratified_ppi(seed):
+    rng = np.random.default_rng(seed)
+    population = _population(rng, [(500, 40), (300, 25), (120, 9), (60, 12)])
+    (estimate,) = assisted_domain_proportions(*_rows(population, whole=True), method="normal")
+    expected = stratified_ppi({h: (big_n, y[drawn], scores[drawn], scores)
+                               for h, (big_n, _, scores, y, _, drawn) in enumerate(population)})
+    for name in ("p", "se", "low", "high", "classical_p", "classical_se"):
+        assert getattr(estimate, name) == pytest.approx(getattr(expected, name), abs=1e-9)
+    assert estimate.lam == pytest.approx(tuple(expected.lam.values()), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("method", ["wilson", "normal"])
+def test_with_lambda_zero_it_is_exactly_the_classical_domain_estimate(seed, method):
+    rng = np.random.default_rng(100 + seed)
+    population = _population(rng, [(500, 40), (300, 25), (120, 1), (60, 12)])
+    rows = _rows(population)
+    (untuned,) = assisted_domain_proportions(*rows, method=method, tuned=False)
+    (classical,) = domain_proportions(*rows[:5], method=method)
+    for name in ("p", "se", "low", "high"):
+        assert getattr(untuned, name) == pytest.approx(getattr(classical, name), abs=1e-12)
+    assert untuned.lam and set(untuned.lam) == {0.0}
+    # Tuned, the same audits give its classical figures beside the assisted ones.
+    (tuned,) = assisted_domain_proportions(*rows, method=method)
+    assert tuned.classical_p == pytest.approx(classical.p, abs=1e-12)
+    assert tuned.classical_se == pytest.approx(classical.se, abs=1e-12)
+    assert tuned.population == classical.population and tuned.n == classical.n
+
+
+def test_a_stratum_marked_not_assisted_keeps_lambda_zero():
+    rng = np.random.default_rng(7)
+    rows = _rows(_population(rng, [(500, 60), (300, 40)]))
+    (both,) = assisted_domain_proportions(*rows)
+    (first,) = assisted_domain_proportions(*rows, assisted=[True, False])
+    assert both.lam[1] != 0 and first.lam == (both.lam[0], 0.0)
+
+
+def test_bad_sums_are_refused_with_the_reason():
+    with pytest.raises(ValueError, match="x_hd <= m_hd <= n_h <= N_h"):
+        assisted_domain_proportions([0], [10], [5], [6], [1], [[1], [1], [1], [1]],
+                                    [[0], [0], [0]], [3])
+    with pytest.raises(ValueError, match="scores lie in"):
+        assisted_domain_proportions([0], [10], [5], [2], [1], [[3], [1], [1], [1]],
+                                    [[0], [0], [0]], [3])
