@@ -49,6 +49,7 @@ urlpatterns = [
     path("coaching/", include("coaching.urls")),
     path("calibration/", include("calibration.urls")),
     path("risk-model/", include("risk_model.urls")),
+    path("rollups/", include("rollups.urls")),
     path("vendor-qa/", include("vendor_qa.urls")),
     path("inbox/", include("notifications.urls")),
     path("integrations/webhooks/", include("webhooks.urls")),

@@ -11,7 +11,7 @@ docs/architecture.md ("The rollups") has the mechanism and the locking.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.db import models, transaction
@@ -114,18 +114,27 @@ def refresh_cells(audit_ids: list[int]) -> int:
         return written[AuditCell]
 
 
-def rebuild_cells() -> int:
+REBUILD_STEPS = 5  # the calls of ``step`` in rebuild_cells
+
+
+def rebuild_cells(step: Callable[[str], None] = lambda name: None) -> int:
     """Recompute every cell, stratum total and week sum from the audits in one transaction.
-    Returns the agent cell count."""
+    Returns the agent cell count. ``step`` hears each of the ``REBUILD_STEPS`` statements'
+    names as it starts (the rebuild's progress, ``rollups.writer``)."""
     with transaction.atomic():
         lock_tables(list(ORDER), shared=False)
         roomy_aggregates()
         for model in ORDER:
             model.objects.all().delete()
+        step("counting agents' audits")
         written = _insert_cells(AuditCell, Q())
+        step("counting sites' audits")
         _insert_cells(SiteCell, Q())
+        step("counting vendors' audits")
         _insert_cells(VendorCell, Q())
+        step("totalling the strata")
         _total_strata(None)
+        step("adding up the weeks")
         week_sums.rebuild_week_sums()
         return written
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import transaction
 
+from accounts.progress import ProgressReporter
+
 from . import cells, productivity
 from .models import PendingRefresh
 from .registry import analyze_tables
@@ -37,16 +39,37 @@ def refresh_rollups(audit_ids: Iterable[int]) -> int:
         return written
 
 
+# The rebuild's progress record (accounts.progress): one rebuild at a time, so one key; the
+# rebuild page (rollups/views.py) polls it. Steps: the cells' statements, auditor days, ANALYZE.
+REBUILD_PROGRESS = ("rollups-rebuild", 0)
+REBUILD_STEPS = cells.REBUILD_STEPS + 2
+
+
+def rebuild_progress() -> ProgressReporter:
+    return ProgressReporter(*REBUILD_PROGRESS)
+
+
 def rebuild_rollups() -> int:
     """Recompute every rollup from the audits in one transaction (the nightly safety net, and
     after bulk writes that bypass the lifecycle, such as the demo's). Returns the agent cell
-    count."""
+    count. Each step is reported as it starts (a few set-based statements: the bar moves a
+    step at a time)."""
+    progress = rebuild_progress()
+    progress.phase("locking the rollups", REBUILD_STEPS, "steps done")
+    started = iter(range(REBUILD_STEPS))
+
+    def step(name: str) -> None:
+        progress.update(next(started), step=name)
+
     with transaction.atomic():
-        written = cells.rebuild_cells()
+        written = cells.rebuild_cells(step)
+        step("counting auditors' days")
         productivity.rebuild_auditor_days()
+        step("analysing the tables")
         analyze_tables()
         rollups_changed()
-        return written
+    progress.update(REBUILD_STEPS, step="rebuilt")
+    return written
 
 
 def note_changed(audit_ids: Iterable[int]) -> None:

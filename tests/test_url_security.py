@@ -310,6 +310,11 @@ RULES: dict[str, Rule] = {
     "risk-model/v<int:version>/": Rule(poc=NOT_FOUND, fill=lambda w: [{"version": 1}]),
     "risk-model/train/": Rule(poc=NOT_FOUND),
     "risk-model/score/": Rule(poc=NOT_FOUND),
+    "risk-model/jobs/<int:pk>/status.json": Rule(poc=NOT_FOUND, fill=lambda w: [{"pk": 1}]),
+    # the rollup rebuild's page and status (rollups/views.py): internal, vendor users 404
+    "rollups/rebuild/": Rule(poc=NOT_FOUND),
+    "rollups/rebuild/status.json": Rule(poc=NOT_FOUND),
+    "rollups/rebuild/now/": Rule(poc=NOT_FOUND),
     # --- allauth ---
     "accounts/login/": public("the login page"),
     "accounts/logout/": public("logging out needs no login"),
@@ -400,6 +405,7 @@ RULES: dict[str, Rule] = {
     ),
     "audits/tickets/import/": Rule(poc=FORBIDDEN),
     "audits/tickets/import/<int:pk>/": Rule(poc=FORBIDDEN, fill=upload),
+    "audits/tickets/import/<int:pk>/status.json": Rule(poc=FORBIDDEN, fill=upload),
     "audits/tickets/<int:pk>/": Rule(poc=NOT_FOUND, fill=b_tickets),
     # --- audit list exports (GET only; POST is 405 for everyone) ---
     "audits/export.csv": Rule(
