@@ -1,10 +1,18 @@
 """In a real browser: a program manager uploads a ticket file, fixes it, and sees the
-tickets counted by vendor."""
+tickets counted by vendor; while a worker imports, the page's bar follows its progress."""
+
+import re
 
 import pytest
+from django.core.files import File
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.progress import ProgressReporter
+from tests.browser import keep_a_picture
 from tests.tickets.conftest import good_row
+from tickets.importing import PROGRESS_KIND, run_ticket_import
+from tickets.models import TicketImport
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +51,34 @@ def test_a_manager_fixes_a_rejected_file_and_sees_the_tickets_counted(
     page.get_by_role("link", name="All vendors").click()
     expect(page.locator("[data-vendor-tickets=acme]")).to_have_text("2")
     expect(page.locator("[data-vendor-tickets=borealis]")).to_have_text("1")
+
+
+def test_the_upload_page_moves_its_bar_as_the_worker_reports_then_shows_the_report(
+    page, log_in, manager, program, ticket_csv, media_root
+):
+    path = ticket_csv([good_row("T-1"), good_row("T-2", agent="ag-2")], name="week-10.csv")
+    upload = TicketImport(original_name=path.name, uploaded_by=manager)
+    with path.open("rb") as file:
+        upload.file.save(path.name, File(file))
+    log_in(manager)
+
+    page.goto(reverse("audits:ticket_import_status", args=[upload.pk]))
+    bar = page.get_by_role("progressbar")
+    expect(page.locator("#job-text")).to_have_text("Waiting for a worker to pick up the file…")
+    expect(bar).not_to_have_attribute("value", re.compile("."))  # no total yet: indeterminate
+    keep_a_picture(page, "import-queued")
+
+    # The worker starts and reports its first chunk; the open page follows without a reload.
+    TicketImport.objects.filter(pk=upload.pk).update(status=TicketImport.Status.RUNNING)
+    worker = ProgressReporter(PROGRESS_KIND, upload.pk, min_interval=0)  # every report kept
+    worker.phase("checking rows", 2, "rows checked")
+    worker.update(1)
+    expect(page.locator("#job-text")).to_contain_text("1 of 2 rows checked")
+    expect(bar).to_have_attribute("value", "50")
+    expect(page.locator("#job-phase")).to_have_text("Checking rows")
+    keep_a_picture(page, "import-running")
+
+    run_ticket_import(upload.pk)  # the worker finishes: the page reloads into the report
+
+    expect(page.locator("#import-report")).to_contain_text("2 rows read; 2 new tickets")
+    expect(page.locator("#job-progress")).to_have_count(0)
