@@ -68,6 +68,7 @@ SPREAD = ExpressionWrapper((Value(1.0) - _PI) / (_PI * _PI), output_field=FloatF
 
 
 RISK_WEIGHTED = Q(sampled_ticket__stratum__risk_weighted=True)
+SCORE = F("sampled_ticket__ai_score")  # the audited ticket's ŷ at draw
 
 
 def _weighted(term, condition: Q | None = None):
@@ -274,8 +275,30 @@ def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS)):
             cell_scored_weight=_weighted(WEIGHT, scored),
             cell_score_weight=_weighted(WEIGHT * Cast("score", FloatField()), scored),
             cell_category_weights=category_weights,
+            **_ai_score_sums(),
         )
     )
+
+
+def _ai_score_sums() -> dict:
+    """The cell's AI_SCORE_SUMS over its audits' ŷ at draw (0.0 over none)."""
+    def power(k: int):
+        term = Value(1.0, output_field=FloatField())
+        for _ in range(k):
+            term = ExpressionWrapper(term * SCORE, output_field=FloatField())
+        return term
+
+    def total(k: int, condition: Q | None = None):
+        wanted = Q(sampled_ticket__ai_score__isnull=False) & (condition or Q())
+        return Coalesce(Sum(power(k), filter=wanted), Value(0.0), output_field=FloatField())
+
+    sums = {"cell_ai_scored": Count("pk", filter=Q(sampled_ticket__ai_score__isnull=False))}
+    for k, suffix in ((1, ""), (2, "2"), (3, "3"), (4, "4")):
+        sums[f"cell_ai_score{suffix}_sum"] = total(k)
+    for name, condition in (("passed", Q(passed=True)), ("critical", Q(critical_failed=True))):
+        for k, suffix in ((1, ""), (2, "2"), (3, "3")):
+            sums[f"cell_{name}_ai_score{suffix}_sum"] = total(k, condition)
+    return sums
 
 
 def _insert_cells(model: type[models.Model], audits: Q) -> int:

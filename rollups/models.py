@@ -40,6 +40,20 @@ class CellCounts(models.Model):
         help_text="Error category slug → {'weight': Σ 1/π, 'spread': Σ (1 − π)/π²} over the "
                   "audits that found an error of it.",
     )
+    # The model's score ŷ of each audited ticket at draw (SampledTicket.ai_score), summed for
+    # the AI-assisted estimates: powers of ŷ, and ŷ's powers over the passed and the critical
+    # fails (docs/statistics.md#ai-assisted-domain-estimates). Unscored audits add nothing.
+    ai_scored = models.PositiveIntegerField(default=0, help_text="Audits with ŷ at draw.")
+    ai_score_sum = models.FloatField(default=0, help_text="Σ ŷ.")
+    ai_score2_sum = models.FloatField(default=0, help_text="Σ ŷ².")
+    ai_score3_sum = models.FloatField(default=0, help_text="Σ ŷ³.")
+    ai_score4_sum = models.FloatField(default=0, help_text="Σ ŷ⁴.")
+    passed_ai_score_sum = models.FloatField(default=0, help_text="Σ ŷ over passed audits.")
+    passed_ai_score2_sum = models.FloatField(default=0, help_text="Σ ŷ² over passed audits.")
+    passed_ai_score3_sum = models.FloatField(default=0, help_text="Σ ŷ³ over passed audits.")
+    critical_ai_score_sum = models.FloatField(default=0, help_text="Σ ŷ over critical fails.")
+    critical_ai_score2_sum = models.FloatField(default=0, help_text="Σ ŷ² over critical fails.")
+    critical_ai_score3_sum = models.FloatField(default=0, help_text="Σ ŷ³ over critical fails.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

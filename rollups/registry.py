@@ -22,10 +22,14 @@ from .models import (
     WeekSums,
 )
 
+# The labelled sums of the AI-assisted estimates (CellCounts.ai_*): Σ ŷ^k, and per attribute.
+AI_SCORE_SUMS = ("ai_scored", "ai_score_sum", "ai_score2_sum", "ai_score3_sum", "ai_score4_sum",
+                 "passed_ai_score_sum", "passed_ai_score2_sum", "passed_ai_score3_sum",
+                 "critical_ai_score_sum", "critical_ai_score2_sum", "critical_ai_score3_sum")
 CELL_COUNTS = ("audited", "passed", "critical_failed", "error_categories", "scored", "score_sum",
                "weight_sum", "weight_sq_sum", "spread_sum", "passed_weight", "passed_spread",
                "critical_weight", "critical_spread", "scored_weight", "score_weight",
-               "category_weights")
+               "category_weights", *AI_SCORE_SUMS)
 
 
 @dataclass(frozen=True)
