@@ -10,10 +10,11 @@ the next level's children with their own audits and intervals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Model
 
+from rollups.assisted import AssistedOutcome, AssistedRate, assisted_outcomes
 from rollups.estimates import DomainOutcome, domain_outcomes
 from sampling import stats
 from vendors.models import Agent, ContractTarget, Site, Workflow
@@ -43,6 +44,10 @@ class Headline:
     estimate: stats.Estimate | None
     audits: int
     counted: str = ""  # the counts behind it in words, on an agent's page ("6 of 8 passed")
+    # The AI-assisted estimate beside the classical one (accuracy and critical error rate),
+    # or why there is none ("" when the metric has none at all, like policy accuracy).
+    assisted: AssistedRate | None = None
+    assisted_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class TargetRow:
     estimate: stats.Estimate | None
     audits: int
     verdict: Verdict | None
+    basis: str = "classical"  # the estimate the verdict used: "AI-assisted" or "classical"
 
     @property
     def value(self) -> float:
@@ -138,13 +144,45 @@ def _scorecard(page_query: PageQuery, targets: list[ContractTarget]) -> Scorecar
     scope, confidence = page_query.scope, page_query.confidence
     whole = domain_outcomes(scope, categories=True, confidence=confidence).get(None)
     audits = whole.audits if whole else 0
-    headlines = [Headline(metric, label, whole.metric(metric) if whole else None, audits)
-                 for metric, label in HEADLINES]
-    target_rows = _target_rows(page_query, targets, whole)
+    assisted = assisted_outcomes(scope, confidence=confidence).get(None) if whole else None
+    headlines = [_headline(metric, label, whole, assisted) for metric, label in HEADLINES]
+    target_rows = _target_rows(page_query, targets, whole, assisted)
     level = next_level(page_query)
     children = _children(page_query, level, targets) if level else []
     return Scorecard(query=page_query, audits=audits, headlines=headlines, targets=target_rows,
                      level=level, children=children, breadcrumbs=breadcrumbs(page_query))
+
+
+def _headline(metric: str, label: str, whole: DomainOutcome | None,
+              assisted: AssistedOutcome | None) -> Headline:
+    estimate = whole.metric(metric) if whole else None
+    headline = Headline(metric, label, estimate, whole.audits if whole else 0)
+    if estimate is None or metric not in ("accuracy", "critical_error_rate"):
+        return headline
+    rate = assisted.rates.get(metric) if assisted else None
+    return replace(headline, assisted=rate, assisted_note=assisted_note(assisted))
+
+
+def assisted_note(assisted: AssistedOutcome | None) -> str:
+    """Why a domain has no AI-assisted estimate, or which of its strata it leaves out."""
+    if assisted is None:
+        return "no AI-assisted estimate: no audit of this scope carries a model score"
+    if not assisted.rates:
+        return f"no AI-assisted estimate: {assisted.why_not or 'too few audits'}"
+    if assisted.reasons:
+        return (f"strata without the model's scores count classically "
+                f"({assisted.why_not})")
+    return ""
+
+
+def chosen_estimate(outcome: DomainOutcome | None, assisted: AssistedOutcome | None,
+                    metric: str) -> tuple[stats.Estimate | None, str]:
+    """The estimate a verdict on ``metric`` uses: the AI-assisted one when the domain has it,
+    else the classical one; and which it is."""
+    rate = assisted.rates.get(metric) if assisted else None
+    if rate is not None and outcome is not None and outcome.enough:
+        return rate.estimate, "AI-assisted"
+    return (outcome.metric(metric) if outcome else None), "classical"
 
 
 def next_level(page_query: PageQuery) -> str | None:
@@ -170,21 +208,27 @@ def breadcrumbs(page_query: PageQuery) -> list[Crumb]:
 
 
 def _target_rows(page_query: PageQuery, targets: list[ContractTarget],
-                 whole: DomainOutcome | None) -> list[TargetRow]:
+                 whole: DomainOutcome | None,
+                 assisted: AssistedOutcome | None) -> list[TargetRow]:
     # A workflow target speaks about the page's domain within that workflow; when the page
     # is already one workflow, that is the page's domain itself.
     per_workflow: dict = {}
+    assisted_per_workflow: dict = {}
     if page_query.workflow is None and any(t.workflow_id for t in targets):
         needs_categories = any(t.workflow_id and t.metric == "policy_accuracy"
                                for t in targets)
         per_workflow = domain_outcomes(page_query.scope, by="workflow",
                                        categories=needs_categories,
                                        confidence=page_query.confidence)
+        assisted_per_workflow = assisted_outcomes(page_query.scope, by="workflow",
+                                                  confidence=page_query.confidence)
     rows = []
     for target in sorted(targets, key=_target_order):
-        outcome = (whole if target.workflow_id is None or page_query.workflow is not None
-                   else per_workflow.get(target.workflow_id))
-        estimate = outcome.metric(target.metric) if outcome else None
+        whole_domain = target.workflow_id is None or page_query.workflow is not None
+        outcome = whole if whole_domain else per_workflow.get(target.workflow_id)
+        estimate, basis = chosen_estimate(
+            outcome, assisted if whole_domain else assisted_per_workflow.get(target.workflow_id),
+            target.metric)
         rows.append(TargetRow(
             target=target,
             label=METRIC_LABELS.get(target.metric, target.metric),
@@ -193,6 +237,7 @@ def _target_rows(page_query: PageQuery, targets: list[ContractTarget],
             audits=outcome.audits if outcome else 0,
             verdict=(verdict(estimate, float(target.target), target.direction)
                      if estimate else None),
+            basis=basis,
         ))
     return rows
 

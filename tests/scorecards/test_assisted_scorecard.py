@@ -1,0 +1,161 @@
+"""A program manager reads a scorecard whose strata were drawn with the model's scores kept:
+beside each classical interval the AI-assisted one and what the scores were worth in audits,
+a verdict that says which estimate it used, and, where a stratum's tickets had no scores at
+draw, the classical estimate alone with the reason. A vendor POC reads the same numbers in
+the portal, and never another vendor's.
+
+Each batch is its own stratum, so the vendor is a union of whole strata and its AI-assisted
+rate is ``stats.stratified_ppi`` of the batches (computed here from the built rows).
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from audits.lifecycle import submit_audit
+from rollups.writer import rebuild_rollups
+from sampling import stats
+from sampling.models import PopulationScoreCell, SampledTicket, SampleStratum
+from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
+from tests.factories import AgentFactory
+from tests.rollups.rollup_helpers import sampled_audits
+from vendors.models import ContractTarget
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+MARCH = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+WEEK = dt.date(2026, 3, 9)
+FAIL = {**ALL_GOOD, "escalation": "missed", "policy_cited": "fail"}
+CRITICAL = {**ALL_GOOD, "right_action": "no"}
+QUERY = {"period": "month", "date": "2026-03-01"}
+
+
+def scored_batch(auditor, workflow, agent, *, population, outcomes, rng, scored=True):
+    """A stratum of ``population`` tickets, its audits scored as ``outcomes`` ("pass", "fail",
+    "critical"), with what its draw kept: each audited ticket's ŷ (a good model: high for
+    failures) and the population's Σ ŷ, unless ``scored`` is False (no model scored it)."""
+    audits = sampled_audits(sample_run(f"Plan {rng.random()}"), auditor, workflow, agent,
+                            [MARCH] * len(outcomes))
+    answers = {"pass": ALL_GOOD, "fail": FAIL, "critical": CRITICAL}
+    y, f = [], []
+    for audit, outcome in zip(audits, outcomes, strict=True):
+        submit_audit(audit, auditor, answers=answers[outcome])
+        score = round(min(1.0, max(0.0, (0.7 if outcome != "pass" else 0.15)
+                                   + rng.gauss(0, 0.1))), 4)
+        y.append(outcome == "pass")
+        f.append(score)
+        if scored:
+            SampledTicket.objects.filter(pk=audit.sampled_ticket_id).update(ai_score=score)
+    stratum = SampleStratum.objects.get(pk=audits[0].sampled_ticket.stratum_id)
+    population_sum = round(population * 0.22, 4)
+    stratum.population = population
+    if scored:
+        stratum.ai_scored, stratum.ai_score_sum, stratum.ai_model = (
+            population, population_sum, "llm-grader-v1")
+        PopulationScoreCell.objects.create(
+            stratum=stratum, vendor=agent.vendor, site=agent.site, agent=agent,
+            workflow=workflow, week=WEEK, tickets=population, scored=population,
+            score_sum=population_sum, score_sq_sum=population_sum * 0.3)
+    else:
+        stratum.ai_scored, stratum.ai_score_sum, stratum.ai_model = 0, 0.0, ""
+    stratum.save()
+    return stratum.pk, stats.StratumScores.from_arrays(population, y, f, population_sum)
+
+
+@pytest.fixture
+def world(manager, auditor, vendor_a, site_a, workflow):
+    published_form(workflow, by=manager)
+    rng = random.Random(3)
+    agents = [AgentFactory(site=site_a, external_id=f"M{i}") for i in (1, 2)]
+    strata = dict([
+        scored_batch(auditor, workflow, agents[0], population=600, rng=rng,
+                     outcomes=["pass"] * 24 + ["fail"] * 4 + ["critical"] * 2),
+        scored_batch(auditor, workflow, agents[1], population=300, rng=rng,
+                     outcomes=["pass"] * 20 + ["fail"] * 3 + ["critical"] * 2),
+    ])
+    ContractTarget.objects.create(vendor=vendor_a, metric="accuracy", direction="at_least",
+                                  target=Decimal("0.80"), effective_from=dt.date(2026, 1, 1))
+    return {"strata": strata, "agents": agents, "rng": rng, "auditor": auditor}
+
+
+def open_card(client, vendor, **params):
+    response = client.get(reverse("scorecards:scorecard", args=[vendor.slug]),
+                          {**QUERY, **params})
+    assert response.status_code == 200, response.content[:500]
+    return response
+
+
+def test_the_page_shows_the_assisted_interval_beside_the_classical_one_and_the_gain(
+    client_as, manager, vendor_a, world
+):
+    rebuild_rollups()
+    expected = stats.stratified_ppi(world["strata"])
+
+    response = open_card(client_as(manager), vendor_a)
+    page = response.content.decode()
+
+    accuracy = {h.metric: h for h in response.context["card"].headlines}["accuracy"]
+    assisted = accuracy.assisted.estimate
+    assert assisted.p == pytest.approx(expected.p, abs=1e-9)
+    assert assisted.se == pytest.approx(expected.se, abs=1e-9)
+    assert accuracy.estimate.se == pytest.approx(expected.classical_se, abs=1e-9)
+    assert assisted.se < accuracy.estimate.se
+    gain = expected.n * (expected.classical_se**2 / expected.se**2 - 1)
+    assert accuracy.assisted.extra_audits == pytest.approx(gain, rel=1e-9)
+    assert f"{accuracy.estimate.p * 100:.1f}%" in page
+    assert f"AI-assisted</span> {assisted.p * 100:.1f}%" in page
+    assert f"the model's scores were worth about {gain:.0f} extra audits" in page
+    critical = {h.metric: h for h in response.context["card"].headlines}["critical_error_rate"]
+    assert critical.assisted is not None and 'id="assisted-critical_error_rate"' in page
+    # The verdict says which estimate it used.
+    (row,) = response.context["card"].targets
+    assert row.basis == "AI-assisted" and row.estimate == assisted
+    assert "on the AI-assisted estimate" in page
+
+
+def test_a_stratum_without_scores_counts_classically_and_the_page_says_why(
+    client_as, manager, vendor_a, site_a, workflow, world
+):
+    agent = AgentFactory(site=site_a, external_id="M3")
+    scored_batch(world["auditor"], workflow, agent, population=200, rng=world["rng"],
+                 outcomes=["pass"] * 10 + ["fail"] * 2, scored=False)
+    rebuild_rollups()
+
+    response = open_card(client_as(manager), vendor_a)
+    accuracy = {h.metric: h for h in response.context["card"].headlines}["accuracy"]
+    assert accuracy.assisted is not None  # the two scored strata still help
+    assert "1 stratum: 200 of its 200 tickets had no model score at draw" in (
+        accuracy.assisted_note)
+    assert "strata without the model&#x27;s scores count classically" in (
+        response.content.decode())
+
+    # The unscored agent's own page: the classical estimate only, and the reason.
+    response = open_card(client_as(manager), vendor_a, site=site_a.slug,
+                         workflow=workflow.slug, agent="M3")
+    accuracy = {h.metric: h for h in response.context["card"].headlines}["accuracy"]
+    assert accuracy.estimate is not None and accuracy.assisted is None
+    assert accuracy.assisted_note == (
+        "no AI-assisted estimate: 1 stratum: 200 of its 200 tickets had no model score at draw")
+    assert "no AI-assisted estimate" in response.content.decode()
+
+
+def test_a_vendor_poc_sees_the_same_assisted_numbers_in_the_portal_and_no_other_vendor(
+    client_as, poc_a, vendor_a, vendor_b, world
+):
+    rebuild_rollups()
+    expected = stats.stratified_ppi(world["strata"])
+
+    response = client_as(poc_a).get("/portal/", QUERY)
+    assert response.status_code == 200
+    accuracy = {h.metric: h for h in response.context["card"].headlines}["accuracy"]
+    assert accuracy.assisted.estimate.p == pytest.approx(expected.p, abs=1e-9)
+    assert "the model&#x27;s scores were worth about" in response.content.decode() or (
+        "the model's scores were worth about" in response.content.decode())
+    # The scoping is unchanged: another vendor's scorecard is not found for the POC.
+    url = reverse("scorecards:scorecard", args=[vendor_b.slug])
+    assert client_as(poc_a).get(url, QUERY).status_code == 404
+    assert client_as(poc_a).get("/portal/", {**QUERY, "vendor": vendor_b.slug}).context[
+        "card"].query.vendor == vendor_a
