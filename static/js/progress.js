@@ -1,6 +1,6 @@
-/* Long work's status pages (import, draw, scoring): while the job runs, poll its JSON status
- * (accounts.progress.job_status) and move the <progress> bar; reload once it has finished so
- * the server renders the outcome. No framework, no inline script (the CSP forbids it). */
+/* Long work's status pages (import, draw, scoring, rebuild): while the job runs, poll its JSON status
+ * (accounts.progress.job_status), move the <progress> bar and the status badges; reload once
+ * it has finished so the server renders the outcome. No framework, no inline script (the CSP forbids it). */
 (function () {
   "use strict";
   var box = document.getElementById("job-progress");
@@ -20,6 +20,12 @@
     }
     text.textContent = job.text;
     phase.textContent = job.phase ? job.phase.charAt(0).toUpperCase() + job.phase.slice(1) : "";
+    // The page's own status badges (the heading's), marked data-job-status.
+    document.querySelectorAll("[data-job-status]").forEach(function (badge) {
+      badge.textContent = job.status_label;
+      badge.className = badge.className.replace(/\bstatus-\w+/, "status-" + job.status);
+      badge.dataset.jobStatus = job.status;
+    });
   }
 
   function poll() {

@@ -132,6 +132,7 @@ def test_the_run_page_follows_a_draw_in_progress_and_shows_the_report_when_done(
     page.goto(f"/sampling/runs/{run.pk}/")
     expect(page.locator("#run-status")).to_have_text("Queued")
     expect(page.locator("#job-progress")).to_be_visible()
+    keep_a_picture(page, "run-queued")
 
     draw_sample(run.pk)  # a worker finishes the draw while the page is open
 

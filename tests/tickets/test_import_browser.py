@@ -76,6 +76,7 @@ def test_the_upload_page_moves_its_bar_as_the_worker_reports_then_shows_the_repo
     expect(page.locator("#job-text")).to_contain_text("1 of 2 rows checked")
     expect(bar).to_have_attribute("value", "50")
     expect(page.locator("#job-phase")).to_have_text("Checking rows")
+    expect(page.locator("h1 [data-job-status]")).to_have_text("Running")
     keep_a_picture(page, "import-running")
 
     run_ticket_import(upload.pk)  # the worker finishes: the page reloads into the report
