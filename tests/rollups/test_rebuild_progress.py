@@ -63,7 +63,7 @@ def test_a_manager_rebuilds_from_the_page_and_reads_how_it_ended(client_as, mana
 
     html = response.content.decode()
     assert "Rebuild queued" in html
-    assert 'id="rebuild-status">Rebuilt<' in html and "7 of 7 steps done" in html
+    assert 'data-job-status="done">Rebuilt<' in html and "7 of 7 steps done" in html
     assert "js/progress.js" not in html  # nothing to follow
     assert client.get(STATUS).json()["finished"] is True
 
