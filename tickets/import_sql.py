@@ -196,8 +196,11 @@ class RawTicketRows:
                 (WORKFLOW_REF, [(slug, pk) for slug, pk in ref.workflows.items() if _bare(slug)]),
             ):
                 if rows:
-                    marks = ", ".join(["%s"] * len(rows[0]))
-                    cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+                    # One statement per table (a program has hundreds of workflows; one
+                    # INSERT per row was a round trip each, on every pushed batch).
+                    arrays = ", ".join(["%s"] * len(rows[0]))
+                    cursor.execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})",
+                                   [list(column) for column in zip(*rows, strict=True)])
             for table in (VENDOR_REF, SITE_REF, WORKFLOW_REF):
                 cursor.execute(f"ANALYZE {table}")
 

@@ -274,7 +274,10 @@ class PostgresTicketStaging(TicketStaging):
                         copy.write(buffer.getvalue())
 
     def analyse(self) -> None:
-        self._execute(f"ANALYZE {STAGING}")
+        # Only the columns the joins after it read: the row count and these are what the
+        # planner needs; statistics of the excerpts and the extra JSON cost a tenth of a
+        # pushed batch's time and no plan uses them.
+        self._execute(f"ANALYZE {STAGING} (source, external_id, vendor_id, agent)")
 
     def add(self, rows: Iterable[StagedTicket | TicketIdentity]) -> None:
         self._copy(STAGING, [name for name, _, _ in STAGING_COLUMNS], map(self._csv_values, rows))
