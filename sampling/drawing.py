@@ -99,6 +99,7 @@ def draw_sample(run_id: int) -> SampleRun:
                 if outermost:
                     _single_snapshot()
                 _draw(SampleRun.objects.select_related("plan").get(pk=run_id), progress)
+            progress(100, "Drawn")
         except Exception as error:  # noqa: BLE001 — any failure is recorded on the run
             logger.exception("Sample run %s failed", run_id)
             reason = str(error) or error.__class__.__name__
@@ -108,8 +109,6 @@ def draw_sample(run_id: int) -> SampleRun:
                 finished_at=timezone.now(),
                 progress_message="Failed",
             )
-        finally:
-            progress.clear()
     run = SampleRun.objects.select_related("plan").get(pk=run_id)
     if run.status == SampleRun.Status.DONE:
         # Sent once the draw has committed, not inside it: what subscribers do (audits opens
@@ -352,7 +351,8 @@ class _Progress:
     """Live progress of a draw whose writes are still one open transaction: kept in the cache
     (Redis when configured, shared by web and workers) as an ``accounts.progress`` record
     under the run's key, read back by ``SampleRun.live_progress``. A draw is a few set-based
-    steps, so it counts in percent; the run's row holds the start (5%) and the end (100%)."""
+    steps, so it counts in percent; the run's row holds the start (5%) and the end (100%). The
+    last record is left to expire: after a failure it says how far the draw got."""
 
     def __init__(self, run_id: int) -> None:
         self.reporter = ProgressReporter(PROGRESS_KIND, run_id)
@@ -360,6 +360,3 @@ class _Progress:
 
     def __call__(self, percent: int, message: str) -> None:
         self.reporter.update(percent, step=message[:200])
-
-    def clear(self) -> None:
-        self.reporter.clear()

@@ -2,7 +2,8 @@
 
 import pytest
 
-from sampling.models import SampledTicket, SampleRun
+from accounts.progress import read_progress
+from sampling.models import PROGRESS_KIND, SampledTicket, SampleRun
 from sampling.tasks import request_run
 
 from .conftest import WINDOW, make_population, wait_until_finished
@@ -27,6 +28,9 @@ def test_a_requested_run_is_drawn_by_a_real_worker(live_celery_worker, make_plan
     assert run.population_size == len(population.in_window())
     assert SampledTicket.objects.filter(run=run).count() == run.sample_size > 0
     assert not SampledTicket.objects.filter(run=run, auditor__isnull=True).exists()
+    # The worker's steps went to the shared cache the run page polls; its last one stays.
+    record = read_progress(PROGRESS_KIND, run.pk)
+    assert (record.phase, record.done, record.total) == ("Drawn", 100, 100)
 
     # Asking again for the same run queues nothing new and changes nothing.
     again = request_run(plan, window=WINDOW, seed=2026)
