@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import DatabaseError, connection, transaction
 
@@ -243,10 +243,14 @@ class RawTicketRows:
                         raise FileOutsideFastRoad("a cell over the csv module's field limit")
                     yield row, cells
 
-    def check_the_rest(self, report: ImportReport) -> None:
+    def check_the_rest(
+        self, report: ImportReport, progress: Callable[[int], None] | None = None
+    ) -> None:
         """Give the rows not staged to the row checker: their problems go to ``report``,
-        good ones (an unusual form) and bad ones' identities to the staging table."""
-        self.staging.add(_checked(self.rows_to_check(csv_file=True), self.checker, report))
+        good ones (an unusual form) and bad ones' identities to the staging table.
+        ``progress`` hears how many it has checked, every ``PROGRESS_ROWS``."""
+        rows = self.rows_to_check(csv_file=True)
+        self.staging.add(_checked(rows, self.checker, report, progress))
 
     def _staging_sql(self) -> tuple[str, dict]:
         checker = self.checker
@@ -395,8 +399,13 @@ def _copy(cursor, sql: str, data) -> int:
     return raw.rowcount
 
 
-def _checked(rows, checker: TicketRowChecker, report: ImportReport):
-    for row, cells in rows:
+PROGRESS_ROWS = 2_000  # rows the row checker checks between two progress reports
+
+
+def _checked(rows, checker: TicketRowChecker, report: ImportReport, progress=None):
+    for n, (row, cells) in enumerate(rows, 1):
+        if progress is not None and n % PROGRESS_ROWS == 0:
+            progress(n)
         errors, staged = checker.check(row, cells)
         report.add_errors(errors)
         if staged is not None:

@@ -175,10 +175,13 @@ def _import_by_copy(
             progress.phase("reading rows", total, "rows read")
             report.rows_read = raw.copy_file(_CountedLines(stream, progress))
             progress.update(report.rows_read, total=report.rows_read)
-            # The checks are a few set-based statements: the bar moves when they are done.
+            # The plain rows are checked by a few set-based statements (the bar moves when
+            # they are done), the rest by the row checker, a chunk at a time.
             progress.phase("checking rows", report.rows_read, "rows checked")
-            if raw.stage_plain_rows() < report.rows_read:
-                raw.check_the_rest(report)
+            plain = raw.stage_plain_rows()
+            if plain < report.rows_read:
+                progress.update(plain)
+                raw.check_the_rest(report, lambda checked: progress.update(plain + checked))
             progress.update(report.rows_read)
             _write_if_clean(staging, reference, report, progress)
     finally:

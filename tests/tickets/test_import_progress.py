@@ -12,11 +12,12 @@ from django.urls import reverse
 
 from accounts.progress import ProgressReporter, read_progress
 from tests.tickets.conftest import good_row
+from tickets import import_sql
 from tickets.importing import PROGRESS_KIND, import_tickets, import_tickets_from_path
 from tickets.models import Ticket, TicketImport
 
 
-def watched_import(path, pk, stream=None):
+def watched_import(path, pk, stream=None, min_interval=0.5):
     """Import with a reporter whose listener reads back, after each report, the record the
     status page would read: what a page polling at that moment saw."""
     seen = []
@@ -25,7 +26,7 @@ def watched_import(path, pk, stream=None):
         record = read_progress(PROGRESS_KIND, pk)
         seen.append((record.phase, record.done, record.total))
 
-    progress = ProgressReporter(PROGRESS_KIND, pk, listener=look)
+    progress = ProgressReporter(PROGRESS_KIND, pk, listener=look, min_interval=min_interval)
     if stream is None:
         report = import_tickets_from_path(str(path), progress=progress)
     else:
@@ -69,6 +70,21 @@ def test_a_stream_read_once_counts_rows_without_a_total_until_the_end(program, t
     assert report.ok
     assert seen[0] == ("checking rows", 0, None)
     assert ("checking rows", 3, 3) in seen and seen[-1] == ("importing", 3, 3)
+
+
+@pytest.mark.postgres
+def test_rows_the_sql_cannot_vouch_for_are_counted_as_the_row_checker_goes(
+    program, ticket_csv, monkeypatch
+):
+    monkeypatch.setattr(import_sql, "PROGRESS_ROWS", 1)  # a report per row, to see each
+    rows = [good_row("T-1"), *(good_row(f"T-{n}", vendor="nobody") for n in range(2, 5))]
+    path = ticket_csv(rows)
+
+    report, seen = watched_import(path, 9_004, min_interval=0)
+
+    assert not report.ok
+    checking = [done for phase, done, _ in seen if phase == "checking rows"]
+    assert checking == [0, 1, 2, 3, 4, 4]  # none, the plain row, each row checked, the end
 
 
 def test_a_rejected_file_stops_its_progress_at_the_checks(program, ticket_csv):
