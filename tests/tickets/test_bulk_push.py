@@ -3,6 +3,7 @@ all or nothing, a replay adds nothing, a changed ticket is updated and the chang
 retried request with its Idempotency-Key is answered from the first."""
 
 import datetime as dt
+import gc
 import json
 
 import pytest
@@ -156,6 +157,22 @@ def test_a_bad_batch_writes_nothing_and_names_every_bad_row(as_manager):
     assert "already appears in row 1" in messages[(7, "external_id")]
     assert "nothing was imported" in body["detail"]
     assert not Ticket.objects.exists() and not Agent.objects.exists()
+
+
+def test_a_push_leaves_the_cycle_collector_as_it_found_it(client, sync):
+    # A batch is read with Python's cycle collector paused (tickets.pushing): it must be
+    # back on after a push, good or bad, and stay off for a caller that had turned it off.
+    good = push_ndjson(client, [good_row("T-1")], **sync)
+    bad = push_ndjson(client, [good_row("T-2", vendor="acmee")], **sync)
+
+    assert (good.status_code, bad.status_code) == (200, 400)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert push_ndjson(client, [good_row("T-3")], **sync).status_code == 200
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize(("content_type", "body", "status", "says"), [
