@@ -292,7 +292,9 @@ def metrics_table(card: Scorecard) -> Table:
     for row in card.targets:
         table.add(metric=row.label, workflow=row.workflow_label, audits=row.audits,
                   **_rates(row.estimate), target=rate(row.value),
-                  direction=row.target.get_direction_display(), verdict=row.text)
+                  direction=row.target.get_direction_display(),
+                  verdict=(f"{row.text} (on the AI-assisted estimate)"
+                           if row.verdict and row.basis == "AI-assisted" else row.text))
     return table
 
 

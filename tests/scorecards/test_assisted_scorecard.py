@@ -106,14 +106,19 @@ def test_the_page_shows_the_assisted_interval_beside_the_classical_one_and_the_g
     gain = expected.n * (expected.classical_se**2 / expected.se**2 - 1)
     assert accuracy.assisted.extra_audits == pytest.approx(gain, rel=1e-9)
     assert f"{accuracy.estimate.p * 100:.1f}%" in page
-    assert f"AI-assisted</span> {assisted.p * 100:.1f}%" in page
+    assert f"AI-assisted</span> <strong>{assisted.p * 100:.1f}%</strong>" in page
     assert f"the model's scores were worth about {gain:.0f} extra audits" in page
     critical = {h.metric: h for h in response.context["card"].headlines}["critical_error_rate"]
     assert critical.assisted is not None and 'id="assisted-critical_error_rate"' in page
     # The verdict says which estimate it used.
     (row,) = response.context["card"].targets
     assert row.basis == "AI-assisted" and row.estimate == assisted
-    assert "on the AI-assisted estimate" in page
+    assert '<td class="verdict-basis">AI-assisted</td>' in page
+    download = client_as(manager).get(
+        reverse("scorecards:scorecard", args=[vendor_a.slug]),
+        {**QUERY, "format": "csv", "table": "metrics"}).content.decode()
+    assert str(round(assisted.p, 4)) in download
+    assert "(on the AI-assisted estimate)" in download
 
 
 def test_a_stratum_without_scores_counts_classically_and_the_page_says_why(
