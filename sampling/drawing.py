@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.progress import PERCENT, ProgressReporter
+from tickets.models import Ticket
 
 from . import ai_snapshot, events, kinds
 from .allocation import Design, RunAllocation, allocate_strata, past_error_rates
@@ -39,8 +40,7 @@ from .population import (
     StratumCount,
     plan_filter,
     plan_population,
-    stratum_counts,
-    window_exclusions,
+    population_counts,
 )
 from .population import Window as SampleWindow
 from .risk_selection import WeightedSelected, select_risk_weighted
@@ -61,6 +61,7 @@ _LOCK_NAMESPACE = 0x5A17  # first key of the advisory lock that serialises draws
 # tickets drawn so far and writes its own (see draws_serialised).
 DRAWS_LOCK = (0x5A18, 0)
 WRITE_CHUNK = 1000  # rows per INSERT (two parameters each, well under SQLite's limit)
+DRAW_WORK_MEM = "64MB"  # per sort or hash node of the draw's queries (_draw_work_mem)
 
 
 def default_seed(plan: SamplingPlan, window: SampleWindow) -> int:
@@ -126,13 +127,13 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
     window = SampleWindow(run.window_start, run.window_end)
     design = Design.from_plan(plan)
     keys = list(plan.strata_keys or [])
+    _draw_work_mem()
     SampledTicket.objects.filter(run=run).delete()
     SampleStratum.objects.filter(run=run).delete()
 
     tickets = plan_population(plan, window, run=run)
-    counts = stratum_counts(tickets, keys)
+    counts, excluded = population_counts(plan, window, keys, run=run)
     population = sum(stratum.population for stratum in counts)
-    excluded = window_exclusions(plan, window, run=run)
     progress(25, f"Allocating audits over {len(counts)} strata of {population} tickets")
     rates = past_error_rates(plan, counts, as_of=run.window_start)
     allocation = allocate_strata(design, counts, rates)
@@ -157,7 +158,8 @@ def _draw(run: SampleRun, progress: _Progress) -> None:
     # The model's scores as they are now: the run's AI-assisted estimates use these, so a
     # later rescoring never changes them (docs/statistics.md#ai-assisted-domain-estimates).
     ai_snapshot.keep_population_scores(tickets, keys, strata)
-    ai_snapshot.keep_sampled_scores(run.pk)
+    if connection.vendor != "postgresql":  # there _write_sample wrote each ŷ with its row
+        ai_snapshot.keep_sampled_scores(run.pk)
 
     finish_run(run, design, allocation, assigned, population=population, drawn=len(selected),
                strata=len(strata), message=f"Drew {len(selected)} of {population} tickets",
@@ -242,10 +244,14 @@ def _write_sample(
     """Write the selected tickets, auditor included, each row once (assigning afterwards
     would rewrite every row and its indexes).
 
-    Multi-row INSERTs into sampling's own table rather than bulk_create: building tens of
-    thousands of model instances costs more than the database spends writing them. Every value
-    is an int or float produced here, except the two timestamps, which go as parameters.
-    A risk-weighted ticket keeps its own π_i; any other its stratum's n_h / N_h.
+    On PostgreSQL one ``INSERT … SELECT`` from arrays (``unnest``): the sample travels as five
+    array parameters, whatever its size, and each row takes its ticket's model score ŷ as it is
+    in the draw's snapshot (``sampling.ai_snapshot``; rewriting the rows afterwards cost as much
+    as writing them). Elsewhere multi-row INSERTs of ``WRITE_CHUNK`` rows.
+    Either way no model instances: building tens of thousands of them costs more than the
+    database spends writing them. Every value is an int or float produced here, except the two
+    timestamps, which go as parameters. A risk-weighted ticket keeps its own π_i; any other its
+    stratum's n_h / N_h.
     """
     now = timezone.now()
     due = now + dt.timedelta(days=plan.audit_due_days)
@@ -262,16 +268,43 @@ def _write_sample(
             "auditor_id", "assigned_at", "due_at",
         )
     )
-    insert = f"INSERT INTO {qn(SampledTicket._meta.db_table)} ({columns}) VALUES "
+    table = qn(SampledTicket._meta.db_table)
+
+    def pi(row) -> float:
+        return float(row.probability if isinstance(row, WeightedSelected)
+                     else probability[row.stratum_id])
+
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if not selected:
+                return
+            auditors = [auditor_for.get(row.ticket_id) for row in selected]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, {qn('ai_score')}) "
+                "SELECT %s, u.s, u.t, u.r, u.p, u.a, "
+                "CASE WHEN u.a IS NULL THEN NULL ELSE %s::timestamptz END, "
+                "CASE WHEN u.a IS NULL THEN NULL ELSE %s::timestamptz END, "
+                f"k.{qn('ai_score')} "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::float8[], "
+                "%s::bigint[]) AS u (s, t, r, p, a) "
+                f"INNER JOIN {qn(Ticket._meta.db_table)} k ON k.{qn('id')} = u.t",
+                [
+                    int(run.pk), *stamps,
+                    [int(row.stratum_id) for row in selected],
+                    [int(row.ticket_id) for row in selected],
+                    [int(row.draw_rank) for row in selected],
+                    [pi(row) for row in selected],
+                    [None if auditor is None else int(auditor) for auditor in auditors],
+                ],
+            )
+            return
+        insert = f"INSERT INTO {table} ({columns}) VALUES "
         for start in range(0, len(selected), WRITE_CHUNK):
             rows, params = [], []
             for row in selected[start : start + WRITE_CHUNK]:
-                pi = (row.probability if isinstance(row, WeightedSelected)
-                      else probability[row.stratum_id])
                 known = (
                     f"{int(run.pk)}, {int(row.stratum_id)}, {int(row.ticket_id)}, "
-                    f"{int(row.draw_rank)}, {float(pi)!r}"
+                    f"{int(row.draw_rank)}, {pi(row)!r}"
                 )
                 auditor = auditor_for.get(row.ticket_id)
                 if auditor is None:
@@ -280,6 +313,16 @@ def _write_sample(
                     rows.append(f"({known}, {int(auditor)}, %s, %s)")
                     params.extend(stamps)
             cursor.execute(insert + ", ".join(rows), params)
+
+
+def _draw_work_mem() -> None:
+    """On PostgreSQL, give the draw's transaction ``DRAW_WORK_MEM`` per sort or hash: the
+    tickets earlier runs drew (hundreds of thousands over a busy window) are hashed once per
+    parallel worker, and at the server's default 4 MB that hash spills to disk in batches
+    (docs/benchmarks.md). SET LOCAL: back to the default when the draw commits."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{DRAW_WORK_MEM}'")
 
 
 def _single_snapshot() -> None:
