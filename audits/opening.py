@@ -61,23 +61,23 @@ def _open(assignments, plan, run_pk: int) -> int:
     plan_version, versions = _published_versions(plan)
     if plan_version is None and not versions:
         return 0
-    pending = (
-        assignments.select_for_update(of=("self",))
-        .filter(auditor__isnull=False, audit__isnull=True)
-        .values("pk", "ticket_id", "ticket__workflow_id", "auditor_id", "assigned_at", "due_at")
-        .order_by()
+    pending = assignments.select_for_update(of=("self",)).filter(
+        auditor__isnull=False, audit__isnull=True
     )
+    if plan_version is None:  # a workflow without a published version waits
+        pending = pending.filter(ticket__workflow_id__in=sorted(versions))
+    pending = pending.values(
+        "pk", "ticket_id", "ticket__workflow_id", "auditor_id", "assigned_at", "due_at"
+    ).order_by()
     source, source_params = pending.query.sql_with_params()
     qn = connection.ops.quote_name
     p = {name: f"p.{qn(name)}" for name in ("pk", "ticket_id", "auditor_id", "assigned_at",
                                             "due_at", "ticket__workflow_id")}
     if plan_version is not None:
-        version, join = str(int(plan_version)), ""
-    else:  # each ticket's workflow's version; a workflow without one waits
-        pairs = ", ".join(f"({int(w)}, {int(v)})" for w, v in versions.items())
-        version = f"v.{qn('version_id')}"
-        join = (f" INNER JOIN (VALUES {pairs}) v ({qn('workflow_id')}, {qn('version_id')}) "
-                f"ON v.{qn('workflow_id')} = {p['ticket__workflow_id']}")
+        version = str(int(plan_version))
+    else:  # each ticket's workflow's version
+        whens = " ".join(f"WHEN {int(w)} THEN {int(v)}" for w, v in versions.items())
+        version = f"CASE {p['ticket__workflow_id']} {whens} END"
     now = timezone.now()
     taken = {"ticket": p["ticket_id"], "form_version": version, "auditor": p["auditor_id"],
              "sampled_ticket": p["pk"], "due_at": p["due_at"]}
@@ -103,7 +103,7 @@ def _open(assignments, plan, run_pk: int) -> int:
         params.append(field.get_db_prep_save(value, connection))
     insert = (
         f"INSERT INTO {qn(Audit._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(cells)} FROM ({source}) p{join} ORDER BY {p['pk']}"
+        f"SELECT {', '.join(cells)} FROM ({source}) p ORDER BY {p['pk']}"
     )
     event = {
         "at": now, "by": None, "kind": AuditEvent.Kind.ASSIGNED, "from_status": "",
