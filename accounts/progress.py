@@ -19,12 +19,16 @@ may all use it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 TTL = 6 * 3600  # a record outlives any job; a lost worker's record lapses on its own
 MIN_INTERVAL = 0.5  # seconds between two cache writes of one job: at most two a second
@@ -108,7 +112,10 @@ def _iso(epoch: float) -> str:
 
 def read_progress(kind: str, pk: int) -> Progress | None:
     """The last record a worker wrote for this job, or None (not started, or finished)."""
-    stored = cache.get(progress_key(kind, pk))
+    try:
+        stored = cache.get(progress_key(kind, pk))
+    except RedisError:  # no cache, no bar: the page still shows the job's status
+        return None
     if not isinstance(stored, dict):
         return None
     try:
@@ -163,17 +170,25 @@ class ProgressReporter:
     def clear(self) -> None:
         """Forget the record (the job's row now says how it ended)."""
         if self.key:
-            cache.delete(self.key)
+            self._tell_cache(cache.delete, self.key)
 
     def _report(self, *, force: bool) -> None:
         now = self.current.updated_at
         due = force or self.written_at is None or now - self.written_at >= self.min_interval
         if self.key is not None and due:
-            cache.set(self.key, asdict(self.current), timeout=TTL)
+            self._tell_cache(cache.set, self.key, asdict(self.current), timeout=TTL)
             self.written_at = now
             self.writes += 1
         if self.listener is not None:
             self.listener(self.current)
+
+
+    def _tell_cache(self, operation: Callable, *args, **kwargs) -> None:
+        """Progress is news, not the work: a cache outage loses the bar, never the job."""
+        try:
+            operation(*args, **kwargs)
+        except RedisError:
+            log.warning("progress of %s not recorded: the cache is unreachable", self.key)
 
 
 def job_status(
