@@ -112,7 +112,7 @@ def push_tickets(body: bytes, media_type: str, *, by, vendor_id: int | None = No
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a batch is read and checked: a batch of 10,000
-    tickets allocates some 30,000 dicts, lists and tuples, each of which counts towards a
+    tickets allocates some 40,000 dicts, lists and tuples, each of which counts towards a
     collection of the whole process's heap, and those collections took half the time of
     reading a batch (docs/benchmarks.md). The batch's size is bounded (MAX_BATCH_ROWS,
     MAX_BATCH_BYTES), so memory is too; any cycles are collected when it is switched back
