@@ -26,12 +26,22 @@ much as the daily ones. Their populations are disjoint, so each plan's N is the 
 filter (the engine would leave out of one plan's population any ticket the other drew, so
 no ticket is ever audited twice). Every random choice is seeded by the ticket and plan, and
 every step only adds what is missing, so seeding twice changes nothing.
+
+The newest runs (the last week's daily draws and the newest weekly one) are drawn by
+``seed_recent``, after the built-in risk model has learned from the finalised audits and scored
+every ticket: like a program that adopted the model a week ago, those draws keep the scores they
+drew on, so the latest weeks' scorecards show the AI-assisted interval beside the classical one.
+Their audits are not final yet, so the model learns from the same audits either way. A third,
+risk-weighted plan (drawn on request, so it never competes with the other two) shows how a
+plan spends its audits where the model expects errors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -56,6 +66,10 @@ from sampling.tasks import request_run
 
 DAILY_RUNS = 56  # daily draws over the whole eight weeks of tickets
 WEEKLY_RUNS = 8
+# Of those, the newest, drawn on the scored population (seed_recent): none of their audits is
+# final (FINAL_AFTER), so none of them is training data for the model.
+RECENT_DAILY_RUNS = 7
+RECENT_WEEKLY_RUNS = 1
 OPEN_SHARE = 0.4  # of the newest daily run, still waiting in the auditors' queues
 FINAL_AFTER = dt.timedelta(days=7)  # older submitted audits have been finalised by a lead
 
@@ -109,6 +123,23 @@ PLANS = (
         "schedule_weekday": 0,
     },
 )
+RISK_WEIGHTED_PLAN = {
+    "name": "Risk-weighted check",
+    "description": "Yesterday's actioned tickets, each vendor on its own, drawn where the "
+    "built-in risk model expects errors (estimates weighted back by each ticket's chance). "
+    "Drawn on request.",
+    "decision_types": ACTIONS,
+    "strata_keys": ["vendor"],
+    "window_kind": "yesterday",
+    "margin_of_error": Decimal("0.08"),
+    "expected_rate": Decimal("0.06"),
+    "allocation": "proportional",
+    "minimum_per_stratum": 5,
+    "selection": "risk_weighted",
+    "risk_floor": Decimal("0.05"),
+    "audit_due_days": 2,
+    "schedule": "manual",
+}
 
 
 def weeks_back(handled_at: dt.datetime, now: dt.datetime) -> int:
@@ -245,9 +276,9 @@ def demo_comments(rng: random.Random, ticket, answers: dict[str, str]) -> dict[s
     }
 
 
-def seed_plans(auditors: list[User], by: User | None) -> list[SamplingPlan]:
+def seed_plans(auditors: list[User], by: User | None, specs=PLANS) -> list[SamplingPlan]:
     plans = []
-    for spec in PLANS:
+    for spec in specs:
         plan, created = SamplingPlan.objects.get_or_create(
             name=spec["name"], defaults={**spec, "window_timezone": "UTC", "created_by": by}
         )
@@ -262,11 +293,13 @@ def seed_plans(auditors: list[User], by: User | None) -> list[SamplingPlan]:
     return plans
 
 
-def draw_past_runs(plan: SamplingPlan, count: int, step: dt.timedelta, now) -> list[SampleRun]:
-    """The plan's runs for its last ``count`` windows, oldest first, drawn in process; new
-    runs are dated as if drawn when their window closed."""
+def draw_past_runs(
+    plan: SamplingPlan, count: int, step: dt.timedelta, now, skip_newest: int = 0
+) -> list[SampleRun]:
+    """The plan's runs for its last ``count`` windows but the ``skip_newest`` newest, oldest
+    first, drawn in process; new runs are dated as if drawn when their window closed."""
     runs = []
-    for back in range(count - 1, -1, -1):
+    for back in range(count - 1, skip_newest - 1, -1):
         window = resolve_window(plan.window_kind, plan.window_timezone, now - back * step)
         run = request_run(plan, window=window, trigger=SampleRun.Trigger.SCHEDULE, enqueue=False)
         if run.status != SampleRun.Status.DONE:
@@ -459,35 +492,84 @@ def start_one_draft_each(auditors: list[User]) -> None:
             save_draft(audit, auditor, answers={"correct_action": "yes"}, time_spent_seconds=40)
 
 
-@transaction.atomic
-def seed() -> dict[str, tuple[int, int]]:
-    """Plans, past runs and their audits; needs vendors, accounts, tickets and forms seeded."""
-    now = timezone.now()
-    auditors = list(
-        User.objects.filter(role=Role.QA_AUDITOR, email__endswith="@demo.qa").order_by("email")
-    )
-    manager = User.objects.filter(role=Role.PROGRAM_MANAGER, email__endswith="@demo.qa").first()
-    versions = {
-        version.form.workflows.values_list("kind", flat=True).first(): version
-        for version in FormVersion.objects.published()
-        .filter(form__slug__in=("moderation-scorecard", "support-scorecard"))
-        .select_related("form")
-    }
-    specs = {kind: version.to_spec() for kind, version in versions.items()}
-    runs_before = SampleRun.objects.count()
-    audits_before = Audit.objects.count()
+@dataclass(frozen=True)
+class _Program:
+    """What drawing and scoring the demo's runs needs: the auditors, the manager, the demo
+    scorecards' published versions and their specs, per kind of work."""
 
-    daily, weekly = seed_plans(auditors, manager)
-    runs = draw_past_runs(daily, DAILY_RUNS, dt.timedelta(days=1), now)
-    runs += draw_past_runs(weekly, WEEKLY_RUNS, dt.timedelta(weeks=1), now)
-    newest = runs[DAILY_RUNS - 1]
+    auditors: list[User]
+    manager: User | None
+    versions: dict[str, FormVersion]
+    specs: dict
+
+    @classmethod
+    def load(cls) -> _Program:
+        versions = {
+            version.form.workflows.values_list("kind", flat=True).first(): version
+            for version in FormVersion.objects.published()
+            .filter(form__slug__in=("moderation-scorecard", "support-scorecard"))
+            .select_related("form")
+        }
+        return cls(
+            auditors=list(
+                User.objects.filter(role=Role.QA_AUDITOR, email__endswith="@demo.qa").order_by(
+                    "email"
+                )
+            ),
+            manager=User.objects.filter(
+                role=Role.PROGRAM_MANAGER, email__endswith="@demo.qa"
+            ).first(),
+            versions=versions,
+            specs={kind: version.to_spec() for kind, version in versions.items()},
+        )
+
+
+def _counted(seed_part):
+    """Wrap a seeding step to return the sample runs and audits it added."""
+
+    @functools.wraps(seed_part)
+    def counted(*args, **kwargs) -> dict[str, tuple[int, int]]:
+        runs_before, audits_before = SampleRun.objects.count(), Audit.objects.count()
+        seed_part(*args, **kwargs)
+        runs, audits = SampleRun.objects.count(), Audit.objects.count()
+        return {
+            "sample runs": (runs - runs_before, runs),
+            "audits": (audits - audits_before, audits),
+        }
+
+    return counted
+
+
+@_counted
+@transaction.atomic
+def seed() -> None:
+    """Plans, past runs but the newest (``seed_recent``) and their audits; needs vendors,
+    accounts, tickets and forms seeded."""
+    now = timezone.now()
+    program = _Program.load()
+    daily, weekly = seed_plans(program.auditors, program.manager)
+    runs = draw_past_runs(daily, DAILY_RUNS, dt.timedelta(days=1), now, RECENT_DAILY_RUNS)
+    runs += draw_past_runs(weekly, WEEKLY_RUNS, dt.timedelta(weeks=1), now, RECENT_WEEKLY_RUNS)
     for run in runs:
-        score_run(run, versions, specs, manager, now, OPEN_SHARE if run == newest else 0.0)
-    start_one_draft_each(auditors)
-    # The bulk scoring above bypasses the lifecycle's rollup refresh: seed_demo rebuilds the
+        score_run(run, program.versions, program.specs, program.manager, now)
+    # The bulk scoring bypasses the lifecycle's rollup refresh: seed_demo rebuilds the
     # scorecard cells once every app has seeded (rollups.writer.rebuild_rollups).
 
-    return {
-        "sample runs": (SampleRun.objects.count() - runs_before, SampleRun.objects.count()),
-        "audits": (Audit.objects.count() - audits_before, Audit.objects.count()),
-    }
+
+@_counted
+@transaction.atomic
+def seed_recent() -> None:
+    """The newest runs and their audits (the newest daily run partly still open), drawn after
+    ``demo.risk_model`` scored the tickets so each keeps the scores it drew on; the
+    risk-weighted plan; one draft per auditor."""
+    now = timezone.now()
+    program = _Program.load()
+    daily, weekly = seed_plans(program.auditors, program.manager)
+    seed_plans(program.auditors, program.manager, specs=(RISK_WEIGHTED_PLAN,))
+    runs = draw_past_runs(daily, RECENT_DAILY_RUNS, dt.timedelta(days=1), now)
+    newest = runs[-1]
+    runs += draw_past_runs(weekly, RECENT_WEEKLY_RUNS, dt.timedelta(weeks=1), now)
+    for run in runs:
+        keep_open = OPEN_SHARE if run == newest else 0.0
+        score_run(run, program.versions, program.specs, program.manager, now, keep_open)
+    start_one_draft_each(program.auditors)

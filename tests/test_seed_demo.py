@@ -57,8 +57,9 @@ from demo.people import DEMO_PASSWORD, demo_logins
 from demo.story import demo_period, spike_week
 from demo.taxonomy import TAXONOMY
 from demo.tickets import SOURCE, generate_tickets, history_end
+from rollups.assisted import assisted_outcomes
 from rollups.estimates import Scope, domain_outcomes
-from rollups.periods import Period
+from rollups.periods import Period, period_containing
 from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import SampledTicket, SampleRun, SamplingPlan
@@ -635,12 +636,29 @@ class TestTheSeededDemo(CalibrationDemoChecks, VendorQADemoChecks):
         runs = SampleRun.objects.all()
         assert not runs.filter(excluded_other_plans__isnull=True).exists()
         assert not runs.filter(excluded_other_plans__gt=0).exists()
-        # Both plans draw every week, over the same weeks and vendors.
-        plans = SamplingPlan.objects.filter(kind="tickets")
+        # Both plans draw every week, over the same weeks and vendors (the risk-weighted plan
+        # is drawn on request only).
+        plans = SamplingPlan.objects.filter(kind="tickets", selection="equal")
         weeks = {
             plan.name: set(plan.runs.values_list("window_start__date", flat=True)) for plan in plans
         }
         assert len(plans) == 2 and all(len(found) >= 8 for found in weeks.values())
+
+    def test_the_newest_runs_kept_the_models_scores_so_the_latest_week_has_both_intervals(self):
+        """The last week's runs were drawn after the built-in model scored the tickets: each
+        vendor's scorecard of that week has the AI-assisted accuracy beside the classical one.
+        The risk-weighted plan waits to be drawn, so no domain is left classical by it."""
+        risk = SamplingPlan.objects.get(name=sampling_demo.RISK_WEIGHTED_PLAN["name"])
+        assert risk.selection == "risk_weighted" and not risk.runs.exists()
+        week = period_containing("week", (SEEDED_ON - dt.timedelta(days=1)).date())
+        classical = domain_outcomes(Scope(week), by="vendor")
+        assisted = assisted_outcomes(Scope(week), by="vendor")
+        assert set(assisted) == set(classical) == set(Vendor.objects.values_list("pk", flat=True))
+        for vendor, outcome in assisted.items():
+            accuracy = outcome.rates["accuracy"]
+            assert outcome.assisted_strata == outcome.strata > 0
+            assert classical[vendor].accuracy is not None and accuracy.estimate.se > 0
+            assert accuracy.extra_audits >= 0
 
     # --- disputes and coaching (issue 6) -----------------------------------------------------
 

@@ -101,12 +101,16 @@ class Command(BaseCommand):
             counts |= audits_demo.seed(tickets)
             counts |= demo_forms.seed_forms(by=_manager(logins))
             counts |= sampling_demo.seed()
+            # The built-in risk model learns from the finalised audits and scores every ticket,
+            # before the newest runs are drawn, so they keep the scores they drew on (the
+            # scorecards' AI-assisted estimates), and before the rebuild, so the rollups see them.
+            counts |= risk_model_demo.seed()
+            for label, (created, total) in sampling_demo.seed_recent().items():
+                counts[label] = (counts[label][0] + created, total)
+            # After the newest runs: some disputes are raised on audits not yet final.
             counts |= demo_disputes.seed()
             # After the disputes: a re-audit compares with each audit as finalised.
             counts |= reaudits_demo.seed()
-            # The built-in risk model learns from the finalised audits and scores every ticket,
-            # before the rebuild, so the rollups see the scores.
-            counts |= risk_model_demo.seed()
             # The demo scores audits in bulk, past the lifecycle's incremental refresh: the
             # scorecard cells are rebuilt once, after every app has seeded.
             rebuild_rollups()
