@@ -256,14 +256,13 @@ def assisted_domain_proportions(
     x_hd as in ``domain_proportions``; ``scores`` (4 × rows) Σ ŷ, Σ ŷ², Σ ŷ³, Σ ŷ⁴ over the
     domain's audits in the stratum and ``hit_scores`` (3 × rows) Σ y ŷ, Σ y ŷ², Σ y ŷ³ (y the
     attribute, 0/1); ``population_scores`` Σ ŷ over the domain's N_hd tickets of the stratum.
-    Per stratum the difference estimator w_h Σ_d (y − λ_d ŷ) + λ_d Σ_{U_hd} ŷ over the estimated
-    domain size Σ w_h m_hd, λ_d one slope per domain pooled over its eligible strata with their
-    variance weights (0 when not ``tuned``, in strata where ``assisted`` is False or with one
-    audit, or below MIN_AUDITS_TO_TUNE domain audits), with g-weighted residuals and
-    finite-population correction (Särndal, Swensson & Wretman 1992 §6.3,
+    Per stratum the difference estimator w_h Σ_d (y − λ_h ŷ) + λ_h Σ_{U_hd} ŷ over the estimated
+    domain size Σ w_h m_hd, λ_h the slope minimising the stratum's variance term (0 when not
+    ``tuned``, where ``assisted`` is False, or below MIN_AUDITS_TO_TUNE domain audits), with
+    g-weighted residuals and finite-population correction (Särndal, Swensson & Wretman 1992 §6.3,
     §6.7, §10.5; Angelopoulos et al. 2023; PPI++ 2024; Fisch et al. 2024). λ = 0 everywhere is
-    exactly ``domain_proportions``; a domain of one whole stratum is exactly ``stratified_ppi``.
-    One ``AssistedEstimate`` per domain (``lam``: the λ of each of its rows, λ_d or 0). Docs:
+    exactly ``domain_proportions``; a domain of whole strata is exactly ``stratified_ppi``.
+    One ``AssistedEstimate`` per domain (``lam``: λ_h of its rows). Docs:
     docs/statistics.md#ai-assisted-domain-estimates.
     """
     stats._check_confidence(confidence)
@@ -303,31 +302,18 @@ def assisted_domain_proportions(
     classical = total(w * x) / size
     at_classical = _moments(classical[domain], n, m, x, score_table, hit_table)
     d, u, _, b_bar = at_classical
-    # One slope per domain, pooled over its strata with their variance weights k_h (a slope per
-    # stratum, fitted on the few audits a domain has there, left the intervals short of their
-    # level: 92–94 % at a dozen audits a stratum). Strata of one audit carry no slope.
-    fpc_factor = big_n**2 * (1 - n / big_n)
-    k = np.divide(fpc_factor, n * (n - 1), out=np.zeros_like(n), where=n > 1)
-    candidate = tuned & wanted & (n > 1) & (k > 0)
     ss_b = np.maximum(d[2], 0.0)
-    spread = total(np.where(candidate, k * ss_b, 0.0))
-    audits = total(np.where(candidate, m, 0.0))
-    fit_domain = (audits >= MIN_AUDITS_TO_TUNE) & (spread > 1e-12 * np.maximum(audits, 1.0))
-    fit = candidate & fit_domain[domain]
-    slope = np.divide(total(np.where(fit, k * u[1], 0.0)), spread,
-                      out=np.zeros(domains), where=fit_domain)
-    lam = np.where(fit, slope[domain], 0.0)
-    # The g-weights 1 + c(b − b̄) of the fitted slope: ∂λ/∂a_i = k_h (b_i − b̄_h) / Σ k S_bb.
-    gap = total(np.where(fit, big_f - w * score_table[0], 0.0))
-    c = np.where(fit, (gap / np.where(fit_domain, spread, 1.0))[domain] * k / w, 0.0)
-    fitted_rows = total(fit.astype(float))
-    lost = np.where(fit, 1.0 / np.maximum(fitted_rows[domain], 1.0), 0.0)
+    fit = tuned & wanted & (m >= MIN_AUDITS_TO_TUNE) & (ss_b > 1e-12 * n)
+    safe = np.where(fit, ss_b, 1.0)
+    lam = np.where(fit, u[1] / safe, 0.0)
+    c = np.where(fit, n * (big_f / big_n - b_bar) / safe, 0.0)
     p = (total(w * x) + total(lam * (big_f - w * score_table[0]))) / size
     # Exactly 0 or 1 when the domain's audits all lack or all have the attribute and no λ moved
     # it, as domain_proportions gives it.
     untuned = total(np.abs(lam)) == 0
     p = np.where(untuned & (total(x) == 0), 0.0, p)
     p = np.where(untuned & (total(m - x) == 0), 1.0, p)
+    fpc_factor = big_n**2 * (1 - n / big_n)
 
     def variance(moments, lam_h, c_h, dof) -> np.ndarray:
         # The ratio's linearised residuals a − λb about the domain's own estimate p, with the
@@ -339,7 +325,7 @@ def assisted_domain_proportions(
         return total(fpc_factor * per_audit) / size**2
 
     at_estimate = _moments(p[domain], n, m, x, score_table, hit_table)
-    assisted_v = variance(at_estimate, lam, c, n - 1 - lost)
+    assisted_v = variance(at_estimate, lam, c, n - 1 - fit)
     classical_v = variance(at_classical, np.zeros_like(n), np.zeros_like(n), n - 1)
     kish = size**2 / total(w * w * m)
     census = total((n < big_n).astype(float)) == 0

@@ -5,15 +5,13 @@ draw, the classical estimate alone with the reason. A vendor POC reads the same 
 the portal, and never another vendor's.
 
 Each batch is its own stratum, so the vendor is a union of whole strata and its AI-assisted
-rate is ``stats.assisted_domain_proportions`` of the batches' own sums (computed here from the
-built rows, with one slope pooled over the strata).
+rate is ``stats.stratified_ppi`` of the batches (computed here from the built rows).
 """
 
 import datetime as dt
 import random
 from decimal import Decimal
 
-import numpy as np
 import pytest
 from django.urls import reverse
 
@@ -83,20 +81,6 @@ def world(manager, auditor, vendor_a, site_a, workflow):
     return {"strata": strata, "agents": agents, "rng": rng, "auditor": auditor}
 
 
-def whole_strata_estimate(strata):
-    """``assisted_domain_proportions`` of the domain made of these whole strata (one
-    ``StratumScores`` each: every audit in the domain), the numbers the page must read from
-    the rollups."""
-    rows = [(0, s.population, s.n, s.n, s.y_sum,
-             [s.score_sum, s.score2_sum, s.score3_sum, s.score4_sum],
-             [s.y_score_sum, s.y_score2_sum, s.y_score3_sum], s.population_score_sum)
-            for s in strata.values()]
-    domain, big_n, n, m, x, sums, hits, pop = zip(*rows, strict=True)
-    (estimate,) = stats.assisted_domain_proportions(
-        domain, big_n, n, m, x, np.array(sums).T, np.array(hits).T, pop)
-    return estimate
-
-
 def open_card(client, vendor, **params):
     response = client.get(reverse("scorecards:scorecard", args=[vendor.slug]),
                           {**QUERY, **params})
@@ -108,7 +92,7 @@ def test_the_page_shows_the_assisted_interval_beside_the_classical_one_and_the_g
     client_as, manager, vendor_a, world
 ):
     rebuild_rollups()
-    expected = whole_strata_estimate(world["strata"])
+    expected = stats.stratified_ppi(world["strata"])
 
     response = open_card(client_as(manager), vendor_a)
     page = response.content.decode()
@@ -167,7 +151,7 @@ def test_a_vendor_poc_sees_the_same_assisted_numbers_in_the_portal_and_no_other_
     client_as, poc_a, vendor_a, vendor_b, world
 ):
     rebuild_rollups()
-    expected = whole_strata_estimate(world["strata"])
+    expected = stats.stratified_ppi(world["strata"])
 
     response = client_as(poc_a).get("/portal/", QUERY)
     assert response.status_code == 200
