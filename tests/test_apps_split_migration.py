@@ -1,15 +1,19 @@
 """Tickets and audit forms left the audits app for apps of their own, and the derived tables the
 scorecards app for ``rollups`` (issue 12), without moving a row: their tables keep their names,
 and a database populated under the old layout reads the same under the new one, through every
-foreign key, with its content types (permissions, admin history) relabelled."""
+foreign key, with its content types (permissions, admin history) relabelled. The old layout
+also predates the verdict a sampled ticket carries, so the same trip checks that column's
+backfill."""
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import Role
+from audit_forms.catalog import ensure_default_categories
 from audit_forms.models import ErrorCategory, FormChoice, FormQuestion, FormSection, FormVersion
 from audits import lifecycle
 from audits.models import Audit
@@ -17,7 +21,7 @@ from rollups.models import AuditCell, AuditorDay, SiteCell, StratumTotal, Vendor
 from sampling.models import SampledTicket, SamplingPlan
 from tests.audit_forms.forms_helpers import build_small_form
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
-from tests.factories import UserFactory
+from tests.factories import UserFactory, WorkflowFactory
 from tickets.models import Ticket, TicketImport
 
 pytestmark = [
@@ -52,18 +56,43 @@ def snapshot():
     }
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_database_populated_before_the_move_keeps_every_row_after_it(workflow, manager):
+WRONG_ACTION = {**ALL_GOOD, "right_action": "no"}  # a failed critical question: not passed
+
+
+@pytest.fixture(scope="module")
+def round_trip(django_db_setup, django_db_blocker):
+    """One trip through the migrations serves every test here, since each costs a minute of
+    state rendering: a database populated under today's layout (committed for real) is
+    migrated back to before the move, read there through the old models, and migrated
+    forward again. Yields what was seen on the way; the tables are emptied afterwards."""
+    from qa_program.celery import app
+
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # cells refreshed
+    with django_db_blocker.unblock():
+        try:
+            yield travel()
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+            ensure_default_categories()
+            app.conf.task_always_eager = eager
+
+
+def travel() -> dict:
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
     auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
+    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
     published_form(workflow, by=manager)
-    audits = assigned_audits(auditor, workflow, count=3)
-    for audit in audits[:2]:
-        lifecycle.submit_audit(audit, auditor, answers=ALL_GOOD)
+    audits = assigned_audits(auditor, workflow, count=4)
+    passing, failing, reopened, untouched = audits
+    lifecycle.submit_audit(passing, auditor, answers=ALL_GOOD)
+    lifecycle.submit_audit(failing, auditor, answers=WRONG_ACTION)
+    lifecycle.finalise_audit(failing, manager)
+    lifecycle.submit_audit(reopened, auditor, answers=ALL_GOOD)
+    lifecycle.reopen_audit(reopened, manager, "Look again.")  # keeps its old passed=True
     build_small_form(manager)
     TicketImport.objects.create(original_name="week.csv", file="ticket_imports/week.csv")
-    SamplingPlan.objects.update(form=audits[0].form_version.form)
-    before = snapshot()
-    assert all(before["rows"].values()) and len(before["audits"]) == 3
+    SamplingPlan.objects.update(form=passing.form_version.form)
+    seen = {"before": snapshot(), "workflow": workflow, "audits": audits}
 
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
@@ -73,40 +102,63 @@ def test_a_database_populated_before_the_move_keeps_every_row_after_it(workflow,
         old = executor.loader.project_state(
             old_layout + [n for n in latest if n[0] not in {*BEFORE_THE_MOVE, *NEW_APPS}]
         ).apps
-        # Under the old layout the same rows are the audits app's, joined as before.
         old_audit = old.get_model("audits", "Audit").objects.select_related(
             "ticket", "form_version"
         )
-        assert sorted((a.pk, a.ticket.pk, a.form_version.pk) for a in old_audit) == before[
-            "audits"
-        ]
-        assert old.get_model("audits", "FormChoice").objects.count() == len(
-            before["rows"]["FormChoice"]
-        )
-        assert ContentType.objects.filter(app_label="audits", model="ticket").exists()
-        # (Models the tickets app gained since keep their content types: Django never
-        # deletes one when a migration is unapplied.)
-        assert not ContentType.objects.filter(app_label="tickets",
-                                              model__in=["ticket", "ticketimport"]).exists()
-        assert old.get_model("scorecards", "AuditCell").objects.count() == len(
-            before["rows"]["AuditCell"]
-        )
-        # Week sums were positional arrays then: 8 shared sums, 6 per attribute.
-        for sums, categories in old.get_model("scorecards", "WeekSums").objects.values_list(
-            "sums", "categories"
-        ):
-            assert isinstance(sums, list) and len(sums) == 8 + 6 * (2 + len(categories))
+        seen["old"] = {
+            "audits": sorted((a.pk, a.ticket.pk, a.form_version.pk) for a in old_audit),
+            "choices": old.get_model("audits", "FormChoice").objects.count(),
+            "cells": old.get_model("scorecards", "AuditCell").objects.count(),
+            "week_sums": list(old.get_model("scorecards", "WeekSums").objects.values_list(
+                "sums", "categories")),
+            "audits_ticket_type": ContentType.objects.filter(
+                app_label="audits", model="ticket").exists(),
+            "tickets_ticket_types": ContentType.objects.filter(
+                app_label="tickets", model__in=["ticket", "ticketimport"]).exists(),
+            "sampled_columns": {
+                f.name for f in old.get_model("sampling", "SampledTicket")._meta.fields},
+        }
     finally:
         MigrationExecutor(connection).migrate(latest)
+    seen["after"] = snapshot()
+    return seen
 
-    assert snapshot() == before
+
+def test_a_database_populated_before_the_move_keeps_every_row_after_it(round_trip):
+    before, old = round_trip["before"], round_trip["old"]
+    assert all(before["rows"].values()) and len(before["audits"]) == 4
+    # Under the old layout the same rows are the audits app's, joined as before.
+    assert old["audits"] == before["audits"]
+    assert old["choices"] == len(before["rows"]["FormChoice"])
+    assert old["audits_ticket_type"]
+    # (Models the tickets app gained since keep their content types: Django never deletes
+    # one when a migration is unapplied.)
+    assert not old["tickets_ticket_types"]
+    assert old["cells"] == len(before["rows"]["AuditCell"])
+    # Week sums were positional arrays then: 8 shared sums, 6 per attribute.
+    assert old["week_sums"]
+    for sums, categories in old["week_sums"]:
+        assert isinstance(sums, list) and len(sums) == 8 + 6 * (2 + len(categories))
+
+    assert round_trip["after"] == before
+    first = round_trip["audits"][0]
     audit = Audit.objects.select_related("ticket__vendor", "form_version__form").get(
-        pk=audits[0].pk
+        pk=first.pk
     )
-    assert audit.ticket.vendor == audits[0].ticket.vendor
-    assert audit.form_version.form.workflows.get() == workflow
+    assert audit.ticket.vendor == first.ticket.vendor
+    assert audit.form_version.form.workflows.get() == round_trip["workflow"]
     ticket_type = ContentType.objects.get_for_model(Ticket)
     assert (ticket_type.app_label, ticket_type.model) == ("tickets", "ticket")
     assert Permission.objects.filter(content_type=ticket_type, codename="view_ticket").exists()
     assert not ContentType.objects.filter(app_label="audits", model="formversion").exists()
     assert ContentType.objects.get_for_model(AuditCell).app_label == "rollups"
+
+
+def test_audits_from_before_the_verdict_column_get_their_verdicts(round_trip):
+    """A sampled ticket carries its audit's verdict (sampling 0006, after the move): migrated
+    forward over audits scored without it, the column is filled from them."""
+    assert "passed" not in round_trip["old"]["sampled_columns"]
+    verdicts = [SampledTicket.objects.get(pk=a.sampled_ticket_id).passed
+                for a in round_trip["audits"]]
+    # passing, failing (finalised), reopened (no score now), untouched
+    assert verdicts == [True, False, None, None]
