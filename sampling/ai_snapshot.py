@@ -32,7 +32,28 @@ def keep_population_scores(tickets: QuerySet[Ticket], keys: list[str],
                            strata: list[SampleStratum]) -> None:
     """Write each stratum's population cells and its totals from the drawn population
     ``tickets``, in one grouped query (one row per stratum and cell key). A stratum gets its
-    model's name only when that one model scored all N_h tickets."""
+    model's name only when that one model scored all N_h tickets. A population no model
+    scored keeps no cells (no stratum of it can have an AI-assisted estimate): its strata
+    only record that none of their tickets had a score."""
+    totals = defaultdict(lambda: [0, 0.0, 0.0])
+    models = defaultdict(set)
+    if tickets.filter(ai_score__isnull=False).exists():
+        _keep_cells(tickets, keys, strata, totals, models)
+    for stratum in strata:
+        scored_n, total, total_sq = totals[stratum.pk]
+        names = models[stratum.pk]
+        stratum.ai_scored, stratum.ai_score_sum, stratum.ai_score_sq_sum = (
+            scored_n, total, total_sq)
+        stratum.ai_model = (next(iter(names))
+                            if len(names) == 1 and scored_n == stratum.population else "")
+    SampleStratum.objects.bulk_update(
+        strata, ["ai_scored", "ai_score_sum", "ai_score_sq_sum", "ai_model"], batch_size=500)
+
+
+def _keep_cells(tickets: QuerySet[Ticket], keys: list[str], strata: list[SampleStratum],
+                totals: dict, models: dict) -> None:
+    """Write the population cells; add each stratum's scored tickets, Σ ŷ and Σ ŷ² to
+    ``totals`` and the models that scored them to ``models``."""
     columns = [STRATUM_FIELDS[key] for key in keys]
     scored = Q(ai_score__isnull=False)
     rows = (
@@ -47,8 +68,7 @@ def keep_population_scores(tickets: QuerySet[Ticket], keys: list[str],
         )
     )
     by_key = {tuple(stratum.key_values(keys)): stratum for stratum in strata}
-    cells, models = [], defaultdict(set)
-    totals = defaultdict(lambda: [0, 0.0, 0.0])
+    cells = []
     for row in rows.iterator(chunk_size=5000):
         stratum = by_key[tuple(row[column] for column in columns)]
         cells.append(PopulationScoreCell(
@@ -62,15 +82,6 @@ def keep_population_scores(tickets: QuerySet[Ticket], keys: list[str],
         total[2] += row["total_sq"] or 0.0
         models[stratum.pk].update(m for m in (row["first_model"], row["last_model"]) if m)
     PopulationScoreCell.objects.bulk_create(cells, batch_size=5000)
-    for stratum in strata:
-        scored_n, total, total_sq = totals[stratum.pk]
-        names = models[stratum.pk]
-        stratum.ai_scored, stratum.ai_score_sum, stratum.ai_score_sq_sum = (
-            scored_n, total, total_sq)
-        stratum.ai_model = (next(iter(names))
-                            if len(names) == 1 and scored_n == stratum.population else "")
-    SampleStratum.objects.bulk_update(
-        strata, ["ai_scored", "ai_score_sum", "ai_score_sq_sum", "ai_model"], batch_size=500)
 
 
 def keep_sampled_scores(run_id: int) -> None:

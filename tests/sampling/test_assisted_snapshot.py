@@ -84,3 +84,15 @@ def test_a_draw_keeps_the_population_and_sample_scores_and_a_rescoring_leaves_th
         scores.get(s.ticket_id) for s in sorted(sampled, key=lambda s: s.pk)]
     assert sum(c.score_sum for c in PopulationScoreCell.objects.filter(stratum__run=run)) == (
         pytest.approx(sum(scores[t.pk] for t in population.in_window() if t.pk in scores)))
+
+
+def test_a_draw_over_tickets_no_model_scored_keeps_no_cells_and_says_why(population, make_plan):
+    plan = make_plan(margin_of_error="0.0800")
+    run = draw_sample(request_run(plan, window=WINDOW, seed=3, enqueue=False).pk)
+
+    assert not PopulationScoreCell.objects.filter(stratum__run=run).exists()
+    strata = list(SampleStratum.objects.filter(run=run))
+    assert strata and all((s.ai_scored, s.ai_score_sum, s.ai_model) == (0, 0.0, "")
+                          for s in strata)
+    assert all(f"{s.population} of its {s.population} tickets had no model score at draw"
+               == ai_assisted_reason(s) for s in strata)
