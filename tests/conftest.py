@@ -318,17 +318,15 @@ def on_postgres() -> bool:
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
-    """A real headless Chromium (Debian's package), driven by Playwright: one per test
-    process, started by the first test that needs it (a launch costs a second of CPU, and
-    forty-odd files drive a browser); each test gets its own context (``page``).
+    """A real headless Chromium (Debian's package), driven by Playwright.
 
     Playwright's sync API keeps an asyncio loop running in the test thread while it is
     started, and Django refuses database calls from a thread with a running loop. The test
     thread only drives the browser and writes fixtures (pages are served by the live
-    server's own thread), so that check is lifted from the browser's start to the end of
-    the process's tests; the app has no async code for it to guard.
+    server's own thread), so that check is lifted while Playwright runs, and only then: the
+    browser starts per module, after the test database exists.
     """
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
