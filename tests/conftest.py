@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 from pytest_django.plugin import blocking_manager_key
 
@@ -118,6 +118,30 @@ def copy_of_migrated_template(rebuild: bool):
 
 
 MIGRATED = "migrated"  # the comment a template gets once every migration ran in it
+
+
+def rows_for_every_test(django_db_blocker, build):
+    """For a module- or class-scoped fixture (``yield from rows_for_every_test(blocker, f)``):
+    ``build()``'s rows, made once for all the tests of the scope inside a transaction rolled
+    back after the last of them. Each test runs in a savepoint of it (pytest-django's ``db``),
+    so what a test changes goes with the test. The rows' deferred foreign keys are checked
+    here, once: each test's end checks only what that test left pending."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            rows = build()
+            connection.check_constraints()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield rows
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -19,6 +19,7 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 
+from accounts.models import Role
 from audits import lifecycle
 from audits.lifecycle import open_assigned_audits
 from audits.models import SCORED_STATUSES, Audit
@@ -27,8 +28,16 @@ from rollups.estimates import MIN_AUDITS, Scope, domain_outcomes
 from rollups.periods import period_of
 from rollups.writer import rebuild_rollups
 from sampling import stats
-from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, sample_run
-from tests.factories import AgentFactory, TicketFactory
+from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
+from tests.conftest import rows_for_every_test
+from tests.factories import (
+    AgentFactory,
+    SiteFactory,
+    TicketFactory,
+    UserFactory,
+    VendorFactory,
+    WorkflowFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -48,10 +57,43 @@ DESIGN = {
 }
 
 
-@pytest.fixture
-def program(version, auditor, workflow, site_a, site_b):
+@pytest.fixture(scope="module")
+def program(django_db_setup, django_db_blocker):
     """The run above, scored; one audit of the medium queue is left unscored (it does not
-    count), and a newcomer has only four audits."""
+    count), and a newcomer has only four audits. Built once for the module (ninety audits
+    through the real lifecycle); the vendors, sites and workflow below are its."""
+    yield from rows_for_every_test(django_db_blocker, build_program)
+
+
+@pytest.fixture
+def workflow(program, db):
+    return program["workflow"]
+
+
+@pytest.fixture
+def vendor_a(program, db):
+    return program["site_a"].vendor
+
+
+@pytest.fixture
+def vendor_b(program, db):
+    return program["site_b"].vendor
+
+
+@pytest.fixture
+def site_b(program, db):
+    return program["site_b"]
+
+
+def build_program():
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
+    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
+    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
+    published_form(workflow, by=manager)
+    site_a = SiteFactory(vendor=VendorFactory(name="Acme Moderation", slug="acme"),
+                         name="Manila", slug="manila")
+    site_b = SiteFactory(vendor=VendorFactory(name="Borealis Support", slug="borealis"),
+                         name="Bogotá", slug="bogota", country="CO", timezone="America/Bogota")
     rng = random.Random(20260302)
     agents = [
         AgentFactory(site=site_a, external_id="agent-1"),
@@ -93,7 +135,8 @@ def program(version, auditor, workflow, site_a, site_b):
         )
         lifecycle.submit_audit(audit, auditor, answers=answers)
     rebuild_rollups()
-    return {"agents": agents, "newcomer": newcomer, "run": run}
+    return {"agents": agents, "newcomer": newcomer, "run": run, "workflow": workflow,
+            "site_a": site_a, "site_b": site_b}
 
 
 def raw_audits() -> pd.DataFrame:

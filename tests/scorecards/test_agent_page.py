@@ -15,12 +15,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
 from audit_forms.models import ErrorCategory
 from coaching import actions
 from coaching.models import CoachingAction, Level
 from rollups.writer import rebuild_rollups
 from tests.audits.workspace_helpers import published_form
-from tests.factories import AgentFactory, SiteFactory, WorkflowFactory
+from tests.conftest import rows_for_every_test
+from tests.factories import (
+    AgentFactory,
+    SiteFactory,
+    UserFactory,
+    VendorFactory,
+    WorkflowFactory,
+)
 from tests.scorecards.test_scorecard import APRIL, MARCH, audit_batch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -34,11 +42,47 @@ def frozen_clock():
         yield
 
 
-@pytest.fixture
-def program(manager, auditor, vendor_a, site_a, workflow):
+@pytest.fixture(scope="module")
+def program(django_db_setup, django_db_blocker):
     """Acme's Manila agent M1 in March: 30 hate-speech audits (27 pass, 2 procedural fails,
     1 critical policy error) and 12 spam passes; in April 15 more (5 pass). Cebu's C1, C2
-    and Manila's M2 have a handful of audits each."""
+    and Manila's M2 have a handful of audits each. Built once for the module, on the frozen
+    clock; the people and places below are its."""
+    with time_machine.travel(NOW, tick=False):
+        yield from rows_for_every_test(django_db_blocker, build_program)
+
+
+@pytest.fixture
+def manager(program, db):
+    return program["manager"]
+
+
+@pytest.fixture
+def auditor(program, db):
+    return program["auditor"]
+
+
+@pytest.fixture
+def vendor_a(program, db):
+    return program["vendor"]
+
+
+@pytest.fixture
+def site_a(program, db):
+    return program["site"]
+
+
+@pytest.fixture
+def workflow(program, db):
+    return program["hate"]
+
+
+def build_program():
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
+    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
+    vendor_a = VendorFactory(name="Acme Moderation", slug="acme")
+    site_a = SiteFactory(vendor=vendor_a, name="Manila", slug="manila")
+    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
     spam = WorkflowFactory(name="Spam (EN)", slug="spam-en")
     published_form(workflow, by=manager)
     published_form(spam, by=manager, name="Spam scorecard")
@@ -72,7 +116,8 @@ def program(manager, auditor, vendor_a, site_a, workflow):
             failed=1,
         )
     rebuild_rollups()
-    return {"m1": m1, "spam": spam, "hate": workflow, "cebu": cebu}
+    return {"m1": m1, "spam": spam, "hate": workflow, "cebu": cebu, "manager": manager,
+            "auditor": auditor, "vendor": vendor_a, "site": site_a}
 
 
 def agent_page(client, vendor, agent="M1", **params):
