@@ -15,9 +15,11 @@ from accounts.models import Role
 from audits.models import Audit
 from sampling.models import SampleRun, SamplingPlan
 from sampling.population import Window
+from tests.conftest import rows_for_every_test
 from tests.factories import AgentFactory, SiteFactory, UserFactory, VendorFactory, WorkflowFactory
 from tickets.models import Ticket
 from tickets.population import sample_key
+from vendors.models import Site, Vendor, Workflow
 
 WINDOW = Window(dt.datetime(2026, 11, 2, tzinfo=dt.UTC), dt.datetime(2026, 11, 9, tzinfo=dt.UTC))
 
@@ -72,9 +74,25 @@ def make_population(size: int = 3000, seed: int = 20261102) -> Population:
     return Population(vendors, sites, workflows, tickets)
 
 
+@pytest.fixture(scope="module")
+def module_population(django_db_setup, django_db_blocker) -> Population:
+    """One population for all the tests of a module (rolled back after the last of them)."""
+    yield from rows_for_every_test(django_db_blocker, make_population)
+
+
 @pytest.fixture
-def population(db) -> Population:
-    return make_population()
+def population(module_population, db) -> Population:
+    """The module's population, its rows read afresh for each test: what a test changes in
+    the database goes with the test's savepoint, and in these objects with the test."""
+    def fresh(model, objects):
+        return list(model.objects.filter(pk__in=[o.pk for o in objects]).order_by("pk"))
+
+    return Population(
+        vendors=fresh(Vendor, module_population.vendors),
+        sites=fresh(Site, module_population.sites),
+        workflows=fresh(Workflow, module_population.workflows),
+        tickets=fresh(Ticket, module_population.tickets),
+    )
 
 
 @pytest.fixture
