@@ -17,9 +17,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
-from statsmodels.stats.inter_rater import cohens_kappa as _sm_cohens_kappa
-from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
 
 
 def _is_missing(value: Any) -> bool:
@@ -56,7 +53,9 @@ def cohen_kappa(rater_a: Sequence[Hashable], rater_b: Sequence[Hashable]) -> flo
     index = {v: i for i, v in enumerate(_labels(a + b))}
     table = np.zeros((len(index), len(index)))
     np.add.at(table, ([index[v] for v in a], [index[v] for v in b]), 1)
-    return float(_sm_cohens_kappa(table, return_results=False))
+    from statsmodels.stats.inter_rater import cohens_kappa as statsmodels_kappa  # sampling.stats
+
+    return float(statsmodels_kappa(table, return_results=False))
 
 
 def fleiss_kappa(counts: ArrayLike) -> float:
@@ -76,7 +75,9 @@ def fleiss_kappa(counts: ArrayLike) -> float:
         raise ValueError("every subject must be rated by the same number (>= 2) of raters")
     if np.all((table > 0).sum(axis=1) == 1):
         return 1.0
-    return float(_sm_fleiss_kappa(table, method="fleiss"))
+    from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss  # sampling.stats
+
+    return float(statsmodels_fleiss(table, method="fleiss"))
 
 
 def _delta_squared(level: str, values: NDArray, totals: NDArray) -> NDArray:
@@ -297,6 +298,8 @@ def mcnemar(b: int, c: int, *, exact: bool | None = None, correction: bool = Tru
         exact = b + c < MCNEMAR_EXACT_BELOW
     if b + c == 0:
         return McNemar(b, c, None if exact else 0.0, 1.0, exact)
-    result = _sm_mcnemar([[0, b], [c, 0]], exact=exact, correction=correction)
+    from statsmodels.stats.contingency_tables import mcnemar as statsmodels_mcnemar
+
+    result = statsmodels_mcnemar([[0, b], [c, 0]], exact=exact, correction=correction)
     statistic = None if exact else float(result.statistic)
     return McNemar(b, c, statistic, min(1.0, float(result.pvalue)), exact)

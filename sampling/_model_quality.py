@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
 
 from . import stats
 
@@ -65,6 +64,8 @@ def auc_delong(y: ArrayLike, scores: ArrayLike, confidence: float = 0.95) -> Sco
     m, n = len(positives), len(negatives)
     if m < 2 or n < 2:
         raise ValueError("the AUC needs at least two failed and two passed audits")
+    from scipy.stats import rankdata  # imported where used: see sampling.stats
+
     combined = rankdata(np.concatenate([positives, negatives]))
     within_positive, within_negative = rankdata(positives), rankdata(negatives)
     # V10: each failure's share of passes it outranks; V01: each pass's share of failures

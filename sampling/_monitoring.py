@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import norm
 
 from ._assisted import MIN_AUDITS_TO_TUNE
 from ._model_quality import CalibrationBin, ScoreQuality, _outcomes_and_scores, auc_delong
@@ -130,7 +130,7 @@ def degradation_test(
         spread = math.hypot(ref_auc.se, new_auc.se)
         if spread > 0:
             auc_z = (ref_auc.value - new_auc.value) / spread
-            auc_p = float(norm.sf(auc_z))
+            auc_p = NormalDist().cdf(-auc_z)
     ref_cal = calibration_in_the_large(y_ref, f_ref)
     new_cal = calibration_in_the_large(y_new, f_new)
     cal_z = cal_p = None
@@ -138,7 +138,7 @@ def degradation_test(
         spread = math.hypot(ref_cal.se, new_cal.se)
         if spread > 0:
             cal_z = (new_cal.gap - ref_cal.gap) / spread
-            cal_p = float(2 * norm.sf(abs(cal_z)))
+            cal_p = 2 * NormalDist().cdf(-abs(cal_z))
     return Degradation(ref_auc, new_auc, auc_z, auc_p, ref_cal, new_cal, cal_z, cal_p, alpha)
 
 

@@ -14,16 +14,11 @@ import math
 import numbers
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    proportions_ztest,
-)
 
 from ._agreement import (
     McNemar,
@@ -35,6 +30,11 @@ from ._agreement import (
     percent_agreement,
 )
 from ._aql import aql_plan, code_letter
+
+# statsmodels and scipy are imported inside the functions that call them: every process
+# imports this module as Django starts (the apps' signal wiring reaches the allocation), most
+# never compute an interval (a Celery worker importing tickets, `manage.py check`), and the
+# two cost a second of CPU to import. The normal quantile comes from the standard library.
 
 __all__ = [
     "CI_METHODS",
@@ -133,15 +133,14 @@ def _scalar_or_array(array: NDArray, *inputs: ArrayLike, kind: type = float):
 
 def z_value(confidence: float = 0.95) -> float:
     """Two-sided standard-normal quantile z_{1-alpha/2} for a confidence level (1.959964 at 0.95).
-    Cached: a dashboard asks for the same level thousands of times and ``norm.ppf`` is slow.
-    """
+    Cached: a dashboard asks for the same level thousands of times."""
     _check_confidence(confidence)
     return _two_sided_z(float(confidence))
 
 
 @functools.lru_cache(maxsize=256)
 def _two_sided_z(confidence: float) -> float:
-    return float(norm.ppf(0.5 + confidence / 2))
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def proportion_ci(
@@ -154,6 +153,8 @@ def proportion_ci(
     _check_confidence(confidence)
     if method not in _SM_CI_METHOD:
         raise ValueError(f"method must be one of {CI_METHODS}, got {method!r}")
+    from statsmodels.stats.proportion import proportion_confint
+
     x, size = _counts(successes, n)
     p_hat = x / size
     low, high = proportion_confint(x, size, alpha=1 - confidence, method=_SM_CI_METHOD[method])
@@ -440,6 +441,8 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, floa
     pooled = (x1 + x2) / (n1 + n2)
     if pooled in (0.0, 1.0):
         return 0.0, 1.0
+    from statsmodels.stats.proportion import proportions_ztest
+
     z, p_value = proportions_ztest(np.array([x1, x2]), np.array([n1, n2]))
     return float(z), float(p_value)
 
@@ -457,6 +460,8 @@ def difference_ci(
         raise ValueError(f"method must be 'newcombe' or 'wald', got {method!r}")
     _counts(x1, n1, "x1", "n1")
     _counts(x2, n2, "x2", "n2")
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     low, high = confint_proportions_2indep(
         x1, n1, x2, n2, method=methods[method], compare="diff", alpha=1 - confidence
     )
