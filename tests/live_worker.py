@@ -55,6 +55,9 @@ def _worker_environment(media_dir: Path) -> dict:
         "REDIS_URL": django_settings.REDIS_URL,
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "test-only-secret-key"),
         "QA_MEDIA_ROOT": str(media_dir),
+        # The system checks (which import every view) run in the test process and in
+        # tests/test_settings.py; a worker started twenty times a run skips them.
+        "CELERY_SKIP_CHECKS": "1",
     }
 
 
