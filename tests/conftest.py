@@ -144,6 +144,17 @@ def rows_for_every_test(django_db_blocker, build):
             atomic.__exit__(None, None, None)
 
 
+def answered_from_the_program(**keys) -> tuple:
+    """Fixtures of this file that a module's tests ask for (``manager="manager"``,
+    ``vendor_a="vendor"``: fixture name = key of the program's dict), answered from the
+    module's ``program`` fixture instead of made anew. Assign them to the same names, in the
+    order given: ``manager, vendor_a = answered_from_the_program(manager=…, vendor_a=…)``."""
+    def fixture(name: str, key: str):
+        return pytest.fixture(name=name)(lambda program, db: program[key])
+
+    return tuple(fixture(name, key) for name, key in keys.items())
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """Test users' passwords are hashed with MD5: production's PBKDF2 costs 0.3 s a hash, and

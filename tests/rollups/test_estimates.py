@@ -29,7 +29,7 @@ from rollups.periods import period_of
 from rollups.writer import rebuild_rollups
 from sampling import stats
 from tests.audits.workspace_helpers import ALL_GOOD, assign_tickets, published_form, sample_run
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import (
     AgentFactory,
     SiteFactory,
@@ -65,24 +65,8 @@ def program(django_db_setup, django_db_blocker):
     yield from rows_for_every_test(django_db_blocker, build_program)
 
 
-@pytest.fixture
-def workflow(program, db):
-    return program["workflow"]
-
-
-@pytest.fixture
-def vendor_a(program, db):
-    return program["site_a"].vendor
-
-
-@pytest.fixture
-def vendor_b(program, db):
-    return program["site_b"].vendor
-
-
-@pytest.fixture
-def site_b(program, db):
-    return program["site_b"]
+workflow, vendor_a, vendor_b, site_b = answered_from_the_program(
+    workflow="workflow", vendor_a="vendor_a", vendor_b="vendor_b", site_b="site_b")
 
 
 def build_program():
@@ -136,7 +120,7 @@ def build_program():
         lifecycle.submit_audit(audit, auditor, answers=answers)
     rebuild_rollups()
     return {"agents": agents, "newcomer": newcomer, "run": run, "workflow": workflow,
-            "site_a": site_a, "site_b": site_b}
+            "site_b": site_b, "vendor_a": site_a.vendor, "vendor_b": site_b.vendor}
 
 
 def raw_audits() -> pd.DataFrame:

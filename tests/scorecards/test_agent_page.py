@@ -15,21 +15,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Role
 from audit_forms.models import ErrorCategory
 from coaching import actions
 from coaching.models import CoachingAction, Level
 from rollups.writer import rebuild_rollups
-from tests.audits.workspace_helpers import published_form
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import (
     AgentFactory,
-    SiteFactory,
-    UserFactory,
-    VendorFactory,
-    WorkflowFactory,
 )
-from tests.scorecards.test_scorecard import APRIL, MARCH, audit_batch
+from tests.scorecards.test_scorecard import (
+    APRIL,
+    MARCH,
+    PROGRAMS_OWN,
+    acme_people_and_places,
+    audit_batch,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -52,41 +52,13 @@ def program(django_db_setup, django_db_blocker):
         yield from rows_for_every_test(django_db_blocker, build_program)
 
 
-@pytest.fixture
-def manager(program, db):
-    return program["manager"]
-
-
-@pytest.fixture
-def auditor(program, db):
-    return program["auditor"]
-
-
-@pytest.fixture
-def vendor_a(program, db):
-    return program["vendor"]
-
-
-@pytest.fixture
-def site_a(program, db):
-    return program["site"]
-
-
-@pytest.fixture
-def workflow(program, db):
-    return program["hate"]
+manager, auditor, vendor_a, site_a, workflow = answered_from_the_program(**PROGRAMS_OWN)
 
 
 def build_program():
-    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
-    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
-    vendor_a = VendorFactory(name="Acme Moderation", slug="acme")
-    site_a = SiteFactory(vendor=vendor_a, name="Manila", slug="manila")
-    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
-    spam = WorkflowFactory(name="Spam (EN)", slug="spam-en")
-    published_form(workflow, by=manager)
-    published_form(spam, by=manager, name="Spam scorecard")
-    cebu = SiteFactory(vendor=vendor_a, name="Cebu", slug="cebu")
+    program = acme_people_and_places()
+    auditor, workflow, spam = program["auditor"], program["hate"], program["spam"]
+    site_a, cebu = program["site"], program["cebu"]
     m1 = AgentFactory(site=site_a, external_id="M1")
     batches = []
     audit_batch(
@@ -116,8 +88,7 @@ def build_program():
             failed=1,
         )
     rebuild_rollups()
-    return {"m1": m1, "spam": spam, "hate": workflow, "cebu": cebu, "manager": manager,
-            "auditor": auditor, "vendor": vendor_a, "site": site_a}
+    return {**program, "m1": m1}
 
 
 def agent_page(client, vendor, agent="M1", **params):

@@ -26,7 +26,7 @@ from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import (
     AgentFactory,
     SiteFactory,
@@ -109,41 +109,34 @@ def program(django_db_setup, django_db_blocker):
     yield from rows_for_every_test(django_db_blocker, build_program)
 
 
-@pytest.fixture
-def manager(program, db):
-    return program["manager"]
+def acme_people_and_places() -> dict:
+    """Acme's people and places, as tests/conftest.py's fixtures make them, for a module's
+    program: its manager, auditor, vendor, Manila site and hate-speech workflow (published),
+    and a spam workflow with its own form."""
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
+    vendor = VendorFactory(name="Acme Moderation", slug="acme")
+    hate = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
+    spam = WorkflowFactory(name="Spam (EN)", slug="spam-en")
+    published_form(hate, by=manager)
+    published_form(spam, by=manager, name="Spam scorecard")
+    return {
+        "manager": manager, "vendor": vendor, "hate": hate, "spam": spam,
+        "auditor": UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR),
+        "site": SiteFactory(vendor=vendor, name="Manila", slug="manila"),
+        "cebu": SiteFactory(vendor=vendor, name="Cebu", slug="cebu"),
+    }
 
 
-@pytest.fixture
-def auditor(program, db):
-    return program["auditor"]
-
-
-@pytest.fixture
-def vendor_a(program, db):
-    return program["vendor"]
-
-
-@pytest.fixture
-def site_a(program, db):
-    return program["site"]
-
-
-@pytest.fixture
-def workflow(program, db):
-    return program["hate"]
+# The people and places the tests ask for are the program's (keys of its dict).
+PROGRAMS_OWN = {"manager": "manager", "auditor": "auditor", "vendor_a": "vendor", "site_a": "site",
+                "workflow": "hate"}
+manager, auditor, vendor_a, site_a, workflow = answered_from_the_program(**PROGRAMS_OWN)
 
 
 def build_program():
-    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
-    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
-    vendor_a = VendorFactory(name="Acme Moderation", slug="acme")
-    site_a = SiteFactory(vendor=vendor_a, name="Manila", slug="manila")
-    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
-    spam = WorkflowFactory(name="Spam (EN)", slug="spam-en")
-    published_form(workflow, by=manager)
-    published_form(spam, by=manager, name="Spam scorecard")
-    cebu = SiteFactory(vendor=vendor_a, name="Cebu", slug="cebu")
+    program = acme_people_and_places()
+    manager, auditor, workflow, spam = (program[k] for k in ("manager", "auditor", "hate", "spam"))
+    site_a, cebu = program["site"], program["cebu"]
     m1 = AgentFactory(site=site_a, external_id="M1")
     m2 = AgentFactory(site=site_a, external_id="M2")
     c1 = AgentFactory(site=cebu, external_id="C1")
@@ -176,8 +169,7 @@ def build_program():
         batches, auditor, workflow, m1, population=400, handled_at=APRIL, passed=5, failed=10
     )
     rebuild_rollups()
-    return {"batches": batches, "spam": spam, "cebu": cebu, "m1": m1, "m2": m2, "hate": workflow,
-            "manager": manager, "auditor": auditor, "vendor": vendor_a, "site": site_a}
+    return {**program, "batches": batches, "m1": m1, "m2": m2}
 
 
 def accuracy_target(vendor, value, workflow=None):
