@@ -15,10 +15,11 @@ from numpy.typing import ArrayLike
 from . import stats
 from ._assisted import MIN_AUDITS_TO_TUNE, AssistedEstimate
 
-# A domain's slope in a stratum it only partly fills is fitted on the domain's own audits there,
-# its variance on the whole stratum's sample: with a dozen such audits the interval covered
-# 92.9-94.2 % (tests/sampling/test_assisted_domain_coverage.py), with thirty or more 94-95 %.
-# Below it the domain keeps λ = 0 in that stratum (the classical estimate).
+# In a stratum where some audits are not the domain's (m_hd < n_h), the domain's slope is fitted
+# on its own audits there and its variance taken over the whole stratum's sample: with a dozen
+# such audits the interval covered 92.9-94.2 % (tests/sampling/test_assisted_domain_coverage.py),
+# with thirty or more 94-95 %. Below it the domain keeps λ = 0 there (the classical estimate).
+# Where every audit of the stratum is the domain's (m_hd = n_h), MIN_AUDITS_TO_TUNE applies.
 MIN_DOMAIN_AUDITS_TO_TUNE = 30
 
 
@@ -265,7 +266,7 @@ def assisted_domain_proportions(
     Per stratum the difference estimator w_h Σ_d (y − λ_h ŷ) + λ_h Σ_{U_hd} ŷ over the estimated
     domain size Σ w_h m_hd, λ_h the slope minimising the stratum's variance term (0 when not
     ``tuned``, where ``assisted`` is False, or below MIN_DOMAIN_AUDITS_TO_TUNE domain audits in a
-    stratum the domain only partly fills, MIN_AUDITS_TO_TUNE in one it fills), with
+    stratum where some audits are not the domain's, MIN_AUDITS_TO_TUNE where all are), with
     g-weighted residuals and finite-population correction (Särndal, Swensson & Wretman 1992 §6.3,
     §6.7, §10.5; Angelopoulos et al. 2023; PPI++ 2024; Fisch et al. 2024). λ = 0 everywhere is
     exactly ``domain_proportions``; a domain of whole strata is exactly ``stratified_ppi``.
@@ -310,8 +311,10 @@ def assisted_domain_proportions(
     at_classical = _moments(classical[domain], n, m, x, score_table, hit_table)
     d, u, _, b_bar = at_classical
     ss_b = np.maximum(d[2], 0.0)
-    # A part of a stratum needs more of its own audits for its slope than a whole one
-    # (MIN_DOMAIN_AUDITS_TO_TUNE): a whole stratum is stratified_ppi exactly.
+    # A domain with only some of a stratum's audits needs more of them for its slope than one
+    # with all of them (MIN_DOMAIN_AUDITS_TO_TUNE); a domain of whole strata is then exactly
+    # stratified_ppi. The ticket counts N_hd are not among these sums, so a domain that got
+    # every audit of a stratum it only partly fills is taken as filling it.
     enough = m >= np.where(m < n, MIN_DOMAIN_AUDITS_TO_TUNE, MIN_AUDITS_TO_TUNE)
     fit = tuned & wanted & enough & (ss_b > 1e-12 * n)
     safe = np.where(fit, ss_b, 1.0)

@@ -77,25 +77,26 @@ def test_a_stratum_marked_not_assisted_keeps_lambda_zero():
     assert both.lam[1] != 0 and first.lam == (both.lam[0], 0.0)
 
 
-def test_a_domain_gets_its_own_slope_in_a_stratum_from_30_of_its_audits_there_a_whole_one_10():
-    """Below MIN_DOMAIN_AUDITS_TO_TUNE of its audits in a stratum it only partly fills, a domain
-    keeps λ = 0 there (a slope fitted on fewer covered too little:
-    tests/sampling/test_assisted_domain_coverage.py); a whole stratum needs MIN_AUDITS_TO_TUNE."""
+def test_a_domain_gets_its_own_slope_in_a_stratum_from_30_of_its_audits_or_10_if_it_has_all():
+    """Below MIN_DOMAIN_AUDITS_TO_TUNE of its audits in a stratum where other audits are not its
+    own, a domain keeps λ = 0 there (a slope fitted on fewer covered too little:
+    tests/sampling/test_assisted_domain_coverage.py); with every audit of the stratum its own
+    (a domain of whole strata, or one that drew only its own tickets) MIN_AUDITS_TO_TUNE."""
     assert (MIN_DOMAIN_AUDITS_TO_TUNE, MIN_AUDITS_TO_TUNE) == (30, 10)
     rng = np.random.default_rng(11)
     big_n, n = 2000, 80
     scores = rng.beta(2, 5, big_n)
     y = (rng.random(big_n) < scores).astype(float)
     drawn = rng.choice(big_n, n, replace=False)
-    for audits_in_domain, whole, fitted in ((29, False, False), (30, False, True),
-                                             (9, True, False), (10, True, True)):
+    for audits_in_domain, all_its_own, fitted in ((29, False, False), (30, False, True),
+                                                   (9, True, False), (10, True, True)):
         in_domain = np.zeros(big_n, bool)
         in_domain[drawn[:audits_in_domain]] = True
         in_domain[np.setdiff1d(np.arange(big_n), drawn)[:400]] = True  # unaudited members
-        sample = drawn[:audits_in_domain] if whole else drawn
+        sample = drawn[:audits_in_domain] if all_its_own else drawn
         population = [(big_n, len(sample), scores, y, in_domain, sample)]
         (estimate,) = assisted_domain_proportions(*_rows(population))
-        assert (estimate.lam[0] != 0) is fitted, (audits_in_domain, whole)
+        assert (estimate.lam[0] != 0) is fitted, (audits_in_domain, all_its_own)
 
 
 def test_bad_sums_are_refused_with_the_reason():
