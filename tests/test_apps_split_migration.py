@@ -26,6 +26,7 @@ from tickets.models import Ticket, TicketImport
 
 pytestmark = [
     pytest.mark.slow,  # it migrates the test database back and forth
+    pytest.mark.django_db,
     # Migrating back on SQLite rebuilds tables under the analyst view, which then names a
     # table that is briefly gone; the move was made, and is checked, on PostgreSQL.
     pytest.mark.skipif("connection.vendor == 'sqlite'",
@@ -68,13 +69,15 @@ def round_trip(django_db_setup, django_db_blocker):
     from qa_program.celery import app
 
     eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # cells refreshed
-    with django_db_blocker.unblock():
-        try:
-            yield travel()
-        finally:
+    try:
+        with django_db_blocker.unblock():
+            seen = travel()
+        yield seen  # each test reads in its own transaction (django_db), rolled back
+    finally:
+        with django_db_blocker.unblock():
             call_command("flush", interactive=False, verbosity=0)
             ensure_default_categories()
-            app.conf.task_always_eager = eager
+        app.conf.task_always_eager = eager
 
 
 def travel() -> dict:
