@@ -26,7 +26,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F
 from django.test import override_settings
 from django.urls import reverse
@@ -66,6 +66,7 @@ from sampling.models import SampledTicket, SampleRun, SamplingPlan
 from scorecards.dispute_rates import dispute_rates
 from scorecards.targets import BELOW, INCONCLUSIVE, MEETS, targets_in_effect, verdict
 from tests.calibration.demo_checks import CalibrationDemoChecks
+from tests.conftest import rows_for_every_test
 from tests.rollups.rollup_helpers import counted_from_audits, stored_cells
 from tests.vendor_qa.demo_checks import VendorQADemoChecks
 from tickets.models import Ticket
@@ -177,29 +178,20 @@ def test_the_truth_the_generator_draws_from_is_stated_plainly():
 @pytest.fixture(scope="class")
 def seeded(django_db_setup, django_db_blocker):
     """The default demo, seeded once for the class inside a transaction rolled back after
-    its last test (each test runs in a savepoint of it), with the settings `make demo` has
-    (DEBUG on; a fast hasher keeps the suite quick), on a clock frozen at ``SEEDED_ON`` for
-    the seed and the class's tests. Returns what the command printed."""
-    demo_settings = override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER)
-    atomic = transaction.atomic()
-    clock = time_machine.travel(SEEDED_ON, tick=False)
-    clock.start()
-    demo_settings.enable()
-    with django_db_blocker.unblock():
-        atomic.__enter__()
+    its last test (each test runs in a savepoint of it: ``rows_for_every_test``, which also
+    checks the seed's deferred foreign keys once, not at every test's end), with the settings
+    `make demo` has (DEBUG on; a fast hasher keeps the suite quick), on a clock frozen at
+    ``SEEDED_ON`` for the seed and the class's tests. Returns what the command printed."""
+
+    def seed() -> str:
         ids_as_on_a_fresh_database()
         out = io.StringIO()
         call_command("seed_demo", stdout=out)
-        # Check the seed's deferred foreign keys now, once: each test's teardown checks the
-        # constraints still pending (SET CONSTRAINTS ALL IMMEDIATE) and rolls back to its
-        # savepoint, so without this every test re-checks the whole seed (seconds each).
-        connection.check_constraints()
-    yield out.getvalue()
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-    demo_settings.disable()
-    clock.stop()
+        return out.getvalue()
+
+    with (override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER),
+          time_machine.travel(SEEDED_ON, tick=False)):
+        yield from rows_for_every_test(django_db_blocker, seed)
 
 
 def ids_as_on_a_fresh_database() -> None:
