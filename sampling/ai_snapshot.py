@@ -35,13 +35,12 @@ def keep_population_scores(tickets: QuerySet[Ticket], keys: list[str],
     model's name only when that one model scored all N_h tickets. A population no model
     scored keeps no cells (no stratum of it can have an AI-assisted estimate): its strata
     only record that none of their tickets had a score."""
-    totals = defaultdict(lambda: [0, 0.0, 0.0])
-    models = defaultdict(set)
+    totals, models = {}, {}
     if tickets.filter(ai_score__isnull=False).exists():
-        _keep_cells(tickets, keys, strata, totals, models)
+        totals, models = _keep_cells(tickets, keys, strata)
     for stratum in strata:
-        scored_n, total, total_sq = totals[stratum.pk]
-        names = models[stratum.pk]
+        scored_n, total, total_sq = totals.get(stratum.pk, (0, 0.0, 0.0))
+        names = models.get(stratum.pk, set())
         stratum.ai_scored, stratum.ai_score_sum, stratum.ai_score_sq_sum = (
             scored_n, total, total_sq)
         stratum.ai_model = (next(iter(names))
@@ -50,10 +49,10 @@ def keep_population_scores(tickets: QuerySet[Ticket], keys: list[str],
         strata, ["ai_scored", "ai_score_sum", "ai_score_sq_sum", "ai_model"], batch_size=500)
 
 
-def _keep_cells(tickets: QuerySet[Ticket], keys: list[str], strata: list[SampleStratum],
-                totals: dict, models: dict) -> None:
-    """Write the population cells; add each stratum's scored tickets, Σ ŷ and Σ ŷ² to
-    ``totals`` and the models that scored them to ``models``."""
+def _keep_cells(tickets: QuerySet[Ticket], keys: list[str],
+                strata: list[SampleStratum]) -> tuple[dict, dict]:
+    """Write the population cells; return each stratum's [scored tickets, Σ ŷ, Σ ŷ²] and the
+    models that scored them, by stratum id."""
     columns = [STRATUM_FIELDS[key] for key in keys]
     scored = Q(ai_score__isnull=False)
     rows = (
@@ -68,7 +67,8 @@ def _keep_cells(tickets: QuerySet[Ticket], keys: list[str], strata: list[SampleS
         )
     )
     by_key = {tuple(stratum.key_values(keys)): stratum for stratum in strata}
-    cells = []
+    cells, models = [], defaultdict(set)
+    totals = defaultdict(lambda: [0, 0.0, 0.0])
     for row in rows.iterator(chunk_size=5000):
         stratum = by_key[tuple(row[column] for column in columns)]
         cells.append(PopulationScoreCell(
@@ -82,6 +82,7 @@ def _keep_cells(tickets: QuerySet[Ticket], keys: list[str], strata: list[SampleS
         total[2] += row["total_sq"] or 0.0
         models[stratum.pk].update(m for m in (row["first_model"], row["last_model"]) if m)
     PopulationScoreCell.objects.bulk_create(cells, batch_size=5000)
+    return totals, models
 
 
 def keep_sampled_scores(run_id: int) -> None:
