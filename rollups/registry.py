@@ -104,13 +104,20 @@ def insert_grouped(model: type[models.Model], rows, columns: dict[str, str],
     unique key's, so index pages fill one after another, not at random). No row passes
     through Python. Returns the number of rows written."""
     sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(grouped_insert(model, sql, columns, order), params)
+        return cursor.rowcount
+
+
+def grouped_insert(model: type[models.Model], sql: str, columns: dict[str, str],
+                   order: list[str], *, stamped: str | None = None) -> str:
+    """The statement of ``insert_grouped`` for the query ``sql``; the column ``stamped`` is
+    set to one more parameter, placed before the query's."""
     quote = connection.ops.quote_name
-    statement = (
-        f"INSERT INTO {quote(model._meta.db_table)} "
-        f"({', '.join(quote(column) for column in columns)}) "
-        f"SELECT {', '.join(f'rows.{quote(name)}' for name in columns.values())} "
+    targets = [quote(column) for column in columns] + ([quote(stamped)] if stamped else [])
+    values = [f"rows.{quote(name)}" for name in columns.values()] + (["%s"] if stamped else [])
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(targets)}) "
+        f"SELECT {', '.join(values)} "
         f"FROM ({sql}) rows ORDER BY {', '.join(f'rows.{quote(name)}' for name in order)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
