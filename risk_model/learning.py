@@ -11,17 +11,14 @@ import io
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 # The ticket's categories, one-hot encoded; a value seen on fewer than MIN_CATEGORY_AUDITS
 # training tickets joins the column's "rare" level, and at most MAX_CATEGORIES levels are kept
@@ -139,7 +136,15 @@ class AgentRecord:
 
 
 def build_pipeline() -> Pipeline:
-    """The encoder and the L2 logistic regression (docs/risk-model.md#the-model says why)."""
+    """The encoder and the L2 logistic regression (docs/risk-model.md#the-model says why).
+    scikit-learn is imported here, where a model is fitted: it costs two seconds of CPU, and
+    every web and worker process imports this module through the model pages' URLs."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     encoder = ColumnTransformer(
         [
             (
@@ -205,6 +210,8 @@ class RiskBundle:
         return float(np.ravel(self.pipeline.named_steps["classifier"].C_)[0])
 
     def dumps(self) -> bytes:
+        import joblib
+
         buffer = io.BytesIO()
         joblib.dump(self, buffer, compress=3)
         return buffer.getvalue()
@@ -212,6 +219,8 @@ class RiskBundle:
     @staticmethod
     def loads(data: bytes) -> RiskBundle:
         """The stored bundle (only ever bytes this module wrote to the database)."""
+        import joblib
+
         return joblib.load(io.BytesIO(bytes(data)))
 
 
@@ -239,6 +248,8 @@ class CrossFit:
 
 def fold_assignment(failed: NDArray, folds: int, seed: int) -> NDArray:
     """Each ticket's fold: stratified on the label, shuffled with ``seed`` (reproducible)."""
+    from sklearn.model_selection import StratifiedKFold
+
     assignment = np.empty(len(failed), dtype=int)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (_, held_out) in enumerate(splitter.split(np.zeros(len(failed)), failed)):
