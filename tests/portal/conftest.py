@@ -10,12 +10,20 @@ from dataclasses import dataclass
 
 import pytest
 
+from accounts.models import Role
 from audits.lifecycle import finalise_audit, submit_audit
 from audits.models import Audit
 from rollups.writer import rebuild_rollups
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
-from tests.factories import AgentFactory
+from tests.factories import (
+    AgentFactory,
+    SiteFactory,
+    UserFactory,
+    VendorFactory,
+    WorkflowFactory,
+    enrol_totp,
+)
 from tests.rollups.rollup_helpers import sampled_audits
 
 MARCH = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
@@ -63,6 +71,11 @@ def final_stratum(
 
 @pytest.fixture
 def portal_world(manager, auditor, workflow, site_a, site_b, poc_a) -> PortalWorld:
+    return build_portal_world(manager, auditor, workflow, site_a, site_b)
+
+
+def build_portal_world(manager, auditor, workflow, site_a, site_b) -> PortalWorld:
+    """Acme's March stratum and pending audit, Borealis's March stratum, and the rollups."""
     published_form(workflow, by=manager)
     a_agent = AgentFactory(site=site_a, external_id="ACME-AGENT-1")
     b_agent = AgentFactory(site=site_b, external_id=B_AGENT)
@@ -96,3 +109,31 @@ def portal_world(manager, auditor, workflow, site_a, site_b, poc_a) -> PortalWor
     )
     rebuild_rollups()
     return PortalWorld(a_audits=a_audits, b_audits=b_audits, a_submitted=a_submitted)
+
+
+def build_portal_program() -> dict:
+    """The portal world for a module's ``program`` (built once, tests/conftest.py's
+    ``rows_for_every_test``), with its people and places made as tests/conftest.py's fixtures
+    make them: the keys are those fixtures' names, ``PORTAL_PROGRAMS_OWN`` answers them."""
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
+    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
+    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
+    vendor_a = VendorFactory(name="Acme Moderation", slug="acme")
+    site_a = SiteFactory(vendor=vendor_a, name="Manila", slug="manila")
+    vendor_b = VendorFactory(name="Borealis Support", slug="borealis")
+    site_b = SiteFactory(
+        vendor=vendor_b, name="Bogotá", slug="bogota", country="CO", timezone="America/Bogota"
+    )
+    poc_a = UserFactory(email="poc@acme.example", role=Role.VENDOR_POC, vendor=vendor_a)
+    poc_a.totp_secret = enrol_totp(poc_a)
+    return {
+        "manager": manager, "auditor": auditor, "workflow": workflow, "vendor_a": vendor_a,
+        "site_a": site_a, "vendor_b": vendor_b, "site_b": site_b, "poc_a": poc_a,
+        "portal_world": build_portal_world(manager, auditor, workflow, site_a, site_b),
+    }
+
+
+PORTAL_PROGRAMS_OWN = {name: name for name in (
+    "manager", "auditor", "workflow", "vendor_a", "site_a", "vendor_b", "site_b", "poc_a",
+    "portal_world",
+)}
