@@ -30,13 +30,15 @@ from sampling.models import SampleStratum
 from scorecards.gaps import thematic_gaps
 from scorecards.pareto_chart import Bar, pareto_svg
 from scorecards.query import PageQuery
-from tests.audits.workspace_helpers import ALL_GOOD, sample_run
+from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, VendorFactory
 from tests.rollups.rollup_helpers import (
     category_rate_from_audits,
     sampled_audits,
     submitted_in_bulk,
 )
+from tests.scorecards.people_and_places import CONFTESTS_OWN, two_vendors_people_and_places
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +75,26 @@ def stratum(auditor, workflow, agent, population, february, march):
     return Audit.objects.filter(pk__in=[a.pk for a in audits]).order_by("ticket__handled_at")
 
 
-@pytest.fixture
-def program(version, auditor, workflow, vendor_a, site_a, vendor_b, site_b):
+@pytest.fixture(scope="module")
+def program(django_db_setup, django_db_blocker):
     """Acme (1,000 tickets) and Borealis (200) in February and March: policy errors surge in
     March, procedural errors wobble; Cygnus has only four audits. Also an ad-hoc audit, an
-    unfinished one and a late-Sunday ticket of February, none of which is March's."""
+    unfinished one and a late-Sunday ticket of February, none of which is March's. Built
+    once for the module; the people and places below are its."""
+    yield from rows_for_every_test(django_db_blocker, build_program)
+
+
+manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b, version = (
+    answered_from_the_program(**CONFTESTS_OWN, version="version")
+)
+
+
+def build_program():
+    people = two_vendors_people_and_places()
+    auditor, workflow, site_a, site_b = (
+        people[k] for k in ("auditor", "workflow", "site_a", "site_b")
+    )
+    version = published_form(workflow, by=people["manager"])
     cygnus = VendorFactory(name="Cygnus Trust", slug="cygnus")
     agents = {
         "a": AgentFactory(site=site_a, external_id="A1"),
@@ -124,6 +141,8 @@ def program(version, auditor, workflow, vendor_a, site_a, vendor_b, site_b):
     SampleStratum.objects.filter(pk=sunday.sampled_ticket.stratum_id).update(population=2)
     rebuild_rollups()
     return {
+        **people,
+        "version": version,
         "acme": acme,
         "borealis": borealis,
         "adhoc": adhoc,

@@ -35,6 +35,7 @@ from sampling.models import SampleStratum
 from scorecards import overview as overview_module
 from scorecards.tables import rate
 from tests.audits.workspace_helpers import published_form, sample_run
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import (
     AgentFactory,
     ContractTargetFactory,
@@ -46,6 +47,7 @@ from tests.factories import (
 )
 from tests.rollups.rollup_helpers import sampled_audits
 from tests.scorecards.dispute_helpers import open_dispute, vendor_action
+from tests.scorecards.people_and_places import CONFTESTS_OWN, two_vendors_people_and_places
 
 pytestmark = pytest.mark.django_db
 
@@ -137,9 +139,24 @@ def benchmark_program(
     }
 
 
-@pytest.fixture
-def program(auditor, manager, workflow, site_a, site_b):
-    return benchmark_program(auditor, manager, workflow, site_a, site_b)
+@pytest.fixture(scope="module")
+def program(django_db_setup, django_db_blocker):
+    """The program of the module docstring, built once for the module; the people and places
+    below are its."""
+    yield from rows_for_every_test(django_db_blocker, build_program)
+
+
+manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b = answered_from_the_program(
+    **CONFTESTS_OWN
+)
+
+
+def build_program():
+    people = two_vendors_people_and_places()
+    auditor, manager, workflow, site_a, site_b = (
+        people[k] for k in ("auditor", "manager", "workflow", "site_a", "site_b")
+    )
+    return {**people, **benchmark_program(auditor, manager, workflow, site_a, site_b)}
 
 
 def accuracy_from_raw_audits(first: dt.date, last: dt.date, **domain) -> stats.Estimate:
