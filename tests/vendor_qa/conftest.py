@@ -5,7 +5,7 @@ a ticket of its own that Acme must never reach."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -14,7 +14,15 @@ from audits.lifecycle import finalise_audit, submit_audit
 from rollups.writer import rebuild_rollups
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
-from tests.factories import AgentFactory, TicketFactory, UserFactory, enrol_totp
+from tests.factories import (
+    AgentFactory,
+    SiteFactory,
+    TicketFactory,
+    UserFactory,
+    VendorFactory,
+    WorkflowFactory,
+    enrol_totp,
+)
 from tests.rollups.rollup_helpers import MISSED_ESCALATION, sampled_audits
 
 MARCH = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)  # a Tuesday: week of Monday 9 March
@@ -29,10 +37,41 @@ class Program:
     tickets: list  # Acme's 40 audited tickets, the 30 we passed first
     stratum: int
     b_ticket: object
+    # A program built once for a module (build_program) also holds its people and places,
+    # which answered_from_the_program reads as program["manager"], program["vendor_a"], …
+    people_and_places: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str):
+        return self.people_and_places[name]
 
 
 @pytest.fixture
-def program(manager, auditor, vendor_a, site_a, site_b, workflow) -> Program:
+def program(manager, auditor, site_a, site_b, workflow) -> Program:
+    """Acme's March made anew for each test: the browser's live server reads only committed
+    rows. The other modules build it once (build_program)."""
+    return acme_march(manager, auditor, site_a, site_b, workflow)
+
+
+def build_program() -> Program:
+    """Acme's March for a module that builds it once (rows_for_every_test), with the people
+    and places tests/conftest.py's fixtures make (the same emails, names and slugs)."""
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
+    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
+    vendor_a = VendorFactory(name="Acme Moderation", slug="acme")
+    vendor_b = VendorFactory(name="Borealis Support", slug="borealis")
+    site_a = SiteFactory(vendor=vendor_a, name="Manila", slug="manila")
+    site_b = SiteFactory(vendor=vendor_b, name="Bogotá", slug="bogota", country="CO",
+                         timezone="America/Bogota")
+    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
+    program = acme_march(manager, auditor, site_a, site_b, workflow)
+    program.people_and_places = {
+        "manager": manager, "auditor": auditor, "vendor_a": vendor_a, "vendor_b": vendor_b,
+        "site_a": site_a, "site_b": site_b, "workflow": workflow}
+    return program
+
+
+def acme_march(manager, auditor, site_a, site_b, workflow) -> Program:
+    """Acme's 40 audits, submitted and finalised, its rollups rebuilt; Borealis' one ticket."""
     published_form(workflow, by=manager)
     agent = AgentFactory(site=site_a, external_id="ACME-7")
     audits = sampled_audits(sample_run("Acme March"), auditor, workflow, agent,
