@@ -28,15 +28,29 @@ from tests.audits.reaudit_helpers import (
     reaudit_plan,
 )
 from tests.audits.workspace_helpers import ALL_GOOD
+from tests.conftest import rows_for_every_test
 from tests.factories import UserFactory, enrol_totp
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def drawn():
+@pytest.fixture(scope="module")
+def program_and_run(django_db_setup, django_db_blocker):
+    """The finalised audits of ``finalised_program`` and a re-audit run drawn over them, built
+    once for the module."""
+    yield from rows_for_every_test(django_db_blocker, program_with_reaudits_drawn)
+
+
+def program_with_reaudits_drawn():
     program = finalised_program()
-    run = draw_reaudits(reaudit_plan(program.auditors), finalised_window())
+    return program, draw_reaudits(reaudit_plan(program.auditors), finalised_window())
+
+
+@pytest.fixture
+def drawn(program_and_run, db):
+    """The program, its re-audit run and the run's re-audits, read anew for each test (the
+    tests score them)."""
+    program, run = program_and_run
     reaudits = list(Audit.objects.filter(sampled_ticket__run=run)
                     .select_related("reaudit_of", "auditor", "ticket"))
     return program, run, reaudits

@@ -16,15 +16,19 @@ from tests.audits.reaudit_helpers import (
     finalised_window,
     reaudit_plan,
 )
+from tests.conftest import rows_for_every_test
 from tests.factories import UserFactory
 from tests.sampling.conftest import WINDOW
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def program():
-    return finalised_program()
+@pytest.fixture(scope="module")
+def program(django_db_setup, django_db_blocker):
+    """A ticket sample of at most forty-five audits, scored by three auditors and finalised by
+    the lead, built once for the module (each through the real lifecycle); every test draws its
+    own re-audits."""
+    yield from rows_for_every_test(django_db_blocker, finalised_program)
 
 
 def test_a_reaudit_run_draws_each_auditors_finalised_audits_as_a_stratum_sized_by_the_plan(
