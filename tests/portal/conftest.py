@@ -10,20 +10,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from accounts.models import Role
 from audits.lifecycle import finalise_audit, submit_audit
 from audits.models import Audit
 from rollups.writer import rebuild_rollups
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
-from tests.factories import (
-    AgentFactory,
-    SiteFactory,
-    UserFactory,
-    VendorFactory,
-    WorkflowFactory,
-    enrol_totp,
-)
+from tests.factories import AgentFactory
+from tests.people_and_places import two_vendors_people_and_places, vendor_poc
 from tests.rollups.rollup_helpers import sampled_audits
 
 MARCH = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
@@ -113,24 +106,14 @@ def build_portal_world(manager, auditor, workflow, site_a, site_b) -> PortalWorl
 
 def build_portal_program() -> dict:
     """The portal world for a module's ``program`` (built once, tests/conftest.py's
-    ``rows_for_every_test``), with its people and places made as tests/conftest.py's fixtures
-    make them: the keys are those fixtures' names, ``PORTAL_PROGRAMS_OWN`` answers them."""
-    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
-    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
-    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
-    vendor_a = VendorFactory(name="Acme Moderation", slug="acme")
-    site_a = SiteFactory(vendor=vendor_a, name="Manila", slug="manila")
-    vendor_b = VendorFactory(name="Borealis Support", slug="borealis")
-    site_b = SiteFactory(
-        vendor=vendor_b, name="Bogotá", slug="bogota", country="CO", timezone="America/Bogota"
+    ``rows_for_every_test``), with tests/conftest.py's people and places and ``poc_a``:
+    ``PORTAL_PROGRAMS_OWN`` answers those fixtures from it."""
+    program = two_vendors_people_and_places()
+    program["poc_a"] = vendor_poc(program["vendor_a"])
+    program["portal_world"] = build_portal_world(
+        *(program[name] for name in ("manager", "auditor", "workflow", "site_a", "site_b"))
     )
-    poc_a = UserFactory(email="poc@acme.example", role=Role.VENDOR_POC, vendor=vendor_a)
-    poc_a.totp_secret = enrol_totp(poc_a)
-    return {
-        "manager": manager, "auditor": auditor, "workflow": workflow, "vendor_a": vendor_a,
-        "site_a": site_a, "vendor_b": vendor_b, "site_b": site_b, "poc_a": poc_a,
-        "portal_world": build_portal_world(manager, auditor, workflow, site_a, site_b),
-    }
+    return program
 
 
 PORTAL_PROGRAMS_OWN = {name: name for name in (

@@ -33,12 +33,12 @@ from scorecards.query import PageQuery
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import AgentFactory, SiteFactory, TicketFactory, VendorFactory
+from tests.people_and_places import CONFTESTS_OWN, two_vendors_people_and_places
 from tests.rollups.rollup_helpers import (
     category_rate_from_audits,
     sampled_audits,
     submitted_in_bulk,
 )
-from tests.scorecards.people_and_places import CONFTESTS_OWN, two_vendors_people_and_places
 
 pytestmark = pytest.mark.django_db
 

@@ -45,9 +45,9 @@ from tests.factories import (
     VendorFactory,
     WorkflowFactory,
 )
+from tests.people_and_places import CONFTESTS_OWN, two_vendors_people_and_places
 from tests.rollups.rollup_helpers import sampled_audits
 from tests.scorecards.dispute_helpers import open_dispute, vendor_action
-from tests.scorecards.people_and_places import CONFTESTS_OWN, two_vendors_people_and_places
 
 pytestmark = pytest.mark.django_db
 

@@ -34,7 +34,7 @@ from scorecards import follow_ups
 from scorecards.dispute_rates import dispute_rates
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
 from tests.conftest import rows_for_every_test
-from tests.scorecards.people_and_places import two_vendors_people_and_places, vendor_poc
+from tests.people_and_places import two_vendors_people_and_places, vendor_poc
 
 pytestmark = pytest.mark.django_db
 

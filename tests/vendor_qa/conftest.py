@@ -16,13 +16,11 @@ from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.factories import (
     AgentFactory,
-    SiteFactory,
     TicketFactory,
     UserFactory,
-    VendorFactory,
-    WorkflowFactory,
     enrol_totp,
 )
+from tests.people_and_places import two_vendors_people_and_places
 from tests.rollups.rollup_helpers import MISSED_ESCALATION, sampled_audits
 
 MARCH = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)  # a Tuesday: week of Monday 9 March
@@ -54,19 +52,12 @@ def program(manager, auditor, site_a, site_b, workflow) -> Program:
 
 def build_program() -> Program:
     """Acme's March for a module that builds it once (rows_for_every_test), with the people
-    and places tests/conftest.py's fixtures make (the same emails, names and slugs)."""
-    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
-    auditor = UserFactory(email="auditor@example.com", role=Role.QA_AUDITOR)
-    vendor_a = VendorFactory(name="Acme Moderation", slug="acme")
-    vendor_b = VendorFactory(name="Borealis Support", slug="borealis")
-    site_a = SiteFactory(vendor=vendor_a, name="Manila", slug="manila")
-    site_b = SiteFactory(vendor=vendor_b, name="Bogotá", slug="bogota", country="CO",
-                         timezone="America/Bogota")
-    workflow = WorkflowFactory(name="Hate speech (EN)", slug="hate-speech-en")
-    program = acme_march(manager, auditor, site_a, site_b, workflow)
-    program.people_and_places = {
-        "manager": manager, "auditor": auditor, "vendor_a": vendor_a, "vendor_b": vendor_b,
-        "site_a": site_a, "site_b": site_b, "workflow": workflow}
+    and places tests/conftest.py's fixtures make (tests/people_and_places.py)."""
+    people = two_vendors_people_and_places()
+    program = acme_march(
+        *(people[name] for name in ("manager", "auditor", "site_a", "site_b", "workflow"))
+    )
+    program.people_and_places = people
     return program
 
 
