@@ -95,25 +95,34 @@ def population(module_population, db) -> Population:
     )
 
 
+def four_auditors() -> list:
+    return [UserFactory(email=f"auditor{i}@example.com", role=Role.QA_AUDITOR) for i in range(1, 5)]
+
+
+def sampling_plan(name: str, auditors=(), vendors=(), **fields) -> SamplingPlan:
+    """A plan stratified by vendor and workflow unless told otherwise."""
+    fields.setdefault("strata_keys", ["vendor", "workflow"])
+    fields.setdefault("margin_of_error", "0.0500")
+    fields.setdefault("expected_rate", "0.1000")
+    plan = SamplingPlan.objects.create(name=name, **fields)
+    plan.auditors.set(auditors)
+    plan.vendors.set(vendors)
+    return plan
+
+
 @pytest.fixture
 def auditors(db):
-    return [UserFactory(email=f"auditor{i}@example.com", role=Role.QA_AUDITOR) for i in range(1, 5)]
+    return four_auditors()
 
 
 @pytest.fixture
 def make_plan(db):
-    """``make_plan(**fields)``: a plan stratified by vendor and workflow unless told otherwise."""
+    """``make_plan(**fields)``: ``sampling_plan``, named Plan 1, Plan 2, … unless told otherwise."""
     counter = iter(range(1, 1000))
 
     def make(auditors=(), vendors=(), **fields) -> SamplingPlan:
         fields.setdefault("name", f"Plan {next(counter)}")
-        fields.setdefault("strata_keys", ["vendor", "workflow"])
-        fields.setdefault("margin_of_error", "0.0500")
-        fields.setdefault("expected_rate", "0.1000")
-        plan = SamplingPlan.objects.create(**fields)
-        plan.auditors.set(auditors)
-        plan.vendors.set(vendors)
-        return plan
+        return sampling_plan(auditors=auditors, vendors=vendors, **fields)
 
     return make
 

@@ -18,16 +18,20 @@ import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
+from accounts.models import Role
 from audits.lifecycle import finalise_audit, open_assigned_audits, start_adhoc_audit, submit_audit
 from audits.models import SCORED_STATUSES, Audit
 from audits.run_report import run_report
 from sampling import stats
 from sampling.drawing import draw_sample
+from sampling.models import SampleRun
 from sampling.reporting import INTERVAL_METHOD
 from sampling.tasks import request_run
 from tests.audits.workspace_helpers import ALL_GOOD, published_form
+from tests.conftest import answered_from_the_program, rows_for_every_test
+from tests.factories import UserFactory
 
-from .conftest import WINDOW
+from .conftest import WINDOW, four_auditors, sampling_plan
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +42,7 @@ WRONG_ACTION = {**ALL_GOOD, "right_action": "no"}  # critical: fails, policy err
 MISSED_ESCALATION = {**ALL_GOOD, "escalation": "missed", "tone": "2"}  # procedural error
 
 
-@pytest.fixture
-def audited_run(population, auditors, make_plan, manager):
+def audit_a_run(population, manager, auditors) -> SampleRun:
     """A drawn run over the generated population, with most audits submitted.
 
     One stratum (the first) is left entirely unaudited, a few audits elsewhere stay open,
@@ -47,8 +50,9 @@ def audited_run(population, auditors, make_plan, manager):
     """
     version = published_form(population.workflows[0], by=manager)
     version.form.workflows.set(population.workflows)
-    plan = make_plan(
-        auditors=auditors, allocation="equal", margin_of_error="0.0600", minimum_per_stratum=8
+    plan = sampling_plan(
+        "Equal allocation", auditors=auditors, allocation="equal", margin_of_error="0.0600",
+        minimum_per_stratum=8,
     )
     run = draw_sample(request_run(plan, window=WINDOW, seed=11, enqueue=False).pk)
     assert run.status == "done", run.failure_reason
@@ -81,6 +85,28 @@ def audited_run(population, auditors, make_plan, manager):
     adhoc = start_adhoc_audit(drawn, version, auditors[0])
     submit_audit(adhoc, auditors[0], answers=WRONG_ACTION)
     return run
+
+
+def build_program(population) -> dict:
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
+    auditors = four_auditors()
+    run = audit_a_run(population, manager, auditors)
+    return {"manager": manager, "auditors": auditors, "run": run}
+
+
+@pytest.fixture(scope="module")
+def program(module_population, django_db_blocker) -> dict:
+    """The audited run, drawn and audited once for all the tests of this module."""
+    yield from rows_for_every_test(django_db_blocker, lambda: build_program(module_population))
+
+
+manager, auditors = answered_from_the_program(manager="manager", auditors="auditors")
+
+
+@pytest.fixture
+def audited_run(program, db) -> SampleRun:
+    """The module's audited run, read afresh for each test."""
+    return SampleRun.objects.get(pk=program["run"].pk)
 
 
 def completed_audits_frame(run) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from sampling._risk import inclusion_probabilities, risk_sizes
 from sampling.forms import SamplingPlanForm
 from sampling.models import SampledTicket, SampleStratum, SamplingPlan
 from sampling.replacement import draw_replacement
+from tests.conftest import rows_for_every_test
 from tickets.models import Ticket
 
 from .conftest import forget_run
@@ -24,9 +25,8 @@ from .test_overlapping_plans import draw, drawn_ids
 RISK = SamplingPlan.Selection.RISK_WEIGHTED
 
 
-@pytest.fixture
-def scored(population):
-    """The population with an AI score on all but every seventh ticket (those have none)."""
+def score_the_tickets(population) -> None:
+    """An AI score on all but every seventh ticket (those have none)."""
     rng = np.random.default_rng(14)
     scored = []
     for ticket in population.tickets:
@@ -35,6 +35,17 @@ def scored(population):
             ticket.ai_model = "test-grader"
             scored.append(ticket)
     Ticket.objects.bulk_update(scored, ["ai_score", "ai_model"], batch_size=1000)
+
+
+@pytest.fixture(scope="module")
+def scored_tickets(module_population, django_db_blocker):
+    """The tickets scored once for all the tests of this module."""
+    yield from rows_for_every_test(django_db_blocker, lambda: score_the_tickets(module_population))
+
+
+@pytest.fixture
+def scored(scored_tickets, population):
+    """The population with an AI score on all but every seventh ticket."""
     return population
 
 

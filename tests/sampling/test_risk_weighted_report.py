@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from audits.lifecycle import open_assigned_audits, submit_audit
 from audits.models import SCORED_STATUSES, Audit
 from audits.run_report import run_report
@@ -25,9 +26,11 @@ from rollups.periods import Period
 from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.drawing import draw_sample
-from sampling.models import SamplingPlan
+from sampling.models import SampleRun, SamplingPlan
 from sampling.tasks import request_run
 from tests.audits.workspace_helpers import ALL_GOOD, published_form
+from tests.conftest import answered_from_the_program, rows_for_every_test
+from tests.factories import UserFactory
 from tests.rollups.rollup_helpers import (
     assert_week_sums_as_rebuilt,
     stored_cells,
@@ -35,15 +38,14 @@ from tests.rollups.rollup_helpers import (
 )
 from tickets.models import Ticket
 
-from .conftest import WINDOW
+from .conftest import WINDOW, four_auditors, sampling_plan
 
 pytestmark = pytest.mark.slow
 
 WRONG_ACTION = {**ALL_GOOD, "right_action": "no"}
 
 
-@pytest.fixture
-def risky_run(population, auditors, make_plan, manager):
+def audit_a_risky_run(population, manager, auditors) -> SampleRun:
     """A risk-weighted run whose audits fail as often as their tickets' AI scores say."""
     rng = np.random.default_rng(3)
     tickets = population.tickets
@@ -52,8 +54,8 @@ def risky_run(population, auditors, make_plan, manager):
     Ticket.objects.bulk_update(tickets, ["ai_score", "ai_model"], batch_size=1000)
     version = published_form(population.workflows[0], by=manager)
     version.form.workflows.set(population.workflows)
-    plan = make_plan(auditors=auditors, strata_keys=["vendor"], margin_of_error="0.0700",
-                     selection=SamplingPlan.Selection.RISK_WEIGHTED)
+    plan = sampling_plan("Risk weighted", auditors=auditors, strata_keys=["vendor"],
+                         margin_of_error="0.0700", selection=SamplingPlan.Selection.RISK_WEIGHTED)
     run = draw_sample(request_run(plan, window=WINDOW, seed=5, enqueue=False).pk)
     assert run.status == "done", run.failure_reason
     open_assigned_audits(run)
@@ -64,6 +66,27 @@ def risky_run(population, auditors, make_plan, manager):
         fails = rng.random() < audit.ticket.ai_score
         submit_audit(audit, audit.auditor, answers=WRONG_ACTION if fails else ALL_GOOD)
     return run
+
+
+def build_program(population) -> dict:
+    manager = UserFactory(email="manager@example.com", role=Role.PROGRAM_MANAGER)
+    run = audit_a_risky_run(population, manager, four_auditors())
+    return {"manager": manager, "run": run}
+
+
+@pytest.fixture(scope="module")
+def program(module_population, django_db_blocker) -> dict:
+    """The risk-weighted run, drawn and audited once for all the tests of this module."""
+    yield from rows_for_every_test(django_db_blocker, lambda: build_program(module_population))
+
+
+(manager,) = answered_from_the_program(manager="manager")
+
+
+@pytest.fixture
+def risky_run(program, db) -> SampleRun:
+    """The module's risk-weighted run, read afresh for each test."""
+    return SampleRun.objects.get(pk=program["run"].pk)
 
 
 def test_the_report_weights_each_audit_by_its_own_probability(risky_run):
