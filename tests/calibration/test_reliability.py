@@ -22,8 +22,11 @@ from calibration.reliability import SessionScore, drift, group_agreement, tally
 from calibration.results import overall_agreement
 from sampling.stats import proportion_ci, two_proportion_test
 from scorecards.reliability_flags import reliability_flags
+from tests.audits.workspace_helpers import published_form
 from tests.calibration.conftest import answers
-from tests.factories import UserFactory
+from tests.conftest import rows_for_every_test
+from tests.factories import AgentFactory, TicketFactory, UserFactory
+from tests.people_and_places import two_vendors_people_and_places
 
 NOW = dt.datetime(2027, 3, 1, 12, tzinfo=dt.UTC)
 
@@ -168,8 +171,7 @@ def test_no_drift_reading_with_too_few_answers_on_either_side():
     assert drift(history((95, 100), (0, 0)), NOW) is None  # nothing in the latest window
 
 
-@pytest.fixture
-def drifting(version, manager, tickets_a, auditor, auditor2):
+def drifting_history(version, manager, tickets_a, auditor, auditor2) -> None:
     """Four tickets, four questions, gold all good. Auditor answers every question right in
     two sessions last autumn (32/32), then gets tone and escalation wrong on every ticket in
     two sessions of the last 90 days (16/32); auditor2 is right throughout."""
@@ -183,65 +185,7 @@ def drifting(version, manager, tickets_a, auditor, auditor2):
                {auditor: [wrong] * 4, auditor2: [answers()] * 4}, gold, when)
 
 
-def test_the_drifting_auditor_is_found_and_flagged(drifting, auditor, auditor2):
-    (person, found), = track_record.drifting_people(NOW)
-    assert person == auditor
-    assert (found.recent.hits, found.recent.n, found.earlier.hits, found.earlier.n) == (
-        16, 32, 32, 32)
-    flags = [f for f in reliability_flags(NOW) if f.kind == "auditor_drift"]
-    assert [f.text for f in flags] == [
-        "Auditor auditor@example.com: accuracy against gold fell from 100.0% to 50.0% "
-        "(significant)"]
-    assert flags[0].url == "/calibration/reliability/#reliability-people"
-    # Before the winter sessions, the same history shows no drift.
-    assert track_record.drifting_people(day(1, 1)) == []
-
-
-def test_a_form_whose_latest_session_is_below_0667_is_flagged(drifting, version):
-    latest = track_record.forms_below_tentative(NOW)
-    (form, session, alpha), = latest
-    assert form == version.form and session.name == "Winter 2" and alpha < 0.667
-    flag, = [f for f in reliability_flags(NOW) if f.kind == "form_alpha"]
-    assert flag.text == (f"Form {version.form}: alpha {alpha:.3f} in the latest session "
-                         "(Winter 2, 20 Feb 2027), below 0.667")
-    assert flag.url == f"/calibration/{session.pk}/#agreement"
-    # The autumn sessions agree perfectly: nothing to flag as of then.
-    assert track_record.forms_below_tentative(day(11, 1, 2026)) == []
-
-
 # --- pages ----------------------------------------------------------------------------------
-
-
-def test_the_lead_reads_the_reliability_page(client_as, manager, drifting, auditor):
-    with time_machine.travel(NOW, tick=False):
-        response = client_as(manager).get("/calibration/reliability/")
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert 'id="drift-alerts"' in page and "fell from 100.0% to 50.0%" in page
-    report = response.context["report"]
-    person = next(p for p in report.people if p.user == auditor)
-    assert [(m.month, m.accuracy.hits, m.accuracy.n) for m in person.months] == [
-        (dt.date(2026, 9, 1), 16, 16), (dt.date(2026, 10, 1), 16, 16),
-        (dt.date(2027, 1, 1), 8, 16), (dt.date(2027, 2, 1), 8, 16)]
-    assert "<svg" in page and 'id="alpha-by-form"' in page
-    assert [s.name for s, _ in report.forms[0].points] == ["Autumn 1", "Autumn 2", "Winter 1",
-                                                           "Winter 2"]
-
-
-def test_the_reliability_page_costs_the_same_queries_with_more_sessions_and_people(
-    client_as, manager, drifting, version, tickets_a, auditor, auditor3,
-    django_assert_max_num_queries
-):
-    with time_machine.travel(NOW, tick=False):
-        client = client_as(manager)
-        with CaptureQueriesContext(connection) as four:
-            assert client.get("/calibration/reliability/").status_code == 200
-        closed("Spring", version, manager, tickets_a[:2],
-               {auditor: [answers()] * 2, auditor3: [answers()] * 2}, [answers()] * 2,
-               day(2, 25))
-        with django_assert_max_num_queries(len(four.captured_queries)):
-            response = client.get("/calibration/reliability/")
-    assert len(response.context["report"].people) == 3
 
 
 def test_only_leads_see_the_reliability_page(client_as, auditor, analyst_a, hand_counted):
@@ -253,28 +197,140 @@ def test_the_calibration_list_links_to_reliability_for_leads(client_as, manager)
     assert "/calibration/reliability/" in client_as(manager).get("/calibration/").content.decode()
 
 
-def test_an_auditor_sees_their_own_calibration_accuracy_on_their_home(
-    client_as, drifting, auditor
-):
-    with time_machine.travel(NOW, tick=False):
-        page = client_as(auditor).get("/").content.decode()
-    assert 'id="my-calibration"' in page
-    assert "48.0/64" not in page and "48 of 64" in page  # 32/32 + 16/32
-    assert 'id="my-drift"' in page and "fell from 100.0% to 50.0%" in page
+# --- a drifting auditor: the flags and the pages --------------------------------------------
 
 
-def test_an_auditor_who_took_part_in_no_closed_session_sees_no_calibration_section(
-    client_as, auditor2, auditor3, drifting
-):
-    with time_machine.travel(NOW, tick=False):
-        assert 'id="my-calibration"' in client_as(auditor2).get("/").content.decode()
-        assert 'id="my-calibration"' not in client_as(auditor3).get("/").content.decode()
+def winter_drift() -> dict:
+    """The drifting history among tests/conftest.py's people and places and
+    tests/calibration/conftest.py's tickets and auditors, made as their fixtures make them."""
+    program = two_vendors_people_and_places()
+    manager, workflow = program["manager"], program["workflow"]
+    agent = AgentFactory(site=program["site_a"], external_id="ACME-AGENT-1")
+    tickets_a = [TicketFactory(agent=agent, workflow=workflow, external_id=f"ACME-CAL-{n}")
+                 for n in range(1, 5)]
+    auditor2 = UserFactory(email="auditor2@example.com", role=Role.QA_AUDITOR)
+    auditor3 = UserFactory(email="auditor3@example.com", role=Role.QA_AUDITOR)
+    version = published_form(workflow, by=manager)
+    drifting_history(version, manager, tickets_a, program["auditor"], auditor2)
+    return {**program, "tickets_a": tickets_a, "auditor2": auditor2, "auditor3": auditor3,
+            "version": version}
 
 
-def test_red_flags_on_the_managers_overview(client_as, manager, drifting):
-    with time_machine.travel(NOW, tick=False):
-        response = client_as(manager).get("/")
-    kinds = [f.kind for f in response.context["overview"].red_flags]
-    assert "auditor_drift" in kinds and "form_alpha" in kinds
-    page = response.content.decode()
-    assert "Auditor auditor@example.com: accuracy against gold fell from 100.0% to 50.0%" in page
+@pytest.fixture(scope="class")
+def program(django_db_setup, django_db_blocker):
+    """The drifting history, built once for the class whose tests read it."""
+    yield from rows_for_every_test(django_db_blocker, winter_drift)
+
+
+class TestTheWinterDrift:
+    """The tests that read the drifting history, built once for the class. A class, not the
+    module, holds them and their program: the hand-counted tests need sessions without it."""
+
+    # The people, tickets and form the tests ask for are the program's.
+    @pytest.fixture
+    def manager(self, program, db):
+        return program["manager"]
+
+    @pytest.fixture
+    def auditor(self, program, db):
+        return program["auditor"]
+
+    @pytest.fixture
+    def auditor2(self, program, db):
+        return program["auditor2"]
+
+    @pytest.fixture
+    def auditor3(self, program, db):
+        return program["auditor3"]
+
+    @pytest.fixture
+    def version(self, program, db):
+        return program["version"]
+
+    @pytest.fixture
+    def tickets_a(self, program, db):
+        return program["tickets_a"]
+
+    @pytest.fixture
+    def drifting(self, program, db):
+        """The history is already in the class's program."""
+
+    def test_the_drifting_auditor_is_found_and_flagged(self, drifting, auditor, auditor2):
+        (person, found), = track_record.drifting_people(NOW)
+        assert person == auditor
+        assert (found.recent.hits, found.recent.n, found.earlier.hits, found.earlier.n) == (
+            16, 32, 32, 32)
+        flags = [f for f in reliability_flags(NOW) if f.kind == "auditor_drift"]
+        assert [f.text for f in flags] == [
+            "Auditor auditor@example.com: accuracy against gold fell from 100.0% to 50.0% "
+            "(significant)"]
+        assert flags[0].url == "/calibration/reliability/#reliability-people"
+        # Before the winter sessions, the same history shows no drift.
+        assert track_record.drifting_people(day(1, 1)) == []
+
+    def test_a_form_whose_latest_session_is_below_0667_is_flagged(self, drifting, version):
+        latest = track_record.forms_below_tentative(NOW)
+        (form, session, alpha), = latest
+        assert form == version.form and session.name == "Winter 2" and alpha < 0.667
+        flag, = [f for f in reliability_flags(NOW) if f.kind == "form_alpha"]
+        assert flag.text == (f"Form {version.form}: alpha {alpha:.3f} in the latest session "
+                             "(Winter 2, 20 Feb 2027), below 0.667")
+        assert flag.url == f"/calibration/{session.pk}/#agreement"
+        # The autumn sessions agree perfectly: nothing to flag as of then.
+        assert track_record.forms_below_tentative(day(11, 1, 2026)) == []
+
+    def test_the_lead_reads_the_reliability_page(self, client_as, manager, drifting, auditor):
+        with time_machine.travel(NOW, tick=False):
+            response = client_as(manager).get("/calibration/reliability/")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert 'id="drift-alerts"' in page and "fell from 100.0% to 50.0%" in page
+        report = response.context["report"]
+        person = next(p for p in report.people if p.user == auditor)
+        assert [(m.month, m.accuracy.hits, m.accuracy.n) for m in person.months] == [
+            (dt.date(2026, 9, 1), 16, 16), (dt.date(2026, 10, 1), 16, 16),
+            (dt.date(2027, 1, 1), 8, 16), (dt.date(2027, 2, 1), 8, 16)]
+        assert "<svg" in page and 'id="alpha-by-form"' in page
+        assert [s.name for s, _ in report.forms[0].points] == ["Autumn 1", "Autumn 2", "Winter 1",
+                                                               "Winter 2"]
+
+    def test_the_reliability_page_costs_the_same_queries_with_more_sessions_and_people(
+        self, client_as, manager, drifting, version, tickets_a, auditor, auditor3,
+        django_assert_max_num_queries
+    ):
+        with time_machine.travel(NOW, tick=False):
+            client = client_as(manager)
+            with CaptureQueriesContext(connection) as four:
+                assert client.get("/calibration/reliability/").status_code == 200
+            closed("Spring", version, manager, tickets_a[:2],
+                   {auditor: [answers()] * 2, auditor3: [answers()] * 2}, [answers()] * 2,
+                   day(2, 25))
+            with django_assert_max_num_queries(len(four.captured_queries)):
+                response = client.get("/calibration/reliability/")
+        assert len(response.context["report"].people) == 3
+
+    def test_an_auditor_sees_their_own_calibration_accuracy_on_their_home(
+        self, client_as, drifting, auditor
+    ):
+        with time_machine.travel(NOW, tick=False):
+            page = client_as(auditor).get("/").content.decode()
+        assert 'id="my-calibration"' in page
+        assert "48.0/64" not in page and "48 of 64" in page  # 32/32 + 16/32
+        assert 'id="my-drift"' in page and "fell from 100.0% to 50.0%" in page
+
+    def test_an_auditor_who_took_part_in_no_closed_session_sees_no_calibration_section(
+        self, client_as, auditor2, auditor3, drifting
+    ):
+        with time_machine.travel(NOW, tick=False):
+            assert 'id="my-calibration"' in client_as(auditor2).get("/").content.decode()
+            assert 'id="my-calibration"' not in client_as(auditor3).get("/").content.decode()
+
+    def test_red_flags_on_the_managers_overview(self, client_as, manager, drifting):
+        with time_machine.travel(NOW, tick=False):
+            response = client_as(manager).get("/")
+        kinds = [f.kind for f in response.context["overview"].red_flags]
+        assert "auditor_drift" in kinds and "form_alpha" in kinds
+        page = response.content.decode()
+        assert (
+            "Auditor auditor@example.com: accuracy against gold fell from 100.0% to 50.0%" in page
+        )

@@ -27,8 +27,10 @@ from scorecards.trends import (
     week_over_week,
     weekly_series,
 )
-from tests.audits.workspace_helpers import sample_run
+from tests.audits.workspace_helpers import published_form, sample_run
+from tests.conftest import rows_for_every_test
 from tests.factories import AgentFactory, TicketFactory
+from tests.people_and_places import two_vendors_people_and_places
 
 pytestmark = pytest.mark.django_db
 
@@ -165,50 +167,11 @@ def march(vendor=None):
     return PageQuery(period=period_of("month", dt.date(2026, 3, 1)), vendor=vendor)
 
 
-@pytest.fixture
-def planted(version, auditor, workflow, site_a, site_b):
-    return build_program(version, auditor, workflow, site_a, site_b, PLANTED)
-
-
-def test_a_week_with_many_errors_is_flagged_on_the_p_chart_and_no_other(planted, vendor_a):
-    series = weekly_series(march(vendor_a))
-
-    assert [point.week for point in series] == WEEKS
-    assert [point.label for point in series if point.out_of_control] == ["2026-W09"]
-    assert [point.signal for point in series] == [
-        "above" if i == BAD_WEEK else "" for i in range(12)
-    ]
-    # The limits are Montgomery's (2009, §7.2.2) p-chart for varying sizes, fed each week's
-    # error rate as a binomial sample of its Kish effective size.
-    by_hand = accuracy_by_hand(vendor_id=vendor_a.pk)
-    errors = [1 - by_hand[week].p for week in WEEKS]
-    sizes = [by_hand[week].effective_n for week in WEEKS]
-    center, lcl, ucl = stats.p_chart([e * n for e, n in zip(errors, sizes, strict=True)], sizes)
-    assert [p.error_rate.p for p in series] == pytest.approx(errors)
-    assert [p.center for p in series] == pytest.approx([center] * 12)
-    assert [p.lcl for p in series] == pytest.approx(list(lcl))
-    assert [p.ucl for p in series] == pytest.approx(list(ucl))
-    assert errors[BAD_WEEK] > ucl[BAD_WEEK]
-    # Each week's interval is the domain estimate's, as on the scorecard.
-    assert [bound for p in series for bound in (p.accuracy.low, p.accuracy.high)] == (
-        pytest.approx(
-            [bound for week in WEEKS for bound in (by_hand[week].low, by_hand[week].high)]
-        )
-    )
-
-
 def test_a_steady_program_has_no_week_out_of_control(
     version, auditor, workflow, site_a, site_b, vendor_a
 ):
     build_program(version, auditor, workflow, site_a, site_b, STEADY)
     assert [p for p in weekly_series(march(vendor_a)) if p.out_of_control] == []
-
-
-def test_weeks_with_too_few_audits_are_gaps_not_rates(planted, vendor_a, vendor_b):
-    series = weekly_series(march(vendor_b))
-    assert [point.audits for point in series] == [0] * 10 + [20, 20]
-    assert [point.enough for point in series] == [False] * 10 + [True, True]
-    assert all(point.accuracy is None and point.lcl is None for point in series[:10])
 
 
 @pytest.mark.parametrize(
@@ -250,12 +213,6 @@ def test_each_vendor_is_compared_with_the_chosen_vendor(
     assert expected.p_value < 0.05 and rows["borealis"].words == "worse (significant at 95%)"
 
 
-def test_without_a_chosen_vendor_the_best_measured_vendor_is_the_reference(planted):
-    result = vendor_comparison(march())
-    assert result.reference.slug == "acme"  # 100 audits in March against 40
-    assert "most audits" in result.explanation
-
-
 def _domain_over(weeks: set, **audit_filter) -> stats.Estimate:
     """One estimate over several weeks, from the audit rows (same recipe as above)."""
     done = Audit.objects.filter(
@@ -285,52 +242,6 @@ def _domain_over(weeks: set, **audit_filter) -> stats.Estimate:
 # --- the page ---------------------------------------------------------------------------------
 
 
-def test_the_page_shows_both_charts_and_the_flagged_week(planted, client_as, manager):
-    response = client_as(manager).get(reverse("scorecards:trends"), {**MARCH, "vendor": "acme"})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert html.count('role="img"') >= 2 and "Error rate p-chart" in html
-    assert "2026-W09" in re.sub(r"\s+", " ", html.split('id="out-of-control"')[1])[:200]
-    assert reverse("scorecards:scorecard", args=["acme"]) + "?" in html
-
-
-def test_the_csv_of_each_chart_equals_the_numbers_on_the_page(
-    planted, client_as, manager, vendor_a
-):
-    client = client_as(manager)
-    url = reverse("scorecards:trends")
-    query = {**MARCH, "vendor": "acme"}
-    html = client.get(url, query).content.decode()
-    series = weekly_series(march(vendor_a))
-    for table in ("weekly", "control", "vendors"):
-        response = client.get(url, {**query, "format": "csv", "table": table})
-        assert response["Content-Type"].startswith("text/csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
-        page_rows = _table_rows(html, table)
-        if table == "weekly":  # the page prints a day as "2 Mar 2026", the file ISO 8601
-            at = rows[0].index("week_start")
-            assert [row[at] for row in page_rows] == [
-                formats.day(dt.date.fromisoformat(row[at])) for row in rows[1:]
-            ]
-            assert {row[at][:4] for row in rows[1:]} == {"2026"}
-            rows = [row[:at] + row[at + 1:] for row in rows]
-            page_rows = [row[:at] + row[at + 1:] for row in page_rows]
-        assert rows[1:] == page_rows
-    weekly = list(
-        csv.DictReader(
-            io.StringIO(
-                client.get(url, {**query, "format": "csv", "table": "weekly"})
-                .content.decode()
-                .lstrip("\ufeff")
-            )
-        )
-    )
-    assert [float(row["accuracy"]) for row in weekly] == [round(p.accuracy.p, 4) for p in series]
-    assert [float(row["error_rate_high"]) for row in weekly] == [
-        round(p.error_rate.high, 4) for p in series
-    ]
-
-
 def _table_rows(html: str, name: str) -> list[list[str]]:
     """The body rows of the table view whose download link names ``name``."""
     section = html.split(f'table={name}"')[0].rsplit('<details class="table-view">', 1)[1]
@@ -355,20 +266,6 @@ def test_a_vendor_poc_gets_404(client_as, poc_a):
     assert client_as(poc_a).get(reverse("scorecards:trends")).status_code == 404
 
 
-def test_the_page_reads_a_bounded_number_of_queries(
-    planted, client_as, manager, django_assert_max_num_queries
-):
-    client = client_as(manager)
-    url = reverse("scorecards:trends")
-    with django_assert_max_num_queries(10):
-        assert (
-            client.get(
-                url, {**MARCH, "vendor": "acme", "workflow": "hate-speech-en", "weeks": "52"}
-            ).status_code
-            == 200
-        )
-
-
 def test_a_week_with_too_few_audits_is_not_compared():
     estimate = stats.domain_proportion({"s": (100, 25, 25, 24)})
     weeks = [
@@ -385,3 +282,140 @@ def test_a_program_without_audits_still_has_a_page(client_as, manager):
     assert response.status_code == 200
     html = response.content.decode()
     assert "No audits in this period." in html and "No week is out of control." in html
+
+
+def planted_bad_week() -> dict:
+    """The PLANTED program (2026-W09 bad) among tests/conftest.py's people and places, made as
+    its fixtures make them."""
+    program = two_vendors_people_and_places()
+    manager, auditor, workflow = program["manager"], program["auditor"], program["workflow"]
+    version = published_form(workflow, by=manager)
+    run = build_program(version, auditor, workflow, program["site_a"], program["site_b"], PLANTED)
+    return {**program, "planted": run}
+
+
+@pytest.fixture(scope="class")
+def program(django_db_setup, django_db_blocker):
+    """The planted program, built once for the class whose tests read it."""
+    yield from rows_for_every_test(django_db_blocker, planted_bad_week)
+
+
+class TestThePlantedBadWeek:
+    """The tests that read the planted program, built once for the class. A class, not the
+    module, holds them and their program: the other tests build programs of their own (or
+    none) in an empty database."""
+
+    # The people, places and run the tests ask for are the program's.
+    @pytest.fixture
+    def manager(self, program, db):
+        return program["manager"]
+
+    @pytest.fixture
+    def vendor_a(self, program, db):
+        return program["vendor_a"]
+
+    @pytest.fixture
+    def vendor_b(self, program, db):
+        return program["vendor_b"]
+
+    @pytest.fixture
+    def planted(self, program, db):
+        return program["planted"]
+
+    def test_a_week_with_many_errors_is_flagged_on_the_p_chart_and_no_other(
+        self, planted, vendor_a
+    ):
+        series = weekly_series(march(vendor_a))
+
+        assert [point.week for point in series] == WEEKS
+        assert [point.label for point in series if point.out_of_control] == ["2026-W09"]
+        assert [point.signal for point in series] == [
+            "above" if i == BAD_WEEK else "" for i in range(12)
+        ]
+        # The limits are Montgomery's (2009, §7.2.2) p-chart for varying sizes, fed each week's
+        # error rate as a binomial sample of its Kish effective size.
+        by_hand = accuracy_by_hand(vendor_id=vendor_a.pk)
+        errors = [1 - by_hand[week].p for week in WEEKS]
+        sizes = [by_hand[week].effective_n for week in WEEKS]
+        center, lcl, ucl = stats.p_chart([e * n for e, n in zip(errors, sizes, strict=True)], sizes)
+        assert [p.error_rate.p for p in series] == pytest.approx(errors)
+        assert [p.center for p in series] == pytest.approx([center] * 12)
+        assert [p.lcl for p in series] == pytest.approx(list(lcl))
+        assert [p.ucl for p in series] == pytest.approx(list(ucl))
+        assert errors[BAD_WEEK] > ucl[BAD_WEEK]
+        # Each week's interval is the domain estimate's, as on the scorecard.
+        assert [bound for p in series for bound in (p.accuracy.low, p.accuracy.high)] == (
+            pytest.approx(
+                [bound for week in WEEKS for bound in (by_hand[week].low, by_hand[week].high)]
+            )
+        )
+
+    def test_weeks_with_too_few_audits_are_gaps_not_rates(self, planted, vendor_a, vendor_b):
+        series = weekly_series(march(vendor_b))
+        assert [point.audits for point in series] == [0] * 10 + [20, 20]
+        assert [point.enough for point in series] == [False] * 10 + [True, True]
+        assert all(point.accuracy is None and point.lcl is None for point in series[:10])
+
+    def test_without_a_chosen_vendor_the_best_measured_vendor_is_the_reference(self, planted):
+        result = vendor_comparison(march())
+        assert result.reference.slug == "acme"  # 100 audits in March against 40
+        assert "most audits" in result.explanation
+
+    def test_the_page_shows_both_charts_and_the_flagged_week(self, planted, client_as, manager):
+        response = client_as(manager).get(reverse("scorecards:trends"), {**MARCH, "vendor": "acme"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert html.count('role="img"') >= 2 and "Error rate p-chart" in html
+        assert "2026-W09" in re.sub(r"\s+", " ", html.split('id="out-of-control"')[1])[:200]
+        assert reverse("scorecards:scorecard", args=["acme"]) + "?" in html
+
+    def test_the_csv_of_each_chart_equals_the_numbers_on_the_page(
+        self, planted, client_as, manager, vendor_a
+    ):
+        client = client_as(manager)
+        url = reverse("scorecards:trends")
+        query = {**MARCH, "vendor": "acme"}
+        html = client.get(url, query).content.decode()
+        series = weekly_series(march(vendor_a))
+        for table in ("weekly", "control", "vendors"):
+            response = client.get(url, {**query, "format": "csv", "table": table})
+            assert response["Content-Type"].startswith("text/csv")
+            rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
+            page_rows = _table_rows(html, table)
+            if table == "weekly":  # the page prints a day as "2 Mar 2026", the file ISO 8601
+                at = rows[0].index("week_start")
+                assert [row[at] for row in page_rows] == [
+                    formats.day(dt.date.fromisoformat(row[at])) for row in rows[1:]
+                ]
+                assert {row[at][:4] for row in rows[1:]} == {"2026"}
+                rows = [row[:at] + row[at + 1:] for row in rows]
+                page_rows = [row[:at] + row[at + 1:] for row in page_rows]
+            assert rows[1:] == page_rows
+        weekly = list(
+            csv.DictReader(
+                io.StringIO(
+                    client.get(url, {**query, "format": "csv", "table": "weekly"})
+                    .content.decode()
+                    .lstrip("\ufeff")
+                )
+            )
+        )
+        assert [float(row["accuracy"]) for row in weekly] == [
+            round(p.accuracy.p, 4) for p in series
+        ]
+        assert [float(row["error_rate_high"]) for row in weekly] == [
+            round(p.error_rate.high, 4) for p in series
+        ]
+
+    def test_the_page_reads_a_bounded_number_of_queries(
+        self, planted, client_as, manager, django_assert_max_num_queries
+    ):
+        client = client_as(manager)
+        url = reverse("scorecards:trends")
+        with django_assert_max_num_queries(10):
+            assert (
+                client.get(
+                    url, {**MARCH, "vendor": "acme", "workflow": "hate-speech-en", "weeks": "52"}
+                ).status_code
+                == 200
+            )
