@@ -148,14 +148,18 @@ def rows_for_every_test(django_db_blocker, build):
             atomic.__exit__(None, None, None)
 
 
-def answered_from_the_program(**keys) -> tuple:
+def answered_from_the_program(*names: str, in_a_class: bool = False, **keys: str) -> tuple:
     """Fixtures of this file that a module's tests ask for (``manager="manager"``,
-    ``vendor_a="vendor"``: fixture name = key of the program's dict), answered from the
-    module's ``program`` fixture instead of made anew. Assign them to the same names, in the
-    order given: ``manager, vendor_a = answered_from_the_program(manager=…, vendor_a=…)``."""
+    ``vendor_a="vendor"``: fixture name = key of the program's dict; a bare name is its own
+    key), answered from the module's (or, ``in_a_class``, the class's) ``program`` fixture
+    instead of made anew. Assign them to the same names, in the order given:
+    ``manager, vendor_a = answered_from_the_program("manager", vendor_a="vendor")``."""
     def fixture(name: str, key: str):
+        if in_a_class:  # pytest calls a fixture defined in a class body as a method
+            return pytest.fixture(name=name)(lambda self, program, db: program[key])
         return pytest.fixture(name=name)(lambda program, db: program[key])
 
+    keys = {**{name: name for name in names}, **keys}
     return tuple(fixture(name, key) for name, key in keys.items())
 
 

@@ -12,7 +12,7 @@ from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, Dispute
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.people_and_places import two_vendors_people_and_places, vendor_poc
 
 pytestmark = pytest.mark.django_db
@@ -96,29 +96,9 @@ class TestTheThreeDisputes:
     above needs a queue without them."""
 
     # The people, places and disputes the tests ask for are the program's.
-    @pytest.fixture
-    def manager(self, program, db):
-        return program["manager"]
-
-    @pytest.fixture
-    def auditor(self, program, db):
-        return program["auditor"]
-
-    @pytest.fixture
-    def vendor_a(self, program, db):
-        return program["vendor_a"]
-
-    @pytest.fixture
-    def vendor_b(self, program, db):
-        return program["vendor_b"]
-
-    @pytest.fixture
-    def poc_a(self, program, db):
-        return program["poc_a"]
-
-    @pytest.fixture
-    def queue(self, program, db):
-        return program["queue"]
+    (manager, auditor, vendor_a, vendor_b, poc_a, queue) = answered_from_the_program(
+        "manager", "auditor", "vendor_a", "vendor_b", "poc_a", "queue", in_a_class=True
+    )
 
     def test_the_queue_filters_by_vendor_status_overdue_and_question(
         self, client_as, manager, queue, vendor_a, vendor_b

@@ -20,7 +20,7 @@ from rollups.models import AuditCell
 from sampling.models import SampledTicket
 from scorecards.dispute_rates import dispute_rates
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import UserFactory
 from tests.people_and_places import two_vendors_people_and_places, vendor_poc
 
@@ -124,37 +124,10 @@ class TestTheDisputedAudit:
     and needs a program without this one."""
 
     # The people, places, form and audit the tests ask for are the program's.
-    @pytest.fixture
-    def manager(self, program, db):
-        return program["manager"]
-
-    @pytest.fixture
-    def auditor(self, program, db):
-        return program["auditor"]
-
-    @pytest.fixture
-    def workflow(self, program, db):
-        return program["workflow"]
-
-    @pytest.fixture
-    def site_a(self, program, db):
-        return program["site_a"]
-
-    @pytest.fixture
-    def site_b(self, program, db):
-        return program["site_b"]
-
-    @pytest.fixture
-    def poc_a(self, program, db):
-        return program["poc_a"]
-
-    @pytest.fixture
-    def poc_b(self, program, db):
-        return program["poc_b"]
-
-    @pytest.fixture
-    def version(self, program, db):
-        return program["version"]
+    (manager, auditor, workflow, site_a, site_b, poc_a, poc_b, version) = answered_from_the_program(
+        "manager", "auditor", "workflow", "site_a", "site_b", "poc_a", "poc_b", "version",
+        in_a_class=True,
+    )
 
     @pytest.fixture
     def audit(self, program, db):

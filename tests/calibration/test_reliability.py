@@ -24,7 +24,7 @@ from sampling.stats import proportion_ci, two_proportion_test
 from scorecards.reliability_flags import reliability_flags
 from tests.audits.workspace_helpers import published_form
 from tests.calibration.conftest import answers
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import AgentFactory, TicketFactory, UserFactory
 from tests.people_and_places import two_vendors_people_and_places
 
@@ -227,29 +227,9 @@ class TestTheWinterDrift:
     module, holds them and their program: the hand-counted tests need sessions without it."""
 
     # The people, tickets and form the tests ask for are the program's.
-    @pytest.fixture
-    def manager(self, program, db):
-        return program["manager"]
-
-    @pytest.fixture
-    def auditor(self, program, db):
-        return program["auditor"]
-
-    @pytest.fixture
-    def auditor2(self, program, db):
-        return program["auditor2"]
-
-    @pytest.fixture
-    def auditor3(self, program, db):
-        return program["auditor3"]
-
-    @pytest.fixture
-    def version(self, program, db):
-        return program["version"]
-
-    @pytest.fixture
-    def tickets_a(self, program, db):
-        return program["tickets_a"]
+    (manager, auditor, auditor2, auditor3, version, tickets_a) = answered_from_the_program(
+        "manager", "auditor", "auditor2", "auditor3", "version", "tickets_a", in_a_class=True
+    )
 
     @pytest.fixture
     def drifting(self, program, db):

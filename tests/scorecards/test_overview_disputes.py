@@ -33,7 +33,7 @@ from rollups.writer import rebuild_rollups
 from scorecards import follow_ups
 from scorecards.dispute_rates import dispute_rates
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.people_and_places import two_vendors_people_and_places, vendor_poc
 
 pytestmark = pytest.mark.django_db
@@ -134,25 +134,9 @@ class TestTheMonthsDisputesAndCoaching:
     need a month without the program's."""
 
     # The people and places the tests ask for are the program's.
-    @pytest.fixture
-    def manager(self, program):
-        return program["manager"]
-
-    @pytest.fixture
-    def auditor(self, program):
-        return program["auditor"]
-
-    @pytest.fixture
-    def vendor_a(self, program):
-        return program["vendor_a"]
-
-    @pytest.fixture
-    def vendor_b(self, program):
-        return program["vendor_b"]
-
-    @pytest.fixture
-    def poc_a(self, program):
-        return program["poc_a"]
+    (manager, auditor, vendor_a, vendor_b, poc_a) = answered_from_the_program(
+        "manager", "auditor", "vendor_a", "vendor_b", "poc_a", in_a_class=True
+    )
 
     def test_each_vendor_shows_its_dispute_and_overturn_rates_and_what_it_owes(
         self, client_as, manager, program, vendor_a, vendor_b

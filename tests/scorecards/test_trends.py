@@ -28,7 +28,7 @@ from scorecards.trends import (
     weekly_series,
 )
 from tests.audits.workspace_helpers import published_form, sample_run
-from tests.conftest import rows_for_every_test
+from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import AgentFactory, TicketFactory
 from tests.people_and_places import two_vendors_people_and_places
 
@@ -306,21 +306,9 @@ class TestThePlantedBadWeek:
     none) in an empty database."""
 
     # The people, places and run the tests ask for are the program's.
-    @pytest.fixture
-    def manager(self, program, db):
-        return program["manager"]
-
-    @pytest.fixture
-    def vendor_a(self, program, db):
-        return program["vendor_a"]
-
-    @pytest.fixture
-    def vendor_b(self, program, db):
-        return program["vendor_b"]
-
-    @pytest.fixture
-    def planted(self, program, db):
-        return program["planted"]
+    (manager, vendor_a, vendor_b, planted) = answered_from_the_program(
+        "manager", "vendor_a", "vendor_b", "planted", in_a_class=True
+    )
 
     def test_a_week_with_many_errors_is_flagged_on_the_p_chart_and_no_other(
         self, planted, vendor_a
