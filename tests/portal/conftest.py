@@ -15,6 +15,7 @@ from audits.models import Audit
 from rollups.writer import rebuild_rollups
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
+from tests.conftest import rows_for_every_test
 from tests.factories import AgentFactory
 from tests.people_and_places import two_vendors_people_and_places, vendor_poc
 from tests.rollups.rollup_helpers import sampled_audits
@@ -114,6 +115,13 @@ def build_portal_program() -> dict:
         *(program[name] for name in ("manager", "auditor", "workflow", "site_a", "site_b"))
     )
     return program
+
+
+@pytest.fixture(scope="module")
+def program(django_db_setup, django_db_blocker):
+    """The portal world built once for a module (its 26 audits go through the real lifecycle),
+    for the modules that answer their people and places from it (``PORTAL_PROGRAMS_OWN``)."""
+    yield from rows_for_every_test(django_db_blocker, build_portal_program)
 
 
 PORTAL_PROGRAMS_OWN = {name: name for name in (

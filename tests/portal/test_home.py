@@ -11,17 +11,10 @@ import pytest
 from rollups.estimates import Scope, domain_outcomes
 from rollups.periods import period_of
 from scorecards.tables import rate
-from tests.conftest import answered_from_the_program, rows_for_every_test
-from tests.portal.conftest import B_AGENT, MARCH_QUERY, PORTAL_PROGRAMS_OWN, build_portal_program
+from tests.conftest import answered_from_the_program
+from tests.portal.conftest import B_AGENT, MARCH_QUERY, PORTAL_PROGRAMS_OWN
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def program(django_db_setup, django_db_blocker):
-    """The portal world, built once for the module (its 26 audits go through the real
-    lifecycle); the people and places the tests ask for are its."""
-    yield from rows_for_every_test(django_db_blocker, build_portal_program)
 
 
 (manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b, poc_a,

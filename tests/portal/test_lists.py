@@ -13,19 +13,13 @@ from django.utils import timezone
 from audit_forms.models import ErrorCategory
 from audits.models import Dispute
 from coaching.actions import open_action
-from tests.conftest import answered_from_the_program, rows_for_every_test
-from tests.portal.conftest import MARCH_QUERY, PORTAL_PROGRAMS_OWN, build_portal_program
+from tests.conftest import answered_from_the_program
+from tests.portal.conftest import MARCH_QUERY, PORTAL_PROGRAMS_OWN
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def program(django_db_setup, django_db_blocker):
-    """The portal world, built once for the module (its 26 audits go through the real
-    lifecycle); the people and places the tests ask for are its. Autouse: a test that asks
-    for its people by name (``request.getfixturevalue``) would otherwise build it inside its
-    own transaction, which rolls it back at the test's end."""
-    yield from rows_for_every_test(django_db_blocker, build_portal_program)
+# The portal world is built before any test asks for its people by name
+# (``request.getfixturevalue``), which would otherwise build it inside that test's own
+# transaction, rolled back at the test's end.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("program")]
 
 
 (manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b, poc_a,

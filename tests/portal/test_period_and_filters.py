@@ -10,18 +10,11 @@ from django.conf import settings
 from audits.models import Audit, Dispute
 from scorecards import gaps
 from scorecards.query import PageQuery
-from tests.conftest import answered_from_the_program, rows_for_every_test
-from tests.portal.conftest import MARCH_QUERY, PORTAL_PROGRAMS_OWN, build_portal_program
+from tests.conftest import answered_from_the_program
+from tests.portal.conftest import MARCH_QUERY, PORTAL_PROGRAMS_OWN
 from tests.portal.test_lists import csv_rows
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def program(django_db_setup, django_db_blocker):
-    """The portal world, built once for the module (its 26 audits go through the real
-    lifecycle); the people and places the tests ask for are its."""
-    yield from rows_for_every_test(django_db_blocker, build_portal_program)
 
 
 (manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b, poc_a,

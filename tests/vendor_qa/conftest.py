@@ -14,6 +14,7 @@ from audits.lifecycle import finalise_audit, submit_audit
 from rollups.writer import rebuild_rollups
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
+from tests.conftest import rows_for_every_test
 from tests.factories import (
     AgentFactory,
     TicketFactory,
@@ -43,11 +44,12 @@ class Program:
         return self.people_and_places[name]
 
 
-@pytest.fixture
-def program(manager, auditor, site_a, site_b, workflow) -> Program:
-    """Acme's March made anew for each test: the browser's live server reads only committed
-    rows. The other modules build it once (build_program)."""
-    return acme_march(manager, auditor, site_a, site_b, workflow)
+@pytest.fixture(scope="module")
+def program(django_db_setup, django_db_blocker):
+    """Acme's March built once for a module (forty audits through the real lifecycle), for the
+    modules that answer their people and places from it (``CONFTESTS_OWN``); the browser's
+    module makes it anew for each test."""
+    yield from rows_for_every_test(django_db_blocker, build_program)
 
 
 def build_program() -> Program:

@@ -5,9 +5,16 @@ and the paired table there, with nothing of Borealis on the way."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.vendor_qa.conftest import MARCH_QUERY
+from tests.vendor_qa.conftest import MARCH_QUERY, Program, acme_march
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def program(manager, auditor, site_a, site_b, workflow) -> Program:
+    """Acme's March made anew for each test: the browser's live server reads only committed
+    rows."""
+    return acme_march(manager, auditor, site_a, site_b, workflow)
 
 QUERY = "&".join(f"{k}={v}" for k, v in MARCH_QUERY.items())
 

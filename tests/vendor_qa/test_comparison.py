@@ -18,10 +18,11 @@ from rollups.estimates import Scope, domain_outcomes
 from rollups.periods import period_of
 from sampling import stats
 from tests.audits.workspace_helpers import ALL_GOOD, sample_run
-from tests.conftest import answered_from_the_program, rows_for_every_test
+from tests.conftest import answered_from_the_program
 from tests.factories import AgentFactory, TicketFactory
+from tests.people_and_places import CONFTESTS_OWN
 from tests.rollups.rollup_helpers import sampled_audits
-from tests.vendor_qa.conftest import MARCH, PASSED, POPULATION, build_program
+from tests.vendor_qa.conftest import MARCH, PASSED, POPULATION
 from vendor_qa.comparison import compare, over_reporting, paired_comparison, reported_estimate
 from vendor_qa.importing import import_rows
 
@@ -30,16 +31,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 MARCH_PERIOD = period_of("month", dt.date(2026, 3, 1))
 
 
-@pytest.fixture(scope="module")
-def program(django_db_setup, django_db_blocker):
-    """Acme's March, built once for the module (forty audits through the real lifecycle); the
-    people and places below are its."""
-    yield from rows_for_every_test(django_db_blocker, build_program)
-
-
-manager, auditor, vendor_a, vendor_b, site_a, site_b, workflow = answered_from_the_program(
-    manager="manager", auditor="auditor", vendor_a="vendor_a", vendor_b="vendor_b",
-    site_a="site_a", site_b="site_b", workflow="workflow")
+manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b = answered_from_the_program(
+    **CONFTESTS_OWN
+)
 
 
 def report(manager, vendor, kind, rows):

@@ -5,8 +5,9 @@ and see their own numbers only."""
 import pytest
 from django.urls import reverse
 
-from tests.conftest import answered_from_the_program, rows_for_every_test
-from tests.vendor_qa.conftest import MARCH_QUERY, build_program, csv_file
+from tests.conftest import answered_from_the_program
+from tests.people_and_places import CONFTESTS_OWN
+from tests.vendor_qa.conftest import MARCH_QUERY, csv_file
 from vendor_qa.models import VendorQAUpload, VendorTicketResult
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -15,16 +16,9 @@ UPLOAD = "/vendor-qa/"
 PORTAL = "/portal/vendor-qa/"
 
 
-@pytest.fixture(scope="module")
-def program(django_db_setup, django_db_blocker):
-    """Acme's March, built once for the module (forty audits through the real lifecycle); the
-    people and places below are its."""
-    yield from rows_for_every_test(django_db_blocker, build_program)
-
-
-manager, auditor, vendor_a, vendor_b, site_a, site_b, workflow = answered_from_the_program(
-    manager="manager", auditor="auditor", vendor_a="vendor_a", vendor_b="vendor_b",
-    site_a="site_a", site_b="site_b", workflow="workflow")
+manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b = answered_from_the_program(
+    **CONFTESTS_OWN
+)
 
 
 def rates_csv(workflow, audited=500, passed=490):
