@@ -189,21 +189,43 @@ class RiskBundle:
     agents: AgentRecord
     folds: list[RiskBundle] = field(default_factory=list)
 
-    def predict(self, frame: pd.DataFrame) -> NDArray:
+    def predict(self, frame: pd.DataFrame, excerpts=None) -> NDArray:
         """Probability of failing QA from this bundle's own pipeline (the final model's, or a
-        fold model's)."""
+        fold model's). ``excerpts``: the frame's hashed excerpts (``hashed_excerpts``), when
+        the caller has them already; the other columns are encoded by this pipeline."""
         features = frame.assign(agent_error_logit=self.agents.error_logit(frame["agent"]))
-        return np.clip(self.pipeline.predict_proba(features)[:, 1], 0.0, 1.0)
+        if excerpts is None:
+            return np.clip(self.pipeline.predict_proba(features)[:, 1], 0.0, 1.0)
+        from scipy import sparse
+
+        encoded = [
+            excerpts if name == "excerpt" else transformer.transform(features[columns])
+            for name, transformer, columns in self.pipeline.named_steps["features"].transformers_
+            if transformer != "drop"
+        ]
+        matrix = sparse.hstack(encoded).tocsr()  # in the order the ColumnTransformer stacks
+        return np.clip(
+            self.pipeline.named_steps["classifier"].predict_proba(matrix)[:, 1], 0.0, 1.0
+        )
+
+    def hashed_excerpts(self, frame: pd.DataFrame):
+        """The excerpts' hashed words and word pairs: the vectoriser keeps no state, so every
+        model of a version (built by ``build_pipeline``) turns a ticket into the same row."""
+        return self.pipeline.named_steps["features"].named_transformers_["excerpt"].transform(
+            frame["excerpt"]
+        )
 
     def cross_predict(self, frame: pd.DataFrame) -> NDArray:
         """Probability of failing QA for tickets no model of this version learned from: the
         average of the K fold models' predictions (cross-prediction, Zrnic & Candès 2024), so
         unaudited tickets are scored by the same models as the audited ones' out-of-fold
-        scores. A version stored without its fold models falls back to the final model."""
+        scores. The excerpts are hashed once for the K models (most of a prediction's work).
+        A version stored without its fold models falls back to the final model."""
         folds = getattr(self, "folds", None) or []  # unpickled from before folds were kept
         if not folds:
             return self.predict(frame)
-        return np.mean([fold.predict(frame) for fold in folds], axis=0)
+        excerpts = self.hashed_excerpts(frame)
+        return np.mean([fold.predict(frame, excerpts) for fold in folds], axis=0)
 
     @property
     def penalty(self) -> float:
