@@ -80,11 +80,17 @@ class Child:
     query: str
     outcome: DomainOutcome
     verdict: Verdict | None
+    # The row's AI-assisted rates by metric (none where its audits carry no model scores),
+    # and which estimate the verdict read (``chosen_estimate``).
+    assisted: dict[str, AssistedRate] = field(default_factory=dict)
+    basis: str = "classical"
 
     @property
     def note(self) -> str:
         if not self.outcome.enough:
             return too_few(self.outcome.audits)
+        if self.verdict and self.basis == "AI-assisted":
+            return f"{self.verdict.text} (on the AI-assisted estimate)"
         return self.verdict.text if self.verdict else ""
 
 
@@ -252,6 +258,7 @@ def _target_order(target: ContractTarget) -> tuple:
 def _children(page_query: PageQuery, level: str,
               targets: list[ContractTarget]) -> list[Child]:
     outcomes = domain_outcomes(page_query.scope, by=level, confidence=page_query.confidence)
+    assisted = assisted_outcomes(page_query.scope, by=level, confidence=page_query.confidence)
     objects = LEVEL_MODELS[level].objects.filter(pk__in=list(outcomes))
     if level == "agent":
         objects = objects.select_related("site")
@@ -262,10 +269,13 @@ def _children(page_query: PageQuery, level: str,
         outcome = outcomes[obj.pk]
         workflow = obj.pk if level == "workflow" else page_workflow
         target = accuracy.get(workflow) or accuracy.get(None)
-        judged = (verdict(outcome.accuracy, float(target.target), target.direction)
-                  if target and outcome.accuracy else None)
+        estimate, basis = chosen_estimate(outcome, assisted.get(obj.pk), "accuracy")
+        judged = (verdict(estimate, float(target.target), target.direction)
+                  if target and estimate else None)
+        rates = assisted[obj.pk].rates if obj.pk in assisted else {}
         children.append(Child(name=_name(obj), query=page_query.url_query(**{
-            level: _param(obj)}), outcome=outcome, verdict=judged))
+            level: _param(obj)}), outcome=outcome, verdict=judged, assisted=rates,
+            basis=basis))
     return sorted(children, key=lambda child: child.name)
 
 
@@ -302,7 +312,9 @@ def breakdown_table(card: Scorecard) -> Table:
     """One row per child of the breakdown (empty at agent level)."""
     table = Table("breakdown", f"By {card.level or 'agent'}", [
         card.level or "agent", "audits", "accuracy", "accuracy_low", "accuracy_high",
-        "critical_error_rate", "critical_low", "critical_high", "verdict"])
+        "critical_error_rate", "critical_low", "critical_high", "verdict",
+        *(f"{name}_assisted{part}" for name in ("accuracy", "critical")
+          for part in ("", "_low", "_high"))])
     for child in card.children:
         accuracy, critical = child.outcome.accuracy, child.outcome.critical_rate
         table.add(**{card.level: child.name}, audits=child.outcome.audits,
@@ -312,8 +324,19 @@ def breakdown_table(card: Scorecard) -> Table:
                   critical_error_rate=rate(critical and critical.p),
                   critical_low=rate(critical and critical.low),
                   critical_high=rate(critical and critical.high),
-                  verdict=child.note)
+                  verdict=child.note,
+                  **_assisted_rates(child, "accuracy", "accuracy"),
+                  **_assisted_rates(child, "critical_error_rate", "critical"))
     return table
+
+
+def _assisted_rates(child: Child, metric: str, name: str) -> dict:
+    """A breakdown row's AI-assisted estimate and interval of ``metric`` (blank without)."""
+    assisted = child.assisted.get(metric)
+    estimate = assisted.estimate if assisted else None
+    return {f"{name}_assisted": rate(estimate and estimate.p),
+            f"{name}_assisted_low": rate(estimate and estimate.low),
+            f"{name}_assisted_high": rate(estimate and estimate.high)}
 
 
 def _rates(estimate: stats.Estimate | None) -> dict:

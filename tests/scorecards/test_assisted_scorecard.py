@@ -8,7 +8,9 @@ Each batch is its own stratum, so the vendor is a union of whole strata and its 
 rate is ``stats.stratified_ppi`` of the batches (computed here from the built rows).
 """
 
+import csv
 import datetime as dt
+import io
 import random
 from decimal import Decimal
 
@@ -19,6 +21,7 @@ from audits.lifecycle import submit_audit
 from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import PopulationScoreCell, SampledTicket, SampleStratum
+from scorecards.targets import verdict
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.factories import AgentFactory
 from tests.rollups.rollup_helpers import sampled_audits
@@ -164,3 +167,55 @@ def test_a_vendor_poc_sees_the_same_assisted_numbers_in_the_portal_and_no_other_
     assert client_as(poc_a).get(url, QUERY).status_code == 404
     assert client_as(poc_a).get("/portal/", {**QUERY, "vendor": vendor_b.slug}).context[
         "card"].query.vendor == vendor_a
+
+
+def test_each_breakdown_row_shows_its_own_assisted_interval_and_its_verdict_says_so(
+    client_as, manager, vendor_a, site_a, workflow, world
+):
+    """One row per agent; each agent is one whole stratum here, so its AI-assisted rate is
+    stratified_ppi of that stratum alone. The target's verdict reads the assisted estimate,
+    and the row and its download say so."""
+    rebuild_rollups()
+
+    response = open_card(client_as(manager), vendor_a, site=site_a.slug, workflow=workflow.slug)
+    card = response.context["card"]
+    page = response.content.decode()
+
+    assert card.level == "agent"
+    rows = {child.name.split(" ")[0]: child for child in card.children}
+    download = list(csv.DictReader(io.StringIO(client_as(manager).get(
+        reverse("scorecards:scorecard", args=[vendor_a.slug]),
+        {**QUERY, "site": site_a.slug, "workflow": workflow.slug, "format": "csv",
+         "table": "breakdown"}).content.decode("utf-8-sig"))))
+    exported = {row["agent"].split(" ")[0]: row for row in download}
+    for agent, (pk, stratum) in zip(world["agents"], world["strata"].items(), strict=True):
+        expected = stats.stratified_ppi({pk: stratum})
+        row = rows[agent.external_id]
+        assisted = row.assisted["accuracy"].estimate
+        assert assisted.p == pytest.approx(expected.p, abs=1e-9)
+        assert assisted.se == pytest.approx(expected.se, abs=1e-9)
+        assert row.outcome.accuracy.se == pytest.approx(expected.classical_se, abs=1e-9)
+        assert "critical_error_rate" in row.assisted
+        assert row.basis == "AI-assisted"
+        assert row.verdict == verdict(assisted, 0.80, "at_least")
+        assert row.note.endswith("(on the AI-assisted estimate)")
+        assert row.note in page
+        assert float(exported[agent.external_id]["accuracy_assisted"]) == round(assisted.p, 4)
+        assert exported[agent.external_id]["verdict"] == row.note
+    assert page.count('<span class="label">AI-assisted</span>') >= 2 + 2 * len(rows)
+
+
+def test_a_breakdown_row_without_scores_keeps_the_classical_estimate_alone(
+    client_as, manager, vendor_a, site_a, workflow, world
+):
+    agent = AgentFactory(site=site_a, external_id="M3")
+    scored_batch(world["auditor"], workflow, agent, population=200, rng=world["rng"],
+                 outcomes=["pass"] * 10 + ["fail"] * 2, scored=False)
+    rebuild_rollups()
+
+    response = open_card(client_as(manager), vendor_a, site=site_a.slug, workflow=workflow.slug)
+
+    rows = {child.name.split(" ")[0]: child for child in response.context["card"].children}
+    assert rows["M3"].assisted == {} and rows["M3"].basis == "classical"
+    assert rows["M3"].verdict == verdict(rows["M3"].outcome.accuracy, 0.80, "at_least")
+    assert rows["M1"].assisted and rows["M1"].basis == "AI-assisted"
