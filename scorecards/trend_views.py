@@ -57,6 +57,7 @@ def trends(request):
         "span": trend_span(page_query.period, weeks),
         "series": series,
         "flagged": [p for p in series if p.out_of_control],
+        "assisted_weeks": [p for p in series if p.assisted],
         "change": week_over_week(series, page_query.confidence),
         "vendors": vendors,
         "tables": dict(zip(("weekly", "control", "vendors"), tables, strict=True)),
@@ -85,14 +86,18 @@ def _period_context(page_query, extra: dict) -> dict:
 def weekly_table(series: list[WeekPoint]) -> Table:
     table = Table("weekly", "Accuracy by week", [
         "week", "week_start", "audits", "accuracy", "accuracy_low", "accuracy_high",
-        "error_rate", "error_rate_low", "error_rate_high", "note"])
+        "error_rate", "error_rate_low", "error_rate_high", "note", "accuracy_assisted",
+        "accuracy_assisted_low", "accuracy_assisted_high"])
     for point in series:
         a, e = point.accuracy, point.error_rate
+        m = point.assisted and point.assisted.estimate
         table.add(week=point.label, week_start=point.week, audits=point.audits,
                   accuracy=rate(a and a.p), accuracy_low=rate(a and a.low),
                   accuracy_high=rate(a and a.high), error_rate=rate(e and e.p),
                   error_rate_low=rate(e and e.low), error_rate_high=rate(e and e.high),
-                  note="" if point.enough else "too few audits")
+                  note="" if point.enough else "too few audits",
+                  accuracy_assisted=rate(m and m.p), accuracy_assisted_low=rate(m and m.low),
+                  accuracy_assisted_high=rate(m and m.high))
     return table
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.formats import percent as _percent
 from accounts.formats import points
+from rollups.assisted import AssistedOutcome, AssistedRate, assisted_outcomes
 from rollups.estimates import DomainOutcome, Scope, complement, domain_outcomes
 from rollups.periods import Period, PeriodInvalid, monday
 from sampling import stats
@@ -40,6 +41,9 @@ class WeekPoint:
     lcl: float | None = None
     ucl: float | None = None
     signal: str = ""  # "above" the upper limit, "below" the lower one, or ""
+    # The week's AI-assisted accuracy where its audits carry the model's scores
+    # (rollups.assisted); the p-chart stays on the classical rates.
+    assisted: AssistedRate | None = None
 
     @property
     def label(self) -> str:
@@ -74,11 +78,21 @@ def trend_span(period: Period, weeks: int = WEEKS, today: dt.date | None = None)
 
 def weekly_series(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:
     """Every week of ``trend_span`` for the query's scope, oldest first (weeks without audits
-    too), with estimates and p-chart limits. Two queries."""
+    too), with estimates, p-chart limits and, where a week has one, its AI-assisted accuracy.
+    Four queries."""
     span = trend_span(page_query.period, weeks)
     scope = dataclasses.replace(page_query.scope, period=span)
     outcomes = domain_outcomes(scope, by="week", confidence=page_query.confidence)
-    return control_series(span, outcomes)
+    assisted = assisted_outcomes(scope, by="week", confidence=page_query.confidence)
+    return [
+        dataclasses.replace(point, assisted=rate)
+        if point.enough and (rate := _assisted_accuracy(assisted.get(point.week))) else point
+        for point in control_series(span, outcomes)
+    ]
+
+
+def _assisted_accuracy(outcome: AssistedOutcome | None) -> AssistedRate | None:
+    return outcome.rates.get("accuracy") if outcome else None
 
 
 def control_series(span: Period, outcomes: Mapping[dt.date, DomainOutcome]) -> list[WeekPoint]:

@@ -219,3 +219,31 @@ def test_a_breakdown_row_without_scores_keeps_the_classical_estimate_alone(
     assert rows["M3"].assisted == {} and rows["M3"].basis == "classical"
     assert rows["M3"].verdict == verdict(rows["M3"].outcome.accuracy, 0.80, "at_least")
     assert rows["M1"].assisted and rows["M1"].basis == "AI-assisted"
+
+
+def test_the_trends_show_the_weeks_assisted_accuracy_beside_the_classical_one(
+    client_as, manager, vendor_a, world
+):
+    rebuild_rollups()
+    expected = stats.stratified_ppi(world["strata"])  # both strata are handled in WEEK
+
+    query = {**QUERY, "vendor": vendor_a.slug}
+    response = client_as(manager).get(reverse("scorecards:trends"), query)
+
+    assert response.status_code == 200
+    weeks = {point.week: point for point in response.context["series"]}
+    assisted = weeks[WEEK].assisted
+    assert assisted.estimate.p == pytest.approx(expected.p, abs=1e-9)
+    assert assisted.estimate.se == pytest.approx(expected.se, abs=1e-9)
+    assert weeks[WEEK].accuracy.se == pytest.approx(expected.classical_se, abs=1e-9)
+    assert [week for week, point in weeks.items() if point.assisted] == [WEEK]
+    page = response.content.decode()
+    assert 'id="assisted-weeks"' in page
+    assert f"<strong>{assisted.estimate.p * 100:.1f}%</strong>" in page
+    download = {row["week_start"]: row for row in csv.DictReader(io.StringIO(
+        client_as(manager).get(reverse("scorecards:trends"),
+                               {**query, "format": "csv", "table": "weekly"})
+        .content.decode("utf-8-sig")))}
+    assert float(download[WEEK.isoformat()]["accuracy_assisted"]) == round(assisted.estimate.p, 4)
+    assert {row["accuracy_assisted"] for week, row in download.items()
+            if week != WEEK.isoformat()} == {""}
