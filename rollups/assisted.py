@@ -60,6 +60,11 @@ class AssistedOutcome:
         return "; ".join(parts)
 
 
+def assisted_rate(outcome: AssistedOutcome | None, metric: str) -> AssistedRate | None:
+    """``outcome``'s AI-assisted estimate of ``metric``, if the domain has one."""
+    return outcome.rates.get(metric) if outcome else None
+
+
 def assisted_outcomes(scope: Scope, by: str | None = None,
                       confidence: float = CONFIDENCE) -> dict[Hashable, AssistedOutcome]:
     """The scope's AI-assisted outcomes as one domain (key None) or per value of ``by``

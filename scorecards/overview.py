@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.formats import percent as _percent
+from rollups.assisted import AssistedRate, assisted_outcomes, assisted_rate
 from rollups.estimates import DomainOutcome, Scope, domain_outcomes
 from rollups.models import AuditorDay, StratumTotal, VendorCell
 from sampling.models import SampleRun, SampleStratum, SamplingPlan
@@ -31,6 +32,7 @@ from .page_cache import cached_page, query_parts, targets_parts
 from .query import PageQuery
 from .reliability_flags import reliability_flags
 from .reported_qa import over_reporting_flags
+from .scorecard import chosen_estimate
 from .targets import BELOW, targets_in_effect, verdict
 from .trends import control_series, trend_span
 
@@ -72,6 +74,9 @@ class BenchmarkRow:
     overall: DomainOutcome
     url: str
     cells: list[BenchmarkCell]
+    # The vendor's AI-assisted accuracy over all workflows, where its audits carry the
+    # model's scores (rollups.assisted).
+    assisted: AssistedRate | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,7 @@ class RollupSections:
     by_vendor: dict
     by_pair: dict
     benchmark: Benchmark
+    assisted_by_vendor: dict
     auditors: list[AuditorLoad]
     forms: list[FormTime]
     out_of_control: list[RedFlag]
@@ -175,7 +181,8 @@ def program_overview(page_query: PageQuery, now: dt.datetime | None = None, *,
         follow_ups=disputes,
     )
     overview.red_flags = [
-        *_target_flags(page_query, targets, sections.by_vendor, sections.by_pair),
+        *_target_flags(page_query, targets, sections.by_vendor, sections.by_pair,
+                       sections.assisted_by_vendor),
         *_run_flags(runs, now),
         *sections.out_of_control,
         *disputes.flags,
@@ -197,6 +204,7 @@ def rollup_sections(page_query: PageQuery, targets: list[ContractTarget],
     by_vendor = domain_outcomes(
         scope, by="vendor", confidence=page_query.confidence,
         categories=any(t.metric == policy and t.workflow_id is None for t in targets))
+    assisted_by_vendor = assisted_outcomes(scope, by="vendor", confidence=page_query.confidence)
     ranked, left_out = shared_workflows(period)
     shown = ranked if all_workflows else ranked[:BENCHMARK_WORKFLOWS]
     by_pair = pair_outcomes(
@@ -206,9 +214,10 @@ def rollup_sections(page_query: PageQuery, targets: list[ContractTarget],
                       if t.workflow_id and t.metric == policy},
     )
     benchmark = _benchmark(page_query, by_vendor, by_pair, shown, left_out,
-                           more=len(ranked) - len(shown))
+                           more=len(ranked) - len(shown), assisted=assisted_by_vendor)
     return RollupSections(
         by_vendor=by_vendor, by_pair=by_pair, benchmark=benchmark,
+        assisted_by_vendor=assisted_by_vendor,
         auditors=auditor_loads(period.first, period.end),
         forms=form_times(period.first, period.end),
         out_of_control=out_of_control_flags(page_query),
@@ -273,7 +282,7 @@ class PairScope(Scope):
 
 
 def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: list[int],
-               left_out: int, more: int) -> Benchmark:
+               left_out: int, more: int, assisted: dict) -> Benchmark:
     found = Workflow.objects.in_bulk(shown) if shown else {}
     workflows = [found[pk] for pk in shown]
     # Built once per workflow, not per cell: a large matrix has hundreds of cells.
@@ -286,6 +295,7 @@ def _benchmark(page_query: PageQuery, by_vendor: dict, by_pair: dict, shown: lis
             cells=[BenchmarkCell(workflow, by_pair.get((vendor.pk, workflow.pk)),
                                  f"{path}?{narrowed[workflow.pk]}")
                    for workflow in workflows],
+            assisted=assisted_rate(assisted.get(vendor.pk), "accuracy"),
         ))
     return Benchmark(workflows=workflows, rows=rows, left_out=left_out, more=more)
 
@@ -340,25 +350,30 @@ def form_times(first: dt.date, last: dt.date) -> list[FormTime]:
 
 
 def _target_flags(page_query: PageQuery, targets: list[ContractTarget], by_vendor: dict,
-                  by_pair: dict) -> list[RedFlag]:
+                  by_pair: dict, assisted_by_vendor: dict) -> list[RedFlag]:
     """Contract targets a vendor misses significantly (inconclusive ones are not flags: the
-    scorecard says how many more audits would decide them)."""
+    scorecard says how many more audits would decide them). A target over all workflows is
+    judged as the vendor's scorecard judges it: on the AI-assisted estimate where the vendor
+    has one (``chosen_estimate``), and the flag says so."""
     flags = []
     for target in targets:
         if target.workflow_id is None:
             outcome = by_vendor.get(target.vendor_id)
+            estimate, basis = chosen_estimate(
+                outcome, assisted_by_vendor.get(target.vendor_id), target.metric)
         else:
             outcome = by_pair.get((target.vendor_id, target.workflow_id))
-        estimate = outcome.metric(target.metric) if outcome else None
+            estimate, basis = (outcome.metric(target.metric) if outcome else None), "classical"
         if estimate is None:
             continue
         found = verdict(estimate, float(target.target), target.direction)
         if found.kind != BELOW:
             continue
         where = f" on {target.workflow.name}" if target.workflow else ""
+        on = " (the AI-assisted estimate)" if basis == "AI-assisted" else ""
         flags.append(RedFlag("target", (
             f"{target.vendor.name}: {METRIC_WORDS[target.metric]}{where} is "
-            f"{_percent(estimate.p)} ({_percent(estimate.low)} – {_percent(estimate.high)}), "
+            f"{_percent(estimate.p)} ({_percent(estimate.low)} – {_percent(estimate.high)}){on}, "
             f"{found.text}; the contract asks for {target.get_direction_display()} "
             f"{_percent(float(target.target))}."
         ), scorecard_url(page_query, target.vendor, target.workflow)))

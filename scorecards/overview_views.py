@@ -52,16 +52,23 @@ def overview(request):
 def overview_tables(result: Overview) -> list[Table]:
     """One table per section, holding exactly the values the page shows."""
     benchmark = Table("benchmark", "Accuracy by vendor and workflow",
-                      ["vendor", "workflow", "audits", "accuracy", "low", "high"])
+                      ["vendor", "workflow", "audits", "accuracy", "low", "high",
+                       "accuracy_assisted", "assisted_low", "assisted_high"])
     for row in result.benchmark.rows:
-        for workflow, outcome in [("All workflows", row.overall),
-                                  *((cell.workflow.name, cell.outcome) for cell in row.cells)]:
+        assisted = row.assisted.estimate if row.assisted else None
+        for workflow, outcome, estimate in [
+            ("All workflows", row.overall, assisted),
+            *((cell.workflow.name, cell.outcome, None) for cell in row.cells),
+        ]:
             accuracy = outcome.accuracy if outcome else None
             benchmark.add(vendor=row.vendor.name, workflow=workflow,
                           audits=outcome.audits if outcome else 0,
                           accuracy=rate(accuracy.p) if accuracy else None,
                           low=rate(accuracy.low) if accuracy else None,
-                          high=rate(accuracy.high) if accuracy else None)
+                          high=rate(accuracy.high) if accuracy else None,
+                          accuracy_assisted=rate(estimate and estimate.p),
+                          assisted_low=rate(estimate and estimate.low),
+                          assisted_high=rate(estimate and estimate.high))
     runs = Table("runs", "Sample runs: audits done against planned",
                  ["run", "plan", "status", "allocated", "drawn", "completed", "share_done"])
     for progress in result.runs:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from django.db.models import Model
 
-from rollups.assisted import AssistedOutcome, AssistedRate, assisted_outcomes
+from rollups.assisted import AssistedOutcome, AssistedRate, assisted_outcomes, assisted_rate
 from rollups.estimates import DomainOutcome, domain_outcomes
 from sampling import stats
 from vendors.models import Agent, ContractTarget, Site, Workflow
@@ -165,7 +165,7 @@ def _headline(metric: str, label: str, whole: DomainOutcome | None,
     headline = Headline(metric, label, estimate, whole.audits if whole else 0)
     if estimate is None or metric not in ("accuracy", "critical_error_rate"):
         return headline
-    rate = assisted.rates.get(metric) if assisted else None
+    rate = assisted_rate(assisted, metric)
     return replace(headline, assisted=rate, assisted_note=assisted_note(assisted))
 
 
@@ -185,7 +185,7 @@ def chosen_estimate(outcome: DomainOutcome | None, assisted: AssistedOutcome | N
                     metric: str) -> tuple[stats.Estimate | None, str]:
     """The estimate a verdict on ``metric`` uses: the AI-assisted one when the domain has it,
     else the classical one; and which it is."""
-    rate = assisted.rates.get(metric) if assisted else None
+    rate = assisted_rate(assisted, metric)
     if rate is not None and outcome is not None and outcome.enough:
         return rate.estimate, "AI-assisted"
     return (outcome.metric(metric) if outcome else None), "classical"

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.formats import percent as _percent
 from accounts.formats import points
-from rollups.assisted import AssistedOutcome, AssistedRate, assisted_outcomes
+from rollups.assisted import AssistedRate, assisted_outcomes, assisted_rate
 from rollups.estimates import DomainOutcome, Scope, complement, domain_outcomes
 from rollups.periods import Period, PeriodInvalid, monday
 from sampling import stats
@@ -86,13 +86,9 @@ def weekly_series(page_query: PageQuery, weeks: int = WEEKS) -> list[WeekPoint]:
     assisted = assisted_outcomes(scope, by="week", confidence=page_query.confidence)
     return [
         dataclasses.replace(point, assisted=rate)
-        if point.enough and (rate := _assisted_accuracy(assisted.get(point.week))) else point
+        if point.enough and (rate := assisted_rate(assisted.get(point.week), "accuracy")) else point
         for point in control_series(span, outcomes)
     ]
-
-
-def _assisted_accuracy(outcome: AssistedOutcome | None) -> AssistedRate | None:
-    return outcome.rates.get("accuracy") if outcome else None
 
 
 def control_series(span: Period, outcomes: Mapping[dt.date, DomainOutcome]) -> list[WeekPoint]:

@@ -21,7 +21,7 @@ from audits.lifecycle import submit_audit
 from rollups.writer import rebuild_rollups
 from sampling import stats
 from sampling.models import PopulationScoreCell, SampledTicket, SampleStratum
-from scorecards.targets import verdict
+from scorecards.targets import BELOW, verdict
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.factories import AgentFactory
 from tests.rollups.rollup_helpers import sampled_audits
@@ -247,3 +247,43 @@ def test_the_trends_show_the_weeks_assisted_accuracy_beside_the_classical_one(
     assert float(download[WEEK.isoformat()]["accuracy_assisted"]) == round(assisted.estimate.p, 4)
     assert {row["accuracy_assisted"] for week, row in download.items()
             if week != WEEK.isoformat()} == {""}
+
+
+def test_the_overview_shows_each_vendors_assisted_accuracy_and_flags_targets_on_it(
+    client_as, manager, vendor_a, world
+):
+    """The benchmark's "all workflows" cell carries the vendor's AI-assisted accuracy, and a
+    target over all workflows is flagged as the scorecard judges it: on the AI-assisted
+    estimate. The critical error rate's target lies between the two lower bounds, so the
+    classical estimate alone would raise a flag the assisted one does not."""
+    rebuild_rollups()
+    expected = stats.stratified_ppi(world["strata"])
+    headlines = {h.metric: h for h in open_card(client_as(manager), vendor_a)
+                 .context["card"].headlines}
+    critical = headlines["critical_error_rate"]
+    assert critical.estimate.low > critical.assisted.estimate.low
+    maximum = round((critical.estimate.low + critical.assisted.estimate.low) / 2, 4)
+    assert verdict(critical.estimate, maximum, "at_most").kind == BELOW
+    assert verdict(critical.assisted.estimate, maximum, "at_most").kind != BELOW
+    ContractTarget.objects.filter(vendor=vendor_a, metric="accuracy").update(
+        target=Decimal("0.95"))  # missed on either estimate
+    ContractTarget.objects.create(vendor=vendor_a, metric="critical_error_rate",
+                                  direction="at_most", target=Decimal(str(maximum)),
+                                  effective_from=dt.date(2026, 1, 1))
+
+    response = client_as(manager).get(reverse("scorecards:overview"), QUERY)
+
+    assert response.status_code == 200
+    (row,) = response.context["overview"].benchmark.rows
+    assert row.assisted.estimate.p == pytest.approx(expected.p, abs=1e-9)
+    assert row.assisted.estimate.se == pytest.approx(expected.se, abs=1e-9)
+    flags = [flag.text for flag in response.context["overview"].red_flags
+             if flag.kind == "target"]
+    (accuracy_flag,) = flags
+    assert accuracy_flag.startswith(f"{vendor_a.name}: accuracy is")
+    assert "(the AI-assisted estimate)" in accuracy_flag
+    download = list(csv.DictReader(io.StringIO(client_as(manager).get(
+        reverse("scorecards:overview"), {**QUERY, "format": "csv", "table": "benchmark"})
+        .content.decode("utf-8-sig"))))
+    (whole,) = [r for r in download if r["workflow"] == "All workflows"]
+    assert float(whole["accuracy_assisted"]) == round(expected.p, 4)
