@@ -36,8 +36,15 @@ RECENT_WEEKS = 4
 REFERENCE_WEEKS = 12
 KINDS = {"week": "Week", "month": "Month"}
 
-# Finalised audits of vendor work whose ticket had a score: all the model is measured on.
-MEASURED = Q(VENDOR_WORK, status=AuditStatus.FINAL, ticket__ai_score__isnull=False)
+# Finalised audits of vendor work whose ticket had a score, but those of risk-weighted
+# strata: all the model is measured on. A risk-weighted plan draws tickets for their scores
+# (π_i grows with ŷ), so its audits over-represent high scores: pooled unweighted with the
+# rest they would move the AUC, the Brier score and the calibration for a reason that is the
+# design, not the model. They are counted apart (``ModelWatch.risk_weighted``).
+SCORED_FINAL = Q(VENDOR_WORK, status=AuditStatus.FINAL, ticket__ai_score__isnull=False)
+RISK_WEIGHTED = Q(sampled_ticket__stratum__risk_weighted=True)
+MEASURED = SCORED_FINAL & (Q(sampled_ticket__isnull=True)
+                           | Q(sampled_ticket__stratum__risk_weighted=False))
 FAILED = Q(passed=False)
 
 
@@ -367,6 +374,7 @@ class ModelWatch:
     series: list[PeriodQuality]
     bins: list[stats.CalibrationBin]
     unscored: int  # finalised audits of the period whose ticket had no score
+    risk_weighted: int  # finalised scored audits of the period from risk-weighted strata
     check: DegradationCheck | None
     run: int | None
     strata: list[StratumLambda]
@@ -378,18 +386,19 @@ class ModelWatch:
 
 
 def model_watch(model: ModelSummary, period: Period, confidence: float = 0.95) -> ModelWatch:
-    """Everything the page shows: about nine queries, none per period or stratum."""
+    """Everything the page shows: about ten queries, none per period or stratum."""
     series, weeks = quality_series(model.name, periods_ending(period), confidence)
     latest = Outcomes()
     for week in period.weeks:
         if week in weeks:
             latest.extend(weeks[week])
     bins = stats.calibration_bins(*latest.arrays(), confidence=confidence) if latest.n else []
+    in_period = _handled_in(period.first, period.last)
     unscored = Audit.objects.filter(
-        VENDOR_WORK,
-        _handled_in(period.first, period.last),
-        status=AuditStatus.FINAL,
-        ticket__ai_score__isnull=True,
+        VENDOR_WORK, in_period, status=AuditStatus.FINAL, ticket__ai_score__isnull=True
+    ).count()
+    risk_weighted = Audit.objects.filter(
+        SCORED_FINAL, RISK_WEIGHTED, in_period, ticket__ai_model=model.name
     ).count()
     checks = degradation_checks(period.last, model.name)
     run, strata = stratum_lambdas(model.name)
@@ -399,6 +408,7 @@ def model_watch(model: ModelSummary, period: Period, confidence: float = 0.95) -
         series,
         bins,
         unscored,
+        risk_weighted,
         checks[0] if checks else None,
         run,
         strata,

@@ -186,6 +186,44 @@ def test_by_month_the_page_pools_the_weeks_of_the_month(degraded, client_as, man
     assert _same(watch.current.auc, stats.auc_delong(*_window(degraded, REFERENCE_WEEKS)))
 
 
+def test_audits_of_a_risk_weighted_stratum_are_left_out_and_counted(
+    degraded, version, auditor, site_a, workflow, client_as, manager
+):
+    """A risk-weighted run drew 20 more tickets of the last week for their high scores, all of
+    which failed: pooled unweighted they would flatter the model. The page's numbers are still
+    those of the equal-probability audits alone, the λ per stratum too, and it says how many
+    it left out."""
+    run = sample_run("Risky tickets first")
+    stratum = SampleStratum.objects.create(
+        run=run, position=0, label="risky", population=400, allocated=20, drawn=20,
+        expected_rate=0.5, stddev=0.5, risk_weighted=True)
+    at = dt.datetime.combine(RECENT_WEEKS[-1], dt.time(7), tzinfo=dt.UTC)
+    for i in range(20):
+        ticket = TicketFactory(agent=AgentFactory(site=site_a), workflow=workflow,
+                               handled_at=at + dt.timedelta(minutes=i), ai_score=0.95,
+                               ai_model=MODEL)
+        sampled = SampledTicket.objects.create(run=run, stratum=stratum, ticket=ticket,
+                                               draw_rank=i + 1, inclusion_probability=0.5)
+        Audit.objects.create(ticket=ticket, sampled_ticket=sampled, form_version=version,
+                             auditor=auditor, status=AuditStatus.FINAL, passed=False, score=0,
+                             submitted_at=NOW - dt.timedelta(days=3),
+                             finalised_at=NOW - dt.timedelta(days=3))
+    rebuild_rollups()
+
+    with time_machine.travel(NOW, tick=False):
+        response = client_as(manager).get(reverse("scorecards:models"))
+
+    watch = response.context["watch"]
+    y, scores = degraded[RECENT_WEEKS[-1]]
+    assert (watch.current.audits, watch.current.failures) == (PER_WEEK, FAILING)
+    assert _same(watch.current.auc, stats.auc_delong(y, scores))
+    assert _same(watch.current.brier, stats.brier_score(y, scores))
+    assert watch.risk_weighted == 20
+    assert [s.label for s in watch.strata] == ["stratum 0", "stratum 1"]
+    assert "20 finalised audits of risk-weighted strata are left out" in (
+        response.content.decode())
+
+
 def test_lambda_per_stratum_and_automated_against_manual_rates(degraded, client_as, manager):
     with time_machine.travel(NOW, tick=False):
         watch = client_as(manager).get(reverse("scorecards:models")).context["watch"]
