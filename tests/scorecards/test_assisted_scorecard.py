@@ -124,14 +124,19 @@ def test_the_page_shows_the_assisted_interval_beside_the_classical_one_and_the_g
     assert "(on the AI-assisted estimate)" in download
 
 
-def test_a_stratum_without_scores_counts_classically_and_the_page_says_why(
-    client_as, manager, vendor_a, site_a, workflow, world
-):
+@pytest.fixture
+def unscored_agent(site_a, workflow, world):
+    """A third agent, M3, whose stratum no model scored."""
     agent = AgentFactory(site=site_a, external_id="M3")
     scored_batch(world["auditor"], workflow, agent, population=200, rng=world["rng"],
                  outcomes=["pass"] * 10 + ["fail"] * 2, scored=False)
     rebuild_rollups()
+    return agent
 
+
+def test_a_stratum_without_scores_counts_classically_and_the_page_says_why(
+    client_as, manager, vendor_a, site_a, workflow, unscored_agent
+):
     response = open_card(client_as(manager), vendor_a)
     accuracy = {h.metric: h for h in response.context["card"].headlines}["accuracy"]
     assert accuracy.assisted is not None  # the two scored strata still help
@@ -206,13 +211,8 @@ def test_each_breakdown_row_shows_its_own_assisted_interval_and_its_verdict_says
 
 
 def test_a_breakdown_row_without_scores_keeps_the_classical_estimate_alone(
-    client_as, manager, vendor_a, site_a, workflow, world
+    client_as, manager, vendor_a, site_a, workflow, unscored_agent
 ):
-    agent = AgentFactory(site=site_a, external_id="M3")
-    scored_batch(world["auditor"], workflow, agent, population=200, rng=world["rng"],
-                 outcomes=["pass"] * 10 + ["fail"] * 2, scored=False)
-    rebuild_rollups()
-
     response = open_card(client_as(manager), vendor_a, site=site_a.slug, workflow=workflow.slug)
 
     rows = {child.name.split(" ")[0]: child for child in response.context["card"].children}
