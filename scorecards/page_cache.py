@@ -7,6 +7,9 @@ never rendered HTML (CSRF tokens, the viewer's name). A key names the page kind,
 version, the database and every input of the computation besides the rollups: the page's
 query (period, scope, confidence), the contract targets in effect and the viewer's vendor
 (None for internal staff), so one vendor's entry can never answer another vendor's request.
+The key also carries a digest of the code that builds and reads those objects
+(``code_fingerprint``): after a release that changed them, a web worker never unpickles an
+entry of the old shape (a dataclass without a field the new templates read).
 Names of vendors, sites and workflows are read with the numbers: a rename shows once the
 rollups change or the entry expires (PAGE_CACHE_SECONDS). docs/architecture.md ("Page
 cache").
@@ -15,9 +18,11 @@ cache").
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -31,6 +36,8 @@ from vendors.models import ContractTarget
 from .query import PageQuery
 
 PAGE_CACHE_SECONDS = 600
+# The packages whose dataclasses a cached page holds (scorecards, its rollups and estimates).
+CACHED_SHAPES = ("scorecards", "rollups", "sampling")
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -40,7 +47,8 @@ def cached_page(kind: str, parts: Iterable, compute: Callable[[], T]) -> T:
     the cache when it is there."""
     digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:32]
     try:
-        key = f"page:{kind}:{connection.settings_dict['NAME']}:{rollups_version()}:{digest}"
+        key = (f"page:{kind}:{code_fingerprint()}:{connection.settings_dict['NAME']}:"
+               f"{rollups_version()}:{digest}")
         found = cache.get(key)
     except RedisError:
         logger.warning("page cache unreachable: %s computed without it", kind, exc_info=True)
@@ -54,6 +62,18 @@ def cached_page(kind: str, parts: Iterable, compute: Callable[[], T]) -> T:
             with contextlib.suppress(RedisError):
                 cache.set(key, found, timeout=PAGE_CACHE_SECONDS)
     return found
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the Python sources of ``CACHED_SHAPES``, read once per process."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for package in CACHED_SHAPES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def query_parts(page_query: PageQuery, viewer) -> tuple:

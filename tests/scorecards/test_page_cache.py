@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from audits import lifecycle
 from audits.models import OPEN_STATUSES, Audit
 from rollups.writer import rebuild_rollups
+from scorecards import page_cache
 from scorecards.overview_views import overview_tables
 from tests.audits.workspace_helpers import ALL_GOOD
 from tests.factories import ContractTargetFactory
@@ -118,3 +119,20 @@ def test_without_a_reachable_cache_the_rollups_are_written_and_pages_computed(
 
     assert response.status_code == 200
     assert acme_hate_speech_audits(response) == 20
+
+
+def test_an_entry_cached_by_another_release_is_never_read(
+    client_as, manager, program, monkeypatch
+):
+    """A release that changes the cached objects' code changes the key: a worker of the new
+    release computes the page again instead of unpickling an object of the old shape."""
+    client = client_as(manager)
+    first, computed = queries_of(client, MARCH)
+    _, cached = queries_of(client, MARCH)
+    assert cached <= computed - 8
+
+    monkeypatch.setattr(page_cache, "code_fingerprint", lambda: "the-next-release")
+    again, after_release = queries_of(client, MARCH)
+
+    assert after_release == computed
+    assert tables_of(again) == tables_of(first)
