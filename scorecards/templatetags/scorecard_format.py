@@ -30,6 +30,19 @@ def domain_rate(estimate, audits, label: str = "") -> str:
         f'{interval_bar(estimate, label)} <span class="muted">n {audits}</span></span>')
 
 
+@register.simple_tag
+def assisted_rate(rate) -> str:
+    """A domain's AI-assisted estimate (``rollups.assisted.AssistedRate``) under its classical
+    one: the estimate and its interval; nothing when the domain has none."""
+    if not rate:
+        return ""
+    estimate = rate.estimate
+    return mark_safe(
+        f'<div class="assisted small"><span class="label">AI-assisted</span> <strong>'
+        f'{percent(estimate.p, 1)}</strong> <span class="interval">{percent(estimate.low, 1)}'
+        f' – {percent(estimate.high, 1)}</span></div>')
+
+
 def _shown(value) -> str:
     if isinstance(value, dt.datetime):
         return moment(value)
