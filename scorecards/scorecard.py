@@ -21,7 +21,7 @@ from vendors.models import Agent, ContractTarget, Site, Workflow
 
 from .page_cache import cached_page, query_parts, targets_parts
 from .query import PageQuery
-from .tables import Table, rate
+from .tables import Table, interval_columns, rate
 from .targets import Verdict, targets_in_effect, verdict
 
 # Drill-down order below the vendor; the first one the query does not fix is broken down.
@@ -318,9 +318,7 @@ def breakdown_table(card: Scorecard) -> Table:
     for child in card.children:
         accuracy, critical = child.outcome.accuracy, child.outcome.critical_rate
         table.add(**{card.level: child.name}, audits=child.outcome.audits,
-                  accuracy=rate(accuracy and accuracy.p),
-                  accuracy_low=rate(accuracy and accuracy.low),
-                  accuracy_high=rate(accuracy and accuracy.high),
+                  **interval_columns("accuracy", accuracy),
                   critical_error_rate=rate(critical and critical.p),
                   critical_low=rate(critical and critical.low),
                   critical_high=rate(critical and critical.high),
@@ -333,10 +331,7 @@ def breakdown_table(card: Scorecard) -> Table:
 def _assisted_rates(child: Child, metric: str, name: str) -> dict:
     """A breakdown row's AI-assisted estimate and interval of ``metric`` (blank without)."""
     assisted = child.assisted.get(metric)
-    estimate = assisted.estimate if assisted else None
-    return {f"{name}_assisted": rate(estimate and estimate.p),
-            f"{name}_assisted_low": rate(estimate and estimate.low),
-            f"{name}_assisted_high": rate(estimate and estimate.high)}
+    return interval_columns(f"{name}_assisted", assisted.estimate if assisted else None)
 
 
 def _rates(estimate: stats.Estimate | None) -> dict:

@@ -42,6 +42,13 @@ def rate(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def interval_columns(name: str, estimate) -> dict:
+    """An estimate as three exported columns, ``name``, ``name_low`` and ``name_high`` (all
+    blank without one)."""
+    return {name: rate(estimate and estimate.p), f"{name}_low": rate(estimate and estimate.low),
+            f"{name}_high": rate(estimate and estimate.high)}
+
+
 def table_response(
     request: HttpRequest, tables: list[Table], file_stem: str
 ) -> HttpResponse | None:

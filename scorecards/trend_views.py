@@ -15,7 +15,7 @@ from rollups.periods import PeriodInvalid
 
 from . import charts
 from .query import read_query
-from .tables import Table, rate, table_response
+from .tables import Table, interval_columns, rate, table_response
 from .trends import (
     WEEKS,
     VendorComparison,
@@ -89,15 +89,12 @@ def weekly_table(series: list[WeekPoint]) -> Table:
         "error_rate", "error_rate_low", "error_rate_high", "note", "accuracy_assisted",
         "accuracy_assisted_low", "accuracy_assisted_high"])
     for point in series:
-        a, e = point.accuracy, point.error_rate
-        m = point.assisted and point.assisted.estimate
         table.add(week=point.label, week_start=point.week, audits=point.audits,
-                  accuracy=rate(a and a.p), accuracy_low=rate(a and a.low),
-                  accuracy_high=rate(a and a.high), error_rate=rate(e and e.p),
-                  error_rate_low=rate(e and e.low), error_rate_high=rate(e and e.high),
+                  **interval_columns("accuracy", point.accuracy),
+                  **interval_columns("error_rate", point.error_rate),
                   note="" if point.enough else "too few audits",
-                  accuracy_assisted=rate(m and m.p), accuracy_assisted_low=rate(m and m.low),
-                  accuracy_assisted_high=rate(m and m.high))
+                  **interval_columns("accuracy_assisted",
+                                     point.assisted and point.assisted.estimate))
     return table
 
 
@@ -119,9 +116,9 @@ def vendor_table(comparison: VendorComparison) -> Table:
         "vendor", "audits", "accuracy", "accuracy_low", "accuracy_high", "difference",
         "difference_low", "difference_high", "p_value", "verdict"])
     for row in comparison.rows:
-        a, c = row.accuracy, row.comparison
-        table.add(vendor=row.vendor.name, audits=row.audits, accuracy=rate(a and a.p),
-                  accuracy_low=rate(a and a.low), accuracy_high=rate(a and a.high),
+        c = row.comparison
+        table.add(vendor=row.vendor.name, audits=row.audits,
+                  **interval_columns("accuracy", row.accuracy),
                   difference=rate(c and c.difference), difference_low=rate(c and c.low),
                   difference_high=rate(c and c.high),
                   p_value=None if c is None else round(c.p_value, 4), verdict=row.words)
