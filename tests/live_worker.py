@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -30,16 +31,26 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture(autouse=True)
-def eager_tasks():
-    """Run Celery tasks in-process even when REDIS_URL is set: most tests are about pages
-    and outcomes, not the worker. ``live_celery_worker`` turns this off for its test."""
+@contextmanager
+def tasks_in_process():
+    """Celery tasks run in the calling process inside the block (``task_always_eager``), and
+    as they did before it afterwards."""
     from qa_program.celery import app
 
     was = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = was
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = was
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    """Run Celery tasks in-process even when REDIS_URL is set: most tests are about pages
+    and outcomes, not the worker. ``live_celery_worker`` turns this off for its test."""
+    with tasks_in_process():
+        yield
 
 
 def _worker_environment(media_dir: Path) -> dict:

@@ -22,6 +22,7 @@ from sampling.models import SampledTicket, SamplingPlan
 from tests.audit_forms.forms_helpers import build_small_form
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
 from tests.factories import UserFactory, WorkflowFactory
+from tests.live_worker import tasks_in_process
 from tickets.models import Ticket, TicketImport
 
 pytestmark = [
@@ -66,18 +67,15 @@ def round_trip(django_db_setup, django_db_blocker):
     state rendering: a database populated under today's layout (committed for real) is
     migrated back to before the move, read there through the old models, and migrated
     forward again. Yields what was seen on the way; the tables are emptied afterwards."""
-    from qa_program.celery import app
-
-    eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # cells refreshed
-    try:
-        with django_db_blocker.unblock():
-            seen = travel()
-        yield seen  # each test reads in its own transaction (django_db), rolled back
-    finally:
-        with django_db_blocker.unblock():
-            call_command("flush", interactive=False, verbosity=0)
-            ensure_default_categories()
-        app.conf.task_always_eager = eager
+    with tasks_in_process():  # the lifecycle refreshes the cells as it goes
+        try:
+            with django_db_blocker.unblock():
+                seen = travel()
+            yield seen  # each test reads in its own transaction (django_db), rolled back
+        finally:
+            with django_db_blocker.unblock():
+                call_command("flush", interactive=False, verbosity=0)
+                ensure_default_categories()
 
 
 def travel() -> dict:

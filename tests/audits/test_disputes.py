@@ -15,13 +15,13 @@ from audit_forms.scoring import score_audit
 from audits import disputes, lifecycle
 from audits.disputes import Decision
 from audits.models import Audit, AuditEvent, AuditStatus, Dispute, DisputedQuestion
-from qa_program.celery import app as celery_app
 from rollups.models import AuditCell
 from sampling.models import SampledTicket
 from scorecards.dispute_rates import dispute_rates
 from tests.audits.workspace_helpers import ALL_GOOD, assigned_audits, published_form
 from tests.conftest import answered_from_the_program, rows_for_every_test
 from tests.factories import UserFactory
+from tests.live_worker import tasks_in_process
 from tests.people_and_places import two_vendors_people_and_places, vendor_poc
 
 pytestmark = pytest.mark.django_db
@@ -111,11 +111,8 @@ def program(django_db_setup, django_db_blocker):
     """The final audit and its people, built once for the class whose tests dispute it, with
     Celery's tasks run in process as tests/live_worker.py's ``eager_tasks`` runs each test's
     (that function-scoped fixture is not yet on): the finalisation refreshes the rollups."""
-    was, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, True
-    try:
+    with tasks_in_process():
         yield from rows_for_every_test(django_db_blocker, the_disputed_audit)
-    finally:
-        celery_app.conf.task_always_eager = was
 
 
 class TestTheDisputedAudit:
