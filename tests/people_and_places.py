@@ -1,15 +1,12 @@
 """tests/conftest.py's people and places for a module whose program is built once
 (``rows_for_every_test``), which cannot ask for conftest's function-scoped fixtures: made as
 those fixtures make them (the same emails, names and slugs) and keyed by the fixtures' names,
-so ``answered_from_the_program(**CONFTESTS_OWN)`` answers the tests that ask for them."""
+so ``answered_from_the_program(*CONFTESTS_OWN)`` answers the tests that ask for them."""
 
 from accounts.models import Role
 from tests.factories import SiteFactory, UserFactory, VendorFactory, WorkflowFactory, enrol_totp
 
-CONFTESTS_OWN = {
-    name: name
-    for name in ("manager", "auditor", "workflow", "vendor_a", "site_a", "vendor_b", "site_b")
-}
+CONFTESTS_OWN = ("manager", "auditor", "workflow", "vendor_a", "site_a", "vendor_b", "site_b")
 
 
 def two_vendors_people_and_places() -> dict:

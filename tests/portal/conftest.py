@@ -124,7 +124,7 @@ def program(django_db_setup, django_db_blocker):
     yield from rows_for_every_test(django_db_blocker, build_portal_program)
 
 
-PORTAL_PROGRAMS_OWN = {name: name for name in (
+PORTAL_PROGRAMS_OWN = (
     "manager", "auditor", "workflow", "vendor_a", "site_a", "vendor_b", "site_b", "poc_a",
     "portal_world",
-)}
+)

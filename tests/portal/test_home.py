@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 (manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b, poc_a,
- portal_world) = answered_from_the_program(**PORTAL_PROGRAMS_OWN)
+ portal_world) = answered_from_the_program(*PORTAL_PROGRAMS_OWN)
 
 PORTAL = "/portal/"
 MARCH = period_of("month", dt.date(2026, 3, 1))

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("program")]
 
 
 (manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b, poc_a,
- portal_world) = answered_from_the_program(**PORTAL_PROGRAMS_OWN)
+ portal_world) = answered_from_the_program(*PORTAL_PROGRAMS_OWN)
 
 PAGES = [
     "/portal/",

@@ -100,7 +100,7 @@ def program(module_population, django_db_blocker) -> dict:
     yield from rows_for_every_test(django_db_blocker, lambda: build_program(module_population))
 
 
-manager, auditors = answered_from_the_program(manager="manager", auditors="auditors")
+manager, auditors = answered_from_the_program("manager", "auditors")
 
 
 @pytest.fixture

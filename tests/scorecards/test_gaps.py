@@ -85,7 +85,7 @@ def program(django_db_setup, django_db_blocker):
 
 
 manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b, version = (
-    answered_from_the_program(**CONFTESTS_OWN, version="version")
+    answered_from_the_program(*CONFTESTS_OWN, "version")
 )
 
 

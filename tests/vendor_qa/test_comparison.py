@@ -32,7 +32,7 @@ MARCH_PERIOD = period_of("month", dt.date(2026, 3, 1))
 
 
 manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b = answered_from_the_program(
-    **CONFTESTS_OWN
+    *CONFTESTS_OWN
 )
 
 

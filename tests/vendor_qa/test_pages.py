@@ -17,7 +17,7 @@ PORTAL = "/portal/vendor-qa/"
 
 
 manager, auditor, workflow, vendor_a, site_a, vendor_b, site_b = answered_from_the_program(
-    **CONFTESTS_OWN
+    *CONFTESTS_OWN
 )
 
 
