@@ -200,6 +200,18 @@ def _stratum(key: Hashable, value: Any) -> StratumScores:
     return StratumScores.from_arrays(population, y, yhat, population_scores)
 
 
+def residual_per_audit(uu, u, d, lam, c, dof, n, cross=1.0) -> np.ndarray:
+    """A stratum's variance term per audit, Σ (g e)² / (dof · n), from its centred sums
+    d[k] = Σ b̃^k, u[k] = Σ ã b̃^k, uu[k] = Σ ã² b̃^k: residuals e = ã − λ b̃ with g-weights
+    g = 1 + c b̃, so Σ (g e)² = Σ e² + 2cΣ b̃ e² + c²Σ b̃² e² (Särndal, Swensson & Wretman 1992
+    §6.6); the last term is the fitted slope's own variance. ``cross`` = 0 leaves out the middle
+    term (a domain's rows: docs/statistics.md#ai-assisted-domain-estimates). λ = c = 0 and
+    dof = n − 1 is the classical term."""
+    e2 = [uu[k] - 2 * lam * u[k + 1] + lam**2 * d[k + 2] for k in range(3)]
+    ss = np.maximum(e2[0] + 2 * cross * c * e2[1] + c**2 * e2[2], 0.0)
+    return np.divide(ss, dof * n, out=0.25 / n, where=dof > 0)
+
+
 def stratified_ppi(
     strata: Mapping[Hashable, Any], confidence: float = 0.95, tuned: bool = True
 ) -> AssistedEstimate:
@@ -250,17 +262,13 @@ def stratified_ppi(
         lam = np.where(n > 1, 1.0, 0.0)
         c = np.zeros_like(n)
         dof = n - 1
-    # Σ d^k e² for k = 0, 1, 2 with e = u − λd, then Σ (g e)² = Σ e² + 2cΣ d e² + c²Σ d² e².
-    e2_d = [uu_d[k] - 2 * lam * u_d[k + 1] + lam**2 * d_k[k + 2] for k in range(3)]
-    ss_residual = np.maximum(e2_d[0] + 2 * c * e2_d[1] + c**2 * e2_d[2], 0.0)
-    per_audit = np.divide(ss_residual, dof * n, out=0.25 / n, where=dof > 0)
+    per_audit = residual_per_audit(uu_d, u_d, d_k, lam, c, dof, n)
     fpc = 1 - n / big_n
     weights = big_n / big_n.sum()
     p_h = y_mean + lam * (score_total / big_n - f_mean)
     p = float(weights @ p_h)
     se = math.sqrt(float(np.sum(weights**2 * fpc * per_audit)))
-    ss_y = np.maximum(uu_d[0], 0.0)
-    classical_per_audit = np.divide(ss_y, (n - 1) * n, out=0.25 / n, where=n > 1)
+    classical_per_audit = residual_per_audit(uu_d, u_d, d_k, 0.0, 0.0, n - 1, n)
     classical_se = math.sqrt(float(np.sum(weights**2 * fpc * classical_per_audit)))
     low, high = _normal_interval(p, se, confidence)
     covered_keys = [k for k, c in zip(keys, covered, strict=True) if c]

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import stats
-from ._assisted import MIN_AUDITS_TO_TUNE, AssistedEstimate
+from ._assisted import MIN_AUDITS_TO_TUNE, AssistedEstimate, residual_per_audit
 
 # In a stratum where some audits are not the domain's (m_hd < n_h), the domain's slope is fitted
 # on its own audits there and its variance taken over the whole stratum's sample: with a dozen
@@ -266,10 +266,13 @@ def assisted_domain_proportions(
     Per stratum the difference estimator w_h Σ_d (y − λ_h ŷ) + λ_h Σ_{U_hd} ŷ over the estimated
     domain size Σ w_h m_hd, λ_h the slope minimising the stratum's variance term (0 when not
     ``tuned``, where ``assisted`` is False, or below MIN_DOMAIN_AUDITS_TO_TUNE domain audits in a
-    stratum where some audits are not the domain's, MIN_AUDITS_TO_TUNE where all are), with
-    g-weighted residuals and finite-population correction (Särndal, Swensson & Wretman 1992 §6.3,
-    §6.7, §10.5; Angelopoulos et al. 2023; PPI++ 2024; Fisch et al. 2024). λ = 0 everywhere is
-    exactly ``domain_proportions``; a domain of whole strata is exactly ``stratified_ppi``.
+    stratum where some audits are not the domain's, MIN_AUDITS_TO_TUNE where all are; and where
+    it would not narrow the stratum's term), with the linearised residuals (g-weighted where all
+    a stratum's audits are the domain's) and finite-population correction (Särndal, Swensson &
+    Wretman 1992 §5.6, §6.3, §6.7, §10.5; Angelopoulos et al. 2023; PPI++ 2024; Fisch et al.
+    2024). λ = 0 everywhere is exactly ``domain_proportions``; a domain of whole strata is
+    exactly ``stratified_ppi``; never wider than the classical estimate (a domain whose slopes
+    would widen it keeps that).
     One ``AssistedEstimate`` per domain (``lam``: λ_h of its rows). Docs:
     docs/statistics.md#ai-assisted-domain-estimates.
     """
@@ -309,7 +312,7 @@ def assisted_domain_proportions(
         raise ValueError("no sampled unit is in the domain: nothing to estimate")
     classical = total(w * x) / size
     at_classical = _moments(classical[domain], n, m, x, score_table, hit_table)
-    d, u, _, b_bar = at_classical
+    d, u, uu, b_bar = at_classical
     ss_b = np.maximum(d[2], 0.0)
     # A domain with only some of a stratum's audits needs more of them for its slope than one
     # with all of them (MIN_DOMAIN_AUDITS_TO_TUNE); a domain of whole strata is then exactly
@@ -320,6 +323,21 @@ def assisted_domain_proportions(
     safe = np.where(fit, ss_b, 1.0)
     lam = np.where(fit, u[1] / safe, 0.0)
     c = np.where(fit, n * (big_f / big_n - b_bar) / safe, 0.0)
+    # Where every audit of the stratum is the domain's, its size is exact and the residuals take
+    # the full g-weights (a domain of whole strata is stratified_ppi). Elsewhere the domain's
+    # size is estimated from the same audits, and the g-weights' cross term would count its
+    # share of the audits twice: inflating the variance of a domain with fewer audits than its
+    # share of the tickets, shrinking that of one with more, though λ = 0 gives the classical
+    # estimate either way. Those rows keep the fitted slope's own variance (c²Σ b̃²e²) without it,
+    # and keep the slope only where it narrows the stratum's term, degree of freedom paid.
+    whole = m == n
+    cross = whole.astype(float)
+    # The slope is fitted on the domain's m_hd audits: its degree of freedom is spent among them,
+    # (n_h − 1)(m_hd − 2)/(m_hd − 1), which is n_h − 2 for a domain of whole strata.
+    fitted_dof = (n - 1) * (m - 2) / np.maximum(m - 1, 1)
+    fit &= whole | (residual_per_audit(uu, u, d, lam, c, fitted_dof, n, cross)
+                    < residual_per_audit(uu, u, d, 0.0, 0.0, n - 1, n))
+    lam, c = np.where(fit, lam, 0.0), np.where(fit, c, 0.0)
     p = (total(w * x) + total(lam * (big_f - w * score_table[0]))) / size
     # Exactly 0 or 1 when the domain's audits all lack or all have the attribute and no λ moved
     # it, as domain_proportions gives it.
@@ -330,16 +348,20 @@ def assisted_domain_proportions(
 
     def variance(moments, lam_h, c_h, dof) -> np.ndarray:
         # The ratio's linearised residuals a − λb about the domain's own estimate p, with the
-        # g-weights 1 + c(b − b̄) of the fitted slope (as stratified_ppi).
+        # fitted slope's g-weights 1 + c(b − b̄) (their cross term only where `cross`).
         d, u, uu, _ = moments
-        e2 = [uu[k] - 2 * lam_h * u[k + 1] + lam_h**2 * d[k + 2] for k in range(3)]
-        ss = np.maximum(e2[0] + 2 * c_h * e2[1] + c_h**2 * e2[2], 0.0)
-        per_audit = np.divide(ss, dof * n, out=0.25 / n, where=dof > 0)
-        return total(fpc_factor * per_audit) / size**2
+        return total(fpc_factor * residual_per_audit(uu, u, d, lam_h, c_h, dof, n, cross)
+                     ) / size**2
 
     at_estimate = _moments(p[domain], n, m, x, score_table, hit_table)
-    assisted_v = variance(at_estimate, lam, c, n - 1 - fit)
-    classical_v = variance(at_classical, np.zeros_like(n), np.zeros_like(n), n - 1)
+    assisted_v = variance(at_estimate, lam, c, np.where(fit, fitted_dof, n - 1))
+    classical_v = variance(at_classical, 0.0, 0.0, n - 1)
+    # Moving p̂_d off the classical estimate moves every stratum's residuals, and rarely (under
+    # 0.5 % of samples with a weak model) leaves the sum wider: such a domain keeps its
+    # classical estimate, as if no stratum had a slope, so the assisted figure is never wider.
+    wider = assisted_v > classical_v
+    p, assisted_v = np.where(wider, classical, p), np.where(wider, classical_v, assisted_v)
+    lam = np.where(wider[domain], 0.0, lam)
     kish = size**2 / total(w * w * m)
     census = total((n < big_n).astype(float)) == 0
     z = stats.z_value(confidence)

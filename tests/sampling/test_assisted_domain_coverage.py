@@ -17,7 +17,7 @@ from sampling.stats import assisted_domain_proportions, domain_proportions
 
 pytestmark = pytest.mark.slow
 
-REPLICATES = 4000
+REPLICATES = 8000
 STRATA, SIZE = 4, 400
 DESIGNS = {"large domain": (80, 0.5), "small domain": (40, 0.3)}  # audits a stratum, share
 
@@ -32,8 +32,10 @@ def _population(model, rng, share):
         scores = risk
     elif model == "useless":
         scores = rng.random(STRATA * SIZE)
-    else:  # adversarial: high where errors are rare, and miscalibrated
+    elif model == "adversarial":  # high where errors are rare, and miscalibrated
         scores = np.clip(1 - risk - 0.2, 0, 1)
+    else:  # membership: one score for every ticket, so it tells only whose ticket it is
+        scores = np.full(STRATA * SIZE, 0.3)
     return stratum, in_domain, y, scores
 
 
@@ -62,7 +64,7 @@ def _replicates(model, seed, design):
 
 
 @pytest.mark.parametrize("design", DESIGNS)
-@pytest.mark.parametrize("model", ["good", "useless", "adversarial"])
+@pytest.mark.parametrize("model", ["good", "useless", "adversarial", "membership"])
 def test_the_assisted_domain_interval_covers_95_percent_and_is_never_wider(model, design):
     assisted, classical, truth = _replicates(model, seed=20261207, design=design)
 
@@ -74,6 +76,9 @@ def test_the_assisted_domain_interval_covers_95_percent_and_is_never_wider(model
           f"width {width:.4f} vs {classical_width:.4f}")
 
     assert 0.94 <= coverage <= 0.96
+    # A slope stays only where it narrows its stratum, and a domain whose slopes together still
+    # widen it keeps its classical estimate: never wider in any sample.
+    assert all(e.se <= e.classical_se for e in assisted)
     # Never wider beyond noise: λ = 0 is the classical estimate, so tuning pays only for the
     # slope fitted on the domain's audits (its degree of freedom and g-weights): a useless
     # model's interval is 0–2 % wider over seeds, the bound ppi_proportion's test uses too.

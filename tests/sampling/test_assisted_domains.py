@@ -71,7 +71,7 @@ def test_with_lambda_zero_it_is_exactly_the_classical_domain_estimate(seed, meth
 
 def test_a_stratum_marked_not_assisted_keeps_lambda_zero():
     rng = np.random.default_rng(7)
-    rows = _rows(_population(rng, [(500, 60), (300, 60)]))  # 30+ of the domain's audits each
+    rows = _rows(_population(rng, [(500, 120), (300, 120)]))  # 30+ of the domain's audits each
     (both,) = assisted_domain_proportions(*rows)
     (first,) = assisted_domain_proportions(*rows, assisted=[True, False])
     assert both.lam[1] != 0 and first.lam == (both.lam[0], 0.0)
@@ -86,7 +86,8 @@ def test_a_domain_gets_its_own_slope_in_a_stratum_from_30_of_its_audits_or_10_if
     rng = np.random.default_rng(11)
     big_n, n = 2000, 80
     scores = rng.beta(2, 5, big_n)
-    y = (rng.random(big_n) < scores).astype(float)
+    # Scores that tell errors apart well, so a fitted slope narrows the interval and is kept.
+    y = (rng.random(big_n) < np.where(scores > 0.3, 0.9, 0.05)).astype(float)
     drawn = rng.choice(big_n, n, replace=False)
     for audits_in_domain, all_its_own, fitted in ((29, False, False), (30, False, True),
                                                    (9, True, False), (10, True, True)):
@@ -106,3 +107,37 @@ def test_bad_sums_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="scores lie in"):
         assisted_domain_proportions([0], [10], [5], [2], [1], [[3], [1], [1], [1]],
                                     [[0], [0], [0]], [3])
+
+
+def test_a_domain_whose_share_of_the_audits_departs_from_its_share_of_tickets_is_never_wider():
+    """Two agents share a stratum of 1,000 tickets, 600 and 400, and 40 of its 80 audits each;
+    the model gives every ticket the same score, so it tells only who handled it. Fitted, the
+    slope's g-weights (1.2 for the larger agent, whose audits are too few for its share, 0.8
+    for the smaller) made the one's interval wider than its classical one (se 0.080 against
+    0.066) and the other's narrower (0.044 against 0.054) for the same estimate: now each
+    agent keeps exactly its classical estimate."""
+    score = 0.3
+    hits = {0: 10, 1: 6}  # failures among each agent's 40 audits
+    rows = ([0, 1], [1000, 1000], [80, 80], [40, 40], [hits[0], hits[1]],
+            [[40 * score**k] * 2 for k in range(1, 5)],
+            [[hits[0] * score**k, hits[1] * score**k] for k in range(1, 4)],
+            [600 * score, 400 * score])
+    estimates = assisted_domain_proportions(*rows)
+    classical = domain_proportions(*rows[:5])
+    for agent, (assisted, plain) in enumerate(zip(estimates, classical, strict=True)):
+        assert assisted.lam == (0.0,), agent
+        assert (assisted.p, assisted.se) == pytest.approx((plain.p, plain.se), abs=1e-12)
+        assert (assisted.low, assisted.high) == pytest.approx((plain.low, plain.high))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_an_assisted_domain_interval_is_never_wider_than_its_classical_one(seed):
+    rng = np.random.default_rng(300 + seed)
+    sizes = [(int(rng.integers(300, 3000)), int(rng.integers(30, 120))) for _ in range(4)]
+    population = _population(rng, sizes)
+    if seed % 2:  # a weak model: scores mostly noise
+        population = [(big_n, n, 0.5 * scores + 0.5 * rng.random(big_n), y, d, drawn)
+                      for big_n, n, scores, y, d, drawn in population]
+    rows = _rows(population)
+    (estimate,), (classical,) = assisted_domain_proportions(*rows), domain_proportions(*rows[:5])
+    assert estimate.se <= estimate.classical_se == pytest.approx(classical.se, abs=1e-12)

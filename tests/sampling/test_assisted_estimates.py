@@ -321,3 +321,4 @@ def test_ht_proportion_with_equal_probabilities_is_the_sample_rate():
 def test_ht_proportion_rejects_bad_input_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ht_proportion(**kwargs)
+
