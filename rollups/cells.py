@@ -256,33 +256,41 @@ def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS),
         ) for slug in slugs})
         if slugs else Value({}, output_field=JSONField())
     )
-    passed, critical, scored = Q(passed=True), Q(critical_failed=True), Q(score__isnull=False)
     return (
         Audit.objects.filter(COMPLETED & (audits or Q()))
         .annotate(**{f"key_{name}": KEYS[name] for name in keys})
         .order_by()
         .values(*(f"key_{name}" for name in keys))
         .annotate(
-            cell_audited=Count("pk"),
-            cell_passed=Count("pk", filter=Q(passed=True)),
-            cell_critical_failed=Count("pk", filter=Q(critical_failed=True)),
+            **{f"cell_{name}": total for name, total in counted_sums().items()},
             cell_error_categories=categories,
-            cell_scored=Count("score"),
-            cell_score_sum=Coalesce(Sum("score"), Value(0),
-                                    output_field=DecimalField(max_digits=14, decimal_places=2)),
-            cell_weight_sum=_weighted(WEIGHT),
-            cell_weight_sq_sum=_weighted(WEIGHT * WEIGHT),
-            cell_spread_sum=_weighted(SPREAD),
-            cell_passed_weight=_weighted(WEIGHT, passed),
-            cell_passed_spread=_weighted(SPREAD, passed),
-            cell_critical_weight=_weighted(WEIGHT, critical),
-            cell_critical_spread=_weighted(SPREAD, critical),
-            cell_scored_weight=_weighted(WEIGHT, scored),
-            cell_score_weight=_weighted(WEIGHT * Cast("score", FloatField()), scored),
             cell_category_weights=category_weights,
             **_ai_score_sums(),
         )
     )
+
+
+def counted_sums() -> dict:
+    """A cell's counts and weighted sums (its columns without ``cell_``) as aggregates over
+    its audits; error categories and model scores aside."""
+    passed, critical, scored = Q(passed=True), Q(critical_failed=True), Q(score__isnull=False)
+    return {
+        "audited": Count("pk"),
+        "passed": Count("pk", filter=passed),
+        "critical_failed": Count("pk", filter=critical),
+        "scored": Count("score"),
+        "score_sum": Coalesce(Sum("score"), Value(0),
+                              output_field=DecimalField(max_digits=14, decimal_places=2)),
+        "weight_sum": _weighted(WEIGHT),
+        "weight_sq_sum": _weighted(WEIGHT * WEIGHT),
+        "spread_sum": _weighted(SPREAD),
+        "passed_weight": _weighted(WEIGHT, passed),
+        "passed_spread": _weighted(SPREAD, passed),
+        "critical_weight": _weighted(WEIGHT, critical),
+        "critical_spread": _weighted(SPREAD, critical),
+        "scored_weight": _weighted(WEIGHT, scored),
+        "score_weight": _weighted(WEIGHT * Cast("score", FloatField()), scored),
+    }
 
 
 def _ai_score_sums() -> dict:

@@ -52,6 +52,15 @@ def category_slugs() -> list[str]:
     return list(ErrorCategory.objects.order_by("slug").values_list("slug", flat=True))
 
 
+# The per (domain, stratum) sums the SQL below reads → the cell column each totals (``AuditCell``).
+CELL_SUMS = {
+    "m": "audited", "x": "passed", "c": "critical_failed",
+    "scored_n": "scored", "score_total": "score_sum",
+    "m_w": "weight_sum", "m_q": "weight_sq_sum", "m_v": "spread_sum",
+    "scored_w": "scored_weight", "score_w": "score_weight",
+    "x_w": "passed_weight", "x_v": "passed_spread",
+    "c_w": "critical_weight", "c_v": "critical_spread",
+}
 # ``stats.DomainSums``' per-stratum terms over one (group, stratum) row: m, N_h as big_n, n_h as n.
 PER_STRATUM = {
     "w": "big_n / n",
@@ -123,10 +132,10 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
     through = {name: F(DIMENSIONS[name]) for name in dimensions if "__" in DIMENSIONS[name]}
     group = [name if name in through else DIMENSIONS[name] for name in dimensions]
     sums = {
-        "m": Sum("audited"), "x": Sum("passed"), "c": Sum("critical_failed"),
+        **{name: Sum(column) for name, column in CELL_SUMS.items()},
         # Scores as floats: every number below is a float anyway, and a decimal sum per
         # (domain, stratum) costs PostgreSQL several times a float one.
-        "scored_n": Sum("scored"), "score_total": Sum(Cast("score_sum", FloatField())),
+        "score_total": Sum(Cast("score_sum", FloatField())),
         **{f"cat_{i}": Sum(Coalesce(Cast(KeyTextTransform(slug, "error_categories"),
                                          IntegerField()), 0))
            for i, slug in enumerate(slugs)},
@@ -135,10 +144,6 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
     # zeros, so their categories' JSON is not even read (weight_sum = 0).
     risky = Q(weight_sum__gt=0)
     sums.update({
-        "m_w": Sum("weight_sum"), "m_q": Sum("weight_sq_sum"), "m_v": Sum("spread_sum"),
-        "scored_w": Sum("scored_weight"), "score_w": Sum("score_weight"),
-        "x_w": Sum("passed_weight"), "x_v": Sum("passed_spread"),
-        "c_w": Sum("critical_weight"), "c_v": Sum("critical_spread"),
         **{f"cat_{i}_{part}": Sum(Case(
             When(risky, then=Coalesce(Cast(KeyTextTransform(
                 name, KeyTransform(slug, "category_weights")), FloatField()), 0.0)),
@@ -148,14 +153,15 @@ def domain_sum_rows(model: type[models.Model], cells: Q, dimensions: tuple[str, 
     })
     counts = (model.objects.filter(cells).order_by().annotate(**through)
               .values(*group, "stratum_id").annotate(**sums))
-    return _domain_sums(counts, group, ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))],
-                        weeks)
+    return totalled_per_domain(
+        counts, group, ["x", "c", *(f"cat_{i}" for i in range(len(slugs)))], weeks)
 
 
-def _domain_sums(counts, group: list[str], columns: list[str],
-                 weeks: tuple[dt.date, dt.date] | None) -> list[tuple]:
-    """The SQL of ``domain_sum_rows``: ``counts`` (cells per group and stratum) joined to each
-    stratum's N_h and n_h (over all its cells: all weeks and domains), totalled per group."""
+def totalled_per_domain(counts, group: list[str], columns: list[str],
+                        weeks: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
+    """The SQL of ``domain_sum_rows``: ``counts`` (a query of rows per group and stratum with
+    CELL_SUMS' names, and ``columns``' own) joined to each stratum's N_h and n_h (over all its
+    cells: all weeks and domains), totalled per group."""
     sql, params = counts.query.sql_with_params()
     quote = connection.ops.quote_name
     real = "DOUBLE PRECISION"

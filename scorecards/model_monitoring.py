@@ -17,9 +17,8 @@ import numpy as np
 from django.db.models import Case, Count, DateField, F, FloatField, Max, Q, Sum, Value, When
 from django.db.models.functions import Round, TruncWeek
 
-from audits.models import SCORED_STATUSES, VENDOR_WORK, Audit, AuditStatus
-from rollups.estimates import MIN_AUDITS
-from rollups.models import StratumTotal
+from audits.models import VENDOR_WORK, Audit, AuditStatus
+from rollups.estimates import audit_domain_outcomes, complement
 from rollups.periods import Period
 from sampling import stats
 
@@ -319,49 +318,19 @@ def stratum_lambdas(model: str) -> tuple[int | None, list[StratumLambda]]:
     ]
 
 
-# The audits the scorecards count (``rollups.cells``): scored, sampled, vendor work.
-SCORECARD_AUDITS = Q(
-    VENDOR_WORK, unsampled=False, sampled_ticket__isnull=False, status__in=SCORED_STATUSES
-)
-
-
 def automation_rates(period: Period, confidence: float) -> list[AutomationRate]:
     """Error rates of manual and of automated decisions in ``period``: each a domain of the
-    sample runs' strata, estimated like every scorecard rate (``stats.domain_proportion`` with
-    the strata's N_h and n_h from the rollups' ``StratumTotal``). Two queries. A risk-weighted
-    stratum's audits are left out: they weigh 1/π_i each, not N_h/n_h, and this split is not a
-    rollup cell that carries their weights (docs/statistics.md#domain-estimates)."""
-    rows = (
-        Audit.objects.filter(SCORECARD_AUDITS, _handled_in(period.first, period.last))
-        .order_by()
-        .values("sampled_ticket__stratum_id", "ticket__automated")
-        .annotate(m=Count("pk"), x=Count("pk", filter=FAILED))
-    )
-    counts: dict[bool, dict[int, tuple[int, int]]] = defaultdict(dict)
-    for row in rows:
-        counts[row["ticket__automated"]][row["sampled_ticket__stratum_id"]] = (row["m"], row["x"])
-    strata = {stratum for per in counts.values() for stratum in per}
-    totals = dict(
-        (pk, (population, audited))
-        for pk, population, audited in (
-            StratumTotal.objects.filter(stratum__in=strata, risk_weighted=False).values_list(
-                "stratum_id", "population", "audited"
-            )
-        )
-    )
+    sample runs' strata, estimated like every scorecard rate, risk-weighted strata included
+    with their audits' weights 1/π (``rollups.estimates.audit_domain_outcomes``, one query)."""
+    outcomes = audit_domain_outcomes(_handled_in(period.first, period.last), "ticket__automated",
+                                     confidence=confidence)
     rates = []
     for automated, label in ((False, "Manual decisions"), (True, "Automated decisions")):
-        per = {
-            pk: (*totals[pk], m, x)
-            for pk, (m, x) in counts.get(automated, {}).items()
-            if pk in totals
-        }
-        audits = sum(row[2] for row in per.values())
+        outcome = outcomes.get(automated)
         # Like the scorecards, no rate below MIN_AUDITS audits.
-        estimate = (
-            stats.domain_proportion(per, confidence=confidence) if audits >= MIN_AUDITS else None
-        )
-        rates.append(AutomationRate(label, audits, estimate))
+        accuracy = outcome.accuracy if outcome else None
+        rates.append(AutomationRate(label, outcome.audits if outcome else 0,
+                                    complement(accuracy) if accuracy else None))
     return rates
 
 

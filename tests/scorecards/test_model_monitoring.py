@@ -201,7 +201,7 @@ def test_audits_of_a_risk_weighted_stratum_are_left_out_and_counted(
     for i in range(20):
         ticket = TicketFactory(agent=AgentFactory(site=site_a), workflow=workflow,
                                handled_at=at + dt.timedelta(minutes=i), ai_score=0.95,
-                               ai_model=MODEL)
+                               ai_model=MODEL, automated=True)
         sampled = SampledTicket.objects.create(run=run, stratum=stratum, ticket=ticket,
                                                draw_rank=i + 1, inclusion_probability=0.5)
         Audit.objects.create(ticket=ticket, sampled_ticket=sampled, form_version=version,
@@ -222,6 +222,13 @@ def test_audits_of_a_risk_weighted_stratum_are_left_out_and_counted(
     assert [s.label for s in watch.strata] == ["stratum 0", "stratum 1"]
     assert "20 finalised audits of risk-weighted strata are left out" in (
         response.content.decode())
+    # The automated decisions' error rate counts them, each weighing N_h/Σ 1/π · 1/π = 20 as
+    # the stratum-1 audits of the week do (N 2,000, 100 audits): 25 of those, 7 failed, and
+    # these 20, all failed: (7 + 20) · 20 / (45 · 20) = 0.6 (a Hájek domain estimate).
+    manual, automated = watch.automation
+    assert (manual.audits, automated.audits) == (25, 45)
+    assert automated.error_rate.p == pytest.approx(0.6, abs=1e-12)
+    assert automated.error_rate.low < 0.6 < automated.error_rate.high
 
 
 def test_lambda_per_stratum_and_automated_against_manual_rates(degraded, client_as, manager):
@@ -238,8 +245,11 @@ def test_lambda_per_stratum_and_automated_against_manual_rates(degraded, client_
     # automated; failures are the first 15 of the week, 8 manual and 7 automated.
     manual, automated = watch.automation
     assert (manual.audits, automated.audits) == (25, 25)
-    assert manual.error_rate == stats.domain_proportion({1: (2000, 100, 25, 8)})
-    assert automated.error_rate == stats.domain_proportion({1: (2000, 100, 25, 7)})
+    for rate, failed in ((manual, 8), (automated, 7)):
+        expected = stats.domain_proportion({1: (2000, 100, 25, failed)})
+        for name in ("p", "se", "low", "high"):
+            assert getattr(rate.error_rate, name) == pytest.approx(getattr(expected, name),
+                                                                   abs=1e-12)
 
 
 def test_a_model_that_turned_useless_raises_the_red_flag_and_the_webhook(
