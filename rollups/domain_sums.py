@@ -47,6 +47,17 @@ class Scope:
                 condition &= Q(**{f"{name}_id": value})
         return condition
 
+    def audits(self) -> Q:
+        """The audits behind ``cells()``: of the scope's tickets handled in the period's weeks
+        (a cell's week is its tickets' UTC week)."""
+        start = dt.datetime.combine(self.period.first, dt.time(), dt.UTC)
+        stop = dt.datetime.combine(self.period.last + dt.timedelta(days=7), dt.time(), dt.UTC)
+        condition = Q(ticket__handled_at__gte=start, ticket__handled_at__lt=stop)
+        for name in ("vendor", "site", "workflow", "agent"):
+            if (value := getattr(self, name)) is not None:
+                condition &= Q(**{f"ticket__{name}_id": value})
+        return condition
+
 
 def category_slugs() -> list[str]:
     return list(ErrorCategory.objects.order_by("slug").values_list("slug", flat=True))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, QuerySet
 
 from audits.models import Audit
 from sampling import stats
@@ -114,14 +114,14 @@ def domain_outcomes(
 
 
 def audit_domain_outcomes(
-    audits: Q, by: str, confidence: float = CONFIDENCE
+    audits: QuerySet[Audit], by: str, confidence: float = CONFIDENCE
 ) -> dict[Hashable, DomainOutcome]:
     """Estimates per value of ``by``, an attribute the cells do not key (the ticket's
-    ``ticket__automated``, say), over the scorecards' audits matching ``audits``: the same sums
+    ``ticket__automated``, say), over the scorecards' audits among ``audits``: the same sums
     as ``domain_outcomes`` totalled straight from the audits, so a risk-weighted stratum's
     audits weigh 1/π as on the scorecards. One grouped query over the audits."""
     sums = cells.counted_sums()
-    counts = (Audit.objects.filter(cells.COMPLETED & audits).order_by()
+    counts = (audits.filter(cells.COMPLETED).order_by()
               .annotate(domain=F(by), stratum_id=cells.KEYS["stratum_id"])
               .values("domain", "stratum_id")
               .annotate(**{name: sums[column] for name, column in CELL_SUMS.items()}))

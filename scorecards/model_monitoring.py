@@ -18,7 +18,7 @@ from django.db.models import Case, Count, DateField, F, FloatField, Max, Q, Sum,
 from django.db.models.functions import Round, TruncWeek
 
 from audits.models import VENDOR_WORK, Audit, AuditStatus
-from rollups.estimates import audit_domain_outcomes, complement
+from rollups.estimates import Scope, audit_domain_outcomes, complement
 from rollups.periods import Period
 from sampling import stats
 
@@ -322,8 +322,8 @@ def automation_rates(period: Period, confidence: float) -> list[AutomationRate]:
     """Error rates of manual and of automated decisions in ``period``: each a domain of the
     sample runs' strata, estimated like every scorecard rate, risk-weighted strata included
     with their audits' weights 1/π (``rollups.estimates.audit_domain_outcomes``, one query)."""
-    outcomes = audit_domain_outcomes(_handled_in(period.first, period.last), "ticket__automated",
-                                     confidence=confidence)
+    outcomes = audit_domain_outcomes(Audit.objects.filter(Scope(period).audits()),
+                                     "ticket__automated", confidence=confidence)
     rates = []
     for automated, label in ((False, "Manual decisions"), (True, "Automated decisions")):
         outcome = outcomes.get(automated)

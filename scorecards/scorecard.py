@@ -14,8 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from django.db.models import Model
 
+from accounts.formats import points
+from accounts.scoping import visible_to
+from audits.models import Audit
 from rollups.assisted import AssistedOutcome, AssistedRate, assisted_outcomes, assisted_rate
-from rollups.estimates import DomainOutcome, domain_outcomes
+from rollups.estimates import DomainOutcome, Scope, audit_domain_outcomes, domain_outcomes
 from sampling import stats
 from vendors.models import Agent, ContractTarget, Site, Workflow
 
@@ -23,6 +26,7 @@ from .page_cache import cached_page, query_parts, targets_parts
 from .query import PageQuery
 from .tables import Table, interval_columns, rate
 from .targets import Verdict, targets_in_effect, verdict
+from .trends import verdict as trend_words
 
 # Drill-down order below the vendor; the first one the query does not fix is broken down.
 LEVELS = ("site", "workflow", "agent")
@@ -102,6 +106,31 @@ class Crumb:
     query: str | None  # None: the current level, not a link
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """The scope's manual against its automated decisions: each kind's outcome (None without
+    audits of it) and, when both have rates, automated − manual accuracy."""
+
+    manual: DomainOutcome | None
+    automated: DomainOutcome | None
+    comparison: stats.Comparison | None
+
+    @property
+    def rows(self) -> list[tuple[str, DomainOutcome]]:
+        return [(label, outcome) for label, outcome in (
+            ("Manual decisions", self.manual), ("Automated decisions", self.automated))
+            if outcome is not None]
+
+    @property
+    def sentence(self) -> str:
+        c = self.comparison
+        if c is None:
+            return ""
+        return (f"Automated against manual decisions: accuracy {points(c.difference)} "
+                f"({points(c.low)} to {points(c.high)}), "
+                f"{trend_words(c, unchanged='no significant difference')}.")
+
+
 @dataclass
 class Scorecard:
     """What the scorecard page shows, and the tables its downloads carry."""
@@ -113,6 +142,7 @@ class Scorecard:
     level: str | None  # the level broken down, None at agent level
     children: list[Child] = field(default_factory=list)
     breadcrumbs: list[Crumb] = field(default_factory=list)
+    decisions: Decisions | None = None  # None unless the scope has automated decisions
 
     @property
     def tables(self) -> list[Table]:
@@ -143,10 +173,10 @@ def vendor_scorecard(page_query: PageQuery, viewer=None) -> Scorecard:
     targets = [t for t in targets_in_effect(page_query.period, vendors=[page_query.vendor.pk])
                if page_query.workflow is None or t.workflow_id in (None, page_query.workflow.pk)]
     parts = (*query_parts(page_query, viewer), ("targets", targets_parts(targets)))
-    return cached_page("scorecard", parts, lambda: _scorecard(page_query, targets))
+    return cached_page("scorecard", parts, lambda: _scorecard(page_query, targets, viewer))
 
 
-def _scorecard(page_query: PageQuery, targets: list[ContractTarget]) -> Scorecard:
+def _scorecard(page_query: PageQuery, targets: list[ContractTarget], viewer=None) -> Scorecard:
     scope, confidence = page_query.scope, page_query.confidence
     whole = domain_outcomes(scope, categories=True, confidence=confidence).get(None)
     audits = whole.audits if whole else 0
@@ -156,7 +186,24 @@ def _scorecard(page_query: PageQuery, targets: list[ContractTarget]) -> Scorecar
     level = next_level(page_query)
     children = _children(page_query, level, targets) if level else []
     return Scorecard(query=page_query, audits=audits, headlines=headlines, targets=target_rows,
-                     level=level, children=children, breadcrumbs=breadcrumbs(page_query))
+                     level=level, children=children, breadcrumbs=breadcrumbs(page_query),
+                     decisions=_decisions(scope, confidence, viewer) if whole else None)
+
+
+def _decisions(scope: Scope, confidence: float, viewer=None) -> Decisions | None:
+    """Manual against automated decisions in the scope (None when none was automated): the
+    audits the cells count, through the scoping function, one query. The cells do not key
+    ``automated``, so this reads the period's audits (docs/statistics.md#watching-the-model)."""
+    audits = Audit.objects.filter(scope.audits())
+    if viewer is not None:
+        audits = visible_to(viewer, audits)
+    outcomes = audit_domain_outcomes(audits, "ticket__automated", confidence=confidence)
+    manual, automated = outcomes.get(False), outcomes.get(True)
+    if automated is None:
+        return None
+    comparison = (stats.compare_estimates(automated.accuracy, manual.accuracy, confidence)
+                  if manual is not None and manual.accuracy and automated.accuracy else None)
+    return Decisions(manual=manual, automated=automated, comparison=comparison)
 
 
 def _headline(metric: str, label: str, whole: DomainOutcome | None,

@@ -468,9 +468,10 @@ def test_the_query_count_does_not_grow_with_the_number_of_agents(
 
     # Two of them read the AI-assisted estimates (the cells' labelled sums, the population's
     # scores) of the page's domain, two those of the breakdown's rows, and two more on the
-    # vendor's page with a workflow target (rollups.assisted).
-    with django_assert_max_num_queries(16):
+    # vendor's page with a workflow target (rollups.assisted); one more splits manual from
+    # automated decisions.
+    with django_assert_max_num_queries(17):
         response = open_scorecard(client, vendor_b, site="bogota", workflow=workflow.slug)
     assert len(response.context["card"].children) == 24
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         open_scorecard(client, vendor_b)
