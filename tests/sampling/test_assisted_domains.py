@@ -141,3 +141,50 @@ def test_an_assisted_domain_interval_is_never_wider_than_its_classical_one(seed)
     rows = _rows(population)
     (estimate,), (classical,) = assisted_domain_proportions(*rows), domain_proportions(*rows[:5])
     assert estimate.se <= estimate.classical_se == pytest.approx(classical.se, abs=1e-12)
+
+
+def test_a_partial_domain_variance_by_a_hand_written_loop_over_the_audits():
+    """The estimate, λ_h and the variance of a domain with only some of each stratum's audits,
+    by a loop over the audits independent of the code's sums (docs/statistics.md
+    #ai-assisted-domain-estimates): λ_h the least-squares slope of a on b at the classical
+    p̂_d, residuals e at the assisted p̂_d, S_h = Σ e² + c_h² Σ (b − b̄)² e² (no cross term: the
+    domain's size is estimated from the same audits) over dof_h = (n_h − 1)(m_hd − 2)/(m_hd − 1)."""
+    rng = np.random.default_rng(21)
+    strata = []
+    for big_n, n in ((3000, 90), (2000, 80)):
+        scores = rng.beta(2, 5, big_n)
+        y = (rng.random(big_n) < np.where(scores > 0.3, 0.8, 0.05)).astype(float)
+        member = rng.random(big_n) < 0.55
+        strata.append((big_n, n, scores, y, member, rng.choice(big_n, n, replace=False)))
+    (estimate,) = assisted_domain_proportions(*_rows(strata))
+
+    def classical():
+        top = sum(big_n / n * y[s][d[s]].sum() for big_n, n, _, y, d, s in strata)
+        return top / sum(big_n / n * d[s].sum() for big_n, n, _, _, d, s in strata)
+
+    size = sum(big_n / n * d[s].sum() for big_n, n, _, _, d, s in strata)
+    slopes, corrections = [], 0.0
+    for big_n, n, f, y, d, s in strata:
+        a = d[s] * (y[s] - classical())
+        b = d[s] * f[s]
+        slope = ((a - a.mean()) * (b - b.mean())).sum() / ((b - b.mean()) ** 2).sum()
+        slopes.append(slope)
+        corrections += slope * ((f * d).sum() - big_n / n * b.sum())
+    p = (sum(big_n / n * y[s][d[s]].sum() for big_n, n, _, y, d, s in strata)
+         + corrections) / size
+    variance = 0.0
+    for (big_n, n, f, y, d, s), slope in zip(strata, slopes, strict=True):
+        a, b, m = d[s] * (y[s] - p), d[s] * f[s], d[s].sum()
+        centred = b - b.mean()
+        e = (a - a.mean()) - slope * centred
+        c = n * ((f * d).sum() / big_n - b.mean()) / (centred**2).sum()
+        total = (e**2).sum() + c**2 * (centred**2 * e**2).sum()
+        dof = (n - 1) * (m - 2) / (m - 1)
+        variance += big_n**2 * (1 - n / big_n) * total / (dof * n)
+    variance /= size**2
+
+    assert all(m >= MIN_DOMAIN_AUDITS_TO_TUNE for m in (d[s].sum() for *_, d, s in strata))
+    assert estimate.lam == pytest.approx(tuple(slopes), abs=1e-12)
+    assert estimate.p == pytest.approx(p, abs=1e-12)
+    assert estimate.se == pytest.approx(np.sqrt(variance), abs=1e-12)
+    assert estimate.se < estimate.classical_se
