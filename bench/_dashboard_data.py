@@ -195,11 +195,11 @@ def _strata_and_picks(tickets: int, audits: int, start: dt.date) -> None:
         WITH r AS (SELECT array_agg(id ORDER BY window_start) ids FROM sampling_samplerun)
         INSERT INTO sampling_samplestratum (run_id, position, label, vendor_id, workflow_id,
             language, decision, population, allocated, drawn, expected_rate, stddev, cost,
-            risk_weighted)
+            risk_weighted, ai_model)
         SELECT r.ids[1 + g.wk],
             (row_number() OVER (PARTITION BY g.wk ORDER BY v.name, f.name) - 1)::int,
             v.name || ' · ' || f.name, g.vendor_id, g.workflow_id, '', '', g.population,
-            g.drawn, g.drawn, 0.06, 0.2375, 1, false
+            g.drawn, g.drawn, 0.06, 0.2375, 1, false, ''
         FROM (SELECT {week} AS wk, t.vendor_id, t.workflow_id, count(*) AS population,
                      count(*) FILTER (WHERE {picked}) AS drawn
               FROM audits_ticket t JOIN {ranks} ON wr.id = t.workflow_id
