@@ -87,16 +87,17 @@ def home(request, vendor):
         return _invalid(request, template, vendor, error)
     card = vendor_scorecard(page_query, viewer=request.user)
     series = weekly_series(page_query)
-    metrics, breakdown = card.tables
+    metrics, breakdown, decisions = card.tables
     weekly = weekly_table(series)
     stem = f"scorecard-{vendor.slug}-{page_query.period.label}"
-    if response := table_response(request, [metrics, breakdown, weekly], stem):
+    if response := table_response(request, [metrics, breakdown, decisions, weekly], stem):
         return response
     points = [charts.SeriesPoint(p.label, *_triple(p.accuracy)) for p in series]
     return render(request, template, {
         "vendor": vendor, "card": card, "page_query": page_query,
         "query": page_query.url_query(),
-        "metrics_table": metrics, "breakdown_table": breakdown, "weekly_table": weekly,
+        "metrics_table": metrics, "breakdown_table": breakdown, "decisions_table": decisions,
+        "weekly_table": weekly,
         "trend_svg": mark_safe(charts.trend_chart(points)),  # charts.py escapes its labels
         "program": selectors.program_average(page_query),
         "tab_query": tab_query(page_query),

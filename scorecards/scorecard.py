@@ -146,7 +146,7 @@ class Scorecard:
 
     @property
     def tables(self) -> list[Table]:
-        return [metrics_table(self), breakdown_table(self)]
+        return [metrics_table(self), breakdown_table(self), decisions_table(self)]
 
     @property
     def estimated_children(self) -> list[Child]:
@@ -372,6 +372,31 @@ def breakdown_table(card: Scorecard) -> Table:
                   verdict=child.note,
                   **_assisted_rates(child, "accuracy", "accuracy"),
                   **_assisted_rates(child, "critical_error_rate", "critical"))
+    return table
+
+
+def decisions_table(card: Scorecard) -> Table:
+    """Manual and automated decisions as the page shows them (no rows without automated
+    decisions); the automated row carries its difference in accuracy from the manual one."""
+    table = Table("decisions", "Manual and automated decisions", [
+        "decisions", "audits", "accuracy", "accuracy_low", "accuracy_high",
+        "critical_error_rate", "critical_error_rate_low", "critical_error_rate_high",
+        "accuracy_difference", "accuracy_difference_low", "accuracy_difference_high",
+        "significant"])
+    decisions = card.decisions
+    if decisions is None:
+        return table
+    comparison = decisions.comparison
+    for label, outcome in decisions.rows:
+        against_manual = comparison is not None and outcome is decisions.automated
+        table.add(decisions=label, audits=outcome.audits,
+                  **interval_columns("accuracy", outcome.accuracy),
+                  **interval_columns("critical_error_rate", outcome.critical_rate),
+                  accuracy_difference=rate(comparison.difference) if against_manual else None,
+                  accuracy_difference_low=rate(comparison.low) if against_manual else None,
+                  accuracy_difference_high=rate(comparison.high) if against_manual else None,
+                  significant=(("yes" if comparison.significant else "no")
+                               if against_manual else ""))
     return table
 
 

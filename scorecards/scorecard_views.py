@@ -34,7 +34,7 @@ def scorecard(request, vendor):
         return response
     context = {
         "card": card, "page_query": page_query, "query": page_query.url_query(),
-        "metrics_table": tables[0], "breakdown_table": tables[1],
+        "metrics_table": tables[0], "breakdown_table": tables[1], "decisions_table": tables[2],
         "confidence_keep": page_query.params(confidence=None),
         **page_query.period_context(),
     }

@@ -4,7 +4,9 @@ of the sample runs' strata, estimated like every scorecard rate, with the differ
 accuracy and its interval. Expected numbers come from ``stats.domain_proportion`` on the counts
 the test built, independently of the rollups."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -93,3 +95,21 @@ def test_a_scope_without_automated_decisions_shows_no_split(
 
     assert response.context["card"].decisions is None
     assert 'id="decisions"' not in response.content.decode()
+
+
+def test_the_split_downloads_with_the_pages_numbers(decisions, client_as, manager, vendor_a):
+    url = reverse("scorecards:scorecard", args=[vendor_a.slug])
+    client = client_as(manager)
+    card = client.get(url, QUERY).context["card"]
+
+    response = client.get(url, {**QUERY, "format": "csv", "table": "decisions"})
+
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["decisions"] for row in rows] == ["Manual decisions", "Automated decisions"]
+    manual, automated = rows
+    assert manual["audits"] == "12" and automated["audits"] == "14"
+    assert float(manual["accuracy"]) == pytest.approx(card.decisions.manual.accuracy.p, abs=1e-4)
+    assert float(automated["accuracy_difference"]) == pytest.approx(
+        card.decisions.comparison.difference, abs=1e-4)
+    assert automated["significant"] == "yes" and manual["accuracy_difference"] == ""
