@@ -78,7 +78,7 @@ def _invalid(request, template: str, vendor, error: Exception) -> HttpResponse:
 def home(request, vendor):
     """The vendor's scorecard for the period (headlines with intervals, contract verdicts,
     breakdown by site, workflow, then agent), its weekly trend and, if the program shows it,
-    the anonymous program average. ``?format=csv|xlsx&table=metrics|breakdown|weekly``
+    the anonymous program average. ``?format=csv|xlsx&table=metrics|breakdown|decisions|weekly``
     downloads a table."""
     template = "portal/home.html"
     try:

@@ -28,7 +28,7 @@ from .domain_sums import (
     domain_sum_rows,
     totalled_per_domain,
 )
-from .models import AuditCell, SiteCell, VendorCell
+from .models import AuditCell, PendingRefresh, SiteCell, StratumTotal, VendorCell
 
 # Below this many audits in a domain no rate is shown: the page says "too few audits".
 MIN_AUDITS = 10
@@ -114,18 +114,26 @@ def domain_outcomes(
 
 
 def audit_domain_outcomes(
-    audits: QuerySet[Audit], by: str, confidence: float = CONFIDENCE
+    audits: QuerySet[Audit], by: str, weeks: tuple[dt.date, dt.date],
+    confidence: float = CONFIDENCE,
 ) -> dict[Hashable, DomainOutcome]:
     """Estimates per value of ``by``, an attribute the cells do not key (the ticket's
-    ``ticket__automated``, say), over the scorecards' audits among ``audits``: the same sums
-    as ``domain_outcomes`` totalled straight from the audits, so a risk-weighted stratum's
-    audits weigh 1/π as on the scorecards. One grouped query over the audits."""
+    ``ticket__automated``, say), over the scorecards' audits among ``audits`` (of tickets
+    handled in ``weeks``, first and last Monday): the same sums as ``domain_outcomes``
+    totalled straight from the audits, so a risk-weighted stratum's audits weigh 1/π as on the
+    scorecards. Only audits the cells already count (none waiting for the rollups' flush,
+    whose N_h and n_h would not hold them yet), of strata with cells in those weeks (found
+    through ``StratumTotal``'s index, not by reading every audit of the tickets). One query."""
+    first, last = weeks
+    strata = StratumTotal.objects.filter(first_week__lte=last, last_week__gte=first)
     sums = cells.counted_sums()
-    counts = (audits.filter(cells.COMPLETED).order_by()
+    counts = (audits.filter(cells.COMPLETED,
+                            sampled_ticket__stratum_id__in=strata.values("stratum_id"))
+              .exclude(pk__in=PendingRefresh.objects.values("audit_id")).order_by()
               .annotate(domain=F(by), stratum_id=cells.KEYS["stratum_id"])
               .values("domain", "stratum_id")
               .annotate(**{name: sums[column] for name, column in CELL_SUMS.items()}))
-    rows = totalled_per_domain(counts, ["domain"], ["x", "c"])
+    rows = totalled_per_domain(counts, ["domain"], ["x", "c"], weeks)
     if not rows:
         return {}
     table = np.array([row[1:] for row in rows], dtype=float).reshape(len(rows), -1)

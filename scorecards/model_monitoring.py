@@ -323,7 +323,8 @@ def automation_rates(period: Period, confidence: float) -> list[AutomationRate]:
     sample runs' strata, estimated like every scorecard rate, risk-weighted strata included
     with their audits' weights 1/π (``rollups.estimates.audit_domain_outcomes``, one query)."""
     outcomes = audit_domain_outcomes(Audit.objects.filter(Scope(period).audits()),
-                                     "ticket__automated", confidence=confidence)
+                                     "ticket__automated", (period.first, period.last),
+                                     confidence)
     rates = []
     for automated, label in ((False, "Manual decisions"), (True, "Automated decisions")):
         outcome = outcomes.get(automated)

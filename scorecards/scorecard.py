@@ -142,7 +142,8 @@ class Scorecard:
     level: str | None  # the level broken down, None at agent level
     children: list[Child] = field(default_factory=list)
     breadcrumbs: list[Crumb] = field(default_factory=list)
-    decisions: Decisions | None = None  # None unless the scope has automated decisions
+    # None unless the scope has automated decisions; read live by vendor_scorecard, never cached.
+    decisions: Decisions | None = None
 
     @property
     def tables(self) -> list[Table]:
@@ -173,10 +174,15 @@ def vendor_scorecard(page_query: PageQuery, viewer=None) -> Scorecard:
     targets = [t for t in targets_in_effect(page_query.period, vendors=[page_query.vendor.pk])
                if page_query.workflow is None or t.workflow_id in (None, page_query.workflow.pk)]
     parts = (*query_parts(page_query, viewer), ("targets", targets_parts(targets)))
-    return cached_page("scorecard", parts, lambda: _scorecard(page_query, targets, viewer))
+    card = cached_page("scorecard", parts, lambda: _scorecard(page_query, targets))
+    if not card.audits:
+        return card
+    # Read live, not cached: a ticket's ``automated`` can change (a push, an import) without
+    # the rollups' version.
+    return replace(card, decisions=_decisions(page_query.scope, page_query.confidence, viewer))
 
 
-def _scorecard(page_query: PageQuery, targets: list[ContractTarget], viewer=None) -> Scorecard:
+def _scorecard(page_query: PageQuery, targets: list[ContractTarget]) -> Scorecard:
     scope, confidence = page_query.scope, page_query.confidence
     whole = domain_outcomes(scope, categories=True, confidence=confidence).get(None)
     audits = whole.audits if whole else 0
@@ -186,8 +192,7 @@ def _scorecard(page_query: PageQuery, targets: list[ContractTarget], viewer=None
     level = next_level(page_query)
     children = _children(page_query, level, targets) if level else []
     return Scorecard(query=page_query, audits=audits, headlines=headlines, targets=target_rows,
-                     level=level, children=children, breadcrumbs=breadcrumbs(page_query),
-                     decisions=_decisions(scope, confidence, viewer) if whole else None)
+                     level=level, children=children, breadcrumbs=breadcrumbs(page_query))
 
 
 def _decisions(scope: Scope, confidence: float, viewer=None) -> Decisions | None:
@@ -197,7 +202,8 @@ def _decisions(scope: Scope, confidence: float, viewer=None) -> Decisions | None
     audits = Audit.objects.filter(scope.audits())
     if viewer is not None:
         audits = visible_to(viewer, audits)
-    outcomes = audit_domain_outcomes(audits, "ticket__automated", confidence=confidence)
+    outcomes = audit_domain_outcomes(audits, "ticket__automated",
+                                     (scope.period.first, scope.period.last), confidence)
     manual, automated = outcomes.get(False), outcomes.get(True)
     if automated is None:
         return None

@@ -22,7 +22,7 @@ TEMPLATE = "scorecards/scorecard.html"
 @internal_page
 def scorecard(request, vendor):
     """A vendor's scorecard for the period in the query, drilled to its site, workflow or
-    agent; ``?format=csv|xlsx&table=metrics|breakdown`` downloads a table instead."""
+    agent; ``?format=csv|xlsx&table=metrics|breakdown|decisions`` downloads a table instead."""
     try:
         page_query = read_query(request, vendor_slug=vendor)
     except PeriodInvalid as invalid:

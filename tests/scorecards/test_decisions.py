@@ -11,13 +11,16 @@ import io
 import pytest
 from django.urls import reverse
 
-from audits.lifecycle import submit_audit
-from rollups.writer import rebuild_rollups
+from audits.lifecycle import reopen_audit, submit_audit
+from audits.models import Audit
+from rollups.models import PendingRefresh
+from rollups.writer import flush_pending
 from sampling import stats
 from sampling.models import SampleStratum
 from tests.audits.workspace_helpers import ALL_GOOD, published_form, sample_run
 from tests.factories import AgentFactory, SiteFactory
 from tests.rollups.rollup_helpers import sampled_audits
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +54,7 @@ def decisions(manager, auditor, workflow, site_a, vendor_b):
     stratum = audited_stratum(auditor, workflow, AgentFactory(site=site_a), outcomes)
     other = SiteFactory(vendor=vendor_b, name="Bogotá", slug="bogota")
     audited_stratum(auditor, workflow, AgentFactory(site=other), [(True, False)] * 10)
-    rebuild_rollups()
+    flush_pending()  # the rollups' flush after the submissions
     return stratum
 
 
@@ -89,7 +92,7 @@ def test_a_scope_without_automated_decisions_shows_no_split(
 ):
     published_form(workflow, by=manager)
     audited_stratum(auditor, workflow, AgentFactory(site=site_a), [(False, True)] * 12)
-    rebuild_rollups()
+    flush_pending()
 
     response = client_as(manager).get(reverse("scorecards:scorecard", args=[vendor_a.slug]), QUERY)
 
@@ -113,3 +116,28 @@ def test_the_split_downloads_with_the_pages_numbers(decisions, client_as, manage
     assert float(automated["accuracy_difference"]) == pytest.approx(
         card.decisions.comparison.difference, abs=1e-4)
     assert automated["significant"] == "yes" and manual["accuracy_difference"] == ""
+
+
+def test_the_split_is_read_live_and_counts_only_what_the_cells_count(
+    decisions, client_as, manager, vendor_a, auditor
+):
+    """The scorecard is cached under the rollups' version, the split is not: a ticket pushed
+    again as a manual decision moves at once. An audit waiting for the rollups' flush is left
+    out until the flush counts it in its stratum's n_h (with it, the stratum would count more
+    of the domain's audits than its n_h)."""
+    url = reverse("scorecards:scorecard", args=[vendor_a.slug])
+    client = client_as(manager)
+    assert client.get(url, QUERY).context["card"].decisions.automated.audits == 14
+
+    ticket = Ticket.objects.filter(automated=True, agent__site__vendor=vendor_a).first()
+    Ticket.objects.filter(pk=ticket.pk).update(automated=False)
+    card = client.get(url, QUERY).context["card"]
+    assert (card.decisions.manual.audits, card.decisions.automated.audits) == (13, 13)
+
+    reopened = Audit.objects.get(ticket=ticket)
+    reopen_audit(reopened, manager, "Look again.")
+    submit_audit(reopened, auditor, answers=ALL_GOOD)
+    assert PendingRefresh.objects.filter(audit_id=reopened.pk).exists()
+    assert client.get(url, QUERY).context["card"].decisions.manual.audits == 12
+    flush_pending()
+    assert client.get(url, QUERY).context["card"].decisions.manual.audits == 13
