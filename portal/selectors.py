@@ -11,7 +11,6 @@ about other vendors, and only as all vendors together, when the program turns it
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,7 +23,6 @@ from audits import disputes, exports
 from audits.models import Dispute
 from coaching.actions import actions_visible_to
 from rollups.estimates import Scope, domain_outcomes
-from rollups.periods import Period
 from scorecards.query import PageQuery
 from scorecards.scorecard import HEADLINES, Headline
 from vendors.models import Vendor
@@ -56,14 +54,6 @@ def audit_filters(page_query: PageQuery) -> dict[str, str]:
     return filters
 
 
-def handled_span(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    """The period as UTC instants [start, end): the scorecard's weeks are of handled tickets,
-    so the audit list of a period holds the same audits its scorecard counts."""
-    start = dt.datetime.combine(period.first, dt.time(), tzinfo=dt.UTC)
-    return start, dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(),
-                                      tzinfo=dt.UTC)
-
-
 # The audit list's result filter: ``?result=failed`` or ``?result=disputable``.
 RESULTS = {"failed": "Failed", "disputable": "Disputable now"}
 
@@ -81,7 +71,9 @@ def result_filter(value: str | None) -> str:
 
 
 def _in_period(user, page_query: PageQuery, result: str) -> QuerySet:
-    start, end = handled_span(page_query.period)
+    # The scorecard's weeks are of handled tickets, so the audit list of a period holds the
+    # same audits its scorecard counts.
+    start, end = page_query.period.handled_span()
     audits = (exports.exported_audits(user, audit_filters(page_query))
               .filter(ticket__handled_at__gte=start, ticket__handled_at__lt=end))
     if result == "failed":

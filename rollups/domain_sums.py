@@ -48,10 +48,9 @@ class Scope:
         return condition
 
     def audits(self) -> Q:
-        """The audits behind ``cells()``: of the scope's tickets handled in the period's weeks
-        (a cell's week is its tickets' UTC week)."""
-        start = dt.datetime.combine(self.period.first, dt.time(), dt.UTC)
-        stop = dt.datetime.combine(self.period.last + dt.timedelta(days=7), dt.time(), dt.UTC)
+        """The audits behind ``cells()``, whatever their status: of the scope's tickets handled
+        in the period's weeks (``Period.handled_span``)."""
+        start, stop = self.period.handled_span()
         condition = Q(ticket__handled_at__gte=start, ticket__handled_at__lt=stop)
         for name in ("vendor", "site", "workflow", "agent"):
             if (value := getattr(self, name)) is not None:

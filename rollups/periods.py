@@ -41,6 +41,13 @@ class Period:
         """The Sunday that closes the period."""
         return self.last + dt.timedelta(days=6)
 
+    def handled_span(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as UTC instants [start, end) of handling: a cell's week is its tickets'
+        UTC week, so the tickets handled in this span are those its cells count."""
+        start = dt.datetime.combine(self.first, dt.time(), tzinfo=dt.UTC)
+        return start, dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(),
+                                          tzinfo=dt.UTC)
+
     @property
     def weeks(self) -> list[dt.date]:
         return [self.first + dt.timedelta(weeks=i)

@@ -10,7 +10,6 @@ manager coaching the agent sees everything QA found.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
@@ -83,25 +82,13 @@ class AgentAuditFilter(forms.Form):
         return {name: value for name, value in chosen.items() if value}
 
 
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-
-
 def agent_audits(user, scope: Scope, result: str = "",
                  category: ErrorCategory | None = None) -> QuerySet:
     """The scored audits (sampled and ad hoc) in ``scope`` of tickets handled in its period's
     UTC weeks, newest handled first; ``result`` "passed" or "failed" and ``category`` (at
     least one error of it) narrow the list. Read through ``audits_visible_to``."""
-    period = scope.period
-    audits = audits_visible_to(user).filter(
-        VENDOR_WORK,
-        status__in=SCORED_STATUSES,
-        ticket__handled_at__gte=_utc_midnight(period.first),
-        ticket__handled_at__lt=_utc_midnight(period.last + dt.timedelta(days=7)),
-    )
-    for name in ("vendor", "site", "workflow", "agent"):
-        if (value := getattr(scope, name)) is not None:
-            audits = audits.filter(**{f"ticket__{name}_id": value})
+    audits = audits_visible_to(user).filter(VENDOR_WORK, scope.audits(),
+                                            status__in=SCORED_STATUSES)
     if result in RESULTS:
         audits = audits.filter(passed=RESULTS[result])
     if category is not None:

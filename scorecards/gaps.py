@@ -198,24 +198,14 @@ def _breakdown(outcomes: dict, by: str) -> list[BreakdownRow]:
 # ----- the audits behind a theme -------------------------------------------------------------
 
 
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-
-
 def theme_audits(user, page_query: PageQuery, slug: str) -> QuerySet:
     """Completed sampled audits in the page's scope, of tickets handled in its period's UTC
     weeks (Monday 00:00 of the first to the end of the last Sunday), with at least one error
     of category ``slug``; newest handled first. Read through ``audits_visible_to``."""
-    scope = page_query.scope
-    period = scope.period
     audits = audits_visible_to(user).filter(
-        VENDOR_WORK, status__in=SCORED_STATUSES, unsampled=False, sampled_ticket__isnull=False,
-        ticket__handled_at__gte=_utc_midnight(period.first),
-        ticket__handled_at__lt=_utc_midnight(period.last + dt.timedelta(days=7)),
+        VENDOR_WORK, page_query.scope.audits(), status__in=SCORED_STATUSES, unsampled=False,
+        sampled_ticket__isnull=False,
     )
-    for name in ("vendor", "site", "workflow", "agent"):
-        if (value := getattr(scope, name)) is not None:
-            audits = audits.filter(**{f"ticket__{name}_id": value})
     return (
         audits.annotate(theme_errors=Cast(KeyTextTransform(slug, "error_categories"),
                                           IntegerField()))

@@ -12,7 +12,6 @@ Derivations and the choices made: docs/statistics.md#vendor-reported-qa.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
@@ -157,14 +156,6 @@ class VendorQAComparison:
         return bool(self.paired.n or self.overall)
 
 
-def handled_span(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    """The period as UTC instants [start, end): the weeks are of handled tickets, as in the
-    rollups."""
-    start = dt.datetime.combine(period.first, dt.time(), tzinfo=dt.UTC)
-    return start, dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(),
-                                      tzinfo=dt.UTC)
-
-
 def our_final_verdict() -> Subquery:
     """The ticket's latest final audit's verdict (None when it has none)."""
     return Subquery(Audit.objects.filter(ticket=OuterRef("ticket_id"), status=AuditStatus.FINAL)
@@ -175,7 +166,7 @@ def paired_comparison(vendor: Vendor, period: Period,
                       workflow: Workflow | None = None) -> PairedComparison:
     """The 2 × 2 table of the vendor's verdicts and ours on the tickets handled in the period
     that carry both: one grouped query."""
-    start, end = handled_span(period)
+    start, end = period.handled_span()
     results = VendorTicketResult.objects.filter(
         vendor=vendor, ticket__handled_at__gte=start, ticket__handled_at__lt=end)
     if workflow is not None:
