@@ -18,6 +18,7 @@ from django.db.models import Case, Count, DateField, F, FloatField, Max, Q, Sum,
 from django.db.models.functions import Round, TruncWeek
 
 from audits.models import VENDOR_WORK, Audit, AuditStatus
+from rollups.cells import RISK_WEIGHTED
 from rollups.estimates import Scope, audit_domain_outcomes, complement
 from rollups.periods import Period
 from sampling import stats
@@ -41,7 +42,6 @@ KINDS = {"week": "Week", "month": "Month"}
 # rest they would move the AUC, the Brier score and the calibration for a reason that is the
 # design, not the model. They are counted apart (``ModelWatch.risk_weighted``).
 SCORED_FINAL = Q(VENDOR_WORK, status=AuditStatus.FINAL, ticket__ai_score__isnull=False)
-RISK_WEIGHTED = Q(sampled_ticket__stratum__risk_weighted=True)
 MEASURED = SCORED_FINAL & (Q(sampled_ticket__isnull=True)
                            | Q(sampled_ticket__stratum__risk_weighted=False))
 FAILED = Q(passed=False)
