@@ -5,12 +5,16 @@ foreign key, with its content types (permissions, admin history) relabelled. The
 also predates the verdict a sampled ticket carries, so the same trip checks that column's
 backfill."""
 
+from pathlib import Path
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
 from accounts.models import Role
 from audit_forms.catalog import ensure_default_categories
@@ -46,6 +50,31 @@ MOVED_MODELS = [Ticket, TicketImport, ErrorCategory, FormVersion, FormSection, F
                 FormChoice, AuditCell, SiteCell, VendorCell, StratumTotal, AuditorDay, WeekSums]
 
 
+class MigrationsOfTheMove(MigrationLoader):
+    """The project's migrations and the two of Django's apps they depend on (users, content
+    types). The other libraries' apps (sessions, admin, allauth, tokens, the beat scheduler)
+    reference no moved model and did not change with the move, yet Django re-renders the
+    trip's models at each of its steps: without them the state holds a fifth fewer models
+    and the plan 40 % fewer migrations, and the trip takes a third less time."""
+
+    def load_disk(self):
+        super().load_disk()
+        root = Path(__file__).resolve().parent.parent
+        kept = {"auth", "contenttypes"} | {
+            config.label for config in apps.get_app_configs()
+            if (root / config.name.split(".")[0]).is_dir()}  # the project's own packages
+        self.disk_migrations = {key: migration for key, migration in self.disk_migrations.items()
+                                if key[0] in kept}
+        self.migrated_apps &= kept
+        self.unmigrated_apps &= kept
+
+
+def executor_of_the_move() -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.loader = MigrationsOfTheMove(connection)
+    return executor
+
+
 def snapshot():
     """Every moved row and every foreign key into one, as plain values."""
     return {
@@ -63,8 +92,8 @@ WRONG_ACTION = {**ALL_GOOD, "right_action": "no"}  # a failed critical question:
 
 @pytest.fixture(scope="module")
 def round_trip(django_db_setup, django_db_blocker):
-    """One trip through the migrations serves every test here, since each costs a minute of
-    state rendering: a database populated under today's layout (committed for real) is
+    """One trip through the migrations serves every test here, since each costs half a minute
+    of state rendering: a database populated under today's layout (committed for real) is
     migrated back to before the move, read there through the old models, and migrated
     forward again. Yields what was seen on the way; the tables are emptied afterwards."""
     with tasks_in_process():  # the lifecycle refreshes the cells as it goes
@@ -95,7 +124,7 @@ def travel() -> dict:
     SamplingPlan.objects.update(form=passing.form_version.form)
     seen = {"before": snapshot(), "workflow": workflow, "audits": audits}
 
-    executor = MigrationExecutor(connection)
+    executor = executor_of_the_move()
     latest = executor.loader.graph.leaf_nodes()
     old_layout = [(app, name) for app, name in BEFORE_THE_MOVE.items()]
     executor.migrate(old_layout + [(app, None) for app in NEW_APPS])
@@ -120,7 +149,7 @@ def travel() -> dict:
                 f.name for f in old.get_model("sampling", "SampledTicket")._meta.fields},
         }
     finally:
-        MigrationExecutor(connection).migrate(latest)
+        executor_of_the_move().migrate(latest)
     seen["after"] = snapshot()
     return seen
 
