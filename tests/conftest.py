@@ -173,21 +173,21 @@ def fast_password_hashing():
 
 
 def pytest_collection_modifyitems(items):
-    """Files that need no database first, then long files: the files marked slow, then those
-    that start a browser or a Celery worker, then the rest. A parallel run hands out files in
-    collection order: while the first worker to need the database migrates the template, the
-    others run the pure files, and a long file handed out last would keep one worker busy
-    while the others wait."""
+    """Files that need no database first, then long files: the files marked slow (longest
+    first, by the ``seconds`` a file's mark gives), then those that start a browser or a
+    Celery worker, then the rest. A parallel run hands out files in collection order: while
+    the first worker to need the database migrates the template, the others run the pure
+    files, and a long file handed out last would keep one worker busy while the others
+    wait."""
     with_database = {item.path for item in items if needs_database(item)}
 
-    def rank(item) -> tuple[bool, int]:
-        if item.get_closest_marker("slow"):
-            length = 0
-        elif item.get_closest_marker("browser") or item.get_closest_marker("celery_worker"):
-            length = 1
-        else:
-            length = 2
-        return (item.path in with_database, length)
+    def rank(item) -> tuple[bool, int, float]:
+        slow = item.get_closest_marker("slow")
+        if slow:
+            return (item.path in with_database, 0, -slow.kwargs.get("seconds", 0))
+        if item.get_closest_marker("browser") or item.get_closest_marker("celery_worker"):
+            return (item.path in with_database, 1, 0)
+        return (item.path in with_database, 2, 0)
 
     items.sort(key=rank)
 

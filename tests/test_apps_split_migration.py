@@ -30,7 +30,7 @@ from tests.live_worker import tasks_in_process
 from tickets.models import Ticket, TicketImport
 
 pytestmark = [
-    pytest.mark.slow,  # it migrates the test database back and forth
+    pytest.mark.slow(seconds=45),  # it migrates the test database back and forth
     pytest.mark.django_db,
     # Migrating back on SQLite rebuilds tables under the analyst view, which then names a
     # table that is briefly gone; the move was made, and is checked, on PostgreSQL.

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+# `migrate` from nothing on SQLite, in a process of its own, takes half a minute of CPU.
+pytestmark = pytest.mark.slow(seconds=30)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -72,7 +72,7 @@ from tests.vendor_qa.demo_checks import VendorQADemoChecks
 from tickets.models import Ticket
 from vendors.models import Agent, ContractTarget, Site, Vendor, Workflow
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=60)
 
 SMALL = 600
 SEEDED_ON = dt.datetime(2027, 2, 1, 12, tzinfo=dt.UTC)

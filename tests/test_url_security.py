@@ -39,7 +39,7 @@ from tests.security_fixtures import (
 )
 from tests.webhooks import security_fills as webhook_fills
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=25)]
 
 
 LOGIN = Expect("login", frozenset({302, 401, 403}), ("/accounts/login/",))

@@ -6,7 +6,7 @@ import pytest
 
 from tests.test_url_security import BROWSABLE, HTML, walk_as
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(seconds=30)]
 
 
 @pytest.mark.parametrize("renderer", [BROWSABLE, HTML])
