@@ -192,6 +192,25 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """Files handed out one at a time, as a worker starts its file's last test. xdist queues
+    the next file behind a worker's current one as soon as two tests of it are left, and a
+    long file of two tests (the migration trip) then holds the file behind it, perhaps long
+    too, for minutes while the other workers run out of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class OneFileAhead(LoadFileScheduling):
+        def _reschedule(self, node) -> None:
+            if not node.shutting_down and self.workqueue and self._pending_of(
+                    self.assigned_work[node]) > 1:
+                return
+            super()._reschedule(node)
+
+    return OneFileAhead(config, log)
+
+
 def needs_database(item) -> bool:
     return bool(item.get_closest_marker("django_db")) or bool(
         {"django_db_setup", "live_server"} & set(item.fixturenames))
