@@ -26,7 +26,8 @@ demo: install
 # The suite runs with DEBUG off, as production does; it only needs a throwaway key. It runs in
 # TEST_WORKERS processes (pytest-xdist; each its own test database and Redis database), a
 # file's tests in one process so module fixtures (a browser, a seeded demo) are made once, in
-# collection order (files needing no database first, then files marked slow; tests/conftest.py).
+# collection order (files needing no database first, then files marked slow, longest first), each
+# worker one file ahead (tests/conftest.py).
 # Five processes keep two cores busy while some tests wait on a browser, a worker or a lock.
 # Each process would compile every test file (and rewrite its asserts) again: the suite writes
 # bytecode even where PYTHONDONTWRITEBYTECODE is set, and two collections first (one a core,
