@@ -28,6 +28,7 @@ from tests.factories import (
     VendorFactory,
     WorkflowFactory,
     enrol_totp,
+    sign_in,
 )
 from tests.security_fixtures import build_world
 
@@ -487,6 +488,23 @@ def log_in(page):
         return page
 
     return login
+
+
+@pytest.fixture
+def signed_in(page, live_server):
+    """``signed_in(user)`` gives the browser a session of ``user``, as a login leaves it, and
+    loads no page: the test opens its own next. A login through the form costs four pages
+    (the form, the TOTP step, the landing page) that a test of what comes after throws away;
+    the form and its TOTP step are walked by the tests that use ``log_in``."""
+    from django.test import Client
+
+    def session_of(user):
+        name = django_settings.SESSION_COOKIE_NAME
+        session = sign_in(Client(), user).cookies[name].value
+        page.context.add_cookies([{"name": name, "value": session, "url": live_server.url}])
+        return page
+
+    return session_of
 
 
 @pytest.fixture

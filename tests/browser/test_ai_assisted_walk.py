@@ -52,10 +52,10 @@ def program(manager, auditor):
 
 
 def test_a_manager_walks_from_the_model_card_to_the_plan_to_both_intervals(
-    page, log_in, manager, program
+    page, signed_in, manager, program
 ):
     page.set_viewport_size({"width": 1280, "height": 900})
-    log_in(manager)
+    signed_in(manager)
 
     page.goto("/")
     page.locator("summary", has_text="Program").click()

@@ -40,11 +40,11 @@ def saved_seconds(audit) -> int:
 
 
 def test_a_lead_reassigns_an_audit_and_the_other_auditor_finds_it(
-    page, log_in, manager, auditor, audit
+    page, signed_in, manager, auditor, audit
 ):
     page.set_viewport_size({"width": 1280, "height": 900})
     bea = UserFactory(email="bea@example.com", role=Role.QA_AUDITOR)
-    log_in(manager)
+    signed_in(manager)
 
     page.goto(f"/audits/{audit.pk}/")
     expect(page.locator("#assignment")).to_contain_text(auditor.email)
@@ -59,7 +59,7 @@ def test_a_lead_reassigns_an_audit_and_the_other_auditor_finds_it(
     expect(page.locator(".trail")).to_contain_text("Ana is on leave until Monday")
 
     page.context.clear_cookies()
-    log_in(bea)
+    signed_in(bea)
     page.goto("/")
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
     expect(page.locator(".counts .stat").first).to_contain_text("1")
@@ -70,8 +70,8 @@ def test_a_lead_reassigns_an_audit_and_the_other_auditor_finds_it(
     assert Audit.objects.get(pk=audit.pk).auditor == bea
 
 
-def test_the_c_key_comments_on_the_question_just_answered(page, log_in, auditor, audit):
-    log_in(auditor)
+def test_the_c_key_comments_on_the_question_just_answered(page, signed_in, auditor, audit):
+    signed_in(auditor)
     page.goto(f"/audits/{audit.pk}/score/")
     expect(page.locator(".question.current")).to_have_attribute("data-key", "right_action")
 
@@ -95,8 +95,8 @@ def test_the_c_key_comments_on_the_question_just_answered(page, log_in, auditor,
     assert saved.comments == {"right_action": "The link is on the scam list: removal was right."}
 
 
-def test_time_on_task_adds_up_across_a_reload(page, log_in, auditor, audit):
-    log_in(auditor)
+def test_time_on_task_adds_up_across_a_reload(page, signed_in, auditor, audit):
+    signed_in(auditor)
     page.goto(f"/audits/{audit.pk}/score/")
 
     # Time alone is saved while the auditor reads: no answer is needed for it to count.

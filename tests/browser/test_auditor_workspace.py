@@ -34,10 +34,10 @@ def queue(auditor, manager, workflow, site_a):
 
 
 def test_an_auditor_scores_an_audit_with_the_keyboard_and_gets_the_next_one(
-    page, log_in, auditor, queue
+    page, signed_in, auditor, queue
 ):
     first, second = queue
-    log_in(auditor)
+    signed_in(auditor)
 
     page.goto("/audits/queue/")
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
@@ -86,9 +86,11 @@ def test_an_auditor_scores_an_audit_with_the_keyboard_and_gets_the_next_one(
     keep_a_picture(page, "audit-detail")
 
 
-def test_submitting_an_incomplete_audit_names_the_missing_questions(page, log_in, auditor, queue):
+def test_submitting_an_incomplete_audit_names_the_missing_questions(
+    page, signed_in, auditor, queue
+):
     first, _ = queue
-    log_in(auditor)
+    signed_in(auditor)
     page.goto(f"/audits/{first.pk}/score/")
     page.keyboard.press("n")  # only the first question
 
@@ -102,7 +104,7 @@ def test_submitting_an_incomplete_audit_names_the_missing_questions(page, log_in
 
 
 def test_an_auditor_audits_a_ticket_found_by_id_outside_any_sample(
-    page, log_in, auditor, manager, workflow, site_a
+    page, signed_in, auditor, manager, workflow, site_a
 ):
     from tests.factories import AgentFactory, TicketFactory
 
@@ -113,7 +115,7 @@ def test_an_auditor_audits_a_ticket_found_by_id_outside_any_sample(
         external_id="ZD-4471",
         excerpt="Spam link in a product review.",
     )
-    log_in(auditor)
+    signed_in(auditor)
 
     page.goto("/audits/adhoc/")
     expect(page.get_by_label("Ticket id (external id or number)")).to_be_focused()

@@ -29,9 +29,11 @@ def log_out(page):
     page.wait_for_load_state()
 
 
-def test_a_coaching_action_goes_from_audits_to_verified(page, log_in, manager, poc_a, audits):
+def test_a_coaching_action_goes_from_audits_to_verified(
+    page, log_in, signed_in, manager, poc_a, audits
+):
     agent = audits[0].ticket.agent
-    log_in(manager)
+    signed_in(manager)
     page.goto("/coaching/new/?audits=" + ",".join(str(a.pk) for a in audits))
     expect(page.locator("#coaching-target")).to_contain_text(f"agent {agent.external_id}")
     page.fill("input[name=title]", "Wrong action on reclaimed slurs")
@@ -57,7 +59,7 @@ def test_a_coaching_action_goes_from_audits_to_verified(page, log_in, manager, p
     expect(page.locator("#action-effect")).to_contain_text("too few audits after")
     log_out(page)
 
-    log_in(manager)
+    signed_in(manager)
     page.goto(f"/coaching/{action.pk}/")
     page.fill("input[name=text]", "Session record checked.")
     page.get_by_role("button", name="Verify").click()

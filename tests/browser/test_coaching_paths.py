@@ -24,9 +24,11 @@ def failed(auditor, manager, workflow, site_a):
     return lifecycle.submit_audit(audit, auditor, answers={**ALL_GOOD, "right_action": "no"})
 
 
-def test_coaching_opens_from_a_failed_audit_and_from_the_agents_page(page, log_in, manager, failed):
+def test_coaching_opens_from_a_failed_audit_and_from_the_agents_page(
+    page, signed_in, manager, failed
+):
     agent = failed.ticket.agent
-    log_in(manager)
+    signed_in(manager)
 
     page.goto(f"/audits/{failed.pk}/")
     page.get_by_role("link", name="Open coaching action").click()

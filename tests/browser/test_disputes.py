@@ -25,12 +25,12 @@ def final_audit(auditor, manager, workflow, site_a, settings, tmp_path):
 
 
 def test_a_poc_disputes_a_question_and_a_manager_overturns_it(
-    page, log_in, poc_a, manager, final_audit, tmp_path
+    page, signed_in, poc_a, manager, final_audit, tmp_path
 ):
     audit = final_audit
     evidence = tmp_path / "reply.txt"
     evidence.write_text("Removed under policy 4.2 (hateful conduct).")
-    log_in(poc_a)
+    signed_in(poc_a)
 
     page.goto(f"/audits/{audit.pk}/")
     expect(page.locator(".card.stat .value").first).to_have_text(f"{audit.score:.1f}")
@@ -50,7 +50,7 @@ def test_a_poc_disputes_a_question_and_a_manager_overturns_it(
     expect(page.get_by_role("link", name="reply.txt")).to_be_visible()
 
     page.context.clear_cookies()
-    log_in(manager)
+    signed_in(manager)
     page.goto("/audits/disputes/")
     page.get_by_role("link", name=f"#{dispute.pk}", exact=True).click()
     page.get_by_label("Decision on question 2").select_option("overturned")

@@ -30,9 +30,9 @@ def add_question(
     expect(section.page.locator(".question", has_text=text)).to_be_visible()
 
 
-def test_a_manager_builds_publishes_and_versions_a_form(page, log_in, manager):
+def test_a_manager_builds_publishes_and_versions_a_form(page, signed_in, manager):
     page.on("dialog", lambda dialog: dialog.accept())
-    log_in(manager)
+    signed_in(manager)
 
     page.goto("/audits/forms/")
     page.get_by_role("link", name="New form").click()

@@ -22,9 +22,10 @@ document.querySelector('main.content').appendChild(card);
 """
 
 
-def test_the_navigation_fits_at_1280_px_and_groups_open_on_click(page, log_in, manager):
+def test_the_navigation_fits_at_1280_px_and_groups_open_on_click(page, signed_in, manager):
     page.set_viewport_size({"width": 1280, "height": 800})
-    log_in(manager)
+    signed_in(manager)
+    page.goto("/")
 
     topbar = page.locator("header.topbar").bounding_box()
     assert topbar["height"] < 50, "the top bar wraps onto a second line"
@@ -44,9 +45,10 @@ def test_the_navigation_fits_at_1280_px_and_groups_open_on_click(page, log_in, m
     expect(nav.get_by_role("link", name="Workflows")).to_be_visible()
 
 
-def test_a_wide_table_scrolls_inside_its_card_and_keeps_its_first_column(page, log_in, manager):
+def test_a_wide_table_scrolls_inside_its_card_and_keeps_its_first_column(page, signed_in, manager):
     page.set_viewport_size({"width": 1280, "height": 800})
-    log_in(manager)
+    signed_in(manager)
+    page.goto("/")
     page.evaluate(WIDE_TABLE)
 
     card = page.locator("#wide")

@@ -21,11 +21,11 @@ def quiet_rebuild():
     ProgressReporter(*REBUILD_PROGRESS).clear()
 
 
-def test_the_rebuild_page_follows_a_rebuild_to_its_end(page, log_in, manager, quiet_rebuild):
+def test_the_rebuild_page_follows_a_rebuild_to_its_end(page, signed_in, manager, quiet_rebuild):
     worker = ProgressReporter(*REBUILD_PROGRESS, min_interval=0)
     worker.phase("counting agents' audits", REBUILD_STEPS, "steps done")
     worker.update(2, step="counting vendors' audits")
-    log_in(manager)
+    signed_in(manager)
 
     page.goto(reverse("rollups:rebuild"))
     bar = page.get_by_role("progressbar")
@@ -45,12 +45,12 @@ def test_the_rebuild_page_follows_a_rebuild_to_its_end(page, log_in, manager, qu
     keep_a_picture(page, "rebuild-done")
 
 
-def test_the_model_card_follows_a_running_scoring(page, log_in, manager):
+def test_the_model_card_follows_a_running_scoring(page, signed_in, manager):
     job = RiskJob.objects.create(kind="score", status="running", requested_by=manager)
     worker = ProgressReporter(SCORING, job.pk, min_interval=0)
     worker.phase("scoring tickets", 40_000, "tickets scored")
     worker.update(10_000)
-    log_in(manager)
+    signed_in(manager)
 
     page.goto(reverse("risk_model:card"))
     expect(page.get_by_role("progressbar")).to_have_attribute("value", "25")

@@ -28,10 +28,10 @@ def program(transactional_db):
 
 
 def test_a_reaudit_run_is_drawn_scored_blind_by_a_second_auditor_and_the_alignment_shows(
-    page, log_in, program
+    page, signed_in, program
 ):
     first, second = program.auditors
-    log_in(program.lead)
+    signed_in(program.lead)
     page.goto("/sampling/plans/new/")
     page.fill("#id_name", "Grade the graders")
     page.select_option("#id_kind", "reaudit")
@@ -55,7 +55,7 @@ def test_a_reaudit_run_is_drawn_scored_blind_by_a_second_auditor_and_the_alignme
                 .select_related("reaudit_of").order_by("pk"))
     assert mine and all(r.reaudit_of.auditor_id == first.pk for r in mine)
     page.context.clear_cookies()
-    log_in(second)
+    signed_in(second)
     page.goto("/audits/queue/")
     expect(page.locator("body")).to_contain_text("re-audit · blind")
     agreed = 0
@@ -76,7 +76,7 @@ def test_a_reaudit_run_is_drawn_scored_blind_by_a_second_auditor_and_the_alignme
     keep_a_picture(page, "reaudit-queue-after")
 
     page.context.clear_cookies()
-    log_in(program.lead)
+    signed_in(program.lead)
     page.goto(f"/sampling/runs/{mine[0].sampled_ticket.run_id}/")
     row = page.locator(f'#run-alignment tr[data-auditor="{first.email}"]')
     expect(row).to_contain_text(f"{agreed}")

@@ -32,9 +32,9 @@ def program(site_a, site_b, workflow, auditor):
 
 
 def test_the_planner_updates_the_required_sample_as_the_manager_types(
-    page, log_in, manager, program
+    page, signed_in, manager, program
 ):
-    log_in(manager)
+    signed_in(manager)
     page.goto("/sampling/planner/")
     required = page.locator("#required-fpc")
     # Defaults: 95 % confidence, ± 5 %, 10 % expected, last 7 days: 400 tickets.
@@ -72,9 +72,9 @@ def test_the_planner_updates_the_required_sample_as_the_manager_types(
 
 
 def test_a_manager_creates_a_plan_draws_it_and_reads_the_run_report(
-    page, log_in, manager, auditor, program
+    page, signed_in, manager, auditor, program
 ):
-    log_in(manager)
+    signed_in(manager)
     page.goto("/sampling/")
     page.get_by_role("link", name="New plan").click()
     page.fill("#id_name", "Hate speech weekly")
@@ -120,7 +120,7 @@ def test_a_manager_creates_a_plan_draws_it_and_reads_the_run_report(
 
 
 def test_the_run_page_follows_a_draw_in_progress_and_shows_the_report_when_done(
-    page, log_in, manager, auditor, program
+    page, signed_in, manager, auditor, program
 ):
     plan = SamplingPlan.objects.create(name="Watched", strata_keys=["vendor"])
     now = timezone.now()
@@ -128,7 +128,7 @@ def test_the_run_page_follows_a_draw_in_progress_and_shows_the_report_when_done(
     run = SampleRun.objects.create(
         plan=plan, seed=11, window_start=today - dt.timedelta(days=7), window_end=today
     )
-    log_in(manager)
+    signed_in(manager)
     page.goto(f"/sampling/runs/{run.pk}/")
     expect(page.locator("#run-status")).to_have_text("Queued")
     expect(page.locator("#job-progress")).to_be_visible()

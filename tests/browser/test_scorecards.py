@@ -72,9 +72,9 @@ def breakdown_on_page(page) -> list[list[str]]:
 
 
 def test_a_manager_drills_from_vendor_to_agent_switches_period_and_downloads_the_table(
-    page, log_in, manager, program
+    page, signed_in, manager, program
 ):
-    log_in(manager)
+    signed_in(manager)
     page.goto("/scorecards/vendors/acme/?period=month&date=2026-03-01")
     expect(page.get_by_role("heading", name="Acme Moderation scorecard")).to_be_visible()
     expect(page.locator("#period-label")).to_have_text("March 2026")

@@ -15,15 +15,15 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_manager_edits_a_contract_target_and_sees_the_change_in_its_history(
-    page, log_in, manager, vendor_a, workflow
+    page, signed_in, manager, vendor_a, workflow
 ):
     target = ContractTargetFactory(
         vendor=vendor_a, workflow=workflow, target="0.9500", effective_from=dt.date(2026, 1, 1)
     )
     # The live server's first answer loads the URLconf and templates: on a busy 2-core
     # machine that alone can pass the tab's 10-second default.
-    page.goto("/accounts/login/", timeout=60_000)
-    log_in(manager)
+    signed_in(manager)
+    page.goto("/", timeout=60_000)
 
     page.get_by_text("Manage", exact=True).click()
     page.get_by_role("link", name="Targets", exact=True).click()

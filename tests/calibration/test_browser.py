@@ -35,9 +35,9 @@ def score_both(page, session, tones):
 
 
 def test_a_lead_runs_a_calibration_session_end_to_end(
-    page, log_in, manager, auditor, auditor2, version, tickets_a
+    page, signed_in, manager, auditor, auditor2, version, tickets_a
 ):
-    log_in(manager)
+    signed_in(manager)
     page.goto("/calibration/")
     page.get_by_role("link", name="New session").click()
     page.get_by_label("Name").fill("Browser calibration")
@@ -65,10 +65,10 @@ def test_a_lead_runs_a_calibration_session_end_to_end(
     expect(page.locator(".messages")).to_contain_text("Saved the gold answers of ACME-CAL-1")
 
     page.context.clear_cookies()
-    log_in(auditor)
+    signed_in(auditor)
     score_both(page, session, ["4", "5"])
     page.context.clear_cookies()
-    log_in(auditor2)
+    signed_in(auditor2)
     score_both(page, session, ["2", "5"])
     blind = page.locator("body")
     expect(blind).not_to_contain_text("auditor@example.com")  # nobody else's answers or name
@@ -76,7 +76,7 @@ def test_a_lead_runs_a_calibration_session_end_to_end(
     assert Rating.objects.filter(item__session=session).count() == 16
 
     page.context.clear_cookies()
-    log_in(manager)
+    signed_in(manager)
     page.goto(f"/calibration/{session.pk}/")
     expect(page.locator("#progress")).to_contain_text("2/2")
     page.get_by_role("button", name="Close and show the results").click()

@@ -26,9 +26,9 @@ def visit(page, paths: list[str]) -> list[str]:
     return violations
 
 
-def test_staff_pages_run_under_the_content_security_policy(page, log_in, world, manager):
+def test_staff_pages_run_under_the_content_security_policy(page, signed_in, world, manager):
     version = world.version
-    log_in(manager)
+    signed_in(manager)
     violations = visit(
         page,
         [
@@ -46,17 +46,17 @@ def test_staff_pages_run_under_the_content_security_policy(page, log_in, world, 
     assert not violations, violations
 
 
-def test_the_scorer_runs_under_the_content_security_policy(page, log_in, world, auditor):
+def test_the_scorer_runs_under_the_content_security_policy(page, signed_in, world, auditor):
     audit = world.b.audits["in_progress"]
     assert audit.auditor == auditor
-    log_in(auditor)
+    signed_in(auditor)
     violations = visit(page, ["/audits/queue/", f"/audits/{audit.pk}/score/"])
     page.keyboard.press("1")  # the scorer's keyboard script is running
     assert not violations, violations
 
 
-def test_the_portal_runs_under_the_content_security_policy(page, log_in, world, poc_a):
-    log_in(poc_a)
+def test_the_portal_runs_under_the_content_security_policy(page, signed_in, world, poc_a):
+    signed_in(poc_a)
     violations = visit(
         page,
         ["/portal/", "/portal/audits/", "/portal/coaching/", f"/audits/{world.a.final_audit.pk}/"],

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_manager_fixes_a_rejected_file_and_sees_the_tickets_counted(
-    page, log_in, manager, program, ticket_csv, media_root
+    page, signed_in, manager, program, ticket_csv, media_root
 ):
     bad = ticket_csv([good_row("T-1"), good_row("T-2", site="bogota")], name="week-9.csv")
     good = ticket_csv(
@@ -29,7 +29,8 @@ def test_a_manager_fixes_a_rejected_file_and_sees_the_tickets_counted(
         ],
         name="week-9-fixed.csv",
     )
-    log_in(manager)
+    signed_in(manager)
+    page.goto("/")
 
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_text("Audits", exact=True).click()
@@ -54,13 +55,13 @@ def test_a_manager_fixes_a_rejected_file_and_sees_the_tickets_counted(
 
 
 def test_the_upload_page_moves_its_bar_as_the_worker_reports_then_shows_the_report(
-    page, log_in, manager, program, ticket_csv, media_root
+    page, signed_in, manager, program, ticket_csv, media_root
 ):
     path = ticket_csv([good_row("T-1"), good_row("T-2", agent="ag-2")], name="week-10.csv")
     upload = TicketImport(original_name=path.name, uploaded_by=manager)
     with path.open("rb") as file:
         upload.file.save(path.name, File(file))
-    log_in(manager)
+    signed_in(manager)
 
     page.goto(reverse("audits:ticket_import_status", args=[upload.pk]))
     bar = page.get_by_role("progressbar")

@@ -20,8 +20,8 @@ QUERY = "&".join(f"{k}={v}" for k, v in MARCH_QUERY.items())
 
 
 def test_a_vendor_qa_upload_shows_the_gap_on_the_scorecard_and_in_the_portal(
-        page, log_in, program, manager, poc_a, vendor_a, workflow):
-    log_in(manager)
+        page, signed_in, program, manager, poc_a, vendor_a, workflow):
+    signed_in(manager)
     page.goto("/vendor-qa/")
     page.select_option("select[name=vendor]", vendor_a.slug)
     page.set_input_files("input[name=file]", files=[{
@@ -38,7 +38,7 @@ def test_a_vendor_qa_upload_shows_the_gap_on_the_scorecard_and_in_the_portal(
     expect(page.locator("#vendor-qa-gap")).to_contain_text("the gap of 23.0 points is significant")
 
     page.context.clear_cookies()
-    log_in(poc_a)
+    signed_in(poc_a)
     page.goto(f"/portal/vendor-qa/?{QUERY}")
     expect(page.locator("#vendor-qa-gap")).to_contain_text("the gap of 23.0 points is significant")
     verdicts = ["yes"] * 30 + ["yes"] * 8 + ["no"] * 2  # ours: 30 passed, then 10 failed
