@@ -300,26 +300,39 @@ def static_files_without_manifest(settings):
     }
 
 
-def forget_login_attempts() -> None:
-    """Drop allauth's rate-limit counters. Locally the cache is a LocMemCache and is simply
-    cleared; on Redis only allauth's keys go, because that Redis database is also Celery's
+def forget_cached(pattern: str) -> None:
+    """Drop the cache's keys matching ``pattern``. Locally the cache is a LocMemCache and is
+    simply cleared; on Redis only those keys go, because that Redis database is also Celery's
     broker."""
     from django.core.cache import cache
 
     client = getattr(cache, "_cache", None)
     if hasattr(client, "get_client"):
         redis = client.get_client(write=True)
-        keys = list(redis.scan_iter(match="*allauth:rl:*"))
+        keys = list(redis.scan_iter(match=pattern))
         if keys:
             redis.delete(*keys)
     else:
         cache.clear()
 
 
+def forget_login_attempts() -> None:
+    """Drop allauth's rate-limit counters."""
+    forget_cached("*allauth:rl:*")
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
     """Every test starts with no failed logins counted against 127.0.0.1 or any email."""
     forget_login_attempts()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_progress_of_an_earlier_run():
+    """A run's test database numbers its jobs from where the template left off, as the last
+    run's did, and the progress records (accounts.progress) of that run's jobs outlive it in
+    Redis: an upload's status page would open on the last run's "2 of 2 rows imported"."""
+    forget_cached("*progress:*")
 
 
 @pytest.fixture(autouse=True)
