@@ -124,23 +124,31 @@ def start_draft(form: AuditForm, *, by, empty: bool = False) -> FormVersion:
 
 
 def copy_parts(source: FormVersion, target: FormVersion) -> None:
-    """Copy sections, questions and choices of ``source`` into the draft ``target``."""
-    for section in source.sections.prefetch_related("questions__choices"):
-        new_section = FormSection.objects.create(
-            version=target, key=section.key, title=section.title,
-            description=section.description, weight=section.weight, position=section.position,
-        )
+    """Copy sections, questions and choices of ``source`` into the draft ``target``: one
+    insert for each kind of part (bulk inserts skip each part's check that its version is a
+    draft, which ``target``, made in this transaction, is)."""
+    sections = list(source.sections.prefetch_related("questions__choices"))
+    new_sections = FormSection.objects.bulk_create(
+        FormSection(version=target, key=section.key, title=section.title,
+                    description=section.description, weight=section.weight,
+                    position=section.position)
+        for section in sections
+    )
+    questions, choices = [], []
+    for section, new_section in zip(sections, new_sections, strict=True):
         for question in section.questions.all():
-            choices = list(question.choices.all())
+            choices.append(list(question.choices.all()))
             question.pk = None
-            question.section = new_section
+            question.section, question.version = new_section, target
             question._state.adding = True
-            question.save()
-            for choice in choices:
-                choice.pk = None
-                choice.question = question
-                choice._state.adding = True
-                choice.save()
+            questions.append(question)
+    FormQuestion.objects.bulk_create(questions)
+    for question, listed in zip(questions, choices, strict=True):
+        for choice in listed:
+            choice.pk = None
+            choice.question = question
+            choice._state.adding = True
+    FormChoice.objects.bulk_create(choice for listed in choices for choice in listed)
 
 
 def publication_problems(version: FormVersion) -> list[str]:

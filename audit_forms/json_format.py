@@ -299,14 +299,26 @@ def import_version(data: Any, *, by, form: AuditForm | None = None) -> FormVersi
 
 
 def write_parts(version: FormVersion, sections: list[dict]) -> None:
-    """Create the parsed sections, questions and choices in the (new, draft) version."""
-    for s, section in enumerate(sections, start=1):
-        questions = section.pop("questions")
-        new_section = FormSection.objects.create(version=version, position=s, **section)
-        for q, question in enumerate(questions, start=1):
-            choices = question.pop("choices")
-            new_question = FormQuestion.objects.create(
-                section=new_section, version=version, position=q, **question
-            )
-            for c, choice in enumerate(choices, start=1):
-                FormChoice.objects.create(question=new_question, position=c, **choice)
+    """Create the parsed sections, questions and choices in the (new, draft) version: one
+    insert for each kind of part, whatever the form's size. (Bulk inserts skip each part's
+    check that its version is still a draft, which a draft made in this transaction is.)"""
+    new_sections = FormSection.objects.bulk_create(
+        FormSection(version=version, position=s, **without(section, "questions"))
+        for s, section in enumerate(sections, start=1)
+    )
+    questions, choices = [], []
+    for section, new_section in zip(sections, new_sections, strict=True):
+        for q, question in enumerate(section["questions"], start=1):
+            questions.append(FormQuestion(section=new_section, version=version, position=q,
+                                          **without(question, "choices")))
+            choices.append(question["choices"])
+    FormQuestion.objects.bulk_create(questions)
+    FormChoice.objects.bulk_create(
+        FormChoice(question=question, position=c, **choice)
+        for question, listed in zip(questions, choices, strict=True)
+        for c, choice in enumerate(listed, start=1)
+    )
+
+
+def without(fields: dict, name: str) -> dict:
+    return {key: value for key, value in fields.items() if key != name}
