@@ -9,10 +9,11 @@ directly on form parts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
@@ -226,8 +227,21 @@ def version_with_parts(version_id: int) -> FormVersion:
 
 
 def spec_of(version_id: int) -> FormSpec:
-    """The scoring description of version ``version_id``, read in four queries (a version's
-    own ``to_spec`` reads its questions one section at a time)."""
+    """The scoring description of version ``version_id``. A draft's is read in four queries
+    (a version's own ``to_spec`` reads its questions one section at a time); a published or
+    retired version never changes, so its description is read once per process and then
+    costs the one query that says it is still that version."""
+    status, published_at = FormVersion.objects.filter(pk=version_id).values_list(
+        "status", "published_at").get()
+    if status == FormVersion.Status.DRAFT or published_at is None:
+        return version_with_parts(version_id).to_spec()
+    return frozen_spec(connection.settings_dict["NAME"], version_id, published_at)
+
+
+@functools.lru_cache(maxsize=512)
+def frozen_spec(database: str, version_id: int, published_at) -> FormSpec:
+    """``spec_of`` a version that is no longer a draft, by its database, id and time of
+    publication (a test database may give a rolled-back version's id to another)."""
     return version_with_parts(version_id).to_spec()
 
 

@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from audit_forms.catalog import version_with_parts
+from audit_forms.catalog import spec_of, version_with_parts
 from audit_forms.models import FormQuestion, FormVersion
 from audit_forms.scoring import InvalidAnswers, score_audit
 from sampling.models import SampledTicket
@@ -133,11 +133,11 @@ def submit_audit(
         _apply_draft(audit, answers, comments, internal_note, time_spent_seconds)
         now = timezone.now()
         _start_if_assigned(audit, user)
-        version = version_with_parts(audit.form_version_id)
         try:
-            result = score_audit(version.to_spec(), audit.answers)
+            result = score_audit(spec_of(audit.form_version_id), audit.answers)
         except InvalidAnswers as invalid:
-            problems = _name_problems(version, invalid.problems)
+            problems = _name_problems(version_with_parts(audit.form_version_id),
+                                      invalid.problems)
             save_audit(audit, user)
         else:
             problems = []

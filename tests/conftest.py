@@ -352,6 +352,16 @@ def fresh_page_cache():
     new_version()
 
 
+@pytest.fixture(autouse=True)
+def fresh_form_specs():
+    """Every test reads published forms afresh (audit_forms.catalog.frozen_spec): a test
+    database that rolls back, or resets its ids as the demo's seed does, may give a form's
+    id to another form published at the same frozen instant."""
+    from audit_forms.catalog import frozen_spec
+
+    frozen_spec.cache_clear()
+
+
 @pytest.fixture
 def vendor_a(db):
     return VendorFactory(name="Acme Moderation", slug="acme")

@@ -11,6 +11,7 @@ from audit_forms.catalog import (
     publication_problems,
     publish_version,
     retire_version,
+    spec_of,
     start_draft,
     update_question,
     update_section,
@@ -124,6 +125,26 @@ def test_to_spec_scores_like_the_form_says(manager, django_assert_num_queries):
     failed = score_audit(spec, {"right-action": "no", "policy-cited": "none", "tone": "na"})
     assert failed.critical_failed and not failed.passed and failed.score == 0
     assert failed.error_categories == {"wrong-action": 1, "policy-error": 1}
+
+
+def test_a_published_form_is_read_once_and_a_draft_every_time(
+    manager, django_assert_num_queries
+):
+    draft = build_small_form(manager)
+    before = spec_of(draft.pk)
+    update_question(FormQuestion.objects.get(version=draft, key="tone"), weight=3)
+    edited = spec_of(draft.pk)
+    assert edited != before  # a draft's description follows its edits
+
+    version = publish_version(draft, by=manager)
+    assert spec_of(version.pk) == edited
+    with django_assert_num_queries(1):  # still that version, published: no parts read
+        assert spec_of(version.pk) == edited
+    retire_version(version, by=manager)
+    with django_assert_num_queries(1):
+        assert spec_of(version.pk) == edited
+    with pytest.raises(FormVersion.DoesNotExist):
+        spec_of(version.pk + 1000)
 
 
 def test_audits_keep_the_version_they_were_scored_with(manager, auditor):
