@@ -16,6 +16,7 @@ from audits.lifecycle import open_assigned_audits
 from audits.models import Audit
 from sampling.models import SampledTicket, SampleRun, SampleStratum, SamplingPlan
 from tests.factories import AgentFactory, TicketFactory
+from tickets.models import Ticket
 
 # A complete set of answers to the form below that passes with 100.
 ALL_GOOD = {"right_action": "yes", "policy_cited": "pass", "tone": "5", "escalation": "not_needed"}
@@ -87,8 +88,8 @@ def assign_tickets(run: SampleRun, tickets, auditor, *, due_in_hours=(24,)) -> l
         stddev=0.3,
     )
     now = timezone.now()
-    return [
-        SampledTicket.objects.create(
+    return SampledTicket.objects.bulk_create(
+        SampledTicket(
             run=run,
             stratum=stratum,
             ticket=ticket,
@@ -99,7 +100,7 @@ def assign_tickets(run: SampleRun, tickets, auditor, *, due_in_hours=(24,)) -> l
             due_at=now + dt.timedelta(hours=due_in_hours[(rank - 1) % len(due_in_hours)]),
         )
         for rank, ticket in enumerate(tickets, start=1)
-    ]
+    )
 
 
 def assigned_audits(
@@ -113,10 +114,10 @@ def assigned_audits(
 ) -> list[Audit]:
     """``count`` tickets of ``site``'s vendor sampled and opened as audits for ``auditor``."""
     agent = AgentFactory(site=site) if site is not None else AgentFactory()
-    tickets = [
-        TicketFactory(agent=agent, workflow=workflow, excerpt=f"Reported post number {i}.")
+    tickets = Ticket.objects.bulk_create(
+        TicketFactory.build(agent=agent, workflow=workflow, excerpt=f"Reported post number {i}.")
         for i in range(count)
-    ]
+    )
     run = run or sample_run(f"Plan {SamplingPlan.objects.count() + 1} for {auditor.email}")
     assign_tickets(run, tickets, auditor, due_in_hours=due_in_hours)
     open_assigned_audits(run)
