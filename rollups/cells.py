@@ -34,11 +34,11 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, JSONObject, TruncWeek
 from django.utils import timezone
 
-from audit_forms.models import ErrorCategory
 from audits.models import SCORED_STATUSES, VENDOR_WORK, Audit
 from sampling.models import SampleStratum
 
 from . import week_sums
+from .domain_sums import category_slugs
 from .models import AuditCell, SiteCell, StratumTotal, VendorCell
 from .registry import CELL_COUNTS, grouped_insert, lock_tables, roomy_aggregates
 
@@ -110,9 +110,10 @@ def refresh_cells(audit_ids: list[int]) -> int:
         runs = dict(SampleStratum.objects.filter(pk__in=strata).order_by("pk")
                     .select_for_update(no_key=True).values_list("pk", "run_id"))
         audits = _audits_in_cells(keys, strata)
-        written = {model: _recount(model, keys, audits) for model in ORDER}
+        slugs = category_slugs()  # once: every statement below counts the same categories
+        written = {model: _recount(model, keys, audits, slugs) for model in ORDER}
         changed = _total_strata(strata)
-        week_sums.refresh_week_sums(_changed_parts(keys, changed, runs))
+        week_sums.refresh_week_sums(_changed_parts(keys, changed, runs), slugs)
         return written[AuditCell]
 
 
@@ -173,7 +174,7 @@ def _audits_in_cells(keys: set[CellKey], strata: list[int]) -> list[tuple[int, C
 
 
 def _recount(model: type[models.Model], keys: set[CellKey],
-             audits: list[tuple[int, CellKey]]) -> int:
+             audits: list[tuple[int, CellKey]], slugs: list[str]) -> int:
     """Delete ``model``'s cells at the keys' grain and count them again from ``audits``."""
     names = ORDER[model]
     touched = {key.of(model) for key in keys}
@@ -184,7 +185,7 @@ def _recount(model: type[models.Model], keys: set[CellKey],
         model.objects.filter(pk__in=stale).delete()
     ids = [pk for pk, key in audits if key.of(model) in touched]
     # By id: the planner then reads the audits through their primary key, never in full.
-    return _insert_cells(model, ids) if ids else 0
+    return _insert_cells(model, ids, slugs) if ids else 0
 
 
 def _total_strata(strata: list[int] | None) -> set[int]:
@@ -242,7 +243,7 @@ def cell_rows(audits: Q | None = None, keys: Iterable[str] = tuple(KEYS),
     count per error category of ``slugs`` (None: the categories there are)."""
     keys = list(keys)
     if slugs is None:
-        slugs = ErrorCategory.objects.order_by("slug").values_list("slug", flat=True)
+        slugs = category_slugs()
     slugs = list(slugs)
     categories = (
         JSONObject(**{slug: Count("pk", filter=Q(error_categories__has_key=slug))
@@ -314,13 +315,15 @@ def _ai_score_sums() -> dict:
     return sums
 
 
-def _insert_cells(model: type[models.Model], ids: list[int] | None) -> int:
+def _insert_cells(model: type[models.Model], ids: list[int] | None,
+                  slugs: list[str] | None = None) -> int:
     """INSERT … SELECT the grouped rows of the audits ``ids`` (None: every audit) into
-    ``model``'s cell table. The statement is composed once per process for each table,
+    ``model``'s cell table, counting the error categories ``slugs`` (None: the categories
+    there are). The statement is composed once per process for each table,
     error-category list and database (``_cell_statement``): Django takes longer to compose its
     two dozen sums, and three more per category, than the database takes to run a refresh's.
     The audit ids go in as one parameter, and the cells' ``updated_at`` as another."""
-    slugs = tuple(ErrorCategory.objects.order_by("slug").values_list("slug", flat=True))
+    slugs = tuple(category_slugs() if slugs is None else slugs)
     key = (model, slugs, ids is None, connection.vendor)
     if key not in _STATEMENTS:
         _STATEMENTS[key] = _cell_statement(model, slugs, every_audit=ids is None)

@@ -26,10 +26,12 @@ from .registry import roomy_aggregates
 WEEK_LOCK = 0x5EC5
 
 
-def refresh_week_sums(parts: Iterable[tuple[int, dt.date, int]]) -> None:
+def refresh_week_sums(parts: Iterable[tuple[int, dt.date, int]],
+                      slugs: list[str] | None = None) -> None:
     """Recompute the given (vendor, week, run) parts from the vendor cells, the program's
     parts of the same weeks and runs, then the vendors' and the program's rows of those weeks
-    that they add up to. A part or row left without cells is deleted."""
+    that they add up to, counting the error categories ``slugs`` (None: the categories there
+    are). A part or row left without cells is deleted."""
     parts = set(parts)
     if not parts:
         return
@@ -40,7 +42,7 @@ def refresh_week_sums(parts: Iterable[tuple[int, dt.date, int]]) -> None:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                                [WEEK_LOCK, week.toordinal()])
     roomy_aggregates()  # a busy run may have thousands of strata to group
-    slugs = category_slugs()
+    slugs = category_slugs() if slugs is None else slugs
     # The box of weeks × runs × vendors holding the parts: one cheap filter, however many
     # parts; only the parts themselves are deleted and written.
     box = {"week__in": weeks, "vendor_id__in": sorted({vendor for vendor, _, _ in parts})}
