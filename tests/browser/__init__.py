@@ -13,3 +13,9 @@ def keep_a_picture(page, name):
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+# How long a test waits for a status page to show what its worker reported (ms): the page polls
+# every 1.5 s, retries a failed poll after 5 s, and reloads once the job has finished, which
+# on a busy machine can take longer than an expectation's default 5 s.
+POLLED = 15_000

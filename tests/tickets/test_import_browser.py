@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.progress import ProgressReporter
-from tests.browser import keep_a_picture
+from tests.browser import POLLED, keep_a_picture
 from tests.tickets.conftest import good_row
 from tickets.importing import PROGRESS_KIND, run_ticket_import
 from tickets.models import TicketImport
@@ -74,7 +74,7 @@ def test_the_upload_page_moves_its_bar_as_the_worker_reports_then_shows_the_repo
     worker = ProgressReporter(PROGRESS_KIND, upload.pk, min_interval=0)  # every report kept
     worker.phase("checking rows", 2, "rows checked")
     worker.update(1)
-    expect(page.locator("#job-text")).to_contain_text("1 of 2 rows checked")
+    expect(page.locator("#job-text")).to_contain_text("1 of 2 rows checked", timeout=POLLED)
     expect(bar).to_have_attribute("value", "50")
     expect(page.locator("#job-phase")).to_have_text("Checking rows")
     expect(page.locator("h1 [data-job-status]")).to_have_text("Running")
@@ -82,5 +82,6 @@ def test_the_upload_page_moves_its_bar_as_the_worker_reports_then_shows_the_repo
 
     run_ticket_import(upload.pk)  # the worker finishes: the page reloads into the report
 
-    expect(page.locator("#import-report")).to_contain_text("2 rows read; 2 new tickets")
+    expect(page.locator("#import-report")).to_contain_text("2 rows read; 2 new tickets",
+                                                        timeout=POLLED)
     expect(page.locator("#job-progress")).to_have_count(0)
