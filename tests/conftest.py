@@ -28,7 +28,7 @@ from tests.factories import (
     VendorFactory,
     WorkflowFactory,
     enrol_totp,
-    sign_in,
+    session_of,
 )
 from tests.security_fixtures import build_world
 
@@ -185,10 +185,12 @@ def pytest_collection_modifyitems(items):
     def rank(item) -> tuple[bool, int, float]:
         slow = item.get_closest_marker("slow")
         if slow:
-            return (item.path in with_database, 0, -slow.kwargs.get("seconds", 0))
-        if item.get_closest_marker("browser") or item.get_closest_marker("celery_worker"):
-            return (item.path in with_database, 1, 0)
-        return (item.path in with_database, 2, 0)
+            group, longest = 0, -slow.kwargs.get("seconds", 0)
+        elif item.get_closest_marker("browser") or item.get_closest_marker("celery_worker"):
+            group, longest = 1, 0
+        else:
+            group, longest = 2, 0
+        return (item.path in with_database, group, longest)
 
     items.sort(key=rank)
 
@@ -519,15 +521,12 @@ def signed_in(page, live_server):
     loads no page: the test opens its own next. A login through the form costs four pages
     (the form, the TOTP step, the landing page) that a test of what comes after throws away;
     the form and its TOTP step are walked by the tests that use ``log_in``."""
-    from django.test import Client
-
-    def session_of(user):
-        name = django_settings.SESSION_COOKIE_NAME
-        session = sign_in(Client(), user).cookies[name].value
-        page.context.add_cookies([{"name": name, "value": session, "url": live_server.url}])
+    def sign_in(user):
+        page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
+                                   "value": session_of(user), "url": live_server.url}])
         return page
 
-    return session_of
+    return sign_in
 
 
 @pytest.fixture
